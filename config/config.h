@@ -1,0 +1,70 @@
+#pragma once
+
+// The typed configuration of one pgcdc instance. Every key, its default and its meaning is
+// documented in config/pgcdc.example.yaml; config_loader.cc is where keys are declared and
+// validated. Plain data: no behaviour, no dependency on the rest of pgcdc.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace cdc::config {
+
+struct SourceConfig {
+  std::string dsn;          // libpq conninfo; ${ENV} already expanded
+  std::string slot;         // default pgcdc_<name>
+  std::string publication;  // default pgcdc_<name>
+  std::vector<std::string> tables;  // include patterns "schema.table" with '*'; empty = all
+  bool create_publication = true;
+  int status_interval_ms = 10000;
+  int reconnect_max_backoff_ms = 30000;
+};
+
+struct SnapshotConfig {
+  std::string mode = "never";
+};
+
+struct FormatConfig {
+  bool schemas = true;
+  bool tombstones = true;
+  std::string decimal_handling = "precise";  // precise | double | string
+  std::string binary_handling = "bytes";     // bytes | base64 | base64-url-safe | hex
+  std::string time_precision = "adaptive";   // adaptive | adaptive_time_microseconds | connect
+  std::string interval_handling = "numeric"; // numeric | string
+  std::vector<std::string> skipped_operations = {"t"};  // any of c,u,d,t
+  std::string unavailable_value_placeholder = "__debezium_unavailable_value";
+  std::string source_version;  // source.version; default "pgcdc-<version>"
+};
+
+struct SinkConfig {
+  std::string type = "kafka";  // kafka | stdout
+  std::map<std::string, std::string> kafka;  // librdkafka properties, passed through
+};
+
+struct OffsetsConfig {
+  std::string file;  // default ./pgcdc-<name>.offsets
+  int commit_interval_ms = 1000;
+};
+
+struct LimitsConfig {
+  int64_t max_inflight_events = 200000;
+  int64_t max_inflight_bytes = 256LL << 20;
+};
+
+struct LogConfig {
+  std::string level = "info";  // trace | debug | info | warn | error
+};
+
+struct Config {
+  std::string name;
+  SourceConfig source;
+  SnapshotConfig snapshot;
+  FormatConfig format;
+  SinkConfig sink;
+  OffsetsConfig offsets;
+  LimitsConfig limits;
+  LogConfig log;
+};
+
+}  // namespace cdc::config

@@ -1,0 +1,335 @@
+#include "config/config_loader.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace cdc::config {
+
+namespace {
+
+[[noreturn]] void Fail(const std::string& key, const std::string& what) {
+  throw ConfigError(key.empty() ? what : key + ": " + what);
+}
+
+std::string Join(const std::string& path, const std::string& key) {
+  return path.empty() ? key : path + "." + key;
+}
+
+const char* KindName(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Map: return "a mapping";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Null: return "empty";
+    default: return "a scalar";
+  }
+}
+
+// Reads the members of one YAML mapping, remembering which keys were consumed so that Finish()
+// can reject the rest as unknown.
+class MapReader {
+ public:
+  MapReader(const YAML::Node& node, std::string path) : node_(node), path_(std::move(path)) {
+    if (node_ && !node_.IsNull() && !node_.IsMap()) {
+      Fail(path_.empty() ? "configuration" : path_,
+           std::string("must be a mapping, got ") + KindName(node_));
+    }
+  }
+
+  YAML::Node Take(const std::string& key) {
+    seen_.insert(key);
+    if (!node_ || node_.IsNull()) return YAML::Node();
+    return node_[key];
+  }
+
+  bool Has(const std::string& key) const {
+    return node_ && node_.IsMap() && node_[key] && !node_[key].IsNull();
+  }
+
+  void String(const std::string& key, std::string* out, bool required = false) {
+    YAML::Node n = Take(key);
+    if (!n || n.IsNull()) {
+      if (required) Fail(Join(path_, key), "required key is missing");
+      return;
+    }
+    if (!n.IsScalar()) Fail(Join(path_, key), std::string("must be a string, got ") + KindName(n));
+    *out = ExpandEnv(n.Scalar(), Join(path_, key));
+    if (required && out->empty()) Fail(Join(path_, key), "must not be empty");
+  }
+
+  void Bool(const std::string& key, bool* out) {
+    YAML::Node n = Take(key);
+    if (!n || n.IsNull()) return;
+    if (!n.IsScalar()) Fail(Join(path_, key), "must be true or false");
+    const std::string& v = n.Scalar();
+    if (v == "true" || v == "yes" || v == "on") {
+      *out = true;
+    } else if (v == "false" || v == "no" || v == "off") {
+      *out = false;
+    } else {
+      Fail(Join(path_, key), "must be true or false, got '" + v + "'");
+    }
+  }
+
+  template <typename T>
+  void Int(const std::string& key, T* out, T min, T max) {
+    YAML::Node n = Take(key);
+    if (!n || n.IsNull()) return;
+    long long v = 0;
+    size_t used = 0;
+    bool ok = n.IsScalar();
+    if (ok) {
+      try {
+        v = std::stoll(n.Scalar(), &used);
+      } catch (const std::exception&) {
+        ok = false;
+      }
+      ok = ok && used == n.Scalar().size();
+    }
+    if (!ok) Fail(Join(path_, key), "must be an integer");
+    if (v < static_cast<long long>(min) || v > static_cast<long long>(max)) {
+      Fail(Join(path_, key), "must be between " + std::to_string(min) + " and " +
+                                 std::to_string(max) + ", got " + std::to_string(v));
+    }
+    *out = static_cast<T>(v);
+  }
+
+  void StringList(const std::string& key, std::vector<std::string>* out) {
+    YAML::Node n = Take(key);
+    if (!n || n.IsNull()) return;
+    if (n.IsScalar()) {  // a single value is accepted as a one-element list
+      *out = {ExpandEnv(n.Scalar(), Join(path_, key))};
+      return;
+    }
+    if (!n.IsSequence()) Fail(Join(path_, key), "must be a list of strings");
+    out->clear();
+    for (size_t i = 0; i < n.size(); ++i) {
+      if (!n[i].IsScalar()) {
+        Fail(Join(path_, key) + "[" + std::to_string(i) + "]", "must be a string");
+      }
+      out->push_back(ExpandEnv(n[i].Scalar(), Join(path_, key)));
+    }
+  }
+
+  void OneOf(const std::string& key, std::string* out, std::initializer_list<const char*> allowed) {
+    String(key, out);
+    for (const char* a : allowed) {
+      if (*out == a) return;
+    }
+    std::string list;
+    for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+    Fail(Join(path_, key), "must be one of " + list + ", got '" + *out + "'");
+  }
+
+  void Finish() const {
+    if (!node_ || !node_.IsMap()) return;
+    for (const auto& kv : node_) {
+      std::string k = kv.first.as<std::string>();
+      if (!seen_.count(k)) Fail(Join(path_, k), "unknown key");
+    }
+  }
+
+ private:
+  YAML::Node node_;
+  std::string path_;
+  std::set<std::string> seen_;
+};
+
+std::string DefaultObjectName(const std::string& name) {
+  std::string out = "pgcdc_";
+  for (char c : name) {
+    unsigned char u = static_cast<unsigned char>(c);
+    out.push_back(std::isalnum(u) ? static_cast<char>(std::tolower(u)) : '_');
+  }
+  return out.substr(0, 63);
+}
+
+void ValidateSlotName(const std::string& key, const std::string& v) {
+  if (v.empty() || v.size() > 63 ||
+      !std::all_of(v.begin(), v.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+      })) {
+    Fail(key, "'" + v + "' is not a valid slot name (lower-case letters, digits and _, at most 63)");
+  }
+}
+
+Config Parse(const YAML::Node& root) {
+  Config c;
+  MapReader top(root, "");
+  top.String("name", &c.name, true);
+  if (!std::all_of(c.name.begin(), c.name.end(), [](char ch) {
+        return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' || ch == '-';
+      })) {
+    Fail("name", "'" + c.name + "' may contain only letters, digits, '.', '_' and '-' "
+                 "(it prefixes topic names)");
+  }
+
+  {
+    MapReader s(top.Take("source"), "source");
+    if (!top.Has("source")) Fail("source", "required section is missing");
+    s.String("dsn", &c.source.dsn, true);
+    s.String("slot", &c.source.slot);
+    s.String("publication", &c.source.publication);
+    s.StringList("tables", &c.source.tables);
+    s.Bool("create_publication", &c.source.create_publication);
+    s.Int("status_interval_ms", &c.source.status_interval_ms, 100, 3'600'000);
+    s.Int("reconnect_max_backoff_ms", &c.source.reconnect_max_backoff_ms, 100, 3'600'000);
+    s.Finish();
+    if (c.source.slot.empty()) c.source.slot = DefaultObjectName(c.name);
+    if (c.source.publication.empty()) c.source.publication = DefaultObjectName(c.name);
+    ValidateSlotName("source.slot", c.source.slot);
+    for (const auto& t : c.source.tables) {
+      if (t.find('.') == std::string::npos) {
+        Fail("source.tables", "'" + t + "' must be schema.table (wildcards '*' allowed)");
+      }
+    }
+  }
+  {
+    MapReader s(top.Take("snapshot"), "snapshot");
+    s.OneOf("mode", &c.snapshot.mode, {"never"});
+    s.Finish();
+  }
+  {
+    MapReader f(top.Take("format"), "format");
+    f.Bool("schemas", &c.format.schemas);
+    f.Bool("tombstones", &c.format.tombstones);
+    f.OneOf("decimal_handling", &c.format.decimal_handling, {"precise", "double", "string"});
+    f.OneOf("binary_handling", &c.format.binary_handling,
+            {"bytes", "base64", "base64-url-safe", "hex"});
+    f.OneOf("time_precision", &c.format.time_precision,
+            {"adaptive", "adaptive_time_microseconds", "connect"});
+    f.OneOf("interval_handling", &c.format.interval_handling, {"numeric", "string"});
+    f.StringList("skipped_operations", &c.format.skipped_operations);
+    f.String("unavailable_value_placeholder", &c.format.unavailable_value_placeholder);
+    f.String("source_version", &c.format.source_version);
+    f.Finish();
+    auto& ops = c.format.skipped_operations;
+    if (ops.size() == 1 && ops[0] == "none") ops.clear();
+    for (const auto& op : ops) {
+      if (op != "c" && op != "u" && op != "d" && op != "t") {
+        Fail("format.skipped_operations", "'" + op + "' is not one of c, u, d, t, none");
+      }
+    }
+  }
+  {
+    MapReader s(top.Take("sink"), "sink");
+    s.OneOf("type", &c.sink.type, {"kafka", "stdout"});
+    YAML::Node k = s.Take("kafka");
+    if (k && !k.IsNull()) {
+      if (!k.IsMap()) Fail("sink.kafka", "must be a mapping of librdkafka properties");
+      for (const auto& kv : k) {
+        std::string key = kv.first.as<std::string>();
+        if (!kv.second.IsScalar()) Fail("sink.kafka." + key, "must be a scalar value");
+        c.sink.kafka[key] = ExpandEnv(kv.second.Scalar(), "sink.kafka." + key);
+      }
+    }
+    s.Finish();
+    if (c.sink.type == "kafka" && !c.sink.kafka.count("bootstrap.servers")) {
+      Fail("sink.kafka.bootstrap.servers", "required key is missing (sink.type is kafka)");
+    }
+  }
+  {
+    MapReader o(top.Take("offsets"), "offsets");
+    o.String("file", &c.offsets.file);
+    o.Int("commit_interval_ms", &c.offsets.commit_interval_ms, 10, 600'000);
+    o.Finish();
+    if (c.offsets.file.empty()) c.offsets.file = "./pgcdc-" + c.name + ".offsets";
+  }
+  {
+    MapReader l(top.Take("limits"), "limits");
+    l.Int("max_inflight_events", &c.limits.max_inflight_events, int64_t{1}, int64_t{100'000'000});
+    l.Int("max_inflight_bytes", &c.limits.max_inflight_bytes, int64_t{1} << 16, int64_t{1} << 40);
+    l.Finish();
+  }
+  {
+    MapReader l(top.Take("log"), "log");
+    l.OneOf("level", &c.log.level, {"trace", "debug", "info", "warn", "error"});
+    l.Finish();
+  }
+  top.Finish();
+  return c;
+}
+
+}  // namespace
+
+std::string ExpandEnv(const std::string& value, const std::string& key) {
+  std::string out;
+  for (size_t i = 0; i < value.size(); ++i) {
+    if (value[i] != '$') {
+      out.push_back(value[i]);
+      continue;
+    }
+    if (i + 1 < value.size() && value[i + 1] == '$') {
+      out.push_back('$');
+      ++i;
+      continue;
+    }
+    if (i + 1 < value.size() && value[i + 1] == '{') {
+      size_t end = value.find('}', i + 2);
+      if (end == std::string::npos) Fail(key, "unterminated ${ in value");
+      std::string var = value.substr(i + 2, end - i - 2);
+      const char* v = std::getenv(var.c_str());
+      if (v == nullptr) Fail(key, "environment variable " + var + " is not set");
+      out.append(v);
+      i = end;
+      continue;
+    }
+    out.push_back('$');
+  }
+  return out;
+}
+
+bool GlobMatch(const std::string& pattern, const std::string& text) {
+  size_t p = 0, t = 0, star = std::string::npos, mark = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && pattern[p] == text[t]) {
+      ++p;
+      ++t;
+    } else if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = t;
+    } else if (star != std::string::npos) {
+      p = star + 1;
+      t = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+Config LoadString(const std::string& yaml) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError("invalid YAML at line " + std::to_string(e.mark.line + 1) + ", column " +
+                      std::to_string(e.mark.column + 1) + ": " + e.msg);
+  }
+  if (!root || root.IsNull()) throw ConfigError("configuration is empty");
+  try {
+    return Parse(root);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError("invalid configuration: " + e.msg);
+  }
+}
+
+Config LoadFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError("cannot read configuration file '" + path + "'");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  try {
+    return LoadString(ss.str());
+  } catch (const ConfigError& e) {
+    throw ConfigError(path + ": " + e.what());
+  }
+}
+
+}  // namespace cdc::config

@@ -1,0 +1,32 @@
+#pragma once
+
+// Loads and validates a YAML configuration. This is the control-plane boundary: errors are
+// thrown as ConfigError with one line naming the key and the problem, e.g.
+//   "source.dsn: required key is missing"
+// Unknown keys, wrong types and out-of-range values are errors, never ignored.
+
+#include <stdexcept>
+#include <string>
+
+#include "config/config.h"
+
+namespace cdc::config {
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Reads `path`. Throws ConfigError.
+Config LoadFile(const std::string& path);
+// Parses YAML text (for tests and embedded defaults). Throws ConfigError.
+Config LoadString(const std::string& yaml);
+
+// Replaces ${NAME} with the environment variable NAME; an unset variable is an error naming it.
+// `$$` is a literal '$'. Throws ConfigError.
+std::string ExpandEnv(const std::string& value, const std::string& key);
+
+// Glob match with '*' (any run of characters) used for table include patterns.
+bool GlobMatch(const std::string& pattern, const std::string& text);
+
+}  // namespace cdc::config

@@ -1,0 +1,31 @@
+#pragma once
+
+// CatalogReader: looks up what pgoutput's Relation message does not carry, on a plain SQL
+// connection of its own: a relation's primary key and NOT NULL columns (decoders' CatalogHints).
+// Queried once per Relation message, which is rare (first use per session and after DDL), so a
+// blocking query on the replication thread is acceptable.
+//
+// The live catalog may be newer than the WAL position being decoded; like Debezium, pgcdc accepts
+// that for key and nullability metadata, and never uses it for the column list or types.
+
+#include <string>
+
+#include "connector/pg_connection.h"
+#include "decoders/relation_cache.h"
+
+namespace cdc::connector {
+
+class CatalogReader {
+ public:
+  explicit CatalogReader(std::string dsn) : dsn_(std::move(dsn)) {}
+
+  // Returns hints with known=false (and logs why) when the catalog cannot be read; the caller then
+  // keys by the replica identity.
+  CatalogHints Lookup(uint32_t relation_oid);
+
+ private:
+  std::string dsn_;
+  PgConnPtr conn_;
+};
+
+}  // namespace cdc::connector

@@ -1,0 +1,155 @@
+#include "connector/change_processor.h"
+
+#include <spdlog/spdlog.h>
+
+#include "config/config_loader.h"
+#include "decoders/pgoutput_decoder.h"
+
+namespace cdc::connector {
+
+ChangeProcessor::ChangeProcessor(const EventOptions& options,
+                                 std::vector<std::string> include_patterns,
+                                 CatalogReader* catalog, LsnTracker* tracker,
+                                 sinks::EventSink* sink, std::function<void()> on_sink_full)
+    : options_(options),
+      include_patterns_(std::move(include_patterns)),
+      catalog_(catalog),
+      tracker_(tracker),
+      sink_(sink),
+      on_sink_full_(std::move(on_sink_full)),
+      relations_(options),
+      builder_(options) {}
+
+void ChangeProcessor::ResetSession(Lsn resume_lsn) {
+  relations_.Clear();
+  resume_lsn_ = resume_lsn;
+  // A transaction cut off by a reconnect is re-sent whole; its partial record (if any) was never
+  // committed, so it never confirms anything. Drop our view of it.
+  if (txn_record_ != nullptr) tracker_->Abandon(txn_record_);
+  in_txn_ = false;
+  skip_txn_ = false;
+  txn_record_ = nullptr;
+}
+
+bool ChangeProcessor::Captured(const std::string& name) const {
+  if (include_patterns_.empty()) return true;
+  for (const auto& p : include_patterns_) {
+    if (config::GlobMatch(p, name)) return true;
+  }
+  return false;
+}
+
+const TableSchema* ChangeProcessor::Table(uint32_t oid, Status* error) const {
+  const TableSchema* t = relations_.Find(oid);
+  if (t == nullptr) {
+    *error = Status::Corruption("change for relation OID " + std::to_string(oid) +
+                                " arrived before its Relation message");
+  }
+  return t;
+}
+
+Status ChangeProcessor::OnRelation(pgoutput::Relation rel) {
+  const uint32_t oid = rel.oid;
+  const std::string name = rel.nspname + "." + rel.relname;
+  const bool captured = Captured(name);
+  CatalogHints hints;
+  if (captured) hints = catalog_->Lookup(oid);
+  const TableSchema& t = relations_.Update(std::move(rel), hints, captured);
+  if (!announced_.insert(oid).second) {
+    spdlog::info("relation {} re-announced by the server (schema may have changed): {} columns",
+                 name, t.relation.columns.size());
+  } else {
+    spdlog::debug("relation {} (oid {}): {} columns, key [{}], captured={}", name, oid,
+                  t.relation.columns.size(), t.key_columns.size(), captured);
+  }
+  if (captured && t.key_columns.empty()) {
+    spdlog::warn("table {} has no primary key or replica identity index: its events have a null "
+                 "key",
+                 name);
+  }
+  return Status::Ok();
+}
+
+Status ChangeProcessor::OnXLogData(const XLogData& frame) {
+  Result<pgoutput::Message> decoded = pgoutput::Decode(frame.payload);
+  if (!decoded.ok()) {
+    return decoded.status().WithContext("pgoutput message at " + frame.wal_start.ToString());
+  }
+  pgoutput::Message& msg = *decoded;
+  Status err;
+
+  if (auto* b = std::get_if<pgoutput::Begin>(&msg)) {
+    if (in_txn_) return Status::Corruption("Begin inside an open transaction");
+    in_txn_ = true;
+    // Already confirmed in an earlier run: its commit starts before our resume point.
+    skip_txn_ = b->final_lsn < resume_lsn_;
+    txn_ = TxnContext{b->xid, b->commit_ts, b->final_lsn, last_commit_lsn_};
+    txn_record_ = skip_txn_ ? nullptr : tracker_->Begin();
+    return Status::Ok();
+  }
+  if (auto* c = std::get_if<pgoutput::Commit>(&msg)) {
+    if (!in_txn_) return Status::Corruption("Commit without Begin");
+    in_txn_ = false;
+    if (txn_record_ != nullptr) tracker_->Commit(txn_record_, c->end_lsn);
+    txn_record_ = nullptr;
+    last_commit_lsn_ = c->end_lsn;
+    return Status::Ok();
+  }
+  if (auto* r = std::get_if<pgoutput::Relation>(&msg)) return OnRelation(std::move(*r));
+  if (auto* y = std::get_if<pgoutput::Type>(&msg)) {
+    relations_.AddType(*y);
+    return Status::Ok();
+  }
+  if (std::holds_alternative<pgoutput::Origin>(msg) ||
+      std::holds_alternative<pgoutput::LogicalMessage>(msg)) {
+    return Status::Ok();  // logical-message events arrive with the [events] work
+  }
+
+  // Row changes and truncates: only inside a transaction.
+  if (!in_txn_) return Status::Corruption("row change outside a transaction");
+  if (skip_txn_) return Status::Ok();
+  const Lsn lsn = frame.wal_start;
+
+  if (auto* ins = std::get_if<pgoutput::Insert>(&msg)) {
+    const TableSchema* t = Table(ins->relation_oid, &err);
+    if (!t) return err;
+    return t->captured ? builder_.OnInsert(*t, *ins, txn_, lsn, *this) : Status::Ok();
+  }
+  if (auto* up = std::get_if<pgoutput::Update>(&msg)) {
+    const TableSchema* t = Table(up->relation_oid, &err);
+    if (!t) return err;
+    return t->captured ? builder_.OnUpdate(*t, *up, txn_, lsn, *this) : Status::Ok();
+  }
+  if (auto* del = std::get_if<pgoutput::Delete>(&msg)) {
+    const TableSchema* t = Table(del->relation_oid, &err);
+    if (!t) return err;
+    return t->captured ? builder_.OnDelete(*t, *del, txn_, lsn, *this) : Status::Ok();
+  }
+  if (auto* tr = std::get_if<pgoutput::Truncate>(&msg)) {
+    for (uint32_t oid : tr->relation_oids) {
+      const TableSchema* t = Table(oid, &err);
+      if (!t) return err;
+      if (t->captured) CDC_RETURN_IF_ERROR(builder_.OnTruncate(*t, txn_, lsn, *this));
+    }
+    return Status::Ok();
+  }
+  return Status::Corruption("unhandled pgoutput message");
+}
+
+Status ChangeProcessor::Emit(const ChangeEvent& ev) {
+  // The opaque is the transaction record: its delivery report decrements that transaction.
+  for (;;) {
+    Status s = sink_->Send(ev, txn_record_);
+    if (s.ok()) break;
+    if (s.code() != Status::Code::kUnavailable) {
+      return s.WithContext("sending " + std::string(ev.table) + " change at " + ev.lsn.ToString());
+    }
+    on_sink_full_();
+  }
+  tracker_->AddEvent(txn_record_);
+  inflight_bytes_ += static_cast<int64_t>(ev.size_bytes());
+  ++events_sent_;
+  return Status::Ok();
+}
+
+}  // namespace cdc::connector

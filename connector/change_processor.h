@@ -1,0 +1,77 @@
+#pragma once
+
+// ChangeProcessor: the middle of the pipeline. Takes XLogData frames of one replication session,
+// decodes the pgoutput message, keeps the relation cache, builds events and hands them to the
+// sink, registering each with the LsnTracker under its transaction so that the transaction's
+// end LSN is confirmed only after every event is acknowledged.
+//
+// Transactions whose commit precedes `resume_lsn` were confirmed in an earlier run and are
+// skipped (pgoutput.md §4.5): restarts never re-publish them.
+//
+// Owned and called by the replication thread. Borrowed pointers must outlive it.
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "connector/catalog_reader.h"
+#include "connector/lsn_tracker.h"
+#include "decoders/event.h"
+#include "decoders/event_builder.h"
+#include "decoders/relation_cache.h"
+#include "decoders/replication_frame.h"
+#include "sinks/event_sink.h"
+
+namespace cdc::connector {
+
+class ChangeProcessor : public EventEmitter {
+ public:
+  // `on_sink_full` is called while the sink's local queue is full; it must make progress on
+  // delivery (poll the sink) and keep the replication connection alive.
+  ChangeProcessor(const EventOptions& options, std::vector<std::string> include_patterns,
+                  CatalogReader* catalog, LsnTracker* tracker, sinks::EventSink* sink,
+                  std::function<void()> on_sink_full);
+
+  // Starts a new replication session: clears the relation cache (the server re-sends Relation
+  // messages per session) and sets the position below which transactions are skipped.
+  void ResetSession(Lsn resume_lsn);
+
+  // Processes one XLogData frame. Errors are fatal for the session (corrupt bytes, a relation
+  // never announced, a value that cannot be represented, a sink refusal).
+  Status OnXLogData(const XLogData& frame);
+
+  bool in_transaction() const { return in_txn_; }
+  int64_t inflight_bytes() const { return inflight_bytes_; }
+  void OnDelivered(size_t bytes) { inflight_bytes_ -= static_cast<int64_t>(bytes); }
+  uint64_t events_sent() const { return events_sent_; }
+
+  Status Emit(const ChangeEvent& event) override;
+
+ private:
+  bool Captured(const std::string& qualified_name) const;
+  Status OnRelation(pgoutput::Relation rel);
+  const TableSchema* Table(uint32_t oid, Status* error) const;
+
+  const EventOptions& options_;
+  std::vector<std::string> include_patterns_;
+  CatalogReader* catalog_;
+  LsnTracker* tracker_;
+  sinks::EventSink* sink_;
+  std::function<void()> on_sink_full_;
+
+  RelationCache relations_;
+  EventBuilder builder_;
+  std::unordered_set<uint32_t> announced_;  // relations seen in any session (schema-change log)
+
+  Lsn resume_lsn_;
+  bool in_txn_ = false;
+  bool skip_txn_ = false;
+  TxnContext txn_;
+  LsnTracker::Txn* txn_record_ = nullptr;
+  std::optional<Lsn> last_commit_lsn_;
+  int64_t inflight_bytes_ = 0;
+  uint64_t events_sent_ = 0;
+};
+
+}  // namespace cdc::connector

@@ -1,0 +1,42 @@
+#include "connector/lsn_tracker.h"
+
+#include <cstdlib>
+
+namespace cdc::connector {
+
+LsnTracker::Txn* LsnTracker::Begin() {
+  txns_.push_back(Txn{});
+  return &txns_.back();
+}
+
+void LsnTracker::Acknowledge(Txn* txn) {
+  --txn->outstanding;
+  --inflight_events_;
+  if (txn->outstanding < 0) std::abort();  // a double report would corrupt the offset
+  Advance();
+}
+
+void LsnTracker::Commit(Txn* txn, Lsn end_lsn) {
+  txn->end_lsn = end_lsn;
+  txn->committed = true;
+  Advance();
+}
+
+void LsnTracker::Abandon(Txn* txn) {
+  txn->end_lsn = Lsn();  // confirms nothing: Advance keeps the maximum
+  txn->committed = true;
+  Advance();
+}
+
+void LsnTracker::OnIdle(Lsn wal_end) {
+  if (txns_.empty() && wal_end > confirmed_) confirmed_ = wal_end;
+}
+
+void LsnTracker::Advance() {
+  while (!txns_.empty() && txns_.front().committed && txns_.front().outstanding == 0) {
+    if (txns_.front().end_lsn > confirmed_) confirmed_ = txns_.front().end_lsn;
+    txns_.pop_front();
+  }
+}
+
+}  // namespace cdc::connector

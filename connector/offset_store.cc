@@ -1,0 +1,109 @@
+#include "connector/offset_store.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace cdc::connector {
+
+namespace {
+
+constexpr int kFormatVersion = 1;
+
+Status Errno(const std::string& what) {
+  return Status::IoError(what + ": " + std::strerror(errno));
+}
+
+Status WriteAll(int fd, const std::string& data, const std::string& path) {
+  size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = write(fd, data.data() + off, data.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Errno("offsets: write " + path);
+    }
+    off += static_cast<size_t>(n);
+  }
+  return Status::Ok();
+}
+
+std::string NowUtc() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+Result<std::optional<Offset>> OffsetStore::Load() const {
+  std::ifstream in(path_);
+  if (!in) {
+    if (!std::filesystem::exists(path_)) return std::optional<Offset>();
+    return Status::IoError("offsets: cannot read " + path_);
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(ss.str());
+  } catch (const nlohmann::json::exception&) {
+    return Status::Corruption("offsets file " + path_ +
+                              " is not valid JSON; refusing to guess a position (restore it or "
+                              "move it away to start from the slot's position)");
+  }
+  try {
+    if (j.at("format").get<int>() != kFormatVersion) {
+      return Status::Corruption("offsets file " + path_ + " has unsupported format " +
+                                j.at("format").dump());
+    }
+    Offset o;
+    o.slot = j.at("slot").get<std::string>();
+    o.system_id = j.at("system_id").get<std::string>();
+    o.database = j.at("database").get<std::string>();
+    o.timeline = j.at("timeline").get<uint32_t>();
+    Result<Lsn> lsn = Lsn::Parse(j.at("lsn").get<std::string>());
+    if (!lsn.ok()) return Status::Corruption("offsets file " + path_ + ": " + lsn.status().message());
+    o.lsn = *lsn;
+    return std::optional<Offset>(o);
+  } catch (const nlohmann::json::exception& e) {
+    return Status::Corruption("offsets file " + path_ + " is missing a field or has a wrong type (" +
+                              e.what() + ")");
+  }
+}
+
+Status OffsetStore::Save(const Offset& o) const {
+  nlohmann::json j = {
+      {"format", kFormatVersion},    {"slot", o.slot},
+      {"system_id", o.system_id},    {"database", o.database},
+      {"timeline", o.timeline},      {"lsn", o.lsn.ToString()},
+      {"lsn_int", o.lsn.value},      {"updated_at", NowUtc()},
+  };
+  const std::string data = j.dump(2) + "\n";
+  const std::string tmp = path_ + ".tmp";
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Errno("offsets: open " + tmp);
+  Status s = WriteAll(fd, data, tmp);
+  if (s.ok() && fsync(fd) != 0) s = Errno("offsets: fsync " + tmp);
+  if (close(fd) != 0 && s.ok()) s = Errno("offsets: close " + tmp);
+  if (!s.ok()) return s;
+  if (std::rename(tmp.c_str(), path_.c_str()) != 0) return Errno("offsets: rename to " + path_);
+  std::filesystem::path dir = std::filesystem::path(path_).parent_path();
+  if (dir.empty()) dir = ".";
+  int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return Errno("offsets: open directory " + dir.string());
+  Status ds = fsync(dfd) == 0 ? Status::Ok() : Errno("offsets: fsync directory " + dir.string());
+  close(dfd);
+  return ds;
+}
+
+}  // namespace cdc::connector

@@ -1,0 +1,43 @@
+#pragma once
+
+// OffsetStore: pgcdc's durable record of the last LSN whose changes the sink acknowledged.
+// The file is replaced atomically (write temp, fsync, rename, fsync directory), so a crash leaves
+// either the old or the new offset, never a torn one. A file that belongs to another slot or
+// another cluster (system identifier) is refused, never overwritten.
+//
+// Single-threaded: the replication thread owns it.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "decoders/lsn.h"
+#include "decoders/status.h"
+
+namespace cdc::connector {
+
+struct Offset {
+  std::string slot;
+  std::string system_id;  // IDENTIFY_SYSTEM systemid, decimal
+  std::string database;
+  uint32_t timeline = 0;
+  Lsn lsn;  // everything committing before this LSN has been delivered
+};
+
+class OffsetStore {
+ public:
+  explicit OffsetStore(std::string path) : path_(std::move(path)) {}
+
+  const std::string& path() const { return path_; }
+
+  // nullopt when the file does not exist. Corruption when it exists but cannot be parsed.
+  Result<std::optional<Offset>> Load() const;
+
+  // Atomically replaces the file.
+  Status Save(const Offset& offset) const;
+
+ private:
+  std::string path_;
+};
+
+}  // namespace cdc::connector

@@ -1,0 +1,384 @@
+#include "connector/runner.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <random>
+#include <thread>
+
+#include "decoders/replication_frame.h"
+#include "sinks/kafka_sink.h"
+#include "sinks/stdout_sink.h"
+
+namespace cdc::connector {
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+int g_stop_pipe[2] = {-1, -1};
+
+void OnSignal(int) { Runner::RequestStop(); }
+
+constexpr int kFlushTimeoutMs = 30000;
+constexpr int kMaxFramesPerTurn = 1024;
+constexpr auto kProgressInterval = std::chrono::seconds(60);
+
+DecimalHandling ParseDecimal(const std::string& s) {
+  return s == "double" ? DecimalHandling::kDouble
+         : s == "string" ? DecimalHandling::kString
+                         : DecimalHandling::kPrecise;
+}
+BinaryHandling ParseBinary(const std::string& s) {
+  return s == "base64"            ? BinaryHandling::kBase64
+         : s == "base64-url-safe" ? BinaryHandling::kBase64UrlSafe
+         : s == "hex"             ? BinaryHandling::kHex
+                                  : BinaryHandling::kBytes;
+}
+TimePrecision ParseTimePrecision(const std::string& s) {
+  return s == "connect"                      ? TimePrecision::kConnect
+         : s == "adaptive_time_microseconds" ? TimePrecision::kAdaptiveTimeMicroseconds
+                                             : TimePrecision::kAdaptive;
+}
+
+bool Skipped(const config::Config& c, const char* op) {
+  for (const auto& s : c.format.skipped_operations) {
+    if (s == op) return true;
+  }
+  return false;
+}
+
+bool IsSlotActiveError(const Status& s) {
+  return s.message().find("SQLSTATE 55006") != std::string::npos;
+}
+
+}  // namespace
+
+void Runner::RequestStop() {
+  g_stop.store(true);
+  if (g_stop_pipe[1] >= 0) {
+    char c = 1;
+    [[maybe_unused]] ssize_t n = write(g_stop_pipe[1], &c, 1);
+  }
+}
+
+void Runner::InstallSignalHandlers() {
+  if (g_stop_pipe[0] < 0 && pipe2(g_stop_pipe, O_NONBLOCK | O_CLOEXEC) != 0) {
+    g_stop_pipe[0] = g_stop_pipe[1] = -1;
+  }
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+Runner::Runner(config::Config cfg, std::string version)
+    : cfg_(std::move(cfg)), version_(std::move(version)), offsets_(cfg_.offsets.file) {
+  event_options_.name = cfg_.name;
+  event_options_.source_version =
+      cfg_.format.source_version.empty() ? "pgcdc-" + version_ : cfg_.format.source_version;
+  event_options_.schemas = cfg_.format.schemas;
+  event_options_.tombstones = cfg_.format.tombstones;
+  event_options_.emit_truncate = !Skipped(cfg_, "t");
+  event_options_.skip_create = Skipped(cfg_, "c");
+  event_options_.skip_update = Skipped(cfg_, "u");
+  event_options_.skip_delete = Skipped(cfg_, "d");
+  event_options_.converter.decimal = ParseDecimal(cfg_.format.decimal_handling);
+  event_options_.converter.binary = ParseBinary(cfg_.format.binary_handling);
+  event_options_.converter.time_precision = ParseTimePrecision(cfg_.format.time_precision);
+  event_options_.converter.interval = cfg_.format.interval_handling == "string"
+                                          ? IntervalHandling::kString
+                                          : IntervalHandling::kNumeric;
+  event_options_.converter.unavailable_placeholder = cfg_.format.unavailable_value_placeholder;
+}
+
+Runner::~Runner() = default;
+
+Status Runner::Prepare() {
+  auto sql = Connect(cfg_.source.dsn, ConnKind::kSql);
+  if (!sql.ok()) return sql.status();
+  auto repl = Connect(cfg_.source.dsn, ConnKind::kReplication);
+  if (!repl.ok()) return repl.status();
+  spdlog::info("connected to {}", Describe(sql->get()));
+
+  auto facts = InspectSource(sql->get(), repl->get(), cfg_);
+  if (!facts.ok()) return facts.status();
+  identity_ = facts->identity;
+  server_version_ = facts->server_version;
+  event_options_.database = identity_.database;
+
+  auto stored = offsets_.Load();
+  if (!stored.ok()) return stored.status();
+  if (*stored) {
+    const Offset& o = **stored;
+    if (o.slot != cfg_.source.slot || o.system_id != identity_.system_id) {
+      return Status::FailedPrecondition(
+          "offsets file " + offsets_.path() + " belongs to slot '" + o.slot + "' on system " +
+          o.system_id + ", not slot '" + cfg_.source.slot + "' on system " + identity_.system_id +
+          "; refusing to use or overwrite it (point offsets.file elsewhere)");
+    }
+    if (!facts->slot.exists) {
+      return Status::FailedPrecondition(
+          "slot '" + cfg_.source.slot + "' does not exist, but " + offsets_.path() +
+          " records position " + o.lsn.ToString() +
+          ": the slot was dropped and changes since then are lost; to start over, remove the "
+          "offsets file");
+    }
+  }
+
+  // Everything checked: now create what is missing (publication first: pgoutput.md §6.8).
+  CDC_RETURN_IF_ERROR(EnsurePublication(sql->get(), cfg_, *facts));
+  Lsn slot_position;
+  if (!facts->slot.exists) {
+    auto created = CreateSlot(repl->get(), cfg_.source.slot, server_version_);
+    if (!created.ok()) return created.status();
+    slot_position = *created;
+  } else {
+    slot_position = facts->slot.confirmed_flush.value_or(Lsn());
+  }
+
+  start_lsn_ = slot_position;
+  if (*stored) {
+    const Lsn stored_lsn = (*stored)->lsn;
+    if (stored_lsn < slot_position) {
+      spdlog::warn("slot {} is at {}, ahead of the offsets file ({}): changes in between were "
+                   "confirmed by another consumer and are not published by this run",
+                   cfg_.source.slot, slot_position.ToString(), stored_lsn.ToString());
+    } else {
+      start_lsn_ = stored_lsn;
+    }
+  }
+  persisted_ = start_lsn_;
+  received_ = start_lsn_;
+  tracker_ = std::make_unique<LsnTracker>(start_lsn_);
+  CDC_RETURN_IF_ERROR(offsets_.Save(Offset{cfg_.source.slot, identity_.system_id,
+                                           identity_.database, identity_.timeline, persisted_}));
+
+  if (cfg_.sink.type == "kafka") {
+    auto sink = sinks::KafkaSink::Create(cfg_.sink.kafka, this);
+    if (!sink.ok()) return sink.status();
+    sink_ = std::move(*sink);
+  } else {
+    sink_ = std::make_unique<sinks::StdoutSink>(this);
+  }
+  CDC_RETURN_IF_ERROR(sink_->CheckReachable(15000));
+
+  catalog_ = std::make_unique<CatalogReader>(cfg_.source.dsn);
+  processor_ = std::make_unique<ChangeProcessor>(event_options_, cfg_.source.tables,
+                                                 catalog_.get(), tracker_.get(), sink_.get(),
+                                                 [this] { OnSinkFull(); });
+  spdlog::info("slot {} publication {} on system {} timeline {}: resuming at {}",
+               cfg_.source.slot, cfg_.source.publication, identity_.system_id,
+               identity_.timeline, start_lsn_.ToString());
+  return Status::Ok();
+}
+
+void Runner::OnDelivery(void* opaque, size_t bytes, const Status& status) {
+  processor_->OnDelivered(bytes);
+  if (status.ok()) {
+    tracker_->Acknowledge(static_cast<LsnTracker::Txn*>(opaque));
+    ++events_acked_;
+    return;
+  }
+  // Never acknowledged: the transaction stays outstanding and the LSN cannot pass it.
+  if (delivery_error_.ok()) delivery_error_ = status;
+}
+
+bool Runner::Blocked() const {
+  return tracker_->inflight_events() >= cfg_.limits.max_inflight_events ||
+         processor_->inflight_bytes() >= cfg_.limits.max_inflight_bytes;
+}
+
+void Runner::OnSinkFull() {
+  sink_->Poll(100);
+  (void)Commit(false);
+}
+
+Status Runner::SendStatus(bool reply_requested) {
+  last_status_ = Clock::now();
+  if (stream_ == nullptr) return Status::Ok();
+  // Never report a flush position we have not persisted, and never one lower than before.
+  return stream_->SendStatus(std::max(received_, persisted_), persisted_, reply_requested);
+}
+
+Status Runner::Commit(bool force) {
+  const auto now = Clock::now();
+  const Lsn confirmed = tracker_->confirmed();
+  if (confirmed > persisted_ &&
+      (force || now - last_commit_ >= std::chrono::milliseconds(cfg_.offsets.commit_interval_ms))) {
+    CDC_RETURN_IF_ERROR(offsets_.Save(Offset{cfg_.source.slot, identity_.system_id,
+                                             identity_.database, identity_.timeline, confirmed}));
+    persisted_ = confirmed;
+    last_commit_ = now;
+    return SendStatus(false);
+  }
+  if (now - last_status_ >= std::chrono::milliseconds(cfg_.source.status_interval_ms)) {
+    return SendStatus(false);
+  }
+  return Status::Ok();
+}
+
+Status Runner::HandleFrame(std::span<const uint8_t> bytes) {
+  auto frame = ParseReplicationFrame(bytes);
+  if (!frame.ok()) return frame.status();
+  if (auto* d = std::get_if<XLogData>(&*frame)) {
+    if (d->wal_end > received_) received_ = d->wal_end;
+    return processor_->OnXLogData(*d);
+  }
+  if (auto* k = std::get_if<Keepalive>(&*frame)) {
+    if (k->wal_end > received_) received_ = k->wal_end;
+    // Everything sent before this keepalive has been processed; with nothing outstanding, its
+    // walEnd can be confirmed so an idle slot releases WAL (pgoutput.md §4.3).
+    if (!processor_->in_transaction()) tracker_->OnIdle(k->wal_end);
+    if (k->reply_requested) {
+      CDC_RETURN_IF_ERROR(Commit(true));
+      return SendStatus(false);
+    }
+    return Status::Ok();
+  }
+  spdlog::debug("ignoring replication frame kind {}", std::get<UnknownFrame>(*frame).kind);
+  return Status::Ok();
+}
+
+void Runner::DrainSink(int timeout_ms) {
+  Status s = sink_->Flush(timeout_ms);
+  if (!s.ok()) spdlog::warn("{}", s.message());
+}
+
+bool Runner::SleepUnlessStopped(int ms) {
+  pollfd p{g_stop_pipe[0], POLLIN, 0};
+  if (g_stop_pipe[0] >= 0) {
+    poll(&p, 1, ms);
+  } else {
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  }
+  return !g_stop.load();
+}
+
+void Runner::LogProgress(bool force) {
+  const auto now = Clock::now();
+  if (!force && now - last_progress_ < kProgressInterval) return;
+  last_progress_ = now;
+  spdlog::info("progress: {} events sent, {} acknowledged, {} in flight, confirmed {}",
+               processor_->events_sent(), events_acked_, tracker_->inflight_events(),
+               persisted_.ToString());
+}
+
+Status Runner::StreamSession() {
+  auto conn = Connect(cfg_.source.dsn, ConnKind::kReplication);
+  if (!conn.ok()) return conn.status();
+  auto ident = Exec(conn->get(), "IDENTIFY_SYSTEM");
+  if (!ident.ok()) return ident.status();
+  std::string system_id = PQgetvalue(ident->get(), 0, 0);
+  if (system_id != identity_.system_id) {
+    return Status::FailedPrecondition("postgres: system identifier changed from " +
+                                      identity_.system_id + " to " + system_id +
+                                      ": this is another cluster; refusing to continue");
+  }
+
+  ReplicationStream stream(std::move(*conn));
+  const Lsn resume = tracker_->confirmed();
+  StartOptions opts{cfg_.source.slot, resume, cfg_.source.publication,
+                    ProtoVersionFor(server_version_), server_version_ >= 140000};
+  for (int attempt = 0;; ++attempt) {
+    Status s = stream.Start(opts);
+    if (s.ok()) break;
+    // Right after a crash the old walsender may still hold the slot (pgoutput.md §6.7).
+    if (!IsSlotActiveError(s) || attempt >= 30) return s;
+    if (attempt == 0) spdlog::warn("{}; retrying", s.message());
+    if (!SleepUnlessStopped(1000)) return Status::Ok();
+  }
+  stream_ = &stream;
+  processor_->ResetSession(resume);
+  spdlog::info("streaming from slot {} at {}", cfg_.source.slot, resume.ToString());
+
+  Status result;
+  std::span<const uint8_t> frame;
+  while (!g_stop.load()) {
+    if (!delivery_error_.ok()) {
+      result = delivery_error_;
+      break;
+    }
+    sink_->Poll(0);
+    int frames = 0;
+    bool blocked = Blocked();
+    while (!blocked && frames < kMaxFramesPerTurn) {
+      auto next = stream.Next(&frame);
+      if (!next.ok()) {
+        result = next.status();
+        break;
+      }
+      if (!*next) break;
+      result = HandleFrame(frame);
+      if (!result.ok()) break;
+      ++frames;
+      blocked = Blocked();
+    }
+    if (!result.ok()) break;
+    result = Commit(false);
+    if (!result.ok()) break;
+    LogProgress(false);
+    if (frames == kMaxFramesPerTurn) continue;  // more is likely buffered already
+
+    auto out_pending = stream.FlushOutput();
+    if (!out_pending.ok()) {
+      result = out_pending.status();
+      break;
+    }
+    pollfd fds[3];
+    nfds_t n = 0;
+    fds[n++] = pollfd{stream.socket(),
+                      static_cast<short>((blocked ? 0 : POLLIN) | (*out_pending ? POLLOUT : 0)), 0};
+    if (sink_->wakeup_fd() >= 0) fds[n++] = pollfd{sink_->wakeup_fd(), POLLIN, 0};
+    if (g_stop_pipe[0] >= 0) fds[n++] = pollfd{g_stop_pipe[0], POLLIN, 0};
+    int timeout_ms = std::min(cfg_.offsets.commit_interval_ms, cfg_.source.status_interval_ms);
+    if (sink_->wakeup_fd() < 0 && tracker_->inflight_events() > 0) timeout_ms = 5;
+    if (blocked) timeout_ms = std::min(timeout_ms, 50);
+    if (poll(fds, n, timeout_ms) < 0 && errno != EINTR) {
+      result = Status::IoError("poll failed");
+      break;
+    }
+    if (fds[0].revents & (POLLIN | POLLERR | POLLHUP)) {
+      result = stream.ConsumeInput();
+      if (!result.ok()) break;
+    }
+  }
+
+  // Leaving the session: deliver what is in flight, confirm it, tell the server, end COPY.
+  DrainSink(kFlushTimeoutMs);
+  Status commit = Commit(true);
+  if (result.ok() && !delivery_error_.ok()) result = delivery_error_;
+  if (result.ok()) result = commit;
+  (void)SendStatus(false);
+  stream.Finish();
+  stream_ = nullptr;
+  return result;
+}
+
+Status Runner::Run() {
+  CDC_RETURN_IF_ERROR(Prepare());
+  int backoff_ms = 500;
+  std::mt19937 rng(std::random_device{}());
+  for (;;) {
+    Status s = StreamSession();
+    LogProgress(true);
+    if (s.ok()) {
+      spdlog::info("stopped cleanly at {}", persisted_.ToString());
+      return Status::Ok();
+    }
+    // Only a lost connection is worth retrying; bad bytes, unrepresentable values and refused
+    // deliveries would fail the same way again.
+    if (s.code() != Status::Code::kUnavailable || !delivery_error_.ok() || g_stop.load()) return s;
+    int wait = backoff_ms / 2 + static_cast<int>(rng() % static_cast<unsigned>(backoff_ms / 2 + 1));
+    spdlog::warn("{}; reconnecting in {} ms", s.message(), wait);
+    if (!SleepUnlessStopped(wait)) return Status::Ok();
+    backoff_ms = std::min(backoff_ms * 2, cfg_.source.reconnect_max_backoff_ms);
+  }
+}
+
+}  // namespace cdc::connector

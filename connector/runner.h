@@ -1,0 +1,80 @@
+#pragma once
+
+// Runner: the daemon's run loop. Prepares the source (checks, publication, slot), then streams:
+// one poll loop in the style of pg_recvlogical that reads replication frames, feeds them through
+// the ChangeProcessor into the sink, serves the sink's delivery reports, and persists and
+// reports the confirmed LSN. Stops reading when in-flight limits are reached (TCP backpressure)
+// while still sending status updates so wal_sender_timeout never fires. Reconnects with capped,
+// jittered backoff when the replication connection is lost.
+//
+// Single-threaded: everything here runs on the thread that calls Run(). RequestStop() is
+// async-signal-safe.
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "config/config.h"
+#include "connector/catalog_reader.h"
+#include "connector/change_processor.h"
+#include "connector/lsn_tracker.h"
+#include "connector/offset_store.h"
+#include "connector/replication_stream.h"
+#include "connector/source_setup.h"
+#include "decoders/event_options.h"
+#include "sinks/event_sink.h"
+
+namespace cdc::connector {
+
+class Runner : public sinks::DeliveryListener {
+ public:
+  Runner(config::Config cfg, std::string version);
+  ~Runner() override;
+
+  // Runs until a stop is requested (returns OK after a clean shutdown) or a fatal error (returned;
+  // nothing past an undelivered change has been confirmed).
+  Status Run();
+
+  // Installs SIGINT/SIGTERM handlers that call RequestStop().
+  static void InstallSignalHandlers();
+  static void RequestStop();
+
+  void OnDelivery(void* opaque, size_t bytes, const Status& status) override;
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  Status Prepare();
+  Status StreamSession();
+  Status HandleFrame(std::span<const uint8_t> frame);
+  Status Commit(bool force);
+  Status SendStatus(bool reply_requested);
+  void OnSinkFull();
+  void DrainSink(int timeout_ms);
+  bool Blocked() const;
+  bool SleepUnlessStopped(int ms);
+  void LogProgress(bool force);
+
+  config::Config cfg_;
+  std::string version_;
+  EventOptions event_options_;
+  OffsetStore offsets_;
+  SystemIdentity identity_;
+  int server_version_ = 0;
+  Lsn start_lsn_;
+  Lsn persisted_;
+  Lsn received_;
+  Status delivery_error_;
+  Clock::time_point last_status_{};
+  Clock::time_point last_commit_{};
+  Clock::time_point last_progress_{};
+  uint64_t events_acked_ = 0;
+
+  std::unique_ptr<LsnTracker> tracker_;
+  std::unique_ptr<CatalogReader> catalog_;
+  ReplicationStream* stream_ = nullptr;  // the live session's stream, if any
+  std::unique_ptr<ChangeProcessor> processor_;
+  std::unique_ptr<sinks::EventSink> sink_;  // last member: destroyed first, while we listen
+};
+
+}  // namespace cdc::connector

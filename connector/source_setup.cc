@@ -1,0 +1,185 @@
+#include "connector/source_setup.h"
+
+#include <spdlog/spdlog.h>
+
+#include "config/config_loader.h"
+
+namespace cdc::connector {
+
+int ProtoVersionFor(int server_version) {
+  if (server_version >= 160000) return 4;
+  if (server_version >= 150000) return 3;
+  if (server_version >= 140000) return 2;
+  return 1;
+}
+
+Result<SlotState> ReadSlot(PGconn* sql, const std::string& slot) {
+  const bool has_wal_status = PQserverVersion(sql) >= 130000;
+  std::string q = "SELECT plugin, database, confirmed_flush_lsn, " +
+                  std::string(has_wal_status ? "wal_status" : "NULL") +
+                  ", active, COALESCE(active_pid, 0) FROM pg_replication_slots WHERE slot_name = " +
+                  QuoteLiteral(sql, slot);
+  auto res = Exec(sql, q);
+  if (!res.ok()) return res.status();
+  SlotState s;
+  if (PQntuples(res->get()) == 0) return s;
+  PGresult* r = res->get();
+  s.exists = true;
+  s.plugin = PQgetvalue(r, 0, 0);
+  s.database = PQgetvalue(r, 0, 1);
+  if (!PQgetisnull(r, 0, 2)) {
+    auto lsn = Lsn::Parse(PQgetvalue(r, 0, 2));
+    if (!lsn.ok()) return lsn.status();
+    s.confirmed_flush = *lsn;
+  }
+  s.wal_status = PQgetisnull(r, 0, 3) ? "" : PQgetvalue(r, 0, 3);
+  s.active = std::string(PQgetvalue(r, 0, 4)) == "t";
+  s.active_pid = std::atoi(PQgetvalue(r, 0, 5));
+  return s;
+}
+
+Result<SourceFacts> InspectSource(PGconn* sql, PGconn* repl, const config::Config& cfg) {
+  SourceFacts f;
+  f.server_version = PQserverVersion(sql);
+  if (f.server_version < 120000) {
+    return Status::FailedPrecondition("postgres: server version " +
+                                      std::to_string(f.server_version) +
+                                      " is not supported (PostgreSQL 12 or later is required)");
+  }
+
+  auto wal = Exec(sql, "SHOW wal_level");
+  if (!wal.ok()) return wal.status();
+  std::string wal_level = PQgetvalue(wal->get(), 0, 0);
+  if (wal_level != "logical") {
+    return Status::FailedPrecondition(
+        "postgres: wal_level is '" + wal_level +
+        "'; logical decoding needs wal_level = logical in postgresql.conf (then restart "
+        "PostgreSQL)");
+  }
+
+  auto role = Exec(sql,
+                   "SELECT current_user, rolsuper, rolreplication FROM pg_roles WHERE rolname = "
+                   "current_user");
+  if (!role.ok()) return role.status();
+  std::string user = PQgetvalue(role->get(), 0, 0);
+  bool super = std::string(PQgetvalue(role->get(), 0, 1)) == "t";
+  bool replication = std::string(PQgetvalue(role->get(), 0, 2)) == "t";
+  if (!super && !replication) {
+    return Status::FailedPrecondition("postgres: role '" + user +
+                                      "' lacks the REPLICATION attribute (ALTER ROLE " + user +
+                                      " REPLICATION)");
+  }
+
+  auto ident = Exec(repl, "IDENTIFY_SYSTEM");
+  if (!ident.ok()) return ident.status();
+  PGresult* ir = ident->get();
+  if (PQntuples(ir) != 1 || PQnfields(ir) < 4) {
+    return Status::Corruption("postgres: IDENTIFY_SYSTEM returned an unexpected shape");
+  }
+  f.identity.system_id = PQgetvalue(ir, 0, 0);
+  f.identity.timeline = static_cast<uint32_t>(std::strtoul(PQgetvalue(ir, 0, 1), nullptr, 10));
+  auto pos = Lsn::Parse(PQgetvalue(ir, 0, 2));
+  if (!pos.ok()) return pos.status();
+  f.identity.xlogpos = *pos;
+  if (PQgetisnull(ir, 0, 3)) {
+    return Status::FailedPrecondition("postgres: the replication connection has no database");
+  }
+  f.identity.database = PQgetvalue(ir, 0, 3);
+
+  auto slot = ReadSlot(sql, cfg.source.slot);
+  if (!slot.ok()) return slot.status();
+  f.slot = *slot;
+  if (f.slot.exists) {
+    if (f.slot.plugin != "pgoutput") {
+      return Status::FailedPrecondition("postgres: slot '" + cfg.source.slot + "' uses plugin '" +
+                                        f.slot.plugin + "', pgcdc needs pgoutput");
+    }
+    if (f.slot.database != f.identity.database) {
+      return Status::FailedPrecondition("postgres: slot '" + cfg.source.slot +
+                                        "' belongs to database '" + f.slot.database +
+                                        "', not '" + f.identity.database + "'");
+    }
+    if (f.slot.wal_status == "lost") {
+      return Status::FailedPrecondition(
+          "postgres: slot '" + cfg.source.slot +
+          "' is invalidated (wal_status = lost): changes were lost; drop the slot and the offsets "
+          "file and take a new snapshot");
+    }
+  }
+
+  auto pub = Exec(sql, "SELECT 1 FROM pg_publication WHERE pubname = " +
+                           QuoteLiteral(sql, cfg.source.publication));
+  if (!pub.ok()) return pub.status();
+  f.publication_exists = PQntuples(pub->get()) > 0;
+
+  if (!f.publication_exists) {
+    if (!cfg.source.create_publication) {
+      return Status::FailedPrecondition("postgres: publication '" + cfg.source.publication +
+                                        "' does not exist and source.create_publication is false");
+    }
+    if (!cfg.source.tables.empty()) {
+      auto tables = Exec(sql,
+                         "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON "
+                         "n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND NOT "
+                         "c.relispartition AND n.nspname NOT IN ('pg_catalog', "
+                         "'information_schema') AND n.nspname NOT LIKE 'pg_toast%' ORDER BY 1, 2");
+      if (!tables.ok()) return tables.status();
+      for (int i = 0; i < PQntuples(tables->get()); ++i) {
+        std::string name = std::string(PQgetvalue(tables->get(), i, 0)) + "." +
+                           PQgetvalue(tables->get(), i, 1);
+        for (const auto& pattern : cfg.source.tables) {
+          if (config::GlobMatch(pattern, name)) {
+            f.tables_to_publish.push_back(name);
+            break;
+          }
+        }
+      }
+      if (f.tables_to_publish.empty()) {
+        return Status::FailedPrecondition(
+            "postgres: source.tables matches no table in database '" + f.identity.database + "'");
+      }
+    } else if (!super) {
+      return Status::FailedPrecondition(
+          "postgres: creating a FOR ALL TABLES publication needs a superuser; list "
+          "source.tables, or have an admin create publication '" +
+          cfg.source.publication + "'");
+    }
+  }
+  return f;
+}
+
+Status EnsurePublication(PGconn* sql, const config::Config& cfg, const SourceFacts& facts) {
+  if (facts.publication_exists) return Status::Ok();
+  std::string q = "CREATE PUBLICATION " + QuoteIdent(sql, cfg.source.publication);
+  if (facts.tables_to_publish.empty()) {
+    q += " FOR ALL TABLES";
+  } else {
+    q += " FOR TABLE ";
+    for (size_t i = 0; i < facts.tables_to_publish.size(); ++i) {
+      const std::string& t = facts.tables_to_publish[i];
+      size_t dot = t.find('.');
+      if (i) q += ", ";
+      q += QuoteIdent(sql, t.substr(0, dot)) + "." + QuoteIdent(sql, t.substr(dot + 1));
+    }
+  }
+  auto res = Exec(sql, q, PGRES_COMMAND_OK);
+  if (!res.ok()) return res.status().WithContext("creating publication");
+  spdlog::info("created publication {} ({})", cfg.source.publication,
+               facts.tables_to_publish.empty() ? std::string("FOR ALL TABLES")
+                                               : std::to_string(facts.tables_to_publish.size()) +
+                                                     " tables");
+  return Status::Ok();
+}
+
+Result<Lsn> CreateSlot(PGconn* repl, const std::string& slot, int server_version) {
+  std::string q = "CREATE_REPLICATION_SLOT " + QuoteIdent(repl, slot) + " LOGICAL pgoutput";
+  q += server_version >= 150000 ? " (SNAPSHOT 'nothing')" : " NOEXPORT_SNAPSHOT";
+  auto res = Exec(repl, q);
+  if (!res.ok()) return res.status().WithContext("creating replication slot");
+  auto lsn = Lsn::Parse(PQgetvalue(res->get(), 0, 1));
+  if (!lsn.ok()) return lsn.status();
+  spdlog::info("created replication slot {} at {}", slot, lsn->ToString());
+  return *lsn;
+}
+
+}  // namespace cdc::connector

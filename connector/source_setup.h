@@ -1,0 +1,62 @@
+#pragma once
+
+// Source preparation: checks everything pgcdc needs from the server before anything is created
+// (version, wal_level, role attributes, slot state), then creates the publication and the slot
+// if they are missing, in that order (a slot created before its publication fails on the first
+// change: pgoutput.md §6.8).
+//
+// Called once per start on the main thread, with an SQL connection and a replication connection.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "connector/pg_connection.h"
+#include "decoders/lsn.h"
+
+namespace cdc::connector {
+
+struct SystemIdentity {
+  std::string system_id;
+  uint32_t timeline = 0;
+  Lsn xlogpos;
+  std::string database;
+};
+
+struct SlotState {
+  bool exists = false;
+  std::string plugin;
+  std::string database;
+  std::optional<Lsn> confirmed_flush;
+  std::string wal_status;  // reserved | extended | unreserved | lost (13+)
+  bool active = false;
+  int active_pid = 0;
+};
+
+struct SourceFacts {
+  int server_version = 0;  // PQserverVersion, e.g. 150020
+  SystemIdentity identity;
+  SlotState slot;
+  bool publication_exists = false;
+  std::vector<std::string> tables_to_publish;  // include list resolved against the catalog
+};
+
+// Reads what the server is and has; fails with one line naming the missing setting or
+// privilege. Creates nothing.
+Result<SourceFacts> InspectSource(PGconn* sql, PGconn* repl, const config::Config& cfg);
+
+// Creates the publication if it is missing (and allowed).
+Status EnsurePublication(PGconn* sql, const config::Config& cfg, const SourceFacts& facts);
+
+// Creates the slot (no exported snapshot). Returns its consistent point.
+Result<Lsn> CreateSlot(PGconn* repl, const std::string& slot, int server_version);
+
+// Re-reads the slot row (for status checks while running).
+Result<SlotState> ReadSlot(PGconn* sql, const std::string& slot);
+
+// pgoutput proto_version for this server (pgoutput.md version matrix). Streaming and two-phase
+// are not requested, so the messages are the v1 layout on every version.
+int ProtoVersionFor(int server_version);
+
+}  // namespace cdc::connector

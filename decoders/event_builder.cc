@@ -1,0 +1,298 @@
+#include "decoders/event_builder.h"
+
+#include <array>
+#include <charconv>
+#include <chrono>
+
+#include "decoders/json_writer.h"
+
+namespace cdc {
+
+namespace {
+
+int64_t SystemClockMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void AppendInt(std::string* out, int64_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof(buf), v);
+  out->append(buf, static_cast<size_t>(r.ptr - buf));
+}
+
+void AppendUInt(std::string* out, uint64_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof(buf), v);
+  out->append(buf, static_cast<size_t>(r.ptr - buf));
+}
+
+// True when any key column of `tuple` was not sent ('n' in a 'K' tuple, or 'u'): the tuple then
+// cannot tell whether the key changed.
+bool KeyIncomplete(const TableSchema& t, const pgoutput::Tuple& tuple) {
+  for (size_t i : t.key_columns) {
+    if (tuple[i].kind != pgoutput::ValueKind::kText) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+EventBuilder::EventBuilder(const EventOptions& options, Clock now_unix_micros)
+    : options_(options), clock_(now_unix_micros ? now_unix_micros : &SystemClockMicros) {
+  JsonWriter w(&source_head_);
+  w.BeginObject();
+  w.Key("version");
+  w.String(options_.source_version);
+  w.Key("connector");
+  w.String("postgresql");
+  w.Key("name");
+  w.String(options_.name);
+  // Left open: the per-event members follow.
+}
+
+Status EventBuilder::CheckArity(const TableSchema& t, const pgoutput::Tuple& tuple) const {
+  if (tuple.size() != t.relation.columns.size()) {
+    return Status::Corruption("tuple for " + t.qualified_name + " has " +
+                              std::to_string(tuple.size()) + " columns, its Relation has " +
+                              std::to_string(t.relation.columns.size()));
+  }
+  return Status::Ok();
+}
+
+Status EventBuilder::AppendRow(const TableSchema& t, const pgoutput::Tuple& tuple,
+                               const pgoutput::Tuple* fallback, JsonWriter& w) {
+  w.BeginObject();
+  for (size_t i = 0; i < tuple.size(); ++i) {
+    const auto& col = t.relation.columns[i];
+    w.Key(col.name);
+    const pgoutput::TupleValue* v = &tuple[i];
+    if (v->kind == pgoutput::ValueKind::kUnchanged && fallback != nullptr &&
+        (*fallback)[i].kind != pgoutput::ValueKind::kUnchanged) {
+      v = &(*fallback)[i];
+    }
+    Status s;
+    switch (v->kind) {
+      case pgoutput::ValueKind::kNull:
+        w.Null();
+        break;
+      case pgoutput::ValueKind::kUnchanged:
+        s = AppendUnavailable(t.codecs[i], options_.converter, w);
+        break;
+      case pgoutput::ValueKind::kText:
+        s = AppendValue(t.codecs[i], v->data, w);
+        break;
+      case pgoutput::ValueKind::kBinary:
+        s = Status::InvalidArgument("binary-format value received but binary mode was not requested");
+        break;
+    }
+    if (!s.ok()) return s.WithContext(t.qualified_name + "." + col.name);
+  }
+  w.EndObject();
+  return Status::Ok();
+}
+
+Status EventBuilder::BuildKeyPayload(const TableSchema& t, const pgoutput::Tuple& tuple,
+                                     const pgoutput::Tuple* fallback, std::string* out) {
+  out->clear();
+  JsonWriter w(out);
+  w.BeginObject();
+  for (size_t i : t.key_columns) {
+    const auto& col = t.relation.columns[i];
+    w.Key(col.name);
+    const pgoutput::TupleValue* v = &tuple[i];
+    if (v->kind == pgoutput::ValueKind::kUnchanged && fallback != nullptr) v = &(*fallback)[i];
+    if (v->kind == pgoutput::ValueKind::kText) {
+      Status s = AppendValue(t.codecs[i], v->data, w);
+      if (!s.ok()) return s.WithContext(t.qualified_name + "." + col.name + " (key)");
+    } else {
+      w.Null();
+    }
+  }
+  w.EndObject();
+  return Status::Ok();
+}
+
+void EventBuilder::WrapKey(const TableSchema& t, const std::string& payload) {
+  key_buf_.clear();
+  if (!options_.schemas) {
+    key_buf_.append(payload);
+    return;
+  }
+  key_buf_.append("{\"schema\":");
+  key_buf_.append(t.key_schema_json);
+  key_buf_.append(",\"payload\":");
+  key_buf_.append(payload);
+  key_buf_.push_back('}');
+}
+
+Status EventBuilder::EmitChange(const TableSchema& t, char op, const std::string* key_payload,
+                                const pgoutput::Tuple* before,
+                                const pgoutput::Tuple* before_fallback,
+                                const pgoutput::Tuple* after,
+                                const pgoutput::Tuple* after_fallback, const TxnContext& txn,
+                                Lsn lsn, std::span<const EventHeader> headers,
+                                EventEmitter& out) {
+  value_buf_.clear();
+  JsonWriter w(&value_buf_);
+  w.BeginObject();
+  if (options_.schemas) {
+    w.Key("schema");
+    w.Raw(t.envelope_schema_json);
+    w.Key("payload");
+    w.BeginObject();
+  }
+  w.Key("before");
+  if (before) {
+    CDC_RETURN_IF_ERROR(AppendRow(t, *before, before_fallback, w));
+  } else {
+    w.Null();
+  }
+  w.Key("after");
+  if (after) {
+    CDC_RETURN_IF_ERROR(AppendRow(t, *after, after_fallback, w));
+  } else {
+    w.Null();
+  }
+
+  // The source block, appended directly: its fixed parts are cached per builder and per table.
+  w.Key("source");
+  w.Raw(source_head_);
+  const int64_t commit_us = PgTimestampToUnixMicros(txn.commit_ts);
+  std::string& v = value_buf_;
+  v.append(",\"ts_ms\":");
+  AppendInt(&v, commit_us / 1000);
+  v.append(",\"snapshot\":\"false\",\"db\":\"");
+  JsonWriter::AppendEscaped(&v, options_.database);
+  v.append("\",\"sequence\":\"[");
+  if (txn.last_commit_lsn) {
+    v.append("\\\"");
+    AppendUInt(&v, txn.last_commit_lsn->value);
+    v.append("\\\"");
+  } else {
+    v.append("null");
+  }
+  v.append(",\\\"");
+  AppendUInt(&v, lsn.value);
+  v.append("\\\"]\",\"ts_us\":");
+  AppendInt(&v, commit_us);
+  v.append(",\"ts_ns\":");
+  AppendInt(&v, commit_us * 1000);
+  v.push_back(',');
+  v.append(t.source_tail_json);
+  v.append(",\"txId\":");
+  AppendUInt(&v, txn.xid.value);
+  v.append(",\"lsn\":");
+  AppendUInt(&v, lsn.value);
+  v.append(",\"xmin\":null}");
+
+  w.Key("transaction");
+  w.Null();
+  w.Key("op");
+  const char op_str[2] = {op, 0};
+  w.String(op_str);
+  const int64_t now_us = clock_();
+  w.Key("ts_ms");
+  w.Int(now_us / 1000);
+  w.Key("ts_us");
+  w.Int(now_us);
+  w.Key("ts_ns");
+  w.Int(now_us * 1000);
+  if (options_.schemas) w.EndObject();
+  w.EndObject();
+
+  ChangeEvent ev;
+  ev.topic = t.topic;
+  if (key_payload) {
+    WrapKey(t, *key_payload);
+    ev.key = key_buf_;
+  }
+  ev.value = value_buf_;
+  ev.headers = headers;
+  ev.table = t.qualified_name;
+  ev.op = op;
+  ev.lsn = lsn;
+  return out.Emit(ev);
+}
+
+Status EventBuilder::EmitTombstone(const TableSchema& t, const std::string* key_payload, Lsn lsn,
+                                   EventEmitter& out) {
+  // A tombstone without a key compacts nothing; Debezium sends none for key-less tables.
+  if (!options_.tombstones || key_payload == nullptr) return Status::Ok();
+  WrapKey(t, *key_payload);
+  ChangeEvent ev;
+  ev.topic = t.topic;
+  ev.key = key_buf_;
+  ev.table = t.qualified_name;
+  ev.lsn = lsn;
+  return out.Emit(ev);
+}
+
+Status EventBuilder::OnInsert(const TableSchema& t, const pgoutput::Insert& m,
+                              const TxnContext& txn, Lsn lsn, EventEmitter& out) {
+  CDC_RETURN_IF_ERROR(CheckArity(t, m.new_tuple));
+  if (options_.skip_create) return Status::Ok();
+  const std::string* key = nullptr;
+  if (!t.key_columns.empty()) {
+    CDC_RETURN_IF_ERROR(BuildKeyPayload(t, m.new_tuple, nullptr, &key_payload_));
+    key = &key_payload_;
+  }
+  return EmitChange(t, 'c', key, nullptr, nullptr, &m.new_tuple, nullptr, txn, lsn, {}, out);
+}
+
+Status EventBuilder::OnUpdate(const TableSchema& t, const pgoutput::Update& m,
+                              const TxnContext& txn, Lsn lsn, EventEmitter& out) {
+  CDC_RETURN_IF_ERROR(CheckArity(t, m.new_tuple));
+  const pgoutput::Tuple* old = m.old_kind != 0 ? &m.old_tuple : nullptr;
+  if (old) CDC_RETURN_IF_ERROR(CheckArity(t, *old));
+  // 'O' (FULL) carries every old value, so it also fills unchanged TOAST values of the new row.
+  const pgoutput::Tuple* fallback = m.old_kind == 'O' ? old : nullptr;
+
+  const std::string* key = nullptr;
+  if (!t.key_columns.empty()) {
+    CDC_RETURN_IF_ERROR(BuildKeyPayload(t, m.new_tuple, old, &key_payload_));
+    key = &key_payload_;
+    if (old && !KeyIncomplete(t, *old)) {
+      CDC_RETURN_IF_ERROR(BuildKeyPayload(t, *old, nullptr, &other_key_payload_));
+      if (other_key_payload_ != key_payload_) {
+        // Primary-key change: delete under the old key (+ tombstone), create under the new one,
+        // with headers naming the other key (debezium-format.md §1.1).
+        if (options_.skip_update) return Status::Ok();
+        const std::string new_key = key_payload_;
+        const std::string old_key = other_key_payload_;
+        const std::array<EventHeader, 1> newkey_header{EventHeader{"__debezium.newkey", new_key}};
+        const std::array<EventHeader, 1> oldkey_header{EventHeader{"__debezium.oldkey", old_key}};
+        CDC_RETURN_IF_ERROR(EmitChange(t, 'd', &old_key, old, nullptr, nullptr, nullptr, txn, lsn,
+                                       newkey_header, out));
+        CDC_RETURN_IF_ERROR(EmitTombstone(t, &old_key, lsn, out));
+        return EmitChange(t, 'c', &new_key, nullptr, nullptr, &m.new_tuple, fallback, txn, lsn,
+                          oldkey_header, out);
+      }
+    }
+  }
+  if (options_.skip_update) return Status::Ok();
+  return EmitChange(t, 'u', key, old, nullptr, &m.new_tuple, fallback, txn, lsn, {}, out);
+}
+
+Status EventBuilder::OnDelete(const TableSchema& t, const pgoutput::Delete& m,
+                              const TxnContext& txn, Lsn lsn, EventEmitter& out) {
+  CDC_RETURN_IF_ERROR(CheckArity(t, m.old_tuple));
+  if (options_.skip_delete) return Status::Ok();
+  const std::string* key = nullptr;
+  if (!t.key_columns.empty()) {
+    CDC_RETURN_IF_ERROR(BuildKeyPayload(t, m.old_tuple, nullptr, &key_payload_));
+    key = &key_payload_;
+  }
+  CDC_RETURN_IF_ERROR(
+      EmitChange(t, 'd', key, &m.old_tuple, nullptr, nullptr, nullptr, txn, lsn, {}, out));
+  return EmitTombstone(t, key, lsn, out);
+}
+
+Status EventBuilder::OnTruncate(const TableSchema& t, const TxnContext& txn, Lsn lsn,
+                                EventEmitter& out) {
+  if (!options_.emit_truncate) return Status::Ok();
+  return EmitChange(t, 't', nullptr, nullptr, nullptr, nullptr, nullptr, txn, lsn, {}, out);
+}
+
+}  // namespace cdc

@@ -1,0 +1,25 @@
+#pragma once
+
+// What shapes the events: the topic prefix, the source block, the JSON mode, the value
+// conversions. Built once from the configuration by the connector.
+
+#include <string>
+
+#include "decoders/value_converter.h"
+
+namespace cdc {
+
+struct EventOptions {
+  std::string name;            // topic prefix and source.name
+  std::string database;        // source.db
+  std::string source_version;  // source.version
+  bool schemas = true;         // JsonConverter schemas.enable
+  bool tombstones = true;      // tombstone after each delete
+  bool emit_truncate = false;  // Debezium skips truncates by default (skipped.operations=t)
+  bool skip_create = false;
+  bool skip_update = false;
+  bool skip_delete = false;
+  ConverterOptions converter;
+};
+
+}  // namespace cdc

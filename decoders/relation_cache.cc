@@ -1,0 +1,105 @@
+#include "decoders/relation_cache.h"
+
+#include <algorithm>
+#include <string_view>
+
+#include "decoders/debezium_schema.h"
+#include "decoders/json_writer.h"
+#include "decoders/pg_type_oids.h"
+
+namespace cdc {
+
+namespace {
+
+// Built-in types by name, for types announced through Type messages: a domain arrives with its
+// own OID but its base type's name (pgoutput.md §3.6).
+uint32_t BuiltinOidByName(std::string_view name) {
+  static const std::pair<std::string_view, uint32_t> kByName[] = {
+      {"bool", pgtype::kBool},         {"bytea", pgtype::kBytea},
+      {"char", pgtype::kChar},         {"name", pgtype::kName},
+      {"int8", pgtype::kInt8},         {"int2", pgtype::kInt2},
+      {"int4", pgtype::kInt4},         {"text", pgtype::kText},
+      {"oid", pgtype::kOid},           {"json", pgtype::kJson},
+      {"xml", pgtype::kXml},           {"cidr", pgtype::kCidr},
+      {"float4", pgtype::kFloat4},     {"float8", pgtype::kFloat8},
+      {"macaddr8", pgtype::kMacaddr8}, {"money", pgtype::kMoney},
+      {"macaddr", pgtype::kMacaddr},   {"inet", pgtype::kInet},
+      {"bpchar", pgtype::kBpchar},     {"varchar", pgtype::kVarchar},
+      {"date", pgtype::kDate},         {"time", pgtype::kTime},
+      {"timestamp", pgtype::kTimestamp}, {"timestamptz", pgtype::kTimestamptz},
+      {"interval", pgtype::kInterval}, {"timetz", pgtype::kTimetz},
+      {"numeric", pgtype::kNumeric},   {"uuid", pgtype::kUuid},
+      {"jsonb", pgtype::kJsonb},
+  };
+  for (const auto& [n, oid] : kByName) {
+    if (n == name) return oid;
+  }
+  return 0;
+}
+
+}  // namespace
+
+void RelationCache::AddType(const pgoutput::Type& type) { types_[type.oid] = type; }
+
+uint32_t RelationCache::ResolveType(uint32_t oid) const {
+  if (oid < 10000) return oid;
+  auto it = types_.find(oid);
+  if (it == types_.end() || it->second.nspname != "pg_catalog") return oid;
+  uint32_t builtin = BuiltinOidByName(it->second.typname);
+  return builtin != 0 ? builtin : oid;
+}
+
+const TableSchema& RelationCache::Update(pgoutput::Relation relation, const CatalogHints& hints,
+                                         bool captured) {
+  auto t = std::make_unique<TableSchema>();
+  t->relation = std::move(relation);
+  const auto& rel = t->relation;
+  t->qualified_name = rel.nspname + "." + rel.relname;
+  t->topic = options_.name + "." + t->qualified_name;
+  t->captured = captured;
+  t->version = next_version_++;
+
+  const size_t n = rel.columns.size();
+  t->codecs.reserve(n);
+  for (const auto& col : rel.columns) {
+    t->codecs.push_back(CodecFor(ResolveType(col.type_oid), col.typmod, options_.converter));
+  }
+
+  // Key: the primary key when the catalog names one, else the replica identity index (DEFAULT
+  // or USING INDEX). FULL/NOTHING without a primary key: no key, like Debezium.
+  auto in_pk = [&](const std::string& name) {
+    return std::find(hints.primary_key.begin(), hints.primary_key.end(), name) !=
+           hints.primary_key.end();
+  };
+  if (hints.known && !hints.primary_key.empty()) {
+    for (size_t i = 0; i < n; ++i) {
+      if (in_pk(rel.columns[i].name)) t->key_columns.push_back(i);
+    }
+  } else if (rel.replica_identity == 'd' || rel.replica_identity == 'i') {
+    for (size_t i = 0; i < n; ++i) {
+      if (rel.columns[i].is_key()) t->key_columns.push_back(i);
+    }
+  }
+  t->optional.assign(n, true);
+  for (size_t i : t->key_columns) t->optional[i] = false;
+  for (size_t i = 0; i < n; ++i) {
+    if (hints.not_null.count(rel.columns[i].name)) t->optional[i] = false;
+  }
+
+  t->key_schema_json = BuildKeySchemaJson(*t, options_);
+  t->envelope_schema_json = BuildEnvelopeSchemaJson(*t, options_);
+  {
+    std::string& tail = t->source_tail_json;
+    tail += "\"schema\":\"";
+    JsonWriter::AppendEscaped(&tail, rel.nspname);
+    tail += "\",\"table\":\"";
+    JsonWriter::AppendEscaped(&tail, rel.relname);
+    tail += "\"";
+  }
+
+  auto& slot = tables_[t->relation.oid];
+  slot = std::move(t);
+  return *slot;
+}
+
+}  // namespace cdc

@@ -1,0 +1,80 @@
+#pragma once
+
+// RelationCache: the per-session map from relation OID to everything needed to turn that
+// relation's tuples into events: the pgoutput Relation, column codecs, key columns, and the
+// Debezium key/envelope schemas serialized once per relation version (not per event).
+//
+// Every Relation message replaces the entry for its OID (never merged), as pgoutput requires.
+// The cache must be cleared when the replication session restarts. Owned and called by the
+// replication thread only.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "decoders/event_options.h"
+#include "decoders/pgoutput_messages.h"
+#include "decoders/value_converter.h"
+
+namespace cdc {
+
+// What the stream does not carry and the catalog does: the primary key (Debezium keys events by
+// it even under REPLICA IDENTITY FULL) and NOT NULL columns (schema "optional"). `known` is
+// false when the catalog could not be read; the key then falls back to the replica identity.
+struct CatalogHints {
+  bool known = false;
+  std::vector<std::string> primary_key;
+  std::unordered_set<std::string> not_null;
+};
+
+struct TableSchema {
+  pgoutput::Relation relation;
+  std::string qualified_name;  // schema.table
+  std::string topic;           // <name>.<schema>.<table>
+  bool captured = true;        // false: in the publication but outside the include list
+  uint64_t version = 0;        // increases with every Relation message for this OID
+
+  std::vector<ColumnCodec> codecs;  // one per relation column
+  std::vector<bool> optional;       // one per relation column
+  std::vector<size_t> key_columns;  // indices into relation.columns; empty: null key
+
+  std::string key_schema_json;       // the Key struct schema
+  std::string envelope_schema_json;  // the Envelope struct schema
+  std::string source_tail_json;      // "\"schema\":...,\"table\":..." for the source block
+};
+
+class RelationCache {
+ public:
+  explicit RelationCache(const EventOptions& options) : options_(options) {}
+
+  // Remembers a Type message (user types, domains, enums).
+  void AddType(const pgoutput::Type& type);
+
+  // Replaces the entry for relation.oid. The returned reference is valid until the next Update
+  // for the same OID or Clear().
+  const TableSchema& Update(pgoutput::Relation relation, const CatalogHints& hints, bool captured);
+
+  // nullptr when no Relation was received for `oid` in this session (a protocol error).
+  const TableSchema* Find(uint32_t oid) const {
+    auto it = tables_.find(oid);
+    return it == tables_.end() ? nullptr : it->second.get();
+  }
+
+  void Clear() {
+    tables_.clear();
+    types_.clear();
+  }
+
+ private:
+  uint32_t ResolveType(uint32_t oid) const;
+
+  const EventOptions& options_;
+  std::unordered_map<uint32_t, std::unique_ptr<TableSchema>> tables_;
+  std::unordered_map<uint32_t, pgoutput::Type> types_;
+  uint64_t next_version_ = 1;
+};
+
+}  // namespace cdc

@@ -1,0 +1,88 @@
+#pragma once
+
+// Status and Result<T>: errors as values on the data path (leveldb's Status, with a payload
+// variant). Exceptions are used only at the config boundary.
+
+#include <cassert>
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace cdc {
+
+class Status {
+ public:
+  enum class Code {
+    kOk,
+    kCorruption,       // bytes from the network that do not parse
+    kInvalidArgument,  // a value we cannot represent or a bad request
+    kIoError,          // a file or socket failed
+    kUnavailable,      // a peer is unreachable or refused; retrying may help
+    kFailedPrecondition,  // the server or its state is not what pgcdc needs
+    kDeliveryFailed,   // the sink gave up on a message
+  };
+
+  Status() = default;
+  static Status Ok() { return Status(); }
+  static Status Corruption(std::string msg) { return Status(Code::kCorruption, std::move(msg)); }
+  static Status InvalidArgument(std::string msg) {
+    return Status(Code::kInvalidArgument, std::move(msg));
+  }
+  static Status IoError(std::string msg) { return Status(Code::kIoError, std::move(msg)); }
+  static Status Unavailable(std::string msg) { return Status(Code::kUnavailable, std::move(msg)); }
+  static Status FailedPrecondition(std::string msg) {
+    return Status(Code::kFailedPrecondition, std::move(msg));
+  }
+  static Status DeliveryFailed(std::string msg) {
+    return Status(Code::kDeliveryFailed, std::move(msg));
+  }
+
+  bool ok() const { return code_ == Code::kOk; }
+  Code code() const { return code_; }
+  const std::string& message() const { return msg_; }
+
+  // Prefixes the message with context ("decoding Insert: " + msg); keeps the code.
+  Status WithContext(std::string_view context) const {
+    if (ok()) return *this;
+    return Status(code_, std::string(context) + ": " + msg_);
+  }
+
+ private:
+  Status(Code code, std::string msg) : code_(code), msg_(std::move(msg)) {}
+  Code code_ = Code::kOk;
+  std::string msg_;
+};
+
+// Result<T> holds either a value or a non-OK Status.
+template <typename T>
+class Result {
+ public:
+  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(Status status) : v_(std::move(status)) {  // NOLINT(google-explicit-constructor)
+    assert(!std::get<Status>(v_).ok());
+  }
+
+  bool ok() const { return std::holds_alternative<T>(v_); }
+  const Status& status() const {
+    static const Status kOk;
+    return ok() ? kOk : std::get<Status>(v_);
+  }
+  T& value() & { return std::get<T>(v_); }
+  const T& value() const& { return std::get<T>(v_); }
+  T&& value() && { return std::get<T>(std::move(v_)); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+
+ private:
+  std::variant<T, Status> v_;
+};
+
+}  // namespace cdc
+
+#define CDC_RETURN_IF_ERROR(expr)        \
+  do {                                   \
+    ::cdc::Status cdc_status_ = (expr);  \
+    if (!cdc_status_.ok()) return cdc_status_; \
+  } while (0)

@@ -1,0 +1,49 @@
+#pragma once
+
+// EventSink: the seam between the pipeline and the outside world it writes to.
+//
+// Contract (librdkafka's delivery-report model): every event accepted by Send() is reported
+// exactly once to the DeliveryListener, with the opaque given to Send(), from inside Poll() or
+// Flush() on the calling thread. Events are reported in the order they were sent per key. A
+// failed report means the sink gave up on that event; the caller must not confirm past it.
+//
+// All methods are called from the replication thread only.
+
+#include <string>
+
+#include "decoders/event.h"
+#include "decoders/status.h"
+
+namespace cdc::sinks {
+
+class DeliveryListener {
+ public:
+  virtual ~DeliveryListener() = default;
+  // `status` is OK when the event is durably delivered; otherwise it names the topic, key and
+  // cause. `bytes` is the event's key + value size, as counted by ChangeEvent::size_bytes().
+  virtual void OnDelivery(void* opaque, size_t bytes, const Status& status) = 0;
+};
+
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+
+  // Queues a copy of `event`. Unavailable means the local queue is full: call Poll() and retry.
+  // Any other error is permanent.
+  virtual Status Send(const ChangeEvent& event, void* opaque) = 0;
+
+  // Serves delivery reports, waiting up to `timeout_ms` (0: do not wait).
+  virtual void Poll(int timeout_ms) = 0;
+
+  // A descriptor that becomes readable when Poll() has reports to serve, or -1 when the caller
+  // must call Poll() on its own cadence.
+  virtual int wakeup_fd() const = 0;
+
+  // Waits until every queued event is reported or `timeout_ms` passes. Unavailable on timeout.
+  virtual Status Flush(int timeout_ms) = 0;
+
+  // Checks that the destination is reachable (e.g. broker metadata), for start-up errors.
+  virtual Status CheckReachable(int timeout_ms) = 0;
+};
+
+}  // namespace cdc::sinks

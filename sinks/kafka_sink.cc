@@ -1,0 +1,218 @@
+#include "sinks/kafka_sink.h"
+
+#include <fcntl.h>
+#include <librdkafka/rdkafka.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <vector>
+
+namespace cdc::sinks {
+
+namespace {
+
+// Defaults applied before the user's properties, so any of them can be overridden.
+const std::pair<const char*, const char*> kDefaults[] = {
+    {"enable.idempotence", "true"},
+    {"acks", "all"},
+    {"partitioner", "murmur2_random"},
+    {"message.timeout.ms", "0"},
+    {"linger.ms", "5"},
+    {"compression.type", "lz4"},
+    // pgcdc bounds what is in flight itself (limits.*); librdkafka's queue must not be the
+    // tighter bound.
+    {"queue.buffering.max.messages", "10000000"},
+    {"queue.buffering.max.kbytes", "2097151"},
+    {"client.id", "pgcdc"},
+};
+
+struct ConfDeleter {
+  void operator()(rd_kafka_conf_t* c) const { rd_kafka_conf_destroy(c); }
+};
+
+void DeliveryCallback(rd_kafka_t*, const rd_kafka_message_t* msg, void* sink) {
+  static_cast<KafkaSink*>(sink)->HandleDeliveryReport(msg);
+}
+
+void ErrorCallback(rd_kafka_t*, int err, const char* reason, void*) {
+  // Transport errors (broker down, connection refused) are retried by librdkafka; they are logged
+  // here once per occurrence reported by librdkafka, which already rate-limits them.
+  auto code = static_cast<rd_kafka_resp_err_t>(err);
+  if (code == RD_KAFKA_RESP_ERR__FATAL) {
+    spdlog::error("kafka: fatal error: {}", reason);
+  } else {
+    spdlog::warn("kafka: {} ({})", reason, rd_kafka_err2name(code));
+  }
+}
+
+void LogCallback(const rd_kafka_t*, int level, const char* fac, const char* buf) {
+  if (level <= 3) {
+    spdlog::error("kafka: {}: {}", fac, buf);
+  } else if (level <= 5) {
+    spdlog::info("kafka: {}: {}", fac, buf);
+  } else {
+    spdlog::debug("kafka: {}: {}", fac, buf);
+  }
+}
+
+std::string Printable(const void* data, size_t len) {
+  std::string s(static_cast<const char*>(data), len < 200 ? len : 200);
+  if (len > 200) s += "...";
+  return s;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<KafkaSink>> KafkaSink::Create(
+    const std::map<std::string, std::string>& props, DeliveryListener* listener) {
+  std::unique_ptr<rd_kafka_conf_t, ConfDeleter> conf(rd_kafka_conf_new());
+  char err[512];
+  for (const auto& [k, v] : kDefaults) {
+    if (rd_kafka_conf_set(conf.get(), k, v, err, sizeof(err)) != RD_KAFKA_CONF_OK) {
+      return Status::InvalidArgument(std::string("kafka default ") + k + ": " + err);
+    }
+  }
+  for (const auto& [k, v] : props) {
+    if (rd_kafka_conf_set(conf.get(), k.c_str(), v.c_str(), err, sizeof(err)) !=
+        RD_KAFKA_CONF_OK) {
+      // The value is not echoed: it may be a secret (sasl.password, ssl.key.password).
+      return Status::InvalidArgument("sink.kafka." + k + ": " + err);
+    }
+  }
+
+  int fds[2];
+  if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) return Status::IoError("pipe2 failed");
+
+  // The sink pointer is set as the opaque once the object exists; the callbacks only run inside
+  // poll calls made through the object, so no report can arrive before that.
+  rd_kafka_conf_set_dr_msg_cb(conf.get(), DeliveryCallback);
+  rd_kafka_conf_set_error_cb(conf.get(), ErrorCallback);
+  rd_kafka_conf_set_log_cb(conf.get(), LogCallback);
+  auto* self = new KafkaSink(nullptr, listener, fds[0], fds[1]);
+  std::unique_ptr<KafkaSink> owner(self);
+  rd_kafka_conf_set_opaque(conf.get(), self);
+
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), err, sizeof(err));
+  if (rk == nullptr) return Status::InvalidArgument(std::string("kafka: ") + err);
+  conf.release();  // owned by rk now
+  self->rk_ = rk;
+  rd_kafka_queue_t* main_queue = rd_kafka_queue_get_main(rk);
+  rd_kafka_queue_io_event_enable(main_queue, fds[1], "1", 1);
+  rd_kafka_queue_destroy(main_queue);
+  return owner;
+}
+
+KafkaSink::KafkaSink(rd_kafka_s* rk, DeliveryListener* listener, int wake_read_fd,
+                     int wake_write_fd)
+    : rk_(rk), listener_(listener), wake_read_fd_(wake_read_fd), wake_write_fd_(wake_write_fd) {}
+
+KafkaSink::~KafkaSink() {
+  if (rk_ != nullptr) {
+    // Termination per librdkafka INTRODUCTION.md: flush, purge what is left, destroy. Reports for
+    // purged messages go to the listener as failures, so nothing is confirmed past them.
+    if (rd_kafka_flush(rk_, 0) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      rd_kafka_purge(rk_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+      rd_kafka_poll(rk_, 0);
+    }
+    for (auto& [name, rkt] : topics_) rd_kafka_topic_destroy(rkt);
+    rd_kafka_destroy(rk_);
+  }
+  close(wake_read_fd_);
+  close(wake_write_fd_);
+}
+
+rd_kafka_topic_s* KafkaSink::TopicHandle(std::string_view topic) {
+  // Heterogeneous lookup is C++20 for unordered_map only with a transparent hash; topics are
+  // few, so one allocation on the miss path is fine and the hit path compares views.
+  thread_local std::string key;
+  key.assign(topic);
+  auto it = topics_.find(key);
+  if (it != topics_.end()) return it->second;
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk_, key.c_str(), nullptr);
+  if (rkt == nullptr) return nullptr;
+  topics_.emplace(key, rkt);
+  return rkt;
+}
+
+Status KafkaSink::Send(const ChangeEvent& ev, void* opaque) {
+  rd_kafka_topic_t* rkt = TopicHandle(ev.topic);
+  if (rkt == nullptr) {
+    return Status::DeliveryFailed("kafka: cannot create topic handle for '" +
+                                  std::string(ev.topic) + "': " +
+                                  rd_kafka_err2str(rd_kafka_last_error()));
+  }
+  rd_kafka_headers_t* headers = nullptr;
+  if (!ev.headers.empty()) {
+    headers = rd_kafka_headers_new(ev.headers.size());
+    for (const auto& h : ev.headers) {
+      rd_kafka_header_add(headers, h.name.data(), static_cast<ssize_t>(h.name.size()),
+                          h.value.data(), static_cast<ssize_t>(h.value.size()));
+    }
+  }
+  const char* key = ev.key ? ev.key->data() : nullptr;
+  size_t key_len = ev.key ? ev.key->size() : 0;
+  const char* value = ev.value ? ev.value->data() : nullptr;
+  size_t value_len = ev.value ? ev.value->size() : 0;
+  rd_kafka_resp_err_t err = rd_kafka_producev(
+      rk_, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+      RD_KAFKA_V_KEY(const_cast<char*>(key), key_len),
+      RD_KAFKA_V_VALUE(const_cast<char*>(value), value_len), RD_KAFKA_V_OPAQUE(opaque),
+      RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END);
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status::Ok();
+  if (headers != nullptr) rd_kafka_headers_destroy(headers);  // not taken over on failure
+  if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) return Status::Unavailable("kafka: local queue full");
+  return Status::DeliveryFailed("kafka: cannot produce to '" + std::string(ev.topic) +
+                                "': " + rd_kafka_err2str(err));
+}
+
+void KafkaSink::HandleDeliveryReport(const void* m) {
+  const auto* msg = static_cast<const rd_kafka_message_t*>(m);
+  if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    listener_->OnDelivery(msg->_private, msg->len + msg->key_len, Status::Ok());
+    return;
+  }
+  std::string key = msg->key ? Printable(msg->key, msg->key_len) : "null";
+  listener_->OnDelivery(
+      msg->_private, msg->len + msg->key_len,
+      Status::DeliveryFailed("kafka: delivery to topic '" +
+                             std::string(rd_kafka_topic_name(msg->rkt)) + "' key " + key +
+                             " failed: " + rd_kafka_err2str(msg->err) + " (" +
+                             rd_kafka_err2name(msg->err) + ")"));
+}
+
+void KafkaSink::DrainWakeup() {
+  char buf[256];
+  while (read(wake_read_fd_, buf, sizeof(buf)) > 0) {
+  }
+}
+
+void KafkaSink::Poll(int timeout_ms) {
+  DrainWakeup();
+  rd_kafka_poll(rk_, timeout_ms);
+}
+
+Status KafkaSink::Flush(int timeout_ms) {
+  DrainWakeup();
+  // rd_kafka_flush serves delivery reports through rd_kafka_poll while it waits.
+  rd_kafka_resp_err_t err = rd_kafka_flush(rk_, timeout_ms);
+  if (err == RD_KAFKA_RESP_ERR__TIMED_OUT) {
+    return Status::Unavailable("kafka: " + std::to_string(rd_kafka_outq_len(rk_)) +
+                               " messages still undelivered after " +
+                               std::to_string(timeout_ms) + " ms");
+  }
+  return Status::Ok();
+}
+
+Status KafkaSink::CheckReachable(int timeout_ms) {
+  const rd_kafka_metadata_t* md = nullptr;
+  rd_kafka_resp_err_t err = rd_kafka_metadata(rk_, 0, nullptr, &md, timeout_ms);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Status::Unavailable(std::string("kafka: cannot reach bootstrap.servers within ") +
+                               std::to_string(timeout_ms) + " ms: " + rd_kafka_err2str(err));
+  }
+  rd_kafka_metadata_destroy(md);
+  return Status::Ok();
+}
+
+}  // namespace cdc::sinks

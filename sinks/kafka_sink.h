@@ -1,0 +1,56 @@
+#pragma once
+
+// KafkaSink: publishes events with librdkafka. Defaults that make delivery safe and keys land
+// where Java clients expect: enable.idempotence=true, acks=all, partitioner=murmur2_random,
+// message.timeout.ms=0 (retry until the broker is back: an outage freezes the confirmed LSN
+// instead of failing). Every user property is passed through and overrides the defaults.
+//
+// Ownership: owns its rd_kafka_t and topic handles (RAII). Destruction flushes for at most the
+// configured timeout, purges what is left (those events are then not confirmed and are replayed
+// on the next start), and destroys the handle, in that order.
+// Threading: librdkafka's own threads do the I/O; delivery reports are served on the caller's
+// thread in Poll()/Flush(). The wakeup fd is a pipe librdkafka writes to when reports wait.
+
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "sinks/event_sink.h"
+
+struct rd_kafka_s;
+struct rd_kafka_topic_s;
+
+namespace cdc::sinks {
+
+class KafkaSink final : public EventSink {
+ public:
+  // Fails with a message naming the bad property.
+  static Result<std::unique_ptr<KafkaSink>> Create(const std::map<std::string, std::string>& props,
+                                                   DeliveryListener* listener);
+  ~KafkaSink() override;
+  KafkaSink(const KafkaSink&) = delete;
+  KafkaSink& operator=(const KafkaSink&) = delete;
+
+  Status Send(const ChangeEvent& event, void* opaque) override;
+  void Poll(int timeout_ms) override;
+  int wakeup_fd() const override { return wake_read_fd_; }
+  Status Flush(int timeout_ms) override;
+  Status CheckReachable(int timeout_ms) override;
+
+  // Called by librdkafka's delivery callback (on the polling thread).
+  void HandleDeliveryReport(const void* rkmessage);
+
+ private:
+  KafkaSink(rd_kafka_s* rk, DeliveryListener* listener, int wake_read_fd, int wake_write_fd);
+  rd_kafka_topic_s* TopicHandle(std::string_view topic);
+  void DrainWakeup();
+
+  rd_kafka_s* rk_;
+  DeliveryListener* listener_;
+  int wake_read_fd_;
+  int wake_write_fd_;
+  std::unordered_map<std::string, rd_kafka_topic_s*> topics_;
+};
+
+}  // namespace cdc::sinks

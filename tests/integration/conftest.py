@@ -1,0 +1,47 @@
+import os
+import sys
+import tempfile
+import shutil
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from pgcdc_harness import MockBroker, PostgresServer  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def pg():
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def broker():
+    b = MockBroker().start()
+    yield b
+    b.stop()
+
+
+@pytest.fixture
+def workdir():
+    d = tempfile.mkdtemp(prefix="pgcdc-test-")
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def base_config(pg, broker, name, db="postgres", **overrides):
+    cfg = {
+        "name": name,
+        "source": {"dsn": pg.dsn(db), "status_interval_ms": 1000},
+        "format": {"schemas": True},
+        "sink": {"type": "kafka", "kafka": {"bootstrap.servers": broker.bootstrap}},
+        "offsets": {"commit_interval_ms": 200},
+    }
+    for k, v in overrides.items():
+        if isinstance(v, dict) and isinstance(cfg.get(k), dict):
+            cfg[k].update(v)
+        else:
+            cfg[k] = v
+    return cfg

@@ -1,0 +1,369 @@
+"""Real components for pgcdc's integration tests and demo.
+
+PostgresServer: a throwaway PostgreSQL from Debian's packages (initdb + pg_ctl) in a temp dir, on
+a free loopback port, with wal_level=logical. MockBroker: the pgcdc-mock-broker process (librdkafka's
+mock cluster speaking the Kafka protocol on loopback). Pgcdc: the daemon under test, as a process.
+TopicReader: a real Kafka client (confluent_kafka) reading topics back.
+
+Everything started here is stopped by its stop() method; the pytest fixtures in conftest.py make
+sure that happens.
+"""
+
+import glob
+import json
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+
+import psycopg2
+from confluent_kafka import Consumer, TopicPartition, OFFSET_BEGINNING
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _pg_bindir():
+    try:
+        out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True, check=True)
+        d = out.stdout.strip()
+        if os.path.exists(os.path.join(d, "initdb")):
+            return d
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not found:
+        raise RuntimeError("PostgreSQL server binaries (initdb) not found; install postgresql-15")
+    return os.path.dirname(found[-1])
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def binary(env_name, default_rel):
+    path = os.environ.get(env_name) or os.path.join(ROOT, default_rel)
+    if not os.path.exists(path):
+        raise RuntimeError(f"{path} not found; build first (cmake --build build)")
+    return path
+
+
+def wait_until(predicate, timeout=30.0, interval=0.1, what="condition"):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+
+
+class PostgresServer:
+    """A private PostgreSQL cluster. initdb refuses root, so as root it runs as 'postgres'."""
+
+    def __init__(self, extra_conf=None):
+        self.bindir = _pg_bindir()
+        self.port = free_port()
+        self.extra_conf = extra_conf or {}
+        self.dir = None
+        self.running = False
+
+    def _as_owner(self, cmd):
+        if os.geteuid() == 0:
+            return ["runuser", "-u", "postgres", "--"] + cmd
+        return cmd
+
+    def start(self):
+        self.dir = tempfile.mkdtemp(prefix="pgcdc-pg-")
+        if os.geteuid() == 0:
+            pw = pwd.getpwnam("postgres")
+            os.chown(self.dir, pw.pw_uid, pw.pw_gid)
+        data = os.path.join(self.dir, "data")
+        subprocess.run(self._as_owner([os.path.join(self.bindir, "initdb"), "-D", data, "-U",
+                                       "postgres", "-A", "trust", "-E", "UTF8", "--no-locale"]),
+                       check=True, capture_output=True)
+        conf = {
+            "port": self.port,
+            "listen_addresses": "'127.0.0.1'",
+            "unix_socket_directories": f"'{self.dir}'",
+            "wal_level": "logical",
+            "max_wal_senders": 10,
+            "max_replication_slots": 10,
+            "fsync": "off",
+            "full_page_writes": "off",
+            "shared_buffers": "64MB",
+        }
+        conf.update(self.extra_conf)
+        with open(os.path.join(data, "postgresql.conf"), "a") as f:
+            for k, v in conf.items():
+                f.write(f"{k} = {v}\n")
+        self._pg_ctl("start")
+        self.running = True
+        return self
+
+    def _pg_ctl(self, action, *extra):
+        data = os.path.join(self.dir, "data")
+        log = os.path.join(self.dir, "server.log")
+        subprocess.run(self._as_owner([os.path.join(self.bindir, "pg_ctl"), "-D", data, "-l", log,
+                                       "-w", "-t", "60", action, *extra]),
+                       check=True, capture_output=True)
+
+    def restart(self):
+        self._pg_ctl("restart", "-m", "fast")
+
+    def stop(self):
+        if self.running:
+            try:
+                self._pg_ctl("stop", "-m", "immediate")
+            except subprocess.CalledProcessError:
+                pass
+            self.running = False
+        if self.dir:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            self.dir = None
+
+    def dsn(self, db="postgres", user="postgres"):
+        return f"host=127.0.0.1 port={self.port} dbname={db} user={user}"
+
+    def connect(self, db="postgres"):
+        conn = psycopg2.connect(self.dsn(db))
+        conn.autocommit = True
+        return conn
+
+    def execute(self, sql, db="postgres"):
+        conn = self.connect(db)
+        try:
+            with conn.cursor() as cur:
+                cur.execute(sql)
+                return cur.fetchall() if cur.description else None
+        finally:
+            conn.close()
+
+    def create_database(self, name):
+        self.execute(f'CREATE DATABASE "{name}"')
+
+    def slot(self, name, db="postgres"):
+        rows = self.execute(
+            "SELECT confirmed_flush_lsn::text, active FROM pg_replication_slots "
+            f"WHERE slot_name = '{name}'", db)
+        return rows[0] if rows else None
+
+    def confirmed_flush(self, name, db="postgres"):
+        row = self.slot(name, db)
+        return lsn_to_int(row[0]) if row and row[0] else None
+
+
+def lsn_to_int(text):
+    hi, lo = text.split("/")
+    return (int(hi, 16) << 32) | int(lo, 16)
+
+
+class MockBroker:
+    """The pgcdc-mock-broker process; commands go over its stdin."""
+
+    def __init__(self, brokers=1):
+        self.path = binary("PGCDC_MOCK_BROKER", "build/pgcdc-mock-broker")
+        self.brokers = brokers
+        self.proc = None
+        self.bootstrap = None
+
+    def start(self):
+        self.proc = subprocess.Popen([self.path, "--brokers", str(self.brokers)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline().strip()
+        if not line.startswith("BOOTSTRAP "):
+            raise RuntimeError(f"mock broker did not start: {line!r}")
+        self.bootstrap = line.split(" ", 1)[1]
+        return self
+
+    def command(self, cmd):
+        self.proc.stdin.write(cmd + "\n")
+        self.proc.stdin.flush()
+        reply = self.proc.stdout.readline().strip()
+        if reply != "OK":
+            raise RuntimeError(f"mock broker: {cmd!r} -> {reply!r}")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+
+class Pgcdc:
+    """pgcdc as a process, with its YAML config written to a temp dir."""
+
+    def __init__(self, config, workdir):
+        self.path = binary("PGCDC_BIN", "build/pgcdc")
+        self.config = config
+        self.workdir = workdir
+        self.config_path = os.path.join(workdir, f"pgcdc-{uuid.uuid4().hex[:8]}.yaml")
+        self.proc = None
+        self.log_path = None
+        self.out_path = None
+        self.runs = 0
+
+    def write_config(self):
+        import yaml_writer  # local, tiny: no PyYAML dependency needed
+        with open(self.config_path, "w") as f:
+            f.write(yaml_writer.dump(self.config))
+
+    def start(self):
+        self.write_config()
+        self.runs += 1
+        self.log_path = os.path.join(self.workdir, f"pgcdc-run{self.runs}.log")
+        self.out_path = os.path.join(self.workdir, f"pgcdc-run{self.runs}.out")
+        self.proc = subprocess.Popen([self.path, "run", "-c", self.config_path],
+                                     stdout=open(self.out_path, "w"),
+                                     stderr=open(self.log_path, "w"))
+        return self
+
+    def log(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def wait_streaming(self, timeout=30):
+        wait_until(lambda: "streaming from slot" in self.log() or not self.alive(), timeout,
+                   what="pgcdc to start streaming")
+        assert self.alive(), f"pgcdc exited early:\n{self.log()}"
+
+    def stop(self, sig=signal.SIGTERM, timeout=60):
+        if not self.alive():
+            return self.proc.returncode if self.proc else None
+        self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError(f"pgcdc did not stop within {timeout}s:\n{self.log()}")
+
+    def kill(self):
+        if self.alive():
+            self.proc.kill()
+            self.proc.wait()
+
+
+def run_pgcdc(args, timeout=60):
+    path = binary("PGCDC_BIN", "build/pgcdc")
+    return subprocess.run([path] + args, capture_output=True, text=True, timeout=timeout)
+
+
+class Record:
+    def __init__(self, msg):
+        self.topic = msg.topic()
+        self.partition = msg.partition()
+        self.offset = msg.offset()
+        self.raw_key = msg.key()
+        self.raw_value = msg.value()
+        self.headers = dict(msg.headers() or [])
+        self.key = json.loads(self.raw_key) if self.raw_key is not None else None
+        self.value = json.loads(self.raw_value) if self.raw_value is not None else None
+
+    @property
+    def payload(self):
+        """The envelope payload, whether or not schemas are enabled."""
+        if self.value is None:
+            return None
+        return self.value["payload"] if "schema" in self.value and "payload" in self.value \
+            else self.value
+
+    @property
+    def key_payload(self):
+        if self.key is None:
+            return None
+        return self.key["payload"] if "schema" in self.key and "payload" in self.key else self.key
+
+    def __repr__(self):
+        return f"Record({self.topic}[{self.partition}]@{self.offset} key={self.raw_key!r})"
+
+
+class TopicReader:
+    """Reads topics from the beginning with a real librdkafka consumer (confluent_kafka)."""
+
+    def __init__(self, bootstrap, topics):
+        self.consumer = Consumer({
+            "bootstrap.servers": bootstrap,
+            "group.id": "pgcdc-test-" + uuid.uuid4().hex,
+            "enable.auto.commit": False,
+            "auto.offset.reset": "earliest",
+            "topic.metadata.refresh.interval.ms": 1000,
+        })
+        self.topics = list(topics)
+        self.assigned = set()
+        self.records = []
+
+    def _assign_new(self):
+        md = self.consumer.list_topics(timeout=5)
+        changed = False
+        for t in self.topics:
+            tm = md.topics.get(t)
+            if tm is None or tm.error is not None:
+                continue
+            for p in tm.partitions:
+                if (t, p) not in self.assigned:
+                    self.assigned.add((t, p))
+                    changed = True
+        if changed:
+            self.consumer.assign([TopicPartition(t, p, OFFSET_BEGINNING)
+                                  for (t, p) in sorted(self.assigned)])
+
+    def poll(self, seconds=1.0):
+        self._assign_new()
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            msg = self.consumer.poll(0.2)
+            if msg is None:
+                continue
+            if msg.error():
+                continue
+            self.records.append(Record(msg))
+        return self.records
+
+    def wait_for(self, predicate, timeout=60, what="records"):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.poll(0.5)
+            if predicate(self.records):
+                return self.records
+        raise AssertionError(f"timed out waiting for {what}; have {len(self.records)} records")
+
+    def wait_count(self, n, timeout=60):
+        return self.wait_for(lambda r: len(r) >= n, timeout, what=f"{n} records")
+
+    def close(self):
+        self.consumer.close()
+
+
+def replay(records):
+    """Applies records per key in partition order: last event wins, tombstones delete.
+    Returns {key_json: after_row}."""
+    state = {}
+    for r in sorted(records, key=lambda r: (r.topic, r.partition, r.offset)):
+        k = json.dumps(r.key_payload, sort_keys=True)
+        if r.value is None:
+            state.pop(k, None)
+            continue
+        p = r.payload
+        if p["op"] in ("c", "u", "r"):
+            state[k] = p["after"]
+        elif p["op"] == "d":
+            state.pop(k, None)
+    return state

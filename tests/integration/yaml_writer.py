@@ -1,0 +1,32 @@
+"""Writes the small YAML subset pgcdc configs use (nested dicts, lists, scalars), so tests need
+no YAML library."""
+
+import json
+
+
+def _scalar(v):
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return str(v)
+    return json.dumps(str(v))  # a JSON string is a valid YAML double-quoted scalar
+
+
+def _emit(obj, indent, lines):
+    pad = "  " * indent
+    for k, v in obj.items():
+        if isinstance(v, dict):
+            lines.append(f"{pad}{k}:")
+            _emit(v, indent + 1, lines)
+        elif isinstance(v, list):
+            lines.append(f"{pad}{k}: [{', '.join(_scalar(x) for x in v)}]")
+        elif v is None:
+            lines.append(f"{pad}{k}:")
+        else:
+            lines.append(f"{pad}{k}: {_scalar(v)}")
+
+
+def dump(obj):
+    lines = []
+    _emit(obj, 0, lines)
+    return "\n".join(lines) + "\n"
