@@ -22,7 +22,7 @@ import time
 import uuid
 
 import psycopg2
-from confluent_kafka import Consumer, TopicPartition, OFFSET_BEGINNING
+from confluent_kafka import Consumer, KafkaException, TopicPartition, OFFSET_BEGINNING
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -311,7 +311,12 @@ class TopicReader:
         self.records = []
 
     def _assign_new(self):
-        md = self.consumer.list_topics(timeout=5)
+        if {t for t, _ in self.assigned} >= set(self.topics):
+            return  # topics do not grow partitions in these tests
+        try:
+            md = self.consumer.list_topics(timeout=5)
+        except KafkaException:
+            return  # broker briefly unreachable (outage tests): try again on the next poll
         changed = False
         for t in self.topics:
             tm = md.topics.get(t)
@@ -336,6 +341,37 @@ class TopicReader:
                 continue
             self.records.append(Record(msg))
         return self.records
+
+    def watermarks(self):
+        """{(topic, partition): high watermark} as the broker reports it now."""
+        self._assign_new()
+        return {(t, p): self.consumer.get_watermark_offsets(TopicPartition(t, p), timeout=5,
+                                                            cached=False)[1]
+                for (t, p) in self.assigned}
+
+    def read_below(self, marks, timeout=60):
+        """Reads until every record below the given watermarks has been consumed; returns them."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            got = [r for r in self.records if r.offset < marks.get((r.topic, r.partition), 0)]
+            if len({(r.topic, r.partition, r.offset) for r in got}) >= sum(marks.values()):
+                return got
+            self.poll(0.3)
+        raise AssertionError(f"could not read up to {marks} within {timeout}s")
+
+    def drain(self, timeout=180):
+        """Reads until every partition's position reaches its high watermark."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.poll(0.3)
+            behind = 0
+            for (t, p) in self.assigned:
+                lo, hi = self.consumer.get_watermark_offsets(TopicPartition(t, p), timeout=5)
+                have = sum(1 for r in self.records if r.topic == t and r.partition == p)
+                behind += max(0, hi - have)
+            if behind == 0 and self.assigned:
+                return self.records
+        raise AssertionError(f"could not read all records within {timeout}s")
 
     def wait_for(self, predicate, timeout=60, what="records"):
         deadline = time.monotonic() + timeout

@@ -1,1 +1,239 @@
+#include "decoders/event_builder.h"
+
 #include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <vector>
+
+#include "decoders/pg_type_oids.h"
+
+namespace cdc {
+namespace {
+
+using nlohmann::json;
+using pgoutput::Tuple;
+using pgoutput::TupleValue;
+using pgoutput::ValueKind;
+
+struct Captured {
+  std::string topic;
+  std::optional<json> key;
+  std::optional<json> value;
+  std::vector<std::pair<std::string, std::string>> headers;
+  char op;
+};
+
+class Collect : public EventEmitter {
+ public:
+  Status Emit(const ChangeEvent& ev) override {
+    Captured c;
+    c.topic = std::string(ev.topic);
+    if (ev.key) c.key = json::parse(*ev.key);
+    if (ev.value) c.value = json::parse(*ev.value);
+    for (const auto& h : ev.headers) c.headers.emplace_back(h.name, h.value);
+    c.op = ev.op;
+    events.push_back(std::move(c));
+    return Status::Ok();
+  }
+  std::vector<Captured> events;
+};
+
+int64_t FixedClock() { return 1700000000123456; }
+
+TupleValue T(std::string_view s) { return TupleValue{ValueKind::kText, s}; }
+TupleValue N() { return TupleValue{ValueKind::kNull, {}}; }
+TupleValue U() { return TupleValue{ValueKind::kUnchanged, {}}; }
+
+class EventBuilderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    options_.name = "shop";
+    options_.database = "appdb";
+    options_.source_version = "test";
+  }
+
+  const TableSchema& Table(char identity = 'd', bool with_pk_hint = true) {
+    pgoutput::Relation rel;
+    rel.oid = 16446;
+    rel.nspname = "public";
+    rel.relname = "users";
+    rel.replica_identity = identity;
+    uint8_t key_flag = 1;
+    rel.columns = {{key_flag, "id", pgtype::kInt4, -1},
+                   {static_cast<uint8_t>(identity == 'f' ? 1 : 0), "name", pgtype::kText, -1},
+                   {static_cast<uint8_t>(identity == 'f' ? 1 : 0), "updated_at",
+                    pgtype::kTimestamptz, -1}};
+    CatalogHints hints;
+    hints.known = with_pk_hint;
+    if (with_pk_hint) hints.primary_key = {"id"};
+    return cache_.Update(rel, hints, true);
+  }
+
+  TxnContext Txn() {
+    TxnContext t;
+    t.xid.value = 492;
+    t.commit_ts = UnixMicrosToPgTimestamp(1764100127887783);
+    t.final_lsn = Lsn(23044400);
+    t.last_commit_lsn = Lsn(23044000);
+    return t;
+  }
+
+  EventOptions options_;
+  RelationCache cache_{options_};
+  Collect out_;
+};
+
+TEST_F(EventBuilderTest, InsertWithSchemas) {
+  EventBuilder b(options_, FixedClock);
+  const auto& t = Table();
+  pgoutput::Insert ins{16446, Tuple{T("1"), T("Tom"), T("2025-11-25 19:48:47.887783+00")}};
+  ASSERT_TRUE(b.OnInsert(t, ins, Txn(), Lsn(23044320), out_).ok());
+  ASSERT_EQ(out_.events.size(), 1u);
+  const auto& e = out_.events[0];
+  EXPECT_EQ(e.topic, "shop.public.users");
+  EXPECT_EQ(e.key->at("payload"), json::parse(R"({"id":1})"));
+  EXPECT_EQ(e.key->at("schema"), json::parse(R"({"type":"struct","fields":[{"type":"int32",
+      "optional":false,"field":"id"}],"optional":false,"name":"shop.public.users.Key"})"));
+  const json& v = *e.value;
+  EXPECT_EQ(v["schema"]["name"], "shop.public.users.Envelope");
+  EXPECT_EQ(v["schema"]["version"], 2);
+  std::vector<std::string> fields;
+  for (const auto& f : v["schema"]["fields"]) fields.push_back(f["field"]);
+  EXPECT_EQ(fields, (std::vector<std::string>{"before", "after", "source", "transaction", "op",
+                                              "ts_ms", "ts_us", "ts_ns"}));
+  const json& after_schema = v["schema"]["fields"][1];
+  EXPECT_EQ(after_schema["name"], "shop.public.users.Value");
+  EXPECT_EQ(after_schema["fields"][2]["name"], "io.debezium.time.ZonedTimestamp");
+  EXPECT_EQ(after_schema["fields"][1]["optional"], true);
+
+  const json& p = v["payload"];
+  EXPECT_TRUE(p["before"].is_null());
+  EXPECT_EQ(p["after"], json::parse(R"({"id":1,"name":"Tom",
+      "updated_at":"2025-11-25T19:48:47.887783Z"})"));
+  EXPECT_EQ(p["op"], "c");
+  EXPECT_EQ(p["ts_ms"], 1700000000123);
+  EXPECT_EQ(p["ts_us"], 1700000000123456);
+  EXPECT_TRUE(p["transaction"].is_null());
+  const json& s = p["source"];
+  EXPECT_EQ(s["connector"], "postgresql");
+  EXPECT_EQ(s["name"], "shop");
+  EXPECT_EQ(s["db"], "appdb");
+  EXPECT_EQ(s["schema"], "public");
+  EXPECT_EQ(s["table"], "users");
+  EXPECT_EQ(s["txId"], 492);
+  EXPECT_EQ(s["lsn"], 23044320);
+  EXPECT_EQ(s["ts_ms"], 1764100127887);
+  EXPECT_EQ(s["ts_us"], 1764100127887783);
+  EXPECT_EQ(s["snapshot"], "false");
+  EXPECT_EQ(s["sequence"], "[\"23044000\",\"23044320\"]");
+  EXPECT_TRUE(s["xmin"].is_null());
+}
+
+TEST_F(EventBuilderTest, PayloadOnlyWithoutSchemas) {
+  options_.schemas = false;
+  EventBuilder b(options_, FixedClock);
+  const auto& t = Table();
+  pgoutput::Insert ins{16446, Tuple{T("7"), N(), N()}};
+  ASSERT_TRUE(b.OnInsert(t, ins, Txn(), Lsn(1), out_).ok());
+  EXPECT_EQ(*out_.events[0].key, json::parse(R"({"id":7})"));
+  EXPECT_FALSE(out_.events[0].value->contains("schema"));
+  EXPECT_EQ((*out_.events[0].value)["after"]["name"], nullptr);
+}
+
+TEST_F(EventBuilderTest, UpdateKeepingKeyHasNoBefore) {
+  EventBuilder b(options_, FixedClock);
+  const auto& t = Table();
+  pgoutput::Update up{16446, 0, {}, Tuple{T("1"), T("Ann"), N()}};
+  ASSERT_TRUE(b.OnUpdate(t, up, Txn(), Lsn(5), out_).ok());
+  ASSERT_EQ(out_.events.size(), 1u);
+  EXPECT_EQ(out_.events[0].op, 'u');
+  EXPECT_TRUE((*out_.events[0].value)["payload"]["before"].is_null());
+}
+
+TEST_F(EventBuilderTest, DeleteThenTombstone) {
+  EventBuilder b(options_, FixedClock);
+  const auto& t = Table();
+  pgoutput::Delete del{16446, 'K', Tuple{T("1"), N(), N()}};
+  ASSERT_TRUE(b.OnDelete(t, del, Txn(), Lsn(5), out_).ok());
+  ASSERT_EQ(out_.events.size(), 2u);
+  EXPECT_EQ(out_.events[0].op, 'd');
+  EXPECT_EQ((*out_.events[0].value)["payload"]["before"],
+            json::parse(R"({"id":1,"name":null,"updated_at":null})"));
+  EXPECT_TRUE((*out_.events[0].value)["payload"]["after"].is_null());
+  EXPECT_FALSE(out_.events[1].value.has_value());
+  EXPECT_EQ(out_.events[1].key->at("payload"), json::parse(R"({"id":1})"));
+
+  options_.tombstones = false;
+  Collect quiet;
+  EventBuilder b2(options_, FixedClock);
+  ASSERT_TRUE(b2.OnDelete(t, del, Txn(), Lsn(5), quiet).ok());
+  EXPECT_EQ(quiet.events.size(), 1u);
+}
+
+TEST_F(EventBuilderTest, PrimaryKeyChangeIsDeleteTombstoneCreate) {
+  EventBuilder b(options_, FixedClock);
+  const auto& t = Table();
+  pgoutput::Update up{16446, 'K', Tuple{T("1"), N(), N()}, Tuple{T("2"), T("Tom"), N()}};
+  ASSERT_TRUE(b.OnUpdate(t, up, Txn(), Lsn(5), out_).ok());
+  ASSERT_EQ(out_.events.size(), 3u);
+  EXPECT_EQ(out_.events[0].op, 'd');
+  EXPECT_EQ(out_.events[0].key->at("payload"), json::parse(R"({"id":1})"));
+  ASSERT_EQ(out_.events[0].headers.size(), 1u);
+  EXPECT_EQ(out_.events[0].headers[0].first, "__debezium.newkey");
+  EXPECT_EQ(json::parse(out_.events[0].headers[0].second), json::parse(R"({"id":2})"));
+  EXPECT_FALSE(out_.events[1].value.has_value());
+  EXPECT_EQ(out_.events[1].key->at("payload"), json::parse(R"({"id":1})"));
+  EXPECT_EQ(out_.events[2].op, 'c');
+  EXPECT_EQ(out_.events[2].key->at("payload"), json::parse(R"({"id":2})"));
+  EXPECT_EQ(out_.events[2].headers[0].first, "__debezium.oldkey");
+}
+
+TEST_F(EventBuilderTest, UnchangedToastUsesPlaceholderOrOldRow) {
+  EventBuilder b(options_, FixedClock);
+  const auto& t = Table();
+  pgoutput::Update up{16446, 0, {}, Tuple{T("1"), U(), N()}};
+  ASSERT_TRUE(b.OnUpdate(t, up, Txn(), Lsn(5), out_).ok());
+  EXPECT_EQ((*out_.events[0].value)["payload"]["after"]["name"], "__debezium_unavailable_value");
+
+  const auto& full = Table('f');
+  pgoutput::Update up_full{16446, 'O', Tuple{T("1"), T("long text"), N()},
+                           Tuple{T("1"), U(), N()}};
+  ASSERT_TRUE(b.OnUpdate(full, up_full, Txn(), Lsn(6), out_).ok());
+  const json& p = (*out_.events.back().value)["payload"];
+  EXPECT_EQ(p["after"]["name"], "long text");
+  EXPECT_EQ(p["before"]["name"], "long text");
+  EXPECT_EQ(out_.events.back().key->at("payload"), json::parse(R"({"id":1})"));  // PK, not all cols
+}
+
+TEST_F(EventBuilderTest, FullIdentityWithoutPrimaryKeyHasNullKey) {
+  EventBuilder b(options_, FixedClock);
+  const auto& t = Table('f', /*with_pk_hint=*/false);
+  pgoutput::Insert ins{16446, Tuple{T("1"), T("x"), N()}};
+  ASSERT_TRUE(b.OnInsert(t, ins, Txn(), Lsn(1), out_).ok());
+  EXPECT_FALSE(out_.events[0].key.has_value());
+}
+
+TEST_F(EventBuilderTest, ArityMismatchAndBadValuesAreErrors) {
+  EventBuilder b(options_, FixedClock);
+  const auto& t = Table();
+  pgoutput::Insert short_row{16446, Tuple{T("1")}};
+  EXPECT_EQ(b.OnInsert(t, short_row, Txn(), Lsn(1), out_).code(), Status::Code::kCorruption);
+  pgoutput::Insert bad{16446, Tuple{T("1"), T("x"), T("not a time")}};
+  Status s = b.OnInsert(t, bad, Txn(), Lsn(1), out_);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("public.users.updated_at"), std::string::npos) << s.message();
+  EXPECT_TRUE(out_.events.empty());
+}
+
+TEST_F(EventBuilderTest, SchemaIsBuiltOncePerRelationVersion) {
+  const auto& t1 = Table();
+  const std::string first = t1.envelope_schema_json;
+  const uint64_t v1 = t1.version;
+  const auto& t2 = Table();
+  EXPECT_GT(t2.version, v1);
+  EXPECT_EQ(t2.envelope_schema_json, first);
+}
+
+}  // namespace
+}  // namespace cdc

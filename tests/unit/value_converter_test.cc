@@ -1,1 +1,147 @@
+#include "decoders/value_converter.h"
+
 #include <gtest/gtest.h>
+
+#include "decoders/pg_type_oids.h"
+
+namespace cdc {
+namespace {
+
+struct Case {
+  uint32_t oid;
+  int32_t typmod;
+  const char* text;
+  const char* json;  // expected rendering
+};
+
+std::string Render(const ColumnCodec& codec, std::string_view text) {
+  std::string out;
+  JsonWriter w(&out);
+  Status s = AppendValue(codec, text, w);
+  return s.ok() ? out : "ERROR: " + s.message();
+}
+
+constexpr int32_t Numeric(int precision, int scale) { return ((precision << 16) | scale) + 4; }
+
+// Expected values come from ../shared/reference/debezium-format.md §3.
+const Case kDefaultModeCases[] = {
+    {pgtype::kBool, -1, "t", "true"},
+    {pgtype::kBool, -1, "f", "false"},
+    {pgtype::kInt2, -1, "-32768", "-32768"},
+    {pgtype::kInt8, -1, "9223372036854775807", "9223372036854775807"},
+    {pgtype::kFloat8, -1, "1.5", "1.5"},
+    {pgtype::kFloat8, -1, "NaN", "\"NaN\""},
+    {pgtype::kFloat4, -1, "-Infinity", "\"-Infinity\""},
+    {pgtype::kNumeric, Numeric(10, 2), "12.34", "\"BNI=\""},
+    {pgtype::kNumeric, Numeric(3, 2), "1.1", "\"bg==\""},  // padded to scale: 110
+    {pgtype::kNumeric, Numeric(10, 2), "-1234.11", "\"/h3t\""},
+    {pgtype::kNumeric, Numeric(10, 0), "-128", "\"gA==\""},
+    {pgtype::kNumeric, -1, "10.1111", R"({"scale":4,"value":"AYr3"})"},
+    {pgtype::kNumeric, -1, "10", R"({"scale":0,"value":"Cg=="})"},
+    {pgtype::kNumeric, -1, "0.000", R"({"scale":0,"value":"AA=="})"},
+    {pgtype::kMoney, -1, "$1,234.11", "\"AeIT\""},
+    {pgtype::kMoney, -1, "-$1,234.11", "\"/h3t\""},
+    {pgtype::kText, -1, "tab\there \"q\" \xc3\xa9", R"("tab\there \"q\" é")"},
+    {pgtype::kUuid, -1, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+     "\"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11\""},
+    {pgtype::kJsonb, -1, R"({"a": 1})", R"("{\"a\": 1}")"},
+    {pgtype::kBytea, -1, "\\x010203", "\"AQID\""},
+    {pgtype::kBytea, -1, "\\x", "\"\""},
+    {pgtype::kDate, -1, "2016-11-04", "17109"},
+    {pgtype::kDate, -1, "1969-12-31", "-1"},
+    {pgtype::kTime, -1, "24:00:00", "86400000000"},
+    {pgtype::kTime, 3, "01:02:03.456", "3723456"},
+    {pgtype::kTimetz, -1, "13:51:30.123789+02", "\"11:51:30.123789Z\""},
+    {pgtype::kTimetz, -1, "13:51:30.123+02", "\"11:51:30.123Z\""},
+    {pgtype::kTimetz, -1, "01:51:02-03:30", "\"05:21:02Z\""},
+    {pgtype::kTimestamp, -1, "2018-06-20 15:13:16.945104", "1529507596945104"},
+    {pgtype::kTimestamp, 3, "2018-06-20 15:13:16.945", "1529507596945"},
+    {pgtype::kTimestamp, -1, "infinity", "9223372036825200000"},
+    {pgtype::kTimestamp, -1, "-infinity", "-9223372036832400000"},
+    {pgtype::kTimestamptz, -1, "2016-11-04 13:51:30.123456+02", "\"2016-11-04T11:51:30.123456Z\""},
+    {pgtype::kTimestamptz, -1, "2016-11-04 11:51:30+00", "\"2016-11-04T11:51:30.000000Z\""},
+    {pgtype::kTimestamptz, 3, "2016-11-04 11:51:30.5+00", "\"2016-11-04T11:51:30.500Z\""},
+    {pgtype::kTimestamptz, -1, "21016-11-04 06:51:30.123456+00", "\"+21016-11-04T06:51:30.123456Z\""},
+    {pgtype::kTimestamptz, -1, "infinity", "\"infinity\""},
+    {pgtype::kTimestamptz, -1, "2000-01-01 00:00:00+05:30", "\"1999-12-31T18:30:00.000000Z\""},
+    {pgtype::kInterval, -1, "1 year 2 mons 3 days 04:05:06.78", "37091106780000"},
+    {pgtype::kInterval, -1, "-1 days +02:03:00", "-79020000000"},
+    {pgtype::kInterval, -1, "00:00:00", "0"},
+    {pgtype::kInet, -1, "192.168.2.0/12", "\"192.168.2.0/12\""},
+};
+
+TEST(ValueConverter, DefaultModes) {
+  ConverterOptions opts;
+  for (const auto& c : kDefaultModeCases) {
+    EXPECT_EQ(Render(CodecFor(c.oid, c.typmod, opts), c.text), c.json)
+        << "oid " << c.oid << " text '" << c.text << "'";
+  }
+}
+
+TEST(ValueConverter, NumericSpecialsFailInPreciseModeAndRenderInOthers) {
+  ConverterOptions precise;
+  EXPECT_EQ(Render(CodecFor(pgtype::kNumeric, Numeric(10, 2), precise), "NaN").rfind("ERROR", 0), 0u);
+  EXPECT_EQ(Render(CodecFor(pgtype::kNumeric, -1, precise), "Infinity").rfind("ERROR", 0), 0u);
+  ConverterOptions str;
+  str.decimal = DecimalHandling::kString;
+  EXPECT_EQ(Render(CodecFor(pgtype::kNumeric, -1, str), "NaN"), "\"NAN\"");
+  EXPECT_EQ(Render(CodecFor(pgtype::kNumeric, -1, str), "-Infinity"), "\"NEGATIVE_INFINITY\"");
+  EXPECT_EQ(Render(CodecFor(pgtype::kNumeric, -1, str), "22.2200"), "\"22.2200\"");
+  ConverterOptions dbl;
+  dbl.decimal = DecimalHandling::kDouble;
+  EXPECT_EQ(Render(CodecFor(pgtype::kNumeric, -1, dbl), "22.22"), "22.22");
+  EXPECT_EQ(Render(CodecFor(pgtype::kMoney, -1, dbl), "$1,234.11"), "1234.11");
+}
+
+TEST(ValueConverter, BinaryModes) {
+  ConverterOptions o;
+  o.binary = BinaryHandling::kHex;
+  EXPECT_EQ(Render(CodecFor(pgtype::kBytea, -1, o), "\\x01ff"), "\"01ff\"");
+  o.binary = BinaryHandling::kBase64UrlSafe;
+  EXPECT_EQ(Render(CodecFor(pgtype::kBytea, -1, o), "\\xfbff"), "\"-_8=\"");
+}
+
+TEST(ValueConverter, IntervalStringMode) {
+  ConverterOptions o;
+  o.interval = IntervalHandling::kString;
+  EXPECT_EQ(Render(CodecFor(pgtype::kInterval, -1, o), "1 year 2 mons 3 days 04:05:06.78"),
+            "\"P1Y2M3DT4H5M6.78S\"");
+}
+
+TEST(ValueConverter, MalformedTextIsAnError) {
+  ConverterOptions o;
+  EXPECT_EQ(Render(CodecFor(pgtype::kInt4, -1, o), "12a").rfind("ERROR", 0), 0u);
+  EXPECT_EQ(Render(CodecFor(pgtype::kBool, -1, o), "yes").rfind("ERROR", 0), 0u);
+  EXPECT_EQ(Render(CodecFor(pgtype::kTimestamptz, -1, o), "2016-13-04 00:00:00+00").rfind("ERROR", 0),
+            0u);
+  EXPECT_EQ(Render(CodecFor(pgtype::kBytea, -1, o), "\\x0").rfind("ERROR", 0), 0u);
+  EXPECT_EQ(Render(CodecFor(pgtype::kNumeric, Numeric(5, 1), o), "1.25").rfind("ERROR", 0), 0u);
+}
+
+TEST(ValueConverter, SchemaNames) {
+  ConverterOptions o;
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject();
+  AppendSchemaSemantics(CodecFor(pgtype::kNumeric, Numeric(10, 2), o), w);
+  w.EndObject();
+  EXPECT_EQ(out,
+            R"({"name":"org.apache.kafka.connect.data.Decimal","version":1,)"
+            R"("parameters":{"scale":"2","connect.decimal.precision":"10"}})");
+  EXPECT_EQ(ConnectTypeOf(CodecFor(pgtype::kTimestamptz, -1, o)), "string");
+  EXPECT_EQ(ConnectTypeOf(CodecFor(pgtype::kDate, -1, o)), "int32");
+  EXPECT_EQ(ConnectTypeOf(CodecFor(pgtype::kNumeric, -1, o)), "struct");
+}
+
+TEST(ValueConverter, CalendarRoundTrip) {
+  EXPECT_EQ(DaysFromCivil(1970, 1, 1), 0);
+  EXPECT_EQ(DaysFromCivil(2000, 3, 1), 11017);
+  int64_t micros;
+  bool has_offset;
+  ASSERT_TRUE(ParseTimestampText("0001-01-01 00:00:00 BC", &micros, &has_offset));
+  EXPECT_FALSE(has_offset);
+  EXPECT_EQ(micros, DaysFromCivil(0, 1, 1) * 86400000000LL);
+}
+
+}  // namespace
+}  // namespace cdc
