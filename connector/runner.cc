@@ -131,6 +131,16 @@ Status Runner::Prepare() {
     }
   }
 
+  // The sink is checked before anything is created on the server.
+  if (cfg_.sink.type == "kafka") {
+    auto sink = sinks::KafkaSink::Create(cfg_.sink.kafka, this);
+    if (!sink.ok()) return sink.status();
+    sink_ = std::move(*sink);
+  } else {
+    sink_ = std::make_unique<sinks::StdoutSink>(this);
+  }
+  CDC_RETURN_IF_ERROR(sink_->CheckReachable(15000));
+
   // Everything checked: now create what is missing (publication first: pgoutput.md §6.8).
   CDC_RETURN_IF_ERROR(EnsurePublication(sql->get(), cfg_, *facts));
   Lsn slot_position;
@@ -159,14 +169,6 @@ Status Runner::Prepare() {
   CDC_RETURN_IF_ERROR(offsets_.Save(Offset{cfg_.source.slot, identity_.system_id,
                                            identity_.database, identity_.timeline, persisted_}));
 
-  if (cfg_.sink.type == "kafka") {
-    auto sink = sinks::KafkaSink::Create(cfg_.sink.kafka, this);
-    if (!sink.ok()) return sink.status();
-    sink_ = std::move(*sink);
-  } else {
-    sink_ = std::make_unique<sinks::StdoutSink>(this);
-  }
-  CDC_RETURN_IF_ERROR(sink_->CheckReachable(15000));
 
   catalog_ = std::make_unique<CatalogReader>(cfg_.source.dsn);
   processor_ = std::make_unique<ChangeProcessor>(event_options_, cfg_.source.tables,

@@ -62,7 +62,7 @@ Status EventBuilder::CheckArity(const TableSchema& t, const pgoutput::Tuple& tup
 }
 
 Status EventBuilder::AppendRow(const TableSchema& t, const pgoutput::Tuple& tuple,
-                               const pgoutput::Tuple* fallback, JsonWriter& w) {
+                               const pgoutput::Tuple* fallback, bool key_only, JsonWriter& w) {
   w.BeginObject();
   for (size_t i = 0; i < tuple.size(); ++i) {
     const auto& col = t.relation.columns[i];
@@ -75,7 +75,11 @@ Status EventBuilder::AppendRow(const TableSchema& t, const pgoutput::Tuple& tupl
     Status s;
     switch (v->kind) {
       case pgoutput::ValueKind::kNull:
-        w.Null();
+        if (key_only && !t.optional[i]) {
+          AppendZeroValue(t.codecs[i], w);
+        } else {
+          w.Null();
+        }
         break;
       case pgoutput::ValueKind::kUnchanged:
         s = AppendUnavailable(t.codecs[i], options_.converter, w);
@@ -128,8 +132,7 @@ void EventBuilder::WrapKey(const TableSchema& t, const std::string& payload) {
 }
 
 Status EventBuilder::EmitChange(const TableSchema& t, char op, const std::string* key_payload,
-                                const pgoutput::Tuple* before,
-                                const pgoutput::Tuple* before_fallback,
+                                const pgoutput::Tuple* before, bool before_key_only,
                                 const pgoutput::Tuple* after,
                                 const pgoutput::Tuple* after_fallback, const TxnContext& txn,
                                 Lsn lsn, std::span<const EventHeader> headers,
@@ -145,13 +148,13 @@ Status EventBuilder::EmitChange(const TableSchema& t, char op, const std::string
   }
   w.Key("before");
   if (before) {
-    CDC_RETURN_IF_ERROR(AppendRow(t, *before, before_fallback, w));
+    CDC_RETURN_IF_ERROR(AppendRow(t, *before, nullptr, before_key_only, w));
   } else {
     w.Null();
   }
   w.Key("after");
   if (after) {
-    CDC_RETURN_IF_ERROR(AppendRow(t, *after, after_fallback, w));
+    CDC_RETURN_IF_ERROR(AppendRow(t, *after, after_fallback, false, w));
   } else {
     w.Null();
   }
@@ -238,7 +241,7 @@ Status EventBuilder::OnInsert(const TableSchema& t, const pgoutput::Insert& m,
     CDC_RETURN_IF_ERROR(BuildKeyPayload(t, m.new_tuple, nullptr, &key_payload_));
     key = &key_payload_;
   }
-  return EmitChange(t, 'c', key, nullptr, nullptr, &m.new_tuple, nullptr, txn, lsn, {}, out);
+  return EmitChange(t, 'c', key, nullptr, false, &m.new_tuple, nullptr, txn, lsn, {}, out);
 }
 
 Status EventBuilder::OnUpdate(const TableSchema& t, const pgoutput::Update& m,
@@ -263,16 +266,17 @@ Status EventBuilder::OnUpdate(const TableSchema& t, const pgoutput::Update& m,
         const std::string old_key = other_key_payload_;
         const std::array<EventHeader, 1> newkey_header{EventHeader{"__debezium.newkey", new_key}};
         const std::array<EventHeader, 1> oldkey_header{EventHeader{"__debezium.oldkey", old_key}};
-        CDC_RETURN_IF_ERROR(EmitChange(t, 'd', &old_key, old, nullptr, nullptr, nullptr, txn, lsn,
-                                       newkey_header, out));
+        CDC_RETURN_IF_ERROR(EmitChange(t, 'd', &old_key, old, m.old_kind == 'K', nullptr, nullptr,
+                                       txn, lsn, newkey_header, out));
         CDC_RETURN_IF_ERROR(EmitTombstone(t, &old_key, lsn, out));
-        return EmitChange(t, 'c', &new_key, nullptr, nullptr, &m.new_tuple, fallback, txn, lsn,
+        return EmitChange(t, 'c', &new_key, nullptr, false, &m.new_tuple, fallback, txn, lsn,
                           oldkey_header, out);
       }
     }
   }
   if (options_.skip_update) return Status::Ok();
-  return EmitChange(t, 'u', key, old, nullptr, &m.new_tuple, fallback, txn, lsn, {}, out);
+  return EmitChange(t, 'u', key, old, m.old_kind == 'K', &m.new_tuple, fallback, txn, lsn, {},
+                    out);
 }
 
 Status EventBuilder::OnDelete(const TableSchema& t, const pgoutput::Delete& m,
@@ -285,14 +289,14 @@ Status EventBuilder::OnDelete(const TableSchema& t, const pgoutput::Delete& m,
     key = &key_payload_;
   }
   CDC_RETURN_IF_ERROR(
-      EmitChange(t, 'd', key, &m.old_tuple, nullptr, nullptr, nullptr, txn, lsn, {}, out));
+      EmitChange(t, 'd', key, &m.old_tuple, m.old_kind == 'K', nullptr, nullptr, txn, lsn, {}, out));
   return EmitTombstone(t, key, lsn, out);
 }
 
 Status EventBuilder::OnTruncate(const TableSchema& t, const TxnContext& txn, Lsn lsn,
                                 EventEmitter& out) {
   if (!options_.emit_truncate) return Status::Ok();
-  return EmitChange(t, 't', nullptr, nullptr, nullptr, nullptr, nullptr, txn, lsn, {}, out);
+  return EmitChange(t, 't', nullptr, nullptr, false, nullptr, nullptr, txn, lsn, {}, out);
 }
 
 }  // namespace cdc

@@ -47,13 +47,15 @@ class EventBuilder {
  private:
   // Appends the row struct of `tuple`; 'u' values come from `fallback` (the FULL old row) when it
   // has them, else the unavailable-value placeholder.
+  // In a key-only tuple (`key_only`, a 'K' old tuple) 'n' means "not sent": required columns
+  // then get their type's zero value, as Debezium does, so the row still matches its schema.
   Status AppendRow(const TableSchema& t, const pgoutput::Tuple& tuple,
-                   const pgoutput::Tuple* fallback, JsonWriter& w);
+                   const pgoutput::Tuple* fallback, bool key_only, JsonWriter& w);
   // Writes the key payload for `tuple` into key_payload_ (values from `fallback` for 'u').
   Status BuildKeyPayload(const TableSchema& t, const pgoutput::Tuple& tuple,
                          const pgoutput::Tuple* fallback, std::string* out);
   Status EmitChange(const TableSchema& t, char op, const std::string* key_payload,
-                    const pgoutput::Tuple* before, const pgoutput::Tuple* before_fallback,
+                    const pgoutput::Tuple* before, bool before_key_only,
                     const pgoutput::Tuple* after, const pgoutput::Tuple* after_fallback,
                     const TxnContext& txn, Lsn lsn, std::span<const EventHeader> headers,
                     EventEmitter& out);

@@ -768,4 +768,30 @@ Status AppendUnavailable(const ColumnCodec& c, const ConverterOptions& o, JsonWr
   }
 }
 
+void AppendZeroValue(const ColumnCodec& c, JsonWriter& w) {
+  switch (c.type) {
+    case ValueType::kBool: w.Bool(false); return;
+    case ValueType::kFloat32:
+    case ValueType::kFloat64:
+    case ValueType::kDecimalDouble: w.Raw("0.0"); return;
+    case ValueType::kDecimal:
+    case ValueType::kMoney:
+    case ValueType::kVariableDecimal:
+      // Zero renders the same in every scale: a single 0x00 byte.
+      (void)AppendValue(c, "0", w);
+      return;
+    case ValueType::kDecimalString: w.String("0"); return;
+    case ValueType::kBytes: w.String(""); return;
+    case ValueType::kTimeTz: w.String("00:00:00Z"); return;
+    case ValueType::kTimestampTz: (void)AppendValue(c, "1970-01-01 00:00:00+00", w); return;
+    case ValueType::kIntervalString: w.String("P0Y0M0DT0H0M0S"); return;
+    case ValueType::kString:
+    case ValueType::kUuid:
+    case ValueType::kJson:
+    case ValueType::kXml:
+    case ValueType::kUnmappedText: w.String(""); return;
+    default: w.Int(0); return;  // integers, dates, times, timestamps, numeric intervals
+  }
+}
+
 }  // namespace cdc

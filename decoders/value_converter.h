@@ -89,6 +89,10 @@ Status AppendValue(const ColumnCodec& codec, std::string_view text, JsonWriter& 
 // hold the placeholder.
 Status AppendUnavailable(const ColumnCodec& codec, const ConverterOptions& options, JsonWriter& w);
 
+// Appends the type's zero value (0, "", false, epoch, ...), which Debezium puts in required
+// (NOT NULL) columns that a key-only old tuple did not carry, so the record matches its schema.
+void AppendZeroValue(const ColumnCodec& codec, JsonWriter& w);
+
 // Exposed for tests: calendar helpers and parsers of PostgreSQL's ISO text forms.
 int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d);
 bool ParseTimestampText(std::string_view text, int64_t* unix_micros, bool* has_offset);

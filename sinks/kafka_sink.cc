@@ -36,20 +36,23 @@ void DeliveryCallback(rd_kafka_t*, const rd_kafka_message_t* msg, void* sink) {
 }
 
 void ErrorCallback(rd_kafka_t*, int err, const char* reason, void*) {
-  // Transport errors (broker down, connection refused) are retried by librdkafka; they are logged
-  // here once per occurrence reported by librdkafka, which already rate-limits them.
   auto code = static_cast<rd_kafka_resp_err_t>(err);
   if (code == RD_KAFKA_RESP_ERR__FATAL) {
     spdlog::error("kafka: fatal error: {}", reason);
-  } else {
+  } else if (code != RD_KAFKA_RESP_ERR__TRANSPORT) {
+    // Transport failures are already reported by the log callback; librdkafka retries them.
     spdlog::warn("kafka: {} ({})", reason, rd_kafka_err2name(code));
   }
 }
 
 void LogCallback(const rd_kafka_t*, int level, const char* fac, const char* buf) {
-  if (level <= 3) {
+  // syslog levels. librdkafka reports retried connection failures at 3 (error); for pgcdc they
+  // are warnings: delivery is retried and the confirmed LSN waits.
+  if (level <= 2) {
     spdlog::error("kafka: {}: {}", fac, buf);
-  } else if (level <= 5) {
+  } else if (level == 3 || level == 4) {
+    spdlog::warn("kafka: {}: {}", fac, buf);
+  } else if (level == 5) {
     spdlog::info("kafka: {}: {}", fac, buf);
   } else {
     spdlog::debug("kafka: {}: {}", fac, buf);

@@ -171,6 +171,33 @@ TEST_F(EventBuilderTest, DeleteThenTombstone) {
   EXPECT_EQ(quiet.events.size(), 1u);
 }
 
+TEST_F(EventBuilderTest, KeyOnlyBeforeFillsRequiredColumnsWithZero) {
+  pgoutput::Relation rel;
+  rel.oid = 77;
+  rel.nspname = "public";
+  rel.relname = "accounts";
+  rel.columns = {{1, "id", pgtype::kInt8, -1},
+                 {0, "owner", pgtype::kText, -1},
+                 {0, "balance", pgtype::kNumeric, ((12 << 16) | 2) + 4},
+                 {0, "opened", pgtype::kTimestamptz, -1},
+                 {0, "note", pgtype::kText, -1}};
+  CatalogHints hints;
+  hints.known = true;
+  hints.primary_key = {"id"};
+  hints.not_null = {"id", "owner", "balance", "opened"};
+  const auto& t = cache_.Update(rel, hints, true);
+  EventBuilder b(options_, FixedClock);
+  pgoutput::Delete del{77, 'K', Tuple{T("5"), N(), N(), N(), N()}};
+  ASSERT_TRUE(b.OnDelete(t, del, Txn(), Lsn(5), out_).ok());
+  EXPECT_EQ((*out_.events[0].value)["payload"]["before"],
+            json::parse(R"({"id":5,"owner":"","balance":"AA==",
+                "opened":"1970-01-01T00:00:00.000000Z","note":null})"));
+  // A real NULL in a FULL old row stays null.
+  pgoutput::Delete full{77, 'O', Tuple{T("6"), T("x"), T("1.00"), N(), N()}};
+  ASSERT_TRUE(b.OnDelete(t, full, Txn(), Lsn(6), out_).ok());
+  EXPECT_TRUE((*out_.events[2].value)["payload"]["before"]["opened"].is_null());
+}
+
 TEST_F(EventBuilderTest, PrimaryKeyChangeIsDeleteTombstoneCreate) {
   EventBuilder b(options_, FixedClock);
   const auto& t = Table();

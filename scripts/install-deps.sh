@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs what pgcdc needs to build, test and run its demo, from Debian's packages only.
+# Idempotent: apt runs only when something is missing.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  libpq-dev librdkafka-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libgtest-dev
+  python3 python3-pytest python3-psycopg2 python3-confluent-kafka kcat
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+# The PostgreSQL server for the throwaway test clusters (initdb + pg_ctl). Any major >= 12 works.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  missing+=(postgresql)
+fi
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "error: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+  SUDO="sudo"
+fi
+echo "installing: ${missing[*]}"
+$SUDO apt-get update -qq
+# Installing the server package must not leave a system cluster running: policy-rc.d denies
+# service starts during this install only.
+policy=/usr/sbin/policy-rc.d
+created_policy=0
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+  $SUDO chmod +x "$policy"
+  created_policy=1
+fi
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if [ "$created_policy" -eq 1 ]; then $SUDO rm -f "$policy"; fi

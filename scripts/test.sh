@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine: installs dependencies, builds, runs unit and
+# integration tests (real PostgreSQL + Kafka-protocol mock broker), then builds again with
+# AddressSanitizer + UndefinedBehaviorSanitizer and runs everything once more.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-deps.sh
+
+run_suite() {  # $1 = build dir, rest = cmake args
+  local dir=$1; shift
+  echo "=== build ($dir) ==="
+  BUILD_DIR=$dir bash scripts/build.sh "$@"
+  echo "=== ctest ($dir) ==="
+  local log="$dir/ctest-summary.log"
+  set +e
+  (cd "$dir" && ctest --output-on-failure -j 2 --timeout 900) | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  set -e
+  local line
+  line=$(grep -E "tests passed, [0-9]+ tests failed out of [0-9]+" "$log" | tail -n 1 || true)
+  local failed=0 total=0
+  if [ -n "$line" ]; then
+    failed=$(echo "$line" | sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\1/')
+    total=$(echo "$line" | sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\2/')
+  fi
+  passed_total=$((passed_total + total - failed))
+  failed_total=$((failed_total + failed))
+  return "$rc"
+}
+
+passed_total=0
+failed_total=0
+status=0
+run_suite build || status=1
+# Sanitizers: detect_leaks stays on; halt on the first report so a test sees the failure.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DCDC_SANITIZE=address,undefined || status=1
+echo "pgcdc tests (release + ASan/UBSan): ${passed_total} passed, ${failed_total} failed"
+exit "$status"
