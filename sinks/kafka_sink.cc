@@ -18,6 +18,12 @@ const std::pair<const char*, const char*> kDefaults[] = {
     {"acks", "all"},
     {"partitioner", "murmur2_random"},
     {"message.timeout.ms", "0"},
+    // One request in flight per broker: with more, Debian's librdkafka 2.0.x idempotent producer
+    // has been seen (tests/integration/test_broker_outage.py, against the mock cluster) to report
+    // a message delivered after NOT_LEADER retries although it never reached the log (cf.
+    // librdkafka #2501, #4438). pgcdc confirms LSNs on delivery reports, so a false report would
+    // lose data. Batching (linger.ms) keeps throughput; raise it only with a fixed librdkafka.
+    {"max.in.flight.requests.per.connection", "1"},
     {"linger.ms", "5"},
     {"compression.type", "lz4"},
     // pgcdc bounds what is in flight itself (limits.*); librdkafka's queue must not be the

@@ -3,7 +3,7 @@
 // KafkaSink: publishes events with librdkafka. Defaults that make delivery safe and keys land
 // where Java clients expect: enable.idempotence=true, acks=all, partitioner=murmur2_random,
 // message.timeout.ms=0 (retry until the broker is back: an outage freezes the confirmed LSN
-// instead of failing). Every user property is passed through and overrides the defaults.
+// instead of failing), max.in.flight.requests.per.connection=1 (see kafka_sink.cc). Every user property is passed through and overrides the defaults.
 //
 // Ownership: owns its rd_kafka_t and topic handles (RAII). Destruction flushes for at most the
 // configured timeout, purges what is left (those events are then not confirmed and are replayed

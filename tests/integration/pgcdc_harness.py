@@ -388,6 +388,34 @@ class TopicReader:
         self.consumer.close()
 
 
+def java_murmur2_partition(key, partitions):
+    """The partition Kafka's Java DefaultPartitioner picks for a non-null key:
+    toPositive(Utils.murmur2(key)) % partitions."""
+    seed, m, r = 0x9747b28c, 0x5bd1e995, 24
+    length = len(key)
+    h = (seed ^ length) & 0xffffffff
+    for i in range(0, length - length % 4, 4):
+        k = int.from_bytes(key[i:i + 4], "little")
+        k = (k * m) & 0xffffffff
+        k ^= k >> r
+        k = (k * m) & 0xffffffff
+        h = (h * m) & 0xffffffff
+        h ^= k
+    tail = length % 4
+    base = length - tail
+    if tail == 3:
+        h ^= key[base + 2] << 16
+    if tail >= 2:
+        h ^= key[base + 1] << 8
+    if tail >= 1:
+        h ^= key[base]
+        h = (h * m) & 0xffffffff
+    h ^= h >> 13
+    h = (h * m) & 0xffffffff
+    h ^= h >> 15
+    return (h & 0x7fffffff) % partitions
+
+
 def replay(records):
     """Applies records per key in partition order: last event wins, tombstones delete.
     Returns {key_json: after_row}."""
