@@ -367,6 +367,7 @@ Status Runner::Run() {
   int backoff_ms = 500;
   std::mt19937 rng(std::random_device{}());
   for (;;) {
+    const auto session_start = Clock::now();
     Status s = StreamSession();
     LogProgress(true);
     if (s.ok()) {
@@ -376,6 +377,8 @@ Status Runner::Run() {
     // Only a lost connection is worth retrying; bad bytes, unrepresentable values and refused
     // deliveries would fail the same way again.
     if (s.code() != Status::Code::kUnavailable || !delivery_error_.ok() || g_stop.load()) return s;
+    // A session that streamed for a while was healthy: start the backoff over.
+    if (Clock::now() - session_start > std::chrono::seconds(60)) backoff_ms = 500;
     int wait = backoff_ms / 2 + static_cast<int>(rng() % static_cast<unsigned>(backoff_ms / 2 + 1));
     spdlog::warn("{}; reconnecting in {} ms", s.message(), wait);
     if (!SleepUnlessStopped(wait)) return Status::Ok();

@@ -93,8 +93,4 @@ Status AppendUnavailable(const ColumnCodec& codec, const ConverterOptions& optio
 // (NOT NULL) columns that a key-only old tuple did not carry, so the record matches its schema.
 void AppendZeroValue(const ColumnCodec& codec, JsonWriter& w);
 
-// Exposed for tests: calendar helpers and parsers of PostgreSQL's ISO text forms.
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d);
-bool ParseTimestampText(std::string_view text, int64_t* unix_micros, bool* has_offset);
-
 }  // namespace cdc

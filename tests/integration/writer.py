@@ -11,11 +11,12 @@ class Writer(threading.Thread):
     """Inserts, updates and deletes rows of `table(id int pk, version int, payload text)` in small
     transactions. `committed` lists (id, version, op) for every committed change."""
 
-    def __init__(self, dsn, table, keys=50, seed=1, pause=0.002):
+    def __init__(self, dsn, table, keys=50, seed=1, pause=0.002, first_key=1):
         super().__init__(daemon=True)
         self.dsn = dsn
         self.table = table
         self.keys = keys
+        self.first_key = first_key
         self.rng = random.Random(seed)
         self.pause = pause
         self.stop_event = threading.Event()
@@ -30,7 +31,7 @@ class Writer(threading.Thread):
             while not self.stop_event.is_set():
                 batch = []
                 for _ in range(self.rng.randint(1, 5)):
-                    k = self.rng.randint(1, self.keys)
+                    k = self.rng.randint(self.first_key, self.first_key + self.keys - 1)
                     if k not in versions:
                         versions[k] = 1
                         cur.execute(f"INSERT INTO {self.table} VALUES (%s, 1, %s)", (k, "x" * 20))

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "decoders/pg_text.h"
 #include "decoders/pg_type_oids.h"
 
 namespace cdc {
@@ -133,14 +134,30 @@ TEST(ValueConverter, SchemaNames) {
   EXPECT_EQ(ConnectTypeOf(CodecFor(pgtype::kNumeric, -1, o)), "struct");
 }
 
-TEST(ValueConverter, CalendarRoundTrip) {
-  EXPECT_EQ(DaysFromCivil(1970, 1, 1), 0);
-  EXPECT_EQ(DaysFromCivil(2000, 3, 1), 11017);
+TEST(PgText, Calendar) {
+  EXPECT_EQ(pgtext::DaysFromCivil(1970, 1, 1), 0);
+  EXPECT_EQ(pgtext::DaysFromCivil(2000, 3, 1), 11017);
   int64_t micros;
   bool has_offset;
-  ASSERT_TRUE(ParseTimestampText("0001-01-01 00:00:00 BC", &micros, &has_offset));
+  ASSERT_TRUE(pgtext::ParseTimestamp("0001-01-01 00:00:00 BC", &micros, &has_offset));
   EXPECT_FALSE(has_offset);
-  EXPECT_EQ(micros, DaysFromCivil(0, 1, 1) * 86400000000LL);
+  EXPECT_EQ(micros, pgtext::DaysFromCivil(0, 1, 1) * pgtext::kMicrosPerDay);
+  std::string out;
+  pgtext::AppendIsoInstant(&out, micros, 0);
+  EXPECT_EQ(out, "0000-01-01T00:00:00Z");
+}
+
+TEST(PgText, RejectsPartialInput) {
+  int64_t v, m, d;
+  bool off;
+  EXPECT_FALSE(pgtext::ParseDate("2016-11-04x", &v));
+  EXPECT_FALSE(pgtext::ParseTime("01:02", &v));
+  EXPECT_FALSE(pgtext::ParseTimeTz("01:02:03", &v));
+  EXPECT_FALSE(pgtext::ParseTimestamp("2016-11-04 01:02:03+0", &v, &off));
+  EXPECT_FALSE(pgtext::ParseInterval("3 fortnights", &m, &d, &v));
+  pgtext::DecimalParts p;
+  EXPECT_FALSE(pgtext::ParseDecimal("1.2.3", &p));
+  EXPECT_FALSE(pgtext::ParseDecimal("-", &p));
 }
 
 }  // namespace

@@ -1,0 +1,58 @@
+#pragma once
+
+// Parsers and formatters for PostgreSQL's text output forms under the session settings pgcdc
+// pins (DateStyle=ISO, TimeZone=UTC, IntervalStyle=postgres, bytea_output=hex), plus the
+// calendar and decimal arithmetic Debezium's renderings need. Pure functions; every parser
+// rejects input it does not fully consume.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace cdc::pgtext {
+
+inline constexpr int64_t kMicrosPerSecond = 1'000'000;
+inline constexpr int64_t kMicrosPerDay = 86'400 * kMicrosPerSecond;
+
+// Days since 1970-01-01 of a proleptic Gregorian date (astronomical years: 1 BC is year 0).
+int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d);
+int64_t FloorDiv(int64_t a, int64_t b);
+
+// "YYYY-MM-DD[ BC]" (years may exceed four digits) -> days since epoch.
+bool ParseDate(std::string_view text, int64_t* days);
+// "HH:MM:SS[.ffffff]" -> micros since midnight (24:00:00 allowed).
+bool ParseTime(std::string_view text, int64_t* micros);
+// "HH:MM:SS[.ffffff]+HH[:MM[:SS]]" -> micros since midnight in UTC, wrapped into [0, 1 day).
+bool ParseTimeTz(std::string_view text, int64_t* utc_micros);
+// "YYYY-MM-DD HH:MM:SS[.ffffff][+HH[:MM[:SS]]][ BC]" -> micros since epoch (UTC when an offset
+// is present, else the wall clock read as UTC).
+bool ParseTimestamp(std::string_view text, int64_t* unix_micros, bool* has_offset);
+// "1 year 2 mons -3 days 04:05:06.78" -> months, days and micros.
+bool ParseInterval(std::string_view text, int64_t* months, int64_t* days, int64_t* micros);
+// "\x0a0b" -> raw bytes.
+bool DecodeByteaHex(std::string_view text, std::string* out);
+
+// A decimal number as digits and scale, for Connect's Decimal (unscaled two's complement).
+struct DecimalParts {
+  bool negative = false;
+  std::string digits;  // integer and fraction digits, no sign or point
+  int scale = 0;       // fraction digits in `digits`
+};
+bool ParseDecimal(std::string_view text, DecimalParts* out);
+// Pads to `target` fraction digits, or drops zeros down to it (only zeros may be dropped);
+// target < 0 strips all trailing fraction zeros.
+bool Rescale(DecimalParts* parts, int target);
+// Java BigInteger.toByteArray() of the unscaled value: minimal big-endian two's complement.
+std::string UnscaledBytes(const DecimalParts& parts);
+// money text ("$1,234.56", "-$1,234.56", "($1,234.56)") -> plain decimal ("-1234.56").
+std::string MoneyToPlain(std::string_view text);
+
+// Java's ISO-8601 instant in UTC as Debezium prints it: "2016-11-04T11:51:30.123456Z" with
+// exactly `frac_digits` fraction digits; years past 9999 get '+', years before 0 a '-'.
+void AppendIsoInstant(std::string* out, int64_t unix_micros, int frac_digits);
+// "HH:MM:SS" plus a fraction with trailing zeros stripped (none when zero).
+void AppendClock(std::string* out, int64_t micros_of_day);
+// A fraction of `digits` digits, or trailing zeros stripped when digits < 0.
+void AppendFraction(std::string* out, int64_t micros, int digits);
+
+}  // namespace cdc::pgtext
