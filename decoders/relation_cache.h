@@ -46,6 +46,11 @@ struct TableSchema {
   std::string source_tail_json;      // "\"schema\":...,\"table\":..." for the source block
 };
 
+// <prefix>.<schema>.<table>, with characters Kafka does not allow in topic names replaced by '_'
+// (as Debezium's topic naming does): "public.Order Items" -> "shop.public.Order_Items".
+std::string TopicName(const std::string& prefix, const std::string& nspname,
+                      const std::string& relname);
+
 class RelationCache {
  public:
   explicit RelationCache(const EventOptions& options) : options_(options) {}

@@ -37,5 +37,6 @@ run_suite build || status=1
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DCDC_SANITIZE=address,undefined || status=1
-echo "pgcdc tests (release + ASan/UBSan): ${passed_total} passed, ${failed_total} failed"
+echo "pgcdc test suite, release and ASan+UBSan builds together:"
+echo "tests: ${passed_total} passed, ${failed_total} failed"
 exit "$status"

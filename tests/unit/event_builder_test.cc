@@ -253,6 +253,12 @@ TEST_F(EventBuilderTest, ArityMismatchAndBadValuesAreErrors) {
   EXPECT_TRUE(out_.events.empty());
 }
 
+TEST(TopicName, ReplacesCharactersKafkaRejects) {
+  EXPECT_EQ(TopicName("shop", "public", "orders"), "shop.public.orders");
+  EXPECT_EQ(TopicName("shop", "Sales EU", "Order Items"), "shop.Sales_EU.Order_Items");
+  EXPECT_EQ(TopicName("shop", "s", "caf\xc3\xa9"), "shop.s.caf__");
+}
+
 TEST_F(EventBuilderTest, SchemaIsBuiltOncePerRelationVersion) {
   const auto& t1 = Table();
   const std::string first = t1.envelope_schema_json;
