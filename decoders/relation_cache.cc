@@ -76,19 +76,21 @@ const TableSchema& RelationCache::Update(pgoutput::Relation relation, const Cata
     t->codecs.push_back(CodecFor(ResolveType(col.type_oid), col.typmod, options_.converter));
   }
 
-  // Key: the primary key when the catalog names one, else the replica identity index (DEFAULT
-  // or USING INDEX). FULL/NOTHING without a primary key: no key, like Debezium.
+  // Key: under REPLICA IDENTITY USING INDEX, the index columns, because they are the only ones
+  // pgoutput's old-key tuple carries (a primary-key key would be null for every delete).
+  // Otherwise the primary key when the catalog names one, else the replica identity (DEFAULT).
+  // FULL/NOTHING without a primary key: no key, like Debezium.
   auto in_pk = [&](const std::string& name) {
     return std::find(hints.primary_key.begin(), hints.primary_key.end(), name) !=
            hints.primary_key.end();
   };
-  if (hints.known && !hints.primary_key.empty()) {
-    for (size_t i = 0; i < n; ++i) {
-      if (in_pk(rel.columns[i].name)) t->key_columns.push_back(i);
-    }
-  } else if (rel.replica_identity == 'd' || rel.replica_identity == 'i') {
+  if (rel.replica_identity == 'i' || (rel.replica_identity == 'd' && !hints.known)) {
     for (size_t i = 0; i < n; ++i) {
       if (rel.columns[i].is_key()) t->key_columns.push_back(i);
+    }
+  } else if (hints.known && !hints.primary_key.empty()) {
+    for (size_t i = 0; i < n; ++i) {
+      if (in_pk(rel.columns[i].name)) t->key_columns.push_back(i);
     }
   }
   t->optional.assign(n, true);
