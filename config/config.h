@@ -35,6 +35,14 @@ struct FormatConfig {
   std::vector<std::string> skipped_operations = {"t"};  // any of c,u,d,t
   std::string unavailable_value_placeholder = "__debezium_unavailable_value";
   std::string source_version;  // source.version; default "pgcdc-<version>"
+  bool transaction_metadata = false;  // BEGIN/END on <name>.transaction + event blocks
+  bool messages = true;  // logical decoding messages as op "m" on <name>.message (PG14+)
+  std::vector<std::string> message_prefixes;  // globs; empty = every prefix
+};
+
+struct HeartbeatConfig {
+  int interval_ms = 0;       // 0 = off; else a record on __debezium-heartbeat.<name> this often
+  std::string action_query;  // optional SQL run on the source at each heartbeat
 };
 
 struct SinkConfig {
@@ -64,6 +72,7 @@ struct Config {
   SinkConfig sink;
   OffsetsConfig offsets;
   LimitsConfig limits;
+  HeartbeatConfig heartbeat;
   LogConfig log;
 };
 

@@ -207,6 +207,9 @@ Config Parse(const YAML::Node& root) {
     f.StringList("skipped_operations", &c.format.skipped_operations);
     f.String("unavailable_value_placeholder", &c.format.unavailable_value_placeholder);
     f.String("source_version", &c.format.source_version);
+    f.Bool("transaction_metadata", &c.format.transaction_metadata);
+    f.Bool("messages", &c.format.messages);
+    f.StringList("message_prefixes", &c.format.message_prefixes);
     f.Finish();
     auto& ops = c.format.skipped_operations;
     if (ops.size() == 1 && ops[0] == "none") ops.clear();
@@ -245,6 +248,18 @@ Config Parse(const YAML::Node& root) {
     l.Int("max_inflight_events", &c.limits.max_inflight_events, int64_t{1}, int64_t{100'000'000});
     l.Int("max_inflight_bytes", &c.limits.max_inflight_bytes, int64_t{1} << 16, int64_t{1} << 40);
     l.Finish();
+  }
+  {
+    MapReader h(top.Take("heartbeat"), "heartbeat");
+    h.Int("interval_ms", &c.heartbeat.interval_ms, 0, 3'600'000);
+    h.String("action_query", &c.heartbeat.action_query);
+    h.Finish();
+    if (c.heartbeat.interval_ms > 0 && c.heartbeat.interval_ms < 100) {
+      Fail("heartbeat.interval_ms", "must be 0 (off) or at least 100");
+    }
+    if (!c.heartbeat.action_query.empty() && c.heartbeat.interval_ms == 0) {
+      Fail("heartbeat.action_query", "needs heartbeat.interval_ms > 0");
+    }
   }
   {
     MapReader l(top.Take("log"), "log");

@@ -2,17 +2,18 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
 #include "config/config_loader.h"
 #include "decoders/pgoutput_decoder.h"
 
 namespace cdc::connector {
 
-ChangeProcessor::ChangeProcessor(const EventOptions& options,
-                                 std::vector<std::string> include_patterns,
+ChangeProcessor::ChangeProcessor(const EventOptions& options, ProcessorOptions processor_options,
                                  CatalogReader* catalog, LsnTracker* tracker,
                                  sinks::EventSink* sink, std::function<void()> on_sink_full)
     : options_(options),
-      include_patterns_(std::move(include_patterns)),
+      processor_options_(std::move(processor_options)),
       catalog_(catalog),
       tracker_(tracker),
       sink_(sink),
@@ -32,8 +33,8 @@ void ChangeProcessor::ResetSession(Lsn resume_lsn) {
 }
 
 bool ChangeProcessor::Captured(const std::string& name) const {
-  if (include_patterns_.empty()) return true;
-  for (const auto& p : include_patterns_) {
+  if (processor_options_.include_patterns.empty()) return true;
+  for (const auto& p : processor_options_.include_patterns) {
     if (config::GlobMatch(p, name)) return true;
   }
   return false;
@@ -83,12 +84,21 @@ Status ChangeProcessor::OnXLogData(const XLogData& frame) {
     in_txn_ = true;
     // Already confirmed in an earlier run: its commit starts before our resume point.
     skip_txn_ = b->final_lsn < resume_lsn_;
-    txn_ = TxnContext{b->xid, b->commit_ts, b->final_lsn, last_commit_lsn_};
+    txn_ = TxnContext{};
+    txn_.xid = b->xid;
+    txn_.commit_ts = b->commit_ts;
+    txn_.final_lsn = b->final_lsn;
+    txn_.last_commit_lsn = last_commit_lsn_;
+    if (options_.transaction_metadata) {
+      txn_.id = std::to_string(b->xid.value) + ":" + std::to_string(b->final_lsn.value);
+    }
+    begin_emitted_ = false;
     txn_record_ = skip_txn_ ? nullptr : tracker_->Begin();
     return Status::Ok();
   }
   if (auto* c = std::get_if<pgoutput::Commit>(&msg)) {
     if (!in_txn_) return Status::Corruption("Commit without Begin");
+    if (begin_emitted_) CDC_RETURN_IF_ERROR(builder_.OnTransactionEnd(txn_, *this));
     in_txn_ = false;
     if (txn_record_ != nullptr) tracker_->Commit(txn_record_, c->end_lsn);
     txn_record_ = nullptr;
@@ -100,10 +110,8 @@ Status ChangeProcessor::OnXLogData(const XLogData& frame) {
     relations_.AddType(*y);
     return Status::Ok();
   }
-  if (std::holds_alternative<pgoutput::Origin>(msg) ||
-      std::holds_alternative<pgoutput::LogicalMessage>(msg)) {
-    return Status::Ok();  // logical-message events arrive with the [events] work
-  }
+  if (auto* lm = std::get_if<pgoutput::LogicalMessage>(&msg)) return OnLogicalMessage(*lm);
+  if (std::holds_alternative<pgoutput::Origin>(msg)) return Status::Ok();
 
   // Row changes and truncates: only inside a transaction.
   if (!in_txn_) return Status::Corruption("row change outside a transaction");
@@ -136,7 +144,59 @@ Status ChangeProcessor::OnXLogData(const XLogData& frame) {
   return Status::Corruption("unhandled pgoutput message");
 }
 
+template <typename Fn>
+Status ChangeProcessor::EmitStandalone(Lsn end_lsn, Fn&& build) {
+  LsnTracker::Txn* record = tracker_->Begin();
+  txn_record_ = record;
+  Status s = build();
+  txn_record_ = nullptr;
+  // Committed even on failure: a record left open would block every later confirmation, and
+  // an event that failed is never acknowledged, so the LSN still cannot pass it.
+  tracker_->Commit(record, end_lsn);
+  return s;
+}
+
+Status ChangeProcessor::OnLogicalMessage(const pgoutput::LogicalMessage& m) {
+  if (!processor_options_.emit_messages) return Status::Ok();
+  if (!processor_options_.message_prefixes.empty()) {
+    bool match = false;
+    for (const auto& p : processor_options_.message_prefixes) {
+      match = match || config::GlobMatch(p, std::string(m.prefix));
+    }
+    if (!match) return Status::Ok();
+  }
+  MessageContext ctx;
+  ctx.transactional = m.transactional;
+  ctx.lsn = m.lsn;
+  ctx.prefix = m.prefix;
+  ctx.content = m.content;
+  if (m.transactional) {
+    if (!in_txn_) return Status::Corruption("transactional message outside a transaction");
+    if (skip_txn_) return Status::Ok();
+    ctx.txn = &txn_;
+    return builder_.OnMessage(ctx, *this);
+  }
+  // Non-transactional: arrives on its own, positioned by its LSN; confirmed once delivered.
+  if (in_txn_) return Status::Corruption("non-transactional message inside a transaction");
+  if (m.lsn < resume_lsn_) return Status::Ok();
+  ctx.seen_unix_micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  return EmitStandalone(m.lsn, [&] { return builder_.OnMessage(ctx, *this); });
+}
+
+Status ChangeProcessor::EmitHeartbeat() {
+  if (in_txn_) return Status::Ok();
+  return EmitStandalone(Lsn(), [&] { return builder_.OnHeartbeat(*this); });
+}
+
 Status ChangeProcessor::Emit(const ChangeEvent& ev) {
+  // Transaction metadata: BEGIN goes out just before the transaction's first event, so
+  // transactions without captured events produce no BEGIN/END (as Debezium).
+  if (options_.transaction_metadata && in_txn_ && !begin_emitted_) {
+    begin_emitted_ = true;
+    CDC_RETURN_IF_ERROR(builder_.OnTransactionBegin(txn_, *this));
+  }
   // The opaque is the transaction record: its delivery report decrements that transaction.
   for (;;) {
     Status s = sink_->Send(ev, txn_record_);

@@ -25,11 +25,18 @@
 
 namespace cdc::connector {
 
+// What the processor publishes besides row changes, and which tables it captures.
+struct ProcessorOptions {
+  std::vector<std::string> include_patterns;  // schema.table globs; empty = all
+  bool emit_messages = true;                  // op "m" records for logical decoding messages
+  std::vector<std::string> message_prefixes;  // globs; empty = all prefixes
+};
+
 class ChangeProcessor : public EventEmitter {
  public:
   // `on_sink_full` is called while the sink's local queue is full; it must make progress on
   // delivery (poll the sink) and keep the replication connection alive.
-  ChangeProcessor(const EventOptions& options, std::vector<std::string> include_patterns,
+  ChangeProcessor(const EventOptions& options, ProcessorOptions processor_options,
                   CatalogReader* catalog, LsnTracker* tracker, sinks::EventSink* sink,
                   std::function<void()> on_sink_full);
 
@@ -41,6 +48,10 @@ class ChangeProcessor : public EventEmitter {
   // never announced, a value that cannot be represented, a sink refusal).
   Status OnXLogData(const XLogData& frame);
 
+  // Publishes a heartbeat record. Tracked like any event (a failed delivery stops pgcdc) but it
+  // confirms no LSN. Call only outside a transaction.
+  Status EmitHeartbeat();
+
   bool in_transaction() const { return in_txn_; }
   int64_t inflight_bytes() const { return inflight_bytes_; }
   void OnDelivered(size_t bytes) { inflight_bytes_ -= static_cast<int64_t>(bytes); }
@@ -50,11 +61,16 @@ class ChangeProcessor : public EventEmitter {
 
  private:
   bool Captured(const std::string& qualified_name) const;
+  Status OnLogicalMessage(const pgoutput::LogicalMessage& m);
+  // Emits through the sink under a tracker record of its own, confirming `end_lsn` (or nothing,
+  // for Lsn()) once delivered.
+  template <typename Fn>
+  Status EmitStandalone(Lsn end_lsn, Fn&& build);
   Status OnRelation(pgoutput::Relation rel);
   const TableSchema* Table(uint32_t oid, Status* error) const;
 
   const EventOptions& options_;
-  std::vector<std::string> include_patterns_;
+  ProcessorOptions processor_options_;
   CatalogReader* catalog_;
   LsnTracker* tracker_;
   sinks::EventSink* sink_;
@@ -67,6 +83,7 @@ class ChangeProcessor : public EventEmitter {
   Lsn resume_lsn_;
   bool in_txn_ = false;
   bool skip_txn_ = false;
+  bool begin_emitted_ = false;  // transaction metadata BEGIN sent for the open transaction
   TxnContext txn_;
   LsnTracker::Txn* txn_record_ = nullptr;
   std::optional<Lsn> last_commit_lsn_;

@@ -95,6 +95,7 @@ Runner::Runner(config::Config cfg, std::string version)
                                           ? IntervalHandling::kString
                                           : IntervalHandling::kNumeric;
   event_options_.converter.unavailable_placeholder = cfg_.format.unavailable_value_placeholder;
+  event_options_.transaction_metadata = cfg_.format.transaction_metadata;
 }
 
 Runner::~Runner() = default;
@@ -171,8 +172,12 @@ Status Runner::Prepare() {
 
 
   catalog_ = std::make_unique<CatalogReader>(cfg_.source.dsn);
-  processor_ = std::make_unique<ChangeProcessor>(event_options_, cfg_.source.tables,
-                                                 catalog_.get(), tracker_.get(), sink_.get(),
+  ProcessorOptions popts;
+  popts.include_patterns = cfg_.source.tables;
+  popts.emit_messages = cfg_.format.messages;
+  popts.message_prefixes = cfg_.format.message_prefixes;
+  processor_ = std::make_unique<ChangeProcessor>(event_options_, std::move(popts), catalog_.get(),
+                                                 tracker_.get(), sink_.get(),
                                                  [this] { OnSinkFull(); });
   spdlog::info("slot {} publication {} on system {} timeline {}: resuming at {}",
                cfg_.source.slot, cfg_.source.publication, identity_.system_id,
@@ -262,6 +267,39 @@ bool Runner::SleepUnlessStopped(int ms) {
   return !g_stop.load();
 }
 
+Status Runner::MaybeHeartbeat() {
+  if (cfg_.heartbeat.interval_ms <= 0 || processor_->in_transaction()) return Status::Ok();
+  const auto now = Clock::now();
+  if (now - last_heartbeat_ < std::chrono::milliseconds(cfg_.heartbeat.interval_ms)) {
+    return Status::Ok();
+  }
+  last_heartbeat_ = now;
+  if (!cfg_.heartbeat.action_query.empty()) {
+    // Writes WAL on the source so the slot has something to confirm even when the captured
+    // database is quiet (debezium-format.md §2.2). A failure is logged, not fatal: the
+    // heartbeat record itself still goes out.
+    if (!heartbeat_conn_ || PQstatus(heartbeat_conn_.get()) != CONNECTION_OK) {
+      auto c = Connect(cfg_.source.dsn, ConnKind::kSql);
+      if (!c.ok()) {
+        spdlog::warn("heartbeat.action_query: {}", c.status().message());
+      } else {
+        heartbeat_conn_ = std::move(*c);
+      }
+    }
+    if (heartbeat_conn_) {
+      // An INSERT returns COMMAND_OK, a SELECT pg_logical_emit_message(...) TUPLES_OK.
+      PgResultPtr res(PQexec(heartbeat_conn_.get(), cfg_.heartbeat.action_query.c_str()));
+      const ExecStatusType st = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
+      if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        spdlog::warn("heartbeat.action_query failed: {}",
+                     res ? ResultError(res.get()) : std::string(PQerrorMessage(heartbeat_conn_.get())));
+        heartbeat_conn_.reset();
+      }
+    }
+  }
+  return processor_->EmitHeartbeat();
+}
+
 void Runner::LogProgress(bool force) {
   const auto now = Clock::now();
   if (!force && now - last_progress_ < kProgressInterval) return;
@@ -324,6 +362,8 @@ Status Runner::StreamSession() {
     if (!result.ok()) break;
     result = Commit(false);
     if (!result.ok()) break;
+    result = MaybeHeartbeat();
+    if (!result.ok()) break;
     LogProgress(false);
     if (frames == kMaxFramesPerTurn) continue;  // more is likely buffered already
 
@@ -339,6 +379,7 @@ Status Runner::StreamSession() {
     if (sink_->wakeup_fd() >= 0) fds[n++] = pollfd{sink_->wakeup_fd(), POLLIN, 0};
     if (g_stop_pipe[0] >= 0) fds[n++] = pollfd{g_stop_pipe[0], POLLIN, 0};
     int timeout_ms = std::min(cfg_.offsets.commit_interval_ms, cfg_.source.status_interval_ms);
+    if (cfg_.heartbeat.interval_ms > 0) timeout_ms = std::min(timeout_ms, cfg_.heartbeat.interval_ms);
     if (sink_->wakeup_fd() < 0 && tracker_->inflight_events() > 0) timeout_ms = 5;
     if (blocked) timeout_ms = std::min(timeout_ms, 50);
     if (poll(fds, n, timeout_ms) < 0 && errno != EINTR) {

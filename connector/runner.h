@@ -54,6 +54,7 @@ class Runner : public sinks::DeliveryListener {
   bool Blocked() const;
   bool SleepUnlessStopped(int ms);
   void LogProgress(bool force);
+  Status MaybeHeartbeat();
 
   config::Config cfg_;
   std::string version_;
@@ -68,6 +69,8 @@ class Runner : public sinks::DeliveryListener {
   Clock::time_point last_status_{};
   Clock::time_point last_commit_{};
   Clock::time_point last_progress_{};
+  Clock::time_point last_heartbeat_{};
+  PgConnPtr heartbeat_conn_;
   uint64_t events_acked_ = 0;
 
   std::unique_ptr<LsnTracker> tracker_;

@@ -24,14 +24,60 @@ const char kSourceSchemaJson[] =
     R"({"type":"int64","optional":true,"field":"xmin"}],)"
     R"("optional":false,"name":"io.debezium.connector.postgresql.Source","field":"source"})";
 
-namespace {
-
-constexpr char kTransactionSchemaJson[] =
+const char kTransactionBlockSchemaJson[] =
     R"({"type":"struct","fields":[)"
     R"({"type":"string","optional":false,"field":"id"},)"
     R"({"type":"int64","optional":false,"field":"total_order"},)"
     R"({"type":"int64","optional":false,"field":"data_collection_order"}],)"
     R"("optional":true,"name":"event.block","version":1,"field":"transaction"})";
+
+const char kTransactionKeySchemaJson[] =
+    R"({"type":"struct","fields":[{"type":"string","optional":false,"field":"id"}],)"
+    R"("optional":false,"name":"io.debezium.connector.common.TransactionMetadataKey","version":1})";
+
+const char kTransactionValueSchemaJson[] =
+    R"({"type":"struct","fields":[)"
+    R"({"type":"string","optional":false,"field":"status"},)"
+    R"({"type":"string","optional":false,"field":"id"},)"
+    R"({"type":"int64","optional":true,"field":"event_count"},)"
+    R"({"type":"array","items":{"type":"struct","fields":[)"
+    R"({"type":"string","optional":false,"field":"data_collection"},)"
+    R"({"type":"int64","optional":false,"field":"event_count"}],)"
+    R"("optional":false,"name":"event.collection","version":1},"optional":true,)"
+    R"("field":"data_collections"},)"
+    R"({"type":"int64","optional":false,"field":"ts_ms"}],)"
+    R"("optional":false,"name":"io.debezium.connector.common.TransactionMetadataValue",)"
+    R"("version":1})";
+
+const char kHeartbeatKeySchemaJson[] =
+    R"({"type":"struct","fields":[{"type":"string","optional":false,"field":"serverName"}],)"
+    R"("optional":false,"name":"io.debezium.connector.common.ServerNameKey","version":1})";
+
+const char kHeartbeatValueSchemaJson[] =
+    R"({"type":"struct","fields":[{"type":"int64","optional":false,"field":"ts_ms"}],)"
+    R"("optional":false,"name":"io.debezium.connector.common.Heartbeat","version":1})";
+
+const char kMessageKeySchemaJson[] =
+    R"({"type":"struct","fields":[{"type":"string","optional":true,"field":"prefix"}],)"
+    R"("optional":false,"name":"io.debezium.connector.postgresql.MessageKey","version":1})";
+
+std::string BuildMessageValueSchemaJson(bool content_as_bytes) {
+  std::string s = R"({"type":"struct","fields":[)"
+                  R"({"type":"string","optional":false,"field":"op"},)"
+                  R"({"type":"int64","optional":true,"field":"ts_ms"},)";
+  s += kSourceSchemaJson;
+  s += ",";
+  s += kTransactionBlockSchemaJson;
+  s += R"(,{"type":"struct","fields":[{"type":"string","optional":true,"field":"prefix"},)";
+  s += content_as_bytes ? R"({"type":"bytes","optional":true,"field":"content"}],)"
+                        : R"({"type":"string","optional":true,"field":"content"}],)";
+  s += R"("optional":true,"name":"io.debezium.connector.postgresql.Message","version":1,)"
+       R"("field":"message"}],"optional":false,)"
+       R"("name":"io.debezium.connector.postgresql.MessageValue","version":1})";
+  return s;
+}
+
+namespace {
 
 constexpr char kEnvelopeTailJson[] =
     R"({"type":"string","optional":false,"field":"op"},)"
@@ -108,7 +154,7 @@ std::string BuildEnvelopeSchemaJson(const TableSchema& t, const EventOptions& o)
   AppendValueStruct(t, o, "before", w);
   AppendValueStruct(t, o, "after", w);
   w.Raw(kSourceSchemaJson);
-  w.Raw(kTransactionSchemaJson);
+  w.Raw(kTransactionBlockSchemaJson);
   w.Raw(kEnvelopeTailJson);
   w.EndArray();
   w.Key("optional");

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <chrono>
 
+#include "decoders/debezium_schema.h"
 #include "decoders/json_writer.h"
 
 namespace cdc {
@@ -40,7 +41,13 @@ bool KeyIncomplete(const TableSchema& t, const pgoutput::Tuple& tuple) {
 }  // namespace
 
 EventBuilder::EventBuilder(const EventOptions& options, Clock now_unix_micros)
-    : options_(options), clock_(now_unix_micros ? now_unix_micros : &SystemClockMicros) {
+    : options_(options),
+      clock_(now_unix_micros ? now_unix_micros : &SystemClockMicros),
+      transaction_topic_(options.name + ".transaction"),
+      message_topic_(options.name + ".message"),
+      heartbeat_topic_("__debezium-heartbeat." + options.name),
+      message_value_schema_(
+          BuildMessageValueSchemaJson(options.converter.binary == BinaryHandling::kBytes)) {
   JsonWriter w(&source_head_);
   w.BeginObject();
   w.Key("version");
@@ -118,6 +125,74 @@ Status EventBuilder::BuildKeyPayload(const TableSchema& t, const pgoutput::Tuple
   return Status::Ok();
 }
 
+void EventBuilder::AppendSource(JsonWriter& w, std::string* v, int64_t ts_us,
+                                std::string_view schema_table_json, std::optional<Xid> xid,
+                                std::optional<Lsn> last_commit, Lsn lsn) {
+  // The fixed parts are cached per builder (source_head_) and per table (schema_table_json).
+  // The head goes through the writer so it knows a value was written; the rest is appended.
+  w.Raw(source_head_);
+  v->append(",\"ts_ms\":");
+  AppendInt(v, ts_us / 1000);
+  v->append(",\"snapshot\":\"false\",\"db\":\"");
+  JsonWriter::AppendEscaped(v, options_.database);
+  v->append("\",\"sequence\":\"[");
+  if (last_commit) {
+    v->append("\\\"");
+    AppendUInt(v, last_commit->value);
+    v->append("\\\"");
+  } else {
+    v->append("null");
+  }
+  v->append(",\\\"");
+  AppendUInt(v, lsn.value);
+  v->append("\\\"]\",\"ts_us\":");
+  AppendInt(v, ts_us);
+  v->append(",\"ts_ns\":");
+  AppendInt(v, ts_us * 1000);
+  v->push_back(',');
+  v->append(schema_table_json);
+  v->append(",\"txId\":");
+  if (xid) {
+    AppendUInt(v, xid->value);
+  } else {
+    v->append("null");
+  }
+  v->append(",\"lsn\":");
+  AppendUInt(v, lsn.value);
+  v->append(",\"xmin\":null}");
+}
+
+void EventBuilder::AppendTransactionBlock(const TableSchema& t, TxnContext& txn, JsonWriter& w) {
+  uint64_t* per_table = nullptr;
+  for (auto& [name, count] : txn.collections) {
+    if (name == t.qualified_name) per_table = &count;
+  }
+  if (per_table == nullptr) per_table = &txn.collections.emplace_back(t.qualified_name, 0).second;
+  ++txn.total_order;
+  ++*per_table;
+  w.BeginObject();
+  w.Key("id");
+  w.String(txn.id);
+  w.Key("total_order");
+  w.UInt(txn.total_order);
+  w.Key("data_collection_order");
+  w.UInt(*per_table);
+  w.EndObject();
+}
+
+void EventBuilder::Wrap(std::string* buf, std::string_view schema, std::string_view payload) {
+  buf->clear();
+  if (!options_.schemas) {
+    buf->append(payload);
+    return;
+  }
+  buf->append("{\"schema\":");
+  buf->append(schema);
+  buf->append(",\"payload\":");
+  buf->append(payload);
+  buf->push_back('}');
+}
+
 void EventBuilder::WrapKey(const TableSchema& t, const std::string& payload) {
   key_buf_.clear();
   if (!options_.schemas) {
@@ -134,7 +209,7 @@ void EventBuilder::WrapKey(const TableSchema& t, const std::string& payload) {
 Status EventBuilder::EmitChange(const TableSchema& t, char op, const std::string* key_payload,
                                 const pgoutput::Tuple* before, bool before_key_only,
                                 const pgoutput::Tuple* after,
-                                const pgoutput::Tuple* after_fallback, const TxnContext& txn,
+                                const pgoutput::Tuple* after_fallback, TxnContext& txn,
                                 Lsn lsn, std::span<const EventHeader> headers,
                                 EventEmitter& out) {
   value_buf_.clear();
@@ -159,39 +234,15 @@ Status EventBuilder::EmitChange(const TableSchema& t, char op, const std::string
     w.Null();
   }
 
-  // The source block, appended directly: its fixed parts are cached per builder and per table.
   w.Key("source");
-  w.Raw(source_head_);
-  const int64_t commit_us = PgTimestampToUnixMicros(txn.commit_ts);
-  std::string& v = value_buf_;
-  v.append(",\"ts_ms\":");
-  AppendInt(&v, commit_us / 1000);
-  v.append(",\"snapshot\":\"false\",\"db\":\"");
-  JsonWriter::AppendEscaped(&v, options_.database);
-  v.append("\",\"sequence\":\"[");
-  if (txn.last_commit_lsn) {
-    v.append("\\\"");
-    AppendUInt(&v, txn.last_commit_lsn->value);
-    v.append("\\\"");
-  } else {
-    v.append("null");
-  }
-  v.append(",\\\"");
-  AppendUInt(&v, lsn.value);
-  v.append("\\\"]\",\"ts_us\":");
-  AppendInt(&v, commit_us);
-  v.append(",\"ts_ns\":");
-  AppendInt(&v, commit_us * 1000);
-  v.push_back(',');
-  v.append(t.source_tail_json);
-  v.append(",\"txId\":");
-  AppendUInt(&v, txn.xid.value);
-  v.append(",\"lsn\":");
-  AppendUInt(&v, lsn.value);
-  v.append(",\"xmin\":null}");
-
+  AppendSource(w, &value_buf_, PgTimestampToUnixMicros(txn.commit_ts), t.source_tail_json,
+               txn.xid, txn.last_commit_lsn, lsn);
   w.Key("transaction");
-  w.Null();
+  if (options_.transaction_metadata) {
+    AppendTransactionBlock(t, txn, w);
+  } else {
+    w.Null();
+  }
   w.Key("op");
   const char op_str[2] = {op, 0};
   w.String(op_str);
@@ -233,7 +284,7 @@ Status EventBuilder::EmitTombstone(const TableSchema& t, const std::string* key_
 }
 
 Status EventBuilder::OnInsert(const TableSchema& t, const pgoutput::Insert& m,
-                              const TxnContext& txn, Lsn lsn, EventEmitter& out) {
+                              TxnContext& txn, Lsn lsn, EventEmitter& out) {
   CDC_RETURN_IF_ERROR(CheckArity(t, m.new_tuple));
   if (options_.skip_create) return Status::Ok();
   const std::string* key = nullptr;
@@ -245,7 +296,7 @@ Status EventBuilder::OnInsert(const TableSchema& t, const pgoutput::Insert& m,
 }
 
 Status EventBuilder::OnUpdate(const TableSchema& t, const pgoutput::Update& m,
-                              const TxnContext& txn, Lsn lsn, EventEmitter& out) {
+                              TxnContext& txn, Lsn lsn, EventEmitter& out) {
   CDC_RETURN_IF_ERROR(CheckArity(t, m.new_tuple));
   const pgoutput::Tuple* old = m.old_kind != 0 ? &m.old_tuple : nullptr;
   if (old) CDC_RETURN_IF_ERROR(CheckArity(t, *old));
@@ -280,7 +331,7 @@ Status EventBuilder::OnUpdate(const TableSchema& t, const pgoutput::Update& m,
 }
 
 Status EventBuilder::OnDelete(const TableSchema& t, const pgoutput::Delete& m,
-                              const TxnContext& txn, Lsn lsn, EventEmitter& out) {
+                              TxnContext& txn, Lsn lsn, EventEmitter& out) {
   CDC_RETURN_IF_ERROR(CheckArity(t, m.old_tuple));
   if (options_.skip_delete) return Status::Ok();
   const std::string* key = nullptr;
@@ -293,10 +344,157 @@ Status EventBuilder::OnDelete(const TableSchema& t, const pgoutput::Delete& m,
   return EmitTombstone(t, key, lsn, out);
 }
 
-Status EventBuilder::OnTruncate(const TableSchema& t, const TxnContext& txn, Lsn lsn,
+Status EventBuilder::OnTruncate(const TableSchema& t, TxnContext& txn, Lsn lsn,
                                 EventEmitter& out) {
   if (!options_.emit_truncate) return Status::Ok();
   return EmitChange(t, 't', nullptr, nullptr, false, nullptr, nullptr, txn, lsn, {}, out);
+}
+
+Status EventBuilder::OnTransactionBegin(const TxnContext& txn, EventEmitter& out) {
+  scratch_.clear();
+  JsonWriter k(&scratch_);
+  k.BeginObject();
+  k.Key("id");
+  k.String(txn.id);
+  k.EndObject();
+  Wrap(&tx_key_buf_, kTransactionKeySchemaJson, scratch_);
+
+  scratch_.clear();
+  JsonWriter w(&scratch_);
+  w.BeginObject();
+  w.Key("status");
+  w.String("BEGIN");
+  w.Key("id");
+  w.String(txn.id);
+  w.Key("event_count");
+  w.Null();
+  w.Key("data_collections");
+  w.Null();
+  w.Key("ts_ms");
+  w.Int(PgTimestampToUnixMicros(txn.commit_ts) / 1000);
+  w.EndObject();
+  Wrap(&tx_value_buf_, kTransactionValueSchemaJson, scratch_);
+
+  ChangeEvent ev;
+  ev.topic = transaction_topic_;
+  ev.key = tx_key_buf_;
+  ev.value = tx_value_buf_;
+  ev.table = transaction_topic_;
+  ev.lsn = txn.final_lsn;
+  return out.Emit(ev);
+}
+
+Status EventBuilder::OnTransactionEnd(const TxnContext& txn, EventEmitter& out) {
+  scratch_.clear();
+  JsonWriter k(&scratch_);
+  k.BeginObject();
+  k.Key("id");
+  k.String(txn.id);
+  k.EndObject();
+  Wrap(&tx_key_buf_, kTransactionKeySchemaJson, scratch_);
+
+  scratch_.clear();
+  JsonWriter w(&scratch_);
+  w.BeginObject();
+  w.Key("status");
+  w.String("END");
+  w.Key("id");
+  w.String(txn.id);
+  w.Key("event_count");
+  w.UInt(txn.total_order);
+  w.Key("data_collections");
+  w.BeginArray();
+  for (const auto& [name, count] : txn.collections) {
+    w.BeginObject();
+    w.Key("data_collection");
+    w.String(name);
+    w.Key("event_count");
+    w.UInt(count);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("ts_ms");
+  w.Int(PgTimestampToUnixMicros(txn.commit_ts) / 1000);
+  w.EndObject();
+  Wrap(&tx_value_buf_, kTransactionValueSchemaJson, scratch_);
+
+  ChangeEvent ev;
+  ev.topic = transaction_topic_;
+  ev.key = tx_key_buf_;
+  ev.value = tx_value_buf_;
+  ev.table = transaction_topic_;
+  ev.lsn = txn.final_lsn;
+  return out.Emit(ev);
+}
+
+Status EventBuilder::OnMessage(const MessageContext& m, EventEmitter& out) {
+  scratch_.clear();
+  JsonWriter k(&scratch_);
+  k.BeginObject();
+  k.Key("prefix");
+  k.String(m.prefix);
+  k.EndObject();
+  Wrap(&key_buf_, kMessageKeySchemaJson, scratch_);
+
+  scratch_.clear();
+  JsonWriter w(&scratch_);
+  w.BeginObject();
+  w.Key("op");
+  w.String("m");
+  w.Key("ts_ms");
+  w.Int(clock_() / 1000);
+  w.Key("source");
+  const bool tx = m.transactional && m.txn != nullptr;
+  // Transactional messages take their time from the transaction; others from when pgcdc saw
+  // them (debezium-format.md §1.3).
+  AppendSource(w, &scratch_, tx ? PgTimestampToUnixMicros(m.txn->commit_ts) : m.seen_unix_micros,
+               R"("schema":"","table":"")", tx ? std::optional<Xid>(m.txn->xid) : std::nullopt,
+               tx ? m.txn->last_commit_lsn : std::nullopt, m.lsn);
+  w.Key("transaction");
+  w.Null();
+  w.Key("message");
+  w.BeginObject();
+  w.Key("prefix");
+  w.String(m.prefix);
+  w.Key("content");
+  AppendBytes(options_.converter.binary, m.content, w);
+  w.EndObject();
+  w.EndObject();
+  Wrap(&value_buf_, message_value_schema_, scratch_);
+
+  ChangeEvent ev;
+  ev.topic = message_topic_;
+  ev.key = key_buf_;
+  ev.value = value_buf_;
+  ev.table = message_topic_;
+  ev.op = 'm';
+  ev.lsn = m.lsn;
+  return out.Emit(ev);
+}
+
+Status EventBuilder::OnHeartbeat(EventEmitter& out) {
+  scratch_.clear();
+  JsonWriter k(&scratch_);
+  k.BeginObject();
+  k.Key("serverName");
+  k.String(options_.name);
+  k.EndObject();
+  Wrap(&key_buf_, kHeartbeatKeySchemaJson, scratch_);
+
+  scratch_.clear();
+  JsonWriter w(&scratch_);
+  w.BeginObject();
+  w.Key("ts_ms");
+  w.Int(clock_() / 1000);
+  w.EndObject();
+  Wrap(&value_buf_, kHeartbeatValueSchemaJson, scratch_);
+
+  ChangeEvent ev;
+  ev.topic = heartbeat_topic_;
+  ev.key = key_buf_;
+  ev.value = value_buf_;
+  ev.table = heartbeat_topic_;
+  return out.Emit(ev);
 }
 
 }  // namespace cdc

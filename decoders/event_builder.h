@@ -20,12 +20,30 @@
 
 namespace cdc {
 
-// The transaction a change belongs to, from its Begin message.
+// The transaction a change belongs to, from its Begin message, plus the counters of the
+// transaction metadata block (filled by the builder as it emits events).
 struct TxnContext {
   Xid xid;
   int64_t commit_ts = 0;  // PG epoch micros
   Lsn final_lsn;          // the commit record's LSN
   std::optional<Lsn> last_commit_lsn;  // end LSN of the previous transaction (source.sequence)
+
+  // "<xid>:<commit LSN>". Debezium suffixes a different LSN on each record of a transaction;
+  // pgcdc uses one id for BEGIN, every event and END, so the whole id correlates them (splitting
+  // on ':' and taking the xid, as Debezium's docs advise, works as well).
+  std::string id;
+  uint64_t total_order = 0;
+  std::vector<std::pair<std::string, uint64_t>> collections;  // "schema.table" -> events
+};
+
+// A logical decoding message (pg_logical_emit_message), for op "m" records.
+struct MessageContext {
+  bool transactional = false;
+  const TxnContext* txn = nullptr;  // set for transactional messages
+  int64_t seen_unix_micros = 0;     // source.ts_ms for non-transactional messages
+  Lsn lsn;
+  std::string_view prefix;
+  std::string_view content;
 };
 
 class EventBuilder {
@@ -36,13 +54,24 @@ class EventBuilder {
 
   // `lsn` is the change's WAL position (the XLogData walStart). Each call emits zero or more
   // events; errors name the table and column that could not be converted.
-  Status OnInsert(const TableSchema& t, const pgoutput::Insert& m, const TxnContext& txn, Lsn lsn,
+  Status OnInsert(const TableSchema& t, const pgoutput::Insert& m, TxnContext& txn, Lsn lsn,
                   EventEmitter& out);
-  Status OnUpdate(const TableSchema& t, const pgoutput::Update& m, const TxnContext& txn, Lsn lsn,
+  Status OnUpdate(const TableSchema& t, const pgoutput::Update& m, TxnContext& txn, Lsn lsn,
                   EventEmitter& out);
-  Status OnDelete(const TableSchema& t, const pgoutput::Delete& m, const TxnContext& txn, Lsn lsn,
+  Status OnDelete(const TableSchema& t, const pgoutput::Delete& m, TxnContext& txn, Lsn lsn,
                   EventEmitter& out);
-  Status OnTruncate(const TableSchema& t, const TxnContext& txn, Lsn lsn, EventEmitter& out);
+  Status OnTruncate(const TableSchema& t, TxnContext& txn, Lsn lsn, EventEmitter& out);
+
+  // Transaction metadata records on <name>.transaction (only with transaction_metadata).
+  // BEGIN precedes the transaction's first event; END follows its last, with the counts.
+  Status OnTransactionBegin(const TxnContext& txn, EventEmitter& out);
+  Status OnTransactionEnd(const TxnContext& txn, EventEmitter& out);
+
+  // An op "m" record on <name>.message, keyed by the prefix.
+  Status OnMessage(const MessageContext& m, EventEmitter& out);
+
+  // A heartbeat record {ts_ms} keyed {serverName} on __debezium-heartbeat.<name>.
+  Status OnHeartbeat(EventEmitter& out);
 
  private:
   // Appends the row struct of `tuple`; 'u' values come from `fallback` (the FULL old row) when it
@@ -57,11 +86,19 @@ class EventBuilder {
   Status EmitChange(const TableSchema& t, char op, const std::string* key_payload,
                     const pgoutput::Tuple* before, bool before_key_only,
                     const pgoutput::Tuple* after, const pgoutput::Tuple* after_fallback,
-                    const TxnContext& txn, Lsn lsn, std::span<const EventHeader> headers,
+                    TxnContext& txn, Lsn lsn, std::span<const EventHeader> headers,
                     EventEmitter& out);
   Status EmitTombstone(const TableSchema& t, const std::string* key_payload, Lsn lsn,
                        EventEmitter& out);
   void WrapKey(const TableSchema& t, const std::string& payload);
+  // Wraps `payload` with `schema` into key_buf_/value_buf_ per the schemas option.
+  void Wrap(std::string* buf, std::string_view schema, std::string_view payload);
+  // Appends the source block: source_head_ + per-record members + `schema_table_json`.
+  // `w` must write into `v`, right after a Key("source").
+  void AppendSource(JsonWriter& w, std::string* v, int64_t ts_us,
+                    std::string_view schema_table_json, std::optional<Xid> xid,
+                    std::optional<Lsn> last_commit, Lsn lsn);
+  void AppendTransactionBlock(const TableSchema& t, TxnContext& txn, JsonWriter& w);
   Status CheckArity(const TableSchema& t, const pgoutput::Tuple& tuple) const;
 
   const EventOptions& options_;
@@ -71,6 +108,15 @@ class EventBuilder {
   std::string value_buf_;
   std::string key_payload_;
   std::string other_key_payload_;
+  std::string scratch_;
+  // Transaction records have buffers of their own: BEGIN is emitted from inside the Emit of a
+  // transaction's first event, whose views still point into key_buf_/value_buf_.
+  std::string tx_key_buf_;
+  std::string tx_value_buf_;
+  const std::string transaction_topic_;
+  const std::string message_topic_;
+  const std::string heartbeat_topic_;
+  const std::string message_value_schema_;
 };
 
 }  // namespace cdc

@@ -19,6 +19,9 @@ struct EventOptions {
   bool skip_create = false;
   bool skip_update = false;
   bool skip_delete = false;
+  // Debezium's provide.transaction.metadata: BEGIN/END records on <name>.transaction and the
+  // `transaction` block on every data event.
+  bool transaction_metadata = false;
   ConverterOptions converter;
 };
 

@@ -422,6 +422,11 @@ Status AppendUnavailable(const ColumnCodec& c, const ConverterOptions& o, JsonWr
   }
 }
 
+void AppendBytes(BinaryHandling mode, std::string_view bytes, JsonWriter& w) {
+  std::string scratch;
+  AppendBinary(mode, bytes, w, &scratch);
+}
+
 void AppendZeroValue(const ColumnCodec& c, JsonWriter& w) {
   switch (c.type) {
     case ValueType::kBool: w.Bool(false); return;

@@ -89,6 +89,9 @@ Status AppendValue(const ColumnCodec& codec, std::string_view text, JsonWriter& 
 // hold the placeholder.
 Status AppendUnavailable(const ColumnCodec& codec, const ConverterOptions& options, JsonWriter& w);
 
+// Appends raw bytes as Debezium's binary.handling.mode renders them (base64 for bytes).
+void AppendBytes(BinaryHandling mode, std::string_view bytes, JsonWriter& w);
+
 // Appends the type's zero value (0, "", false, epoch, ...), which Debezium puts in required
 // (NOT NULL) columns that a key-only old tuple did not carry, so the record matches its schema.
 void AppendZeroValue(const ColumnCodec& codec, JsonWriter& w);

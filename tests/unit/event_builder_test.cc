@@ -70,8 +70,9 @@ class EventBuilderTest : public ::testing::Test {
     return cache_.Update(rel, hints, true);
   }
 
-  TxnContext Txn() {
-    TxnContext t;
+  TxnContext& Txn() {
+    txn_ = TxnContext{};
+    TxnContext& t = txn_;
     t.xid.value = 492;
     t.commit_ts = UnixMicrosToPgTimestamp(1764100127887783);
     t.final_lsn = Lsn(23044400);
@@ -80,6 +81,7 @@ class EventBuilderTest : public ::testing::Test {
   }
 
   EventOptions options_;
+  TxnContext txn_;
   RelationCache cache_{options_};
   Collect out_;
 };
@@ -251,6 +253,99 @@ TEST_F(EventBuilderTest, ArityMismatchAndBadValuesAreErrors) {
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("public.users.updated_at"), std::string::npos) << s.message();
   EXPECT_TRUE(out_.events.empty());
+}
+
+TEST_F(EventBuilderTest, TransactionMetadataBlockAndRecords) {
+  options_.transaction_metadata = true;
+  EventBuilder b(options_, FixedClock);
+  const auto& t = Table();
+  TxnContext& txn = Txn();
+  txn.id = "492:23044400";
+  ASSERT_TRUE(b.OnTransactionBegin(txn, out_).ok());
+  ASSERT_TRUE(b.OnInsert(t, {16446, Tuple{T("1"), N(), N()}}, txn, Lsn(1), out_).ok());
+  ASSERT_TRUE(b.OnInsert(t, {16446, Tuple{T("2"), N(), N()}}, txn, Lsn(2), out_).ok());
+  ASSERT_TRUE(b.OnTransactionEnd(txn, out_).ok());
+  ASSERT_EQ(out_.events.size(), 4u);
+  EXPECT_EQ(out_.events[0].topic, "shop.transaction");
+  EXPECT_EQ(out_.events[0].key->at("payload"), json::parse(R"({"id":"492:23044400"})"));
+  EXPECT_EQ(out_.events[0].key->at("schema")["name"],
+            "io.debezium.connector.common.TransactionMetadataKey");
+  const json& begin = (*out_.events[0].value)["payload"];
+  EXPECT_EQ(begin["status"], "BEGIN");
+  EXPECT_TRUE(begin["event_count"].is_null());
+  EXPECT_EQ(begin["ts_ms"], 1764100127887);
+  EXPECT_EQ((*out_.events[2].value)["payload"]["transaction"],
+            json::parse(R"({"id":"492:23044400","total_order":2,"data_collection_order":2})"));
+  const json& end = (*out_.events[3].value)["payload"];
+  EXPECT_EQ(end["status"], "END");
+  EXPECT_EQ(end["event_count"], 2);
+  EXPECT_EQ(end["data_collections"],
+            json::parse(R"([{"data_collection":"public.users","event_count":2}])"));
+}
+
+// The connector emits BEGIN from inside the Emit of a transaction's first event; the event's
+// views must survive that.
+TEST_F(EventBuilderTest, BeginEmittedFromInsideEmitKeepsTheEvent) {
+  options_.transaction_metadata = true;
+  EventBuilder b(options_, FixedClock);
+  TxnContext& txn = Txn();
+  txn.id = "492:1";
+  struct BeginFirst : EventEmitter {
+    EventBuilder* b;
+    TxnContext* txn;
+    Collect* out;
+    bool begun = false;
+    Status Emit(const ChangeEvent& ev) override {
+      if (!begun) {
+        begun = true;
+        CDC_RETURN_IF_ERROR(b->OnTransactionBegin(*txn, *out));
+      }
+      return out->Emit(ev);  // parses the JSON: garbled views would throw
+    }
+  } emitter;
+  emitter.b = &b;
+  emitter.txn = &txn;
+  emitter.out = &out_;
+  ASSERT_TRUE(b.OnInsert(Table(), {16446, Tuple{T("1"), T("x"), N()}}, txn, Lsn(1), emitter).ok());
+  ASSERT_EQ(out_.events.size(), 2u);
+  EXPECT_EQ((*out_.events[1].value)["payload"]["after"]["name"], "x");
+}
+
+TEST_F(EventBuilderTest, LogicalMessages) {
+  EventBuilder b(options_, FixedClock);
+  MessageContext m;
+  m.transactional = false;
+  m.seen_unix_micros = 1700000000000000;
+  m.lsn = Lsn(99);
+  m.prefix = "audit";
+  m.content = "hi";
+  ASSERT_TRUE(b.OnMessage(m, out_).ok());
+  const auto& e = out_.events[0];
+  EXPECT_EQ(e.topic, "shop.message");
+  EXPECT_EQ(e.key->at("payload"), json::parse(R"({"prefix":"audit"})"));
+  const json& p = (*e.value)["payload"];
+  EXPECT_EQ(p["op"], "m");
+  EXPECT_EQ(p["message"], json::parse(R"({"prefix":"audit","content":"aGk="})"));
+  EXPECT_TRUE(p["source"]["txId"].is_null());
+  EXPECT_EQ(p["source"]["lsn"], 99);
+  EXPECT_EQ(p["source"]["ts_ms"], 1700000000000);
+  EXPECT_EQ(p["source"]["table"], "");
+  EXPECT_EQ((*e.value)["schema"]["name"], "io.debezium.connector.postgresql.MessageValue");
+
+  TxnContext& txn = Txn();
+  m.transactional = true;
+  m.txn = &txn;
+  ASSERT_TRUE(b.OnMessage(m, out_).ok());
+  EXPECT_EQ((*out_.events[1].value)["payload"]["source"]["txId"], 492);
+}
+
+TEST_F(EventBuilderTest, Heartbeat) {
+  options_.schemas = false;
+  EventBuilder b(options_, FixedClock);
+  ASSERT_TRUE(b.OnHeartbeat(out_).ok());
+  EXPECT_EQ(out_.events[0].topic, "__debezium-heartbeat.shop");
+  EXPECT_EQ(*out_.events[0].key, json::parse(R"({"serverName":"shop"})"));
+  EXPECT_EQ(*out_.events[0].value, json::parse(R"({"ts_ms":1700000000123})"));
 }
 
 TEST(TopicName, ReplacesCharactersKafkaRejects) {
