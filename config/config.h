@@ -16,6 +16,7 @@ struct SourceConfig {
   std::string slot;         // default pgcdc_<name>
   std::string publication;  // default pgcdc_<name>
   std::vector<std::string> tables;  // include patterns "schema.table" with '*'; empty = all
+  std::vector<std::string> column_exclude_list;  // "schema.table.column" patterns
   bool create_publication = true;
   int status_interval_ms = 10000;
   int reconnect_max_backoff_ms = 30000;
@@ -38,6 +39,10 @@ struct FormatConfig {
   bool transaction_metadata = false;  // BEGIN/END on <name>.transaction + event blocks
   bool messages = true;  // logical decoding messages as op "m" on <name>.message (PG14+)
   std::vector<std::string> message_prefixes;  // globs; empty = every prefix
+  std::string hstore_handling = "json";  // json | map
+  std::string unknown_types = "fail";    // fail | string | skip
+  // "schema.table" pattern -> columns that key its events instead of the primary key.
+  std::vector<std::pair<std::string, std::vector<std::string>>> message_key_columns;
 };
 
 struct HeartbeatConfig {

@@ -176,6 +176,7 @@ Config Parse(const YAML::Node& root) {
     s.String("slot", &c.source.slot);
     s.String("publication", &c.source.publication);
     s.StringList("tables", &c.source.tables);
+    s.StringList("column_exclude_list", &c.source.column_exclude_list);
     s.Bool("create_publication", &c.source.create_publication);
     s.Int("status_interval_ms", &c.source.status_interval_ms, 100, 3'600'000);
     s.Int("reconnect_max_backoff_ms", &c.source.reconnect_max_backoff_ms, 100, 3'600'000);
@@ -210,6 +211,31 @@ Config Parse(const YAML::Node& root) {
     f.Bool("transaction_metadata", &c.format.transaction_metadata);
     f.Bool("messages", &c.format.messages);
     f.StringList("message_prefixes", &c.format.message_prefixes);
+    f.OneOf("hstore_handling", &c.format.hstore_handling, {"json", "map"});
+    f.OneOf("unknown_types", &c.format.unknown_types, {"fail", "string", "skip"});
+    YAML::Node keys = f.Take("message_key_columns");
+    if (keys && !keys.IsNull()) {
+      if (!keys.IsMap()) {
+        Fail("format.message_key_columns", "must map schema.table to a list of columns");
+      }
+      for (const auto& kv : keys) {
+        const std::string table = kv.first.as<std::string>();
+        const std::string key = "format.message_key_columns." + table;
+        std::vector<std::string> cols;
+        if (kv.second.IsScalar()) {
+          cols.push_back(kv.second.Scalar());
+        } else if (kv.second.IsSequence()) {
+          for (const auto& col : kv.second) {
+            if (!col.IsScalar()) Fail(key, "must be a list of column names");
+            cols.push_back(col.Scalar());
+          }
+        } else {
+          Fail(key, "must be a list of column names");
+        }
+        if (cols.empty()) Fail(key, "must name at least one column");
+        c.format.message_key_columns.emplace_back(table, std::move(cols));
+      }
+    }
     f.Finish();
     auto& ops = c.format.skipped_operations;
     if (ops.size() == 1 && ops[0] == "none") ops.clear();

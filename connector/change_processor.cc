@@ -54,14 +54,43 @@ Status ChangeProcessor::OnRelation(pgoutput::Relation rel) {
   const std::string name = rel.nspname + "." + rel.relname;
   const bool captured = Captured(name);
   CatalogHints hints;
-  if (captured) hints = catalog_->Lookup(oid);
-  const TableSchema& t = relations_.Update(std::move(rel), hints, captured);
+  if (captured) {
+    hints = catalog_->Lookup(oid);
+    for (const auto& col : rel.columns) {
+      for (const auto& pattern : processor_options_.column_exclude) {
+        if (config::GlobMatch(pattern, name + "." + col.name)) hints.excluded_columns.insert(col.name);
+      }
+    }
+    for (const auto& [pattern, columns] : processor_options_.message_key_columns) {
+      if (config::GlobMatch(pattern, name)) {
+        hints.key_override = columns;
+        break;
+      }
+    }
+  }
+  auto updated = relations_.Update(std::move(rel), hints, captured);
+  if (!updated.ok()) return updated.status();
+  const TableSchema& t = **updated;
   if (!announced_.insert(oid).second) {
     spdlog::info("relation {} re-announced by the server (schema may have changed): {} columns",
                  name, t.relation.columns.size());
   } else {
     spdlog::debug("relation {} (oid {}): {} columns, key [{}], captured={}", name, oid,
                   t.relation.columns.size(), t.key_columns.size(), captured);
+  }
+  if (captured) {
+    std::string skipped;
+    for (size_t i = 0; i < t.relation.columns.size(); ++i) {
+      if (!t.included[i] && !hints.excluded_columns.count(t.relation.columns[i].name)) {
+        skipped += (skipped.empty() ? "" : ", ") + t.relation.columns[i].name;
+        ++columns_skipped_;
+      }
+    }
+    if (!skipped.empty()) {
+      spdlog::warn("table {}: leaving out columns of unmappable types ({}) as "
+                   "format.unknown_types: skip says",
+                   name, skipped);
+    }
   }
   if (captured && t.key_columns.empty()) {
     spdlog::warn("table {} has no primary key or replica identity index: its events have a null "

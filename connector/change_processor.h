@@ -30,6 +30,9 @@ struct ProcessorOptions {
   std::vector<std::string> include_patterns;  // schema.table globs; empty = all
   bool emit_messages = true;                  // op "m" records for logical decoding messages
   std::vector<std::string> message_prefixes;  // globs; empty = all prefixes
+  std::vector<std::string> column_exclude;    // schema.table.column globs
+  // schema.table glob -> the columns that key its events instead of the primary key
+  std::vector<std::pair<std::string, std::vector<std::string>>> message_key_columns;
 };
 
 class ChangeProcessor : public EventEmitter {
@@ -56,6 +59,8 @@ class ChangeProcessor : public EventEmitter {
   int64_t inflight_bytes() const { return inflight_bytes_; }
   void OnDelivered(size_t bytes) { inflight_bytes_ -= static_cast<int64_t>(bytes); }
   uint64_t events_sent() const { return events_sent_; }
+  // Columns left out under unknown_types: skip, counted per relation version.
+  uint64_t columns_skipped() const { return columns_skipped_; }
 
   Status Emit(const ChangeEvent& event) override;
 
@@ -89,6 +94,7 @@ class ChangeProcessor : public EventEmitter {
   std::optional<Lsn> last_commit_lsn_;
   int64_t inflight_bytes_ = 0;
   uint64_t events_sent_ = 0;
+  uint64_t columns_skipped_ = 0;
 };
 
 }  // namespace cdc::connector

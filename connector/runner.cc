@@ -96,6 +96,13 @@ Runner::Runner(config::Config cfg, std::string version)
                                           : IntervalHandling::kNumeric;
   event_options_.converter.unavailable_placeholder = cfg_.format.unavailable_value_placeholder;
   event_options_.transaction_metadata = cfg_.format.transaction_metadata;
+  event_options_.converter.hstore =
+      cfg_.format.hstore_handling == "map" ? HstoreHandling::kMap : HstoreHandling::kJson;
+  event_options_.converter.unknown_types = cfg_.format.unknown_types == "string"
+                                               ? UnknownTypePolicy::kString
+                                           : cfg_.format.unknown_types == "skip"
+                                               ? UnknownTypePolicy::kSkip
+                                               : UnknownTypePolicy::kFail;
 }
 
 Runner::~Runner() = default;
@@ -144,6 +151,7 @@ Status Runner::Prepare() {
 
   // Everything checked: now create what is missing (publication first: pgoutput.md §6.8).
   CDC_RETURN_IF_ERROR(EnsurePublication(sql->get(), cfg_, *facts));
+  WarnAboutToast(sql->get(), cfg_.source.publication, cfg_.source.tables);
   Lsn slot_position;
   if (!facts->slot.exists) {
     auto created = CreateSlot(repl->get(), cfg_.source.slot, server_version_);
@@ -176,6 +184,8 @@ Status Runner::Prepare() {
   popts.include_patterns = cfg_.source.tables;
   popts.emit_messages = cfg_.format.messages;
   popts.message_prefixes = cfg_.format.message_prefixes;
+  popts.column_exclude = cfg_.source.column_exclude_list;
+  popts.message_key_columns = cfg_.format.message_key_columns;
   processor_ = std::make_unique<ChangeProcessor>(event_options_, std::move(popts), catalog_.get(),
                                                  tracker_.get(), sink_.get(),
                                                  [this] { OnSinkFull(); });

@@ -171,6 +171,34 @@ Status EnsurePublication(PGconn* sql, const config::Config& cfg, const SourceFac
   return Status::Ok();
 }
 
+void WarnAboutToast(PGconn* sql, const std::string& publication,
+                    const std::vector<std::string>& include_patterns) {
+  auto res = Exec(sql,
+                  "SELECT p.schemaname || '.' || p.tablename, string_agg(a.attname, ', ' ORDER BY "
+                  "a.attnum) FROM pg_publication_tables p "
+                  "JOIN pg_class c ON c.relname = p.tablename "
+                  "JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = p.schemaname "
+                  "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT "
+                  "a.attisdropped AND a.attstorage IN ('x', 'e') "
+                  "WHERE p.pubname = " +
+                      QuoteLiteral(sql, publication) +
+                      " AND c.relreplident <> 'f' GROUP BY 1 ORDER BY 1");
+  if (!res.ok()) {
+    spdlog::debug("TOAST check skipped: {}", res.status().message());
+    return;
+  }
+  for (int i = 0; i < PQntuples(res->get()); ++i) {
+    const std::string table = PQgetvalue(res->get(), i, 0);
+    bool captured = include_patterns.empty();
+    for (const auto& p : include_patterns) captured = captured || config::GlobMatch(p, table);
+    if (!captured) continue;
+    spdlog::warn("table {} has TOAST-able columns ({}) without REPLICA IDENTITY FULL: updates that "
+                 "leave a large value unchanged carry the unavailable-value placeholder for it "
+                 "(ALTER TABLE {} REPLICA IDENTITY FULL to get the real value)",
+                 table, PQgetvalue(res->get(), i, 1), table);
+  }
+}
+
 Result<Lsn> CreateSlot(PGconn* repl, const std::string& slot, int server_version) {
   std::string q = "CREATE_REPLICATION_SLOT " + QuoteIdent(repl, slot) + " LOGICAL pgoutput";
   q += server_version >= 150000 ? " (SNAPSHOT 'nothing')" : " NOEXPORT_SNAPSHOT";

@@ -52,6 +52,11 @@ Status EnsurePublication(PGconn* sql, const config::Config& cfg, const SourceFac
 // Creates the slot (no exported snapshot). Returns its consistent point.
 Result<Lsn> CreateSlot(PGconn* repl, const std::string& slot, int server_version);
 
+// Logs one warning per captured table that has TOAST-able columns but not REPLICA IDENTITY FULL:
+// unchanged out-of-line values will arrive as the unavailable-value placeholder.
+void WarnAboutToast(PGconn* sql, const std::string& publication,
+                    const std::vector<std::string>& include_patterns);
+
 // Re-reads the slot row (for status checks while running).
 Result<SlotState> ReadSlot(PGconn* sql, const std::string& slot);
 

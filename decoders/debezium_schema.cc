@@ -111,7 +111,7 @@ void AppendValueStruct(const TableSchema& t, const EventOptions& o, const char* 
   w.Key("fields");
   w.BeginArray();
   for (size_t i = 0; i < t.relation.columns.size(); ++i) {
-    AppendColumnSchema(t, i, t.optional[i], w);
+    if (t.included[i]) AppendColumnSchema(t, i, t.optional[i], w);
   }
   w.EndArray();
   w.Key("optional");

@@ -72,6 +72,7 @@ Status EventBuilder::AppendRow(const TableSchema& t, const pgoutput::Tuple& tupl
                                const pgoutput::Tuple* fallback, bool key_only, JsonWriter& w) {
   w.BeginObject();
   for (size_t i = 0; i < tuple.size(); ++i) {
+    if (!t.included[i]) continue;
     const auto& col = t.relation.columns[i];
     w.Key(col.name);
     const pgoutput::TupleValue* v = &tuple[i];

@@ -1,6 +1,7 @@
 #include "decoders/pg_text.h"
 
 #include <cstdio>
+#include <cstring>
 #include <vector>
 
 namespace cdc::pgtext {
@@ -359,6 +360,154 @@ void AppendClock(std::string* out, int64_t micros_of_day) {
   out->push_back(':');
   AppendPadded(out, secs % 60, 2);
   AppendFraction(out, micros_of_day % kMicrosPerSecond, -1);
+}
+
+namespace {
+
+// One element of an array literal starting at s[*i]: quoted (with backslash escapes) or bare.
+bool ReadArrayElement(std::string_view s, size_t* i, char delim,
+                      std::optional<std::string>* out) {
+  std::string v;
+  if (*i < s.size() && s[*i] == '"') {
+    ++*i;
+    while (*i < s.size() && s[*i] != '"') {
+      if (s[*i] == '\\') {
+        ++*i;
+        if (*i >= s.size()) return false;
+      }
+      v.push_back(s[(*i)++]);
+    }
+    if (*i >= s.size()) return false;
+    ++*i;  // closing quote
+    *out = std::move(v);
+    return true;
+  }
+  size_t start = *i;
+  while (*i < s.size() && s[*i] != delim && s[*i] != '}') ++*i;
+  std::string_view bare = s.substr(start, *i - start);
+  if (bare.empty()) return false;
+  if (bare.size() == 4 && (bare[0] == 'N' || bare[0] == 'n') && (bare == "NULL" || bare == "null")) {
+    *out = std::nullopt;
+  } else {
+    *out = std::string(bare);
+  }
+  return true;
+}
+
+bool ReadArrayLevel(std::string_view s, size_t* i, char delim,
+                    std::vector<std::optional<std::string>>* out, int depth) {
+  if (depth > 6 || *i >= s.size() || s[*i] != '{') return false;  // PostgreSQL allows 6 dims
+  ++*i;
+  if (*i < s.size() && s[*i] == '}') {
+    ++*i;
+    return true;
+  }
+  for (;;) {
+    if (*i < s.size() && s[*i] == '{') {
+      if (!ReadArrayLevel(s, i, delim, out, depth + 1)) return false;
+    } else {
+      std::optional<std::string> e;
+      if (!ReadArrayElement(s, i, delim, &e)) return false;
+      out->push_back(std::move(e));
+    }
+    if (*i >= s.size()) return false;
+    if (s[*i] == '}') {
+      ++*i;
+      return true;
+    }
+    if (s[*i] != delim) return false;
+    ++*i;
+  }
+}
+
+bool ReadHstoreString(std::string_view s, size_t* i, std::optional<std::string>* out) {
+  if (*i < s.size() && s[*i] == '"') {
+    std::optional<std::string> v;
+    // Same quoting rules as array elements, with no delimiter.
+    if (!ReadArrayElement(s, i, '\0', &v)) return false;
+    *out = std::move(v);
+    return true;
+  }
+  if (s.substr(*i, 4) == "NULL") {
+    *i += 4;
+    *out = std::nullopt;
+    return true;
+  }
+  return false;
+}
+
+void PutLeDouble(std::string* out, double d) {
+  uint64_t bits;
+  std::memcpy(&bits, &d, sizeof(bits));
+  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>((bits >> (8 * i)) & 0xff));
+}
+
+}  // namespace
+
+bool ParseArray(std::string_view text, std::vector<std::optional<std::string>>* out,
+                char delimiter) {
+  out->clear();
+  size_t i = 0;
+  if (!text.empty() && text[0] == '[') {  // explicit bounds: "[0:1]={...}"
+    size_t eq = text.find('=');
+    if (eq == std::string_view::npos) return false;
+    i = eq + 1;
+  }
+  return ReadArrayLevel(text, &i, delimiter, out, 1) && i == text.size();
+}
+
+bool ParseHstore(std::string_view s,
+                 std::vector<std::pair<std::string, std::optional<std::string>>>* out) {
+  out->clear();
+  size_t i = 0;
+  while (i < s.size()) {
+    std::optional<std::string> key, value;
+    if (!ReadHstoreString(s, &i, &key) || !key) return false;
+    if (s.substr(i, 2) != "=>") return false;
+    i += 2;
+    if (!ReadHstoreString(s, &i, &value)) return false;
+    out->emplace_back(std::move(*key), std::move(value));
+    if (i == s.size()) break;
+    if (s.substr(i, 2) != ", ") return false;
+    i += 2;
+  }
+  return true;
+}
+
+bool BitsToBytes(std::string_view bits, std::string* out) {
+  out->clear();
+  for (size_t end = bits.size(); end > 0;) {
+    size_t start = end >= 8 ? end - 8 : 0;
+    unsigned byte = 0;
+    for (size_t k = start; k < end; ++k) {
+      if (bits[k] != '0' && bits[k] != '1') return false;
+      byte = (byte << 1) | static_cast<unsigned>(bits[k] - '0');
+    }
+    out->push_back(static_cast<char>(byte));
+    end = start;
+  }
+  while (!out->empty() && out->back() == 0) out->pop_back();
+  return true;
+}
+
+bool ParsePoint(std::string_view text, std::string_view* x, std::string_view* y) {
+  if (text.size() < 5 || text.front() != '(' || text.back() != ')') return false;
+  std::string_view inner = text.substr(1, text.size() - 2);
+  size_t comma = inner.find(',');
+  if (comma == std::string_view::npos || comma == 0 || comma + 1 == inner.size()) return false;
+  *x = inner.substr(0, comma);
+  *y = inner.substr(comma + 1);
+  return true;
+}
+
+std::string PointWkb(double x, double y) {
+  std::string wkb;
+  wkb.push_back(1);  // little-endian
+  const char type[4] = {1, 0, 0, 0};  // wkbPoint
+  wkb.append(type, 4);
+  PutLeDouble(&wkb, x);
+  PutLeDouble(&wkb, y);
+  return wkb;
 }
 
 }  // namespace cdc::pgtext

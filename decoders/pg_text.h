@@ -7,7 +7,10 @@
 
 #include <cstdint>
 #include <string>
+#include <optional>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace cdc::pgtext {
 
@@ -31,6 +34,21 @@ bool ParseTimestamp(std::string_view text, int64_t* unix_micros, bool* has_offse
 bool ParseInterval(std::string_view text, int64_t* months, int64_t* days, int64_t* micros);
 // "\x0a0b" -> raw bytes.
 bool DecodeByteaHex(std::string_view text, std::string* out);
+
+// An array literal ("{1,NULL,\"a b\"}", "{{1,2},{3,4}}", "[0:1]={1,2}") flattened in
+// row-major order; nullopt elements are SQL NULLs. `delimiter` is ',' for every type but box.
+bool ParseArray(std::string_view text, std::vector<std::optional<std::string>>* out,
+                char delimiter = ',');
+// hstore text ("\"a\"=>\"1\", \"b\"=>NULL") -> key/value pairs in order.
+bool ParseHstore(std::string_view text,
+                 std::vector<std::pair<std::string, std::optional<std::string>>>* out);
+// A bit string ("0101...") -> Debezium's Bits bytes: the value little-endian, high zero bytes
+// trimmed ('000000110000001000000001' -> 01 02 03; '00' -> empty).
+bool BitsToBytes(std::string_view bits, std::string* out);
+// A point "(x,y)" -> its coordinates' text.
+bool ParsePoint(std::string_view text, std::string_view* x, std::string_view* y);
+// OGC WKB of a 2D point, little-endian (as Debezium's Point.wkb).
+std::string PointWkb(double x, double y);
 
 // A decimal number as digits and scale, for Connect's Decimal (unscaled two's complement).
 struct DecimalParts {

@@ -60,8 +60,8 @@ uint32_t RelationCache::ResolveType(uint32_t oid) const {
   return builtin != 0 ? builtin : oid;
 }
 
-const TableSchema& RelationCache::Update(pgoutput::Relation relation, const CatalogHints& hints,
-                                         bool captured) {
+Result<const TableSchema*> RelationCache::Update(pgoutput::Relation relation,
+                                                 const CatalogHints& hints, bool captured) {
   auto t = std::make_unique<TableSchema>();
   t->relation = std::move(relation);
   const auto& rel = t->relation;
@@ -72,8 +72,13 @@ const TableSchema& RelationCache::Update(pgoutput::Relation relation, const Cata
 
   const size_t n = rel.columns.size();
   t->codecs.reserve(n);
+  TypeLookup lookup = [&hints](uint32_t oid) -> const TypeInfo* {
+    auto it = hints.types.find(oid);
+    return it == hints.types.end() ? nullptr : &it->second;
+  };
   for (const auto& col : rel.columns) {
-    t->codecs.push_back(CodecFor(ResolveType(col.type_oid), col.typmod, options_.converter));
+    t->codecs.push_back(
+        CodecFor(ResolveType(col.type_oid), col.typmod, options_.converter, lookup));
   }
 
   // Key: under REPLICA IDENTITY USING INDEX, the index columns, because they are the only ones
@@ -84,13 +89,51 @@ const TableSchema& RelationCache::Update(pgoutput::Relation relation, const Cata
     return std::find(hints.primary_key.begin(), hints.primary_key.end(), name) !=
            hints.primary_key.end();
   };
-  if (rel.replica_identity == 'i' || (rel.replica_identity == 'd' && !hints.known)) {
+  if (!hints.key_override.empty()) {
+    for (const auto& name : hints.key_override) {
+      auto it = std::find_if(rel.columns.begin(), rel.columns.end(),
+                             [&](const pgoutput::Column& c) { return c.name == name; });
+      if (it == rel.columns.end()) {
+        return Status::InvalidArgument("format.message_key_columns: table " + t->qualified_name +
+                                       " has no column '" + name + "'");
+      }
+      t->key_columns.push_back(static_cast<size_t>(it - rel.columns.begin()));
+    }
+    std::sort(t->key_columns.begin(), t->key_columns.end());
+  } else if (rel.replica_identity == 'i' || (rel.replica_identity == 'd' && !hints.known)) {
     for (size_t i = 0; i < n; ++i) {
       if (rel.columns[i].is_key()) t->key_columns.push_back(i);
     }
   } else if (hints.known && !hints.primary_key.empty()) {
     for (size_t i = 0; i < n; ++i) {
       if (in_pk(rel.columns[i].name)) t->key_columns.push_back(i);
+    }
+  }
+  t->included.assign(n, true);
+  for (size_t i = 0; i < n; ++i) {
+    const bool is_key =
+        std::find(t->key_columns.begin(), t->key_columns.end(), i) != t->key_columns.end();
+    if (hints.excluded_columns.count(rel.columns[i].name) && !is_key) t->included[i] = false;
+    if (t->codecs[i].type != ValueType::kUnmappedText || !t->included[i] || !captured) continue;
+    switch (options_.converter.unknown_types) {
+      case UnknownTypePolicy::kString:
+        break;
+      case UnknownTypePolicy::kSkip:
+        if (!is_key) {
+          t->included[i] = false;
+          break;
+        }
+        [[fallthrough]];
+      case UnknownTypePolicy::kFail: {
+        const std::string& tn = t->codecs[i].type_name;
+        return Status::InvalidArgument(
+            "column " + t->qualified_name + "." + rel.columns[i].name + " has type " +
+            (tn.empty() ? "OID " + std::to_string(rel.columns[i].type_oid) : "'" + tn + "'") +
+            ", which pgcdc cannot map to a Debezium type; set format.unknown_types to string "
+            "(its text form) or skip (leave the column out)" +
+            (options_.converter.unknown_types == UnknownTypePolicy::kSkip ? " (it is a key column)"
+                                                                          : ""));
+      }
     }
   }
   t->optional.assign(n, true);
@@ -112,7 +155,7 @@ const TableSchema& RelationCache::Update(pgoutput::Relation relation, const Cata
 
   auto& slot = tables_[t->relation.oid];
   slot = std::move(t);
-  return *slot;
+  return static_cast<const TableSchema*>(slot.get());
 }
 
 }  // namespace cdc

@@ -28,6 +28,12 @@ struct CatalogHints {
   bool known = false;
   std::vector<std::string> primary_key;
   std::unordered_set<std::string> not_null;
+  // Types of the columns that are not built in (enums, domains, arrays of them, extensions).
+  std::unordered_map<uint32_t, TypeInfo> types;
+  // Configuration, not catalog: columns left out of images and schemas (never key columns), and
+  // columns that key the events instead of the primary key (message_key_columns).
+  std::unordered_set<std::string> excluded_columns;
+  std::vector<std::string> key_override;
 };
 
 struct TableSchema {
@@ -39,6 +45,7 @@ struct TableSchema {
 
   std::vector<ColumnCodec> codecs;  // one per relation column
   std::vector<bool> optional;       // one per relation column
+  std::vector<bool> included;       // one per relation column: false = excluded or skipped
   std::vector<size_t> key_columns;  // indices into relation.columns; empty: null key
 
   std::string key_schema_json;       // the Key struct schema
@@ -58,9 +65,11 @@ class RelationCache {
   // Remembers a Type message (user types, domains, enums).
   void AddType(const pgoutput::Type& type);
 
-  // Replaces the entry for relation.oid. The returned reference is valid until the next Update
-  // for the same OID or Clear().
-  const TableSchema& Update(pgoutput::Relation relation, const CatalogHints& hints, bool captured);
+  // Replaces the entry for relation.oid. The returned pointer is valid until the next Update for
+  // the same OID or Clear(). Fails, naming the column, when a column's type cannot be mapped and
+  // the policy is `fail`, or when a key override names a missing column.
+  Result<const TableSchema*> Update(pgoutput::Relation relation, const CatalogHints& hints,
+                                    bool captured);
 
   // nullptr when no Relation was received for `oid` in this session (a protocol error).
   const TableSchema* Find(uint32_t oid) const {

@@ -9,6 +9,8 @@
 // the codec. Thread-compatible: no shared mutable state.
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -21,12 +23,17 @@ enum class DecimalHandling { kPrecise, kDouble, kString };
 enum class BinaryHandling { kBytes, kBase64, kBase64UrlSafe, kHex };
 enum class TimePrecision { kAdaptive, kAdaptiveTimeMicroseconds, kConnect };
 enum class IntervalHandling { kNumeric, kString };
+enum class HstoreHandling { kJson, kMap };
+// What to do with a column whose type pgcdc cannot map (composites, most extension types).
+enum class UnknownTypePolicy { kFail, kString, kSkip };
 
 struct ConverterOptions {
   DecimalHandling decimal = DecimalHandling::kPrecise;
   BinaryHandling binary = BinaryHandling::kBytes;
   TimePrecision time_precision = TimePrecision::kAdaptive;
   IntervalHandling interval = IntervalHandling::kNumeric;
+  HstoreHandling hstore = HstoreHandling::kJson;
+  UnknownTypePolicy unknown_types = UnknownTypePolicy::kFail;
   std::string unavailable_placeholder = "__debezium_unavailable_value";
 };
 
@@ -59,7 +66,24 @@ enum class ValueType {
   kTimestampTz,      // io.debezium.time.ZonedTimestamp
   kIntervalMicros,   // io.debezium.time.MicroDuration
   kIntervalString,   // io.debezium.time.Interval
-  kUnmappedText,     // a type without a Debezium mapping yet: its PostgreSQL text form
+  kBits,             // io.debezium.data.Bits: bytes, little-endian, high zero bytes trimmed
+  kEnum,             // io.debezium.data.Enum with the labels as "allowed"
+  kArray,            // Connect ARRAY of the element codec
+  kPoint,            // io.debezium.data.geometry.Point {x, y, wkb, srid}
+  kHstoreJson,       // io.debezium.data.Json string of the key/value object
+  kHstoreMap,        // Connect MAP<string, optional string>
+  kLtree,            // io.debezium.data.Ltree
+  kTsvector,         // io.debezium.data.Tsvector
+  kUnmappedText,     // no Debezium mapping: its text form, under UnknownTypePolicy
+};
+
+// What the catalog says about a type that is not built in (pg_type and pg_enum).
+struct TypeInfo {
+  char typtype = 'b';     // b base, e enum, d domain, r range, c composite, m multirange
+  std::string name;
+  uint32_t element = 0;   // arrays: the element type
+  uint32_t base = 0;      // domains: the base type
+  std::string enum_labels;  // enums: labels in sort order, comma-separated
 };
 
 struct ColumnCodec {
@@ -68,10 +92,20 @@ struct ColumnCodec {
   int precision = 0;    // kDecimal (0 = unknown)
   int frac_digits = 6;  // kTimestampTz: fractional digits rendered
   BinaryHandling binary = BinaryHandling::kBytes;
+  int bits_length = 0;       // kBits: the declared length (2147483647 when unbounded)
+  std::string enum_allowed;  // kEnum
+  std::string type_name;     // the PostgreSQL type name, for error messages
+  std::shared_ptr<const ColumnCodec> element;  // kArray
 };
 
-// Picks the codec for a column of built-in type `type_oid` with modifier `typmod`.
-ColumnCodec CodecFor(uint32_t type_oid, int32_t typmod, const ConverterOptions& options);
+// Looks up a type that is not built in; nullptr when unknown.
+using TypeLookup = std::function<const TypeInfo*(uint32_t oid)>;
+
+// Picks the codec for a column of type `type_oid` with modifier `typmod`. Types that are not
+// built in are resolved through `lookup` (enums, domains, arrays of them, extension types by
+// name); what cannot be mapped gets kUnmappedText.
+ColumnCodec CodecFor(uint32_t type_oid, int32_t typmod, const ConverterOptions& options,
+                     const TypeLookup& lookup = {});
 
 // Appends the schema of one field (without "optional"/"field", which the caller adds) as JSON
 // members in JsonConverter's order: "type", ["fields"], then "optional" is the caller's, then

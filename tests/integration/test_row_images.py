@@ -55,6 +55,38 @@ def records_for(broker, table, n, timeout=60):
         reader.close()
 
 
+def test_toast_warning_at_startup(stream):
+    _, _, p = stream
+    log = p.log()
+    assert "table public.toasty has TOAST-able columns (big)" in log
+    assert "table public.toasty_full has TOAST-able" not in log  # FULL identity: no warning
+
+
+def test_column_exclude_and_message_key_columns(pg, broker, tmp_path):
+    pg.execute("CREATE TABLE accounts(id int PRIMARY KEY, tenant int, secret text, v int)",
+               db="img")
+    cfg = base_config(pg, broker, "imgk", db="img",
+                      source={"slot": "pgcdc_imgk", "publication": "pgcdc_imgk",
+                              "tables": ["public.accounts"],
+                              "column_exclude_list": ["public.accounts.secret"]},
+                      format={"message_key_columns": {"public.acc*": ["tenant", "id"]}},
+                      offsets={"file": str(tmp_path / "k.offsets")})
+    p = Pgcdc(cfg, str(tmp_path)).start()
+    try:
+        p.wait_streaming()
+        pg.execute("INSERT INTO accounts VALUES (1, 42, 'hunter2', 5)", db="img")
+        reader = TopicReader(broker.bootstrap, ["imgk.public.accounts"])
+        rec = reader.wait_count(1)[0]
+        reader.close()
+    finally:
+        assert p.stop() == 0, p.log()
+    assert rec.key_payload == {"id": 1, "tenant": 42}
+    assert rec.payload["after"] == {"id": 1, "tenant": 42, "v": 5}
+    fields = [f["field"] for f in rec.value["schema"]["fields"][1]["fields"]]
+    assert fields == ["id", "tenant", "v"]
+    assert b"hunter2" not in rec.raw_value
+
+
 def test_replica_identity_default(stream):
     pg, broker, _ = stream
     pg.execute("INSERT INTO ident_default VALUES (1, 'x', 5); "

@@ -79,6 +79,18 @@ TEST(Config, ExpandsEnvironment) {
             "source.dsn: environment variable PGCDC_TEST_UNSET is not set");
 }
 
+// The documented examples must stay loadable: every key in them is real.
+TEST(Config, ShippedExamplesAreValid) {
+  ::setenv("PGCDC_PASSWORD", "x", 1);
+  ::setenv("POSTGRES_PASSWORD", "x", 1);
+  Config c = LoadFile(std::string(PGCDC_SOURCE_DIR) + "/config/pgcdc.example.yaml");
+  EXPECT_EQ(c.name, "shop");
+  EXPECT_EQ(c.source.column_exclude_list.size(), 1u);
+  EXPECT_EQ(c.format.message_key_columns.size(), 1u);
+  Config compose = LoadFile(std::string(PGCDC_SOURCE_DIR) + "/config/docker-compose.pgcdc.yaml");
+  EXPECT_EQ(compose.sink.kafka.at("bootstrap.servers"), "kafka:9092");
+}
+
 TEST(Config, GlobMatch) {
   EXPECT_TRUE(GlobMatch("public.*", "public.orders"));
   EXPECT_TRUE(GlobMatch("*.orders", "sales.orders"));

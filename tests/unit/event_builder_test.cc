@@ -67,7 +67,9 @@ class EventBuilderTest : public ::testing::Test {
     CatalogHints hints;
     hints.known = with_pk_hint;
     if (with_pk_hint) hints.primary_key = {"id"};
-    return cache_.Update(rel, hints, true);
+    auto t = cache_.Update(rel, hints, true);
+    EXPECT_TRUE(t.ok()) << t.status().message();
+    return **t;
   }
 
   TxnContext& Txn() {
@@ -187,7 +189,7 @@ TEST_F(EventBuilderTest, KeyOnlyBeforeFillsRequiredColumnsWithZero) {
   hints.known = true;
   hints.primary_key = {"id"};
   hints.not_null = {"id", "owner", "balance", "opened"};
-  const auto& t = cache_.Update(rel, hints, true);
+  const auto& t = **cache_.Update(rel, hints, true);
   EventBuilder b(options_, FixedClock);
   pgoutput::Delete del{77, 'K', Tuple{T("5"), N(), N(), N(), N()}};
   ASSERT_TRUE(b.OnDelete(t, del, Txn(), Lsn(5), out_).ok());
@@ -346,6 +348,47 @@ TEST_F(EventBuilderTest, Heartbeat) {
   EXPECT_EQ(out_.events[0].topic, "__debezium-heartbeat.shop");
   EXPECT_EQ(*out_.events[0].key, json::parse(R"({"serverName":"shop"})"));
   EXPECT_EQ(*out_.events[0].value, json::parse(R"({"ts_ms":1700000000123})"));
+}
+
+TEST_F(EventBuilderTest, UnknownTypesExcludedColumnsAndKeyOverride) {
+  pgoutput::Relation rel;
+  rel.oid = 90;
+  rel.nspname = "public";
+  rel.relname = "odd";
+  rel.columns = {{1, "id", pgtype::kInt4, -1},
+                 {0, "pair", 16999, -1},  // a composite type: no mapping
+                 {0, "secret", pgtype::kText, -1},
+                 {0, "tenant", pgtype::kInt4, -1}};
+  CatalogHints hints;
+  hints.known = true;
+  hints.primary_key = {"id"};
+  hints.types[16999] = TypeInfo{'c', "pair_t", 0, 0, ""};
+
+  auto failed = cache_.Update(rel, hints, true);  // default policy: fail, naming the column
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.status().message().find("public.odd.pair has type 'pair_t'"), std::string::npos)
+      << failed.status().message();
+
+  options_.converter.unknown_types = UnknownTypePolicy::kSkip;
+  hints.excluded_columns = {"secret"};
+  hints.key_override = {"tenant", "id"};
+  auto ok = cache_.Update(rel, hints, true);
+  ASSERT_TRUE(ok.ok()) << ok.status().message();
+  EventBuilder b(options_, FixedClock);
+  pgoutput::Insert ins{90, Tuple{T("1"), T("(1,2)"), T("pw"), T("7")}};
+  ASSERT_TRUE(b.OnInsert(**ok, ins, Txn(), Lsn(1), out_).ok());
+  EXPECT_EQ((*out_.events[0].value)["payload"]["after"], json::parse(R"({"id":1,"tenant":7})"));
+  EXPECT_EQ(out_.events[0].key->at("payload"), json::parse(R"({"id":1,"tenant":7})"));
+  std::vector<std::string> fields;
+  for (const auto& f : (*out_.events[0].value)["schema"]["fields"][1]["fields"]) {
+    fields.push_back(f["field"]);
+  }
+  EXPECT_EQ(fields, (std::vector<std::string>{"id", "tenant"}));
+
+  options_.converter.unknown_types = UnknownTypePolicy::kString;
+  hints.excluded_columns.clear();
+  hints.key_override = {"nope"};
+  EXPECT_FALSE(cache_.Update(rel, hints, true).ok());  // override names a missing column
 }
 
 TEST(TopicName, ReplacesCharactersKafkaRejects) {

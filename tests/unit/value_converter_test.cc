@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <unordered_map>
+
 #include "decoders/pg_text.h"
 #include "decoders/pg_type_oids.h"
 
@@ -107,6 +109,97 @@ TEST(ValueConverter, IntervalStringMode) {
   o.interval = IntervalHandling::kString;
   EXPECT_EQ(Render(CodecFor(pgtype::kInterval, -1, o), "1 year 2 mons 3 days 04:05:06.78"),
             "\"P1Y2M3DT4H5M6.78S\"");
+}
+
+std::string RenderSchema(const ColumnCodec& c) {
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject();
+  w.Key("type");
+  w.String(ConnectTypeOf(c));
+  AppendSchemaFields(c, w);
+  AppendSchemaSemantics(c, w);
+  w.EndObject();
+  return out;
+}
+
+TEST(ValueConverter, ArraysBitsPointsAndHstore) {
+  ConverterOptions o;
+  ColumnCodec ints = CodecFor(1007, -1, o);  // int4[]
+  EXPECT_EQ(Render(ints, "{1,NULL,-3}"), "[1,null,-3]");
+  EXPECT_EQ(Render(ints, "{{1,2},{3,4}}"), "[1,2,3,4]");  // flattened, row-major
+  EXPECT_EQ(Render(ints, "[0:1]={5,6}"), "[5,6]");
+  EXPECT_EQ(Render(ints, "{}"), "[]");
+  EXPECT_EQ(RenderSchema(ints), R"({"type":"array","items":{"type":"int32","optional":true}})");
+  ColumnCodec texts = CodecFor(1009, -1, o);  // text[]
+  EXPECT_EQ(Render(texts, R"({"a b","q\"uote",NULL,"NULL",plain})"),
+            R"(["a b","q\"uote",null,"NULL","plain"])");
+  ColumnCodec tstz = CodecFor(1185, -1, o);
+  EXPECT_EQ(Render(tstz, R"({"2016-11-04 11:51:30+00"})"), R"(["2016-11-04T11:51:30.000000Z"])");
+  EXPECT_EQ(CodecFor(791, -1, o).type, ValueType::kUnmappedText);  // money[]: not in Debezium
+
+  EXPECT_EQ(CodecFor(pgtype::kBit, 1, o).type, ValueType::kBool);
+  EXPECT_EQ(Render(CodecFor(pgtype::kBit, 1, o), "1"), "true");
+  ColumnCodec bits = CodecFor(pgtype::kBit, 24, o);
+  EXPECT_EQ(Render(bits, "000000110000001000000001"), "\"AQID\"");  // bytes 01 02 03
+  EXPECT_EQ(Render(CodecFor(pgtype::kBit, 2, o), "00"), "\"\"");
+  EXPECT_EQ(RenderSchema(CodecFor(pgtype::kVarbit, -1, o)),
+            R"({"type":"bytes","name":"io.debezium.data.Bits","version":1,)"
+            R"("parameters":{"length":"2147483647"}})");
+
+  ColumnCodec point = CodecFor(pgtype::kPoint, -1, o);
+  EXPECT_EQ(Render(point, "(1.5,-2)"),
+            R"({"x":1.5,"y":-2,"wkb":"AQEAAAAAAAAAAAD4PwAAAAAAAADA","srid":null})");
+
+  TypeInfo hstore{'b', "hstore", 0, 0, ""};
+  TypeLookup lookup = [&](uint32_t oid) -> const TypeInfo* {
+    return oid == 17000 ? &hstore : nullptr;
+  };
+  EXPECT_EQ(Render(CodecFor(17000, -1, o, lookup), R"("a"=>"1", "b"=>NULL)"),
+            R"("{\"a\":\"1\",\"b\":null}")");
+  o.hstore = HstoreHandling::kMap;
+  ColumnCodec map = CodecFor(17000, -1, o, lookup);
+  EXPECT_EQ(Render(map, R"("a"=>"1", "b"=>NULL)"), R"({"a":"1","b":null})");
+  EXPECT_EQ(RenderSchema(map),
+            R"({"type":"map","keys":{"type":"string","optional":false},)"
+            R"("values":{"type":"string","optional":true}})");
+}
+
+TEST(ValueConverter, UnavailablePlaceholderIsTypeShaped) {
+  ConverterOptions o;
+  o.unavailable_placeholder = "ab";
+  auto render = [&](const ColumnCodec& c) {
+    std::string out;
+    JsonWriter w(&out);
+    Status s = AppendUnavailable(c, o, w);
+    return s.ok() ? out : "ERROR";
+  };
+  EXPECT_EQ(render(CodecFor(pgtype::kText, -1, o)), "\"ab\"");
+  EXPECT_EQ(render(CodecFor(pgtype::kBytea, -1, o)), "\"YWI=\"");
+  EXPECT_EQ(render(CodecFor(1009, -1, o)), "[\"ab\"]");  // text[]
+  EXPECT_EQ(render(CodecFor(1016, -1, o)), "[97,98]");   // int8[]
+  EXPECT_EQ(render(CodecFor(pgtype::kInt4, -1, o)), "ERROR");
+}
+
+TEST(ValueConverter, EnumsDomainsAndArraysOfThem) {
+  ConverterOptions o;
+  std::unordered_map<uint32_t, TypeInfo> types = {
+      {20000, {'e', "mood", 0, 0, "sad,ok,happy"}},
+      {20001, {'b', "_mood", 20000, 0, ""}},
+      {20002, {'d', "posint", 0, pgtype::kInt4, ""}},
+  };
+  TypeLookup lookup = [&](uint32_t oid) -> const TypeInfo* {
+    auto it = types.find(oid);
+    return it == types.end() ? nullptr : &it->second;
+  };
+  ColumnCodec mood = CodecFor(20000, -1, o, lookup);
+  EXPECT_EQ(Render(mood, "happy"), "\"happy\"");
+  EXPECT_EQ(RenderSchema(mood),
+            R"({"type":"string","name":"io.debezium.data.Enum","version":1,)"
+            R"("parameters":{"allowed":"sad,ok,happy"}})");
+  EXPECT_EQ(Render(CodecFor(20001, -1, o, lookup), "{sad,happy}"), R"(["sad","happy"])");
+  EXPECT_EQ(Render(CodecFor(20002, -1, o, lookup), "42"), "42");
+  EXPECT_EQ(CodecFor(20003, -1, o, lookup).type, ValueType::kUnmappedText);
 }
 
 TEST(ValueConverter, MalformedTextIsAnError) {
