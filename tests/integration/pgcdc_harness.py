@@ -317,7 +317,7 @@ class TopicReader:
             md = self.consumer.list_topics(timeout=5)
         except KafkaException:
             return  # broker briefly unreachable (outage tests): try again on the next poll
-        changed = False
+        new = []
         for t in self.topics:
             tm = md.topics.get(t)
             if tm is None or tm.error is not None:
@@ -325,10 +325,10 @@ class TopicReader:
             for p in tm.partitions:
                 if (t, p) not in self.assigned:
                     self.assigned.add((t, p))
-                    changed = True
-        if changed:
-            self.consumer.assign([TopicPartition(t, p, OFFSET_BEGINNING)
-                                  for (t, p) in sorted(self.assigned)])
+                    new.append(TopicPartition(t, p, OFFSET_BEGINNING))
+        if new:
+            # Only the new partitions: re-assigning the others would read them again.
+            self.consumer.incremental_assign(new)
 
     def poll(self, seconds=1.0):
         self._assign_new()

@@ -56,7 +56,9 @@ def test_two_tables_insert_update_delete(pg, broker, workdir):
         cust = sorted([r for r in recs if r.topic == "shop.public.customers"],
                       key=lambda r: (r.partition, r.offset))
         orders = [r for r in recs if r.topic == "shop.public.orders"]
-        assert len(cust) == 6 and len(orders) == 2, recs
+        assert len(cust) == 6 and len(orders) == 2, [
+            (r.topic, r.partition, r.offset, r.key_payload,
+             r.payload and (r.payload["op"], r.payload["source"]["lsn"])) for r in recs]
 
         by_key = {}
         for r in cust:
