@@ -510,4 +510,55 @@ std::string PointWkb(double x, double y) {
   return wkb;
 }
 
+bool ParseNumbers(std::string_view text, std::vector<double>* out) {
+  out->clear();
+  size_t i = 0;
+  while (i < text.size()) {
+    const char c = text[i];
+    if (c == '(' || c == ')' || c == '[' || c == ']' || c == '<' || c == '>' || c == '{' ||
+        c == '}' || c == ',' || c == ' ') {
+      ++i;
+      continue;
+    }
+    size_t start = i;
+    while (i < text.size() && std::strchr("0123456789+-.eE", text[i]) != nullptr) ++i;
+    if (start == i) return false;
+    std::string num(text.substr(start, i - start));
+    char* end = nullptr;
+    double v = std::strtod(num.c_str(), &end);
+    if (end != num.c_str() + num.size()) return false;
+    out->push_back(v);
+  }
+  return true;
+}
+
+namespace {
+
+void PutLeU32(std::string* out, uint32_t v) {
+  for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+}  // namespace
+
+std::string LineStringWkb(const std::vector<double>& xy) {
+  std::string wkb(1, 1);
+  PutLeU32(&wkb, 2);
+  PutLeU32(&wkb, static_cast<uint32_t>(xy.size() / 2));
+  for (double d : xy) PutLeDouble(&wkb, d);
+  return wkb;
+}
+
+std::string PolygonWkb(std::vector<double> xy) {
+  if (xy.size() >= 2 && (xy[0] != xy[xy.size() - 2] || xy[1] != xy.back())) {
+    xy.push_back(xy[0]);
+    xy.push_back(xy[1]);
+  }
+  std::string wkb(1, 1);
+  PutLeU32(&wkb, 3);
+  PutLeU32(&wkb, 1);  // one ring
+  PutLeU32(&wkb, static_cast<uint32_t>(xy.size() / 2));
+  for (double d : xy) PutLeDouble(&wkb, d);
+  return wkb;
+}
+
 }  // namespace cdc::pgtext

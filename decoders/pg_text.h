@@ -49,6 +49,11 @@ bool BitsToBytes(std::string_view bits, std::string* out);
 bool ParsePoint(std::string_view text, std::string_view* x, std::string_view* y);
 // OGC WKB of a 2D point, little-endian (as Debezium's Point.wkb).
 std::string PointWkb(double x, double y);
+// Every number in a geometric type's text form, in order ("((0,0),(1,1))" -> 0 0 1 1).
+bool ParseNumbers(std::string_view text, std::vector<double>* out);
+// OGC WKB, little-endian: a LineString, or a Polygon of one ring (closed here if open).
+std::string LineStringWkb(const std::vector<double>& xy);
+std::string PolygonWkb(std::vector<double> xy);
 
 // A decimal number as digits and scale, for Connect's Decimal (unscaled two's complement).
 struct DecimalParts {

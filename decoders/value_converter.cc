@@ -161,6 +161,18 @@ ColumnCodec BuiltinCodec(uint32_t type_oid, int32_t typmod, const ConverterOptio
       }
       break;
     case pgtype::kPoint: c.type = ValueType::kPoint; break;
+    case pgtype::kBox:
+    case pgtype::kLseg:
+    case pgtype::kPath:
+    case pgtype::kPolygon:
+      c.type = ValueType::kGeometry;
+      c.type_name = type_oid == pgtype::kBox    ? "box"
+                    : type_oid == pgtype::kLseg ? "lseg"
+                    : type_oid == pgtype::kPath ? "path"
+                                                : "polygon";
+      break;
+    case pgtype::kCircle: c.type = ValueType::kCircle; break;
+    case pgtype::kLine: c.type = ValueType::kLine; break;
     case pgtype::kTsvector: c.type = ValueType::kTsvector; break;
     case pgtype::kInt4Range:
     case pgtype::kInt8Range:
@@ -260,7 +272,10 @@ std::string_view ConnectTypeOf(const ColumnCodec& c) {
     case ValueType::kDecimal:
     case ValueType::kMoney: return "bytes";
     case ValueType::kVariableDecimal:
-    case ValueType::kPoint: return "struct";
+    case ValueType::kPoint:
+    case ValueType::kGeometry:
+    case ValueType::kCircle:
+    case ValueType::kLine: return "struct";
     case ValueType::kBits: return "bytes";
     case ValueType::kArray: return "array";
     case ValueType::kHstoreMap: return "map";
@@ -282,6 +297,28 @@ void AppendSchemaFields(const ColumnCodec& c, JsonWriter& w) {
             R"({"type":"double","optional":false,"field":"y"},)"
             R"({"type":"bytes","optional":true,"field":"wkb"},)"
             R"({"type":"int32","optional":true,"field":"srid"}])");
+      return;
+    case ValueType::kGeometry:
+      w.Key("fields");
+      w.Raw(R"([{"type":"bytes","optional":false,"field":"wkb"},)"
+            R"({"type":"int32","optional":true,"field":"srid"},)"
+            R"({"type":"map","keys":{"type":"string","optional":false},)"
+            R"("values":{"type":"string","optional":true},"optional":true,"field":"extensions"}])");
+      return;
+    case ValueType::kCircle:
+      w.Key("fields");
+      w.Raw(R"([{"type":"struct","fields":[{"type":"double","optional":false,"field":"x"},)"
+            R"({"type":"double","optional":false,"field":"y"},)"
+            R"({"type":"bytes","optional":true,"field":"wkb"},)"
+            R"({"type":"int32","optional":true,"field":"srid"}],"optional":false,)"
+            R"j("name":"io.debezium.data.geometry.Point","version":1,"doc":"Geometry (POINT)",)j"
+            R"("field":"center"},{"type":"double","optional":false,"field":"radius"}])");
+      return;
+    case ValueType::kLine:
+      w.Key("fields");
+      w.Raw(R"([{"type":"double","optional":false,"field":"a"},)"
+            R"({"type":"double","optional":false,"field":"b"},)"
+            R"({"type":"double","optional":false,"field":"c"}])");
       return;
     case ValueType::kHstoreMap:
       w.Key("keys");
@@ -354,6 +391,9 @@ void AppendSchemaSemantics(const ColumnCodec& c, JsonWriter& w) {
       w.Key("doc");
       w.String("Geometry (POINT)");
       break;
+    case ValueType::kGeometry: named("io.debezium.data.geometry.Geometry"); break;
+    case ValueType::kCircle: named("io.debezium.data.geometry.Circle"); break;
+    case ValueType::kLine: named("io.debezium.data.geometry.Line"); break;
     case ValueType::kHstoreJson: named("io.debezium.data.Json"); break;
     case ValueType::kLtree: named("io.debezium.data.Ltree"); break;
     case ValueType::kTsvector: named("io.debezium.data.Tsvector"); break;
@@ -504,6 +544,72 @@ Status AppendValue(const ColumnCodec& c, std::string_view t, JsonWriter& w) {
       w.String(scratch);
       w.Key("srid");
       w.Null();
+      w.EndObject();
+      return Status::Ok();
+    }
+    case ValueType::kGeometry:
+    case ValueType::kCircle:
+    case ValueType::kLine: {
+      std::vector<double> n;
+      if (!ParseNumbers(t, &n)) return Unparseable(c.type_name.empty() ? "geometry" : c.type_name, t);
+      auto number = [&w](double d) {
+        char buf[32];
+        std::snprintf(buf, sizeof(buf), "%.17g", d);
+        w.Raw(buf);
+      };
+      w.BeginObject();
+      if (c.type == ValueType::kLine) {
+        if (n.size() != 3) return Unparseable("line", t);
+        const char* names[3] = {"a", "b", "c"};
+        for (int k = 0; k < 3; ++k) {
+          w.Key(names[k]);
+          number(n[static_cast<size_t>(k)]);
+        }
+      } else if (c.type == ValueType::kCircle) {
+        if (n.size() != 3) return Unparseable("circle", t);
+        w.Key("center");
+        w.BeginObject();
+        w.Key("x");
+        number(n[0]);
+        w.Key("y");
+        number(n[1]);
+        w.Key("wkb");
+        scratch.clear();
+        AppendBase64(&scratch, PointWkb(n[0], n[1]));
+        w.String(scratch);
+        w.Key("srid");
+        w.Null();
+        w.EndObject();
+        w.Key("radius");
+        number(n[2]);
+      } else {
+        if (n.size() < 4 || n.size() % 2 != 0) return Unparseable(c.type_name, t);
+        // box: its 4 corners as a polygon; path: a polygon when closed "((...))", else a line.
+        const bool closed_path = c.type_name == "path" && t.size() > 1 && t[0] == '(';
+        std::string wkb;
+        if (c.type_name == "box") {
+          wkb = PolygonWkb({n[0], n[1], n[2], n[1], n[2], n[3], n[0], n[3]});
+        } else if (c.type_name == "polygon" || closed_path) {
+          wkb = PolygonWkb(n);
+        } else {
+          wkb = LineStringWkb(n);
+        }
+        w.Key("wkb");
+        scratch.clear();
+        AppendBase64(&scratch, wkb);
+        w.String(scratch);
+        w.Key("srid");
+        w.Null();
+        w.Key("extensions");
+        w.BeginObject();
+        w.Key("type");
+        w.String(c.type_name);
+        if (c.type_name == "path") {
+          w.Key("closed");
+          w.String(closed_path ? "true" : "false");
+        }
+        w.EndObject();
+      }
       w.EndObject();
       return Status::Ok();
     }

@@ -70,6 +70,10 @@ enum class ValueType {
   kEnum,             // io.debezium.data.Enum with the labels as "allowed"
   kArray,            // Connect ARRAY of the element codec
   kPoint,            // io.debezium.data.geometry.Point {x, y, wkb, srid}
+  kGeometry,         // io.debezium.data.geometry.Geometry {wkb, srid, extensions}: box, lseg,
+                     // path, polygon (Debezium 3.x)
+  kCircle,           // io.debezium.data.geometry.Circle {center Point, radius}
+  kLine,             // io.debezium.data.geometry.Line {a, b, c}
   kHstoreJson,       // io.debezium.data.Json string of the key/value object
   kHstoreMap,        // Connect MAP<string, optional string>
   kLtree,            // io.debezium.data.Ltree

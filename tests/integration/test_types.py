@@ -29,7 +29,9 @@ CREATE TABLE types(
   iv interval,
   ints int[], txts text[], grid int[][], mood_v mood, moods mood[], dom posint,
   hs hstore, lt ltree, tsv tsvector, ir int4range, inet_v inet, cidr_v cidr, mac macaddr,
-  pt point, uni text, big_text text, big_bytes bytea
+  pt point, uni text, big_text text, big_bytes bytea,
+  empty_t text, d_inf date, ts_ninf timestamp,
+  g_box box, g_lseg lseg, g_path path, g_poly polygon, g_circle circle, g_line line
 );
 INSERT INTO types VALUES (
   1,
@@ -47,7 +49,10 @@ INSERT INTO types VALUES (
   '{1,NULL,3}', '{"a b",NULL,"q\\"x"}', '{{1,2},{3,4}}', 'happy', '{sad,happy}', 7,
   '"k"=>"v", "n"=>NULL', 'top.middle.leaf', 'the quick fox', '[1,5)', '192.168.2.0/24',
   '10.0.0.0/8', '08:00:2b:01:02:03',
-  '(1.5,-2)', 'Grüße, 世界 🙂', repeat('x', 1048576), decode(repeat('ab', 1048576), 'hex')
+  '(1.5,-2)', 'Grüße, 世界 🙂', repeat('x', 1048576), decode(repeat('ab', 1048576), 'hex'),
+  '', 'infinity', '-infinity',
+  '((2,2),(0,0))', '[(0,0),(1,2)]', '[(0,0),(1,1),(2,0)]', '((0,0),(1,1),(1,0))', '<(1,2),3>',
+  '{1,-1,0}'
 );
 INSERT INTO types(id) VALUES (2);  -- every column NULL
 """
@@ -55,6 +60,14 @@ INSERT INTO types(id) VALUES (2);  -- every column NULL
 
 def b64(data):
     return base64.b64encode(data).decode()
+
+
+def wkb(kind, coords):
+    """OGC WKB (little-endian) of a LineString (2) or a one-ring Polygon (3), base64."""
+    import struct
+    n = len(coords) // 2
+    head = struct.pack("<BI", 1, kind) + (struct.pack("<I", 1) if kind == 3 else b"")
+    return b64(head + struct.pack("<I", n) + struct.pack(f"<{len(coords)}d", *coords))
 
 
 @pytest.fixture(scope="module")
@@ -108,6 +121,17 @@ def test_default_modes(typed_db, broker, workdir):
         "mac": "08:00:2b:01:02:03",
         "pt": {"x": 1.5, "y": -2, "wkb": "AQEAAAAAAAAAAAD4PwAAAAAAAADA", "srid": None},
         "uni": "Grüße, 世界 🙂",
+        "empty_t": "", "d_inf": 2147483647, "ts_ninf": -9223372036832400000,
+        "g_lseg": {"wkb": wkb(2, [0, 0, 1, 2]), "srid": None, "extensions": {"type": "lseg"}},
+        "g_box": {"wkb": wkb(3, [2, 2, 0, 2, 0, 0, 2, 0, 2, 2]), "srid": None,
+                  "extensions": {"type": "box"}},
+        "g_path": {"wkb": wkb(2, [0, 0, 1, 1, 2, 0]), "srid": None,
+                   "extensions": {"type": "path", "closed": "false"}},
+        "g_poly": {"wkb": wkb(3, [0, 0, 1, 1, 1, 0, 0, 0]), "srid": None,
+                   "extensions": {"type": "polygon"}},
+        "g_circle": {"center": {"x": 1, "y": 2, "wkb": "AQEAAAAAAAAAAADwPwAAAAAAAABA", "srid": None},
+                     "radius": 3},
+        "g_line": {"a": 1, "b": -1, "c": 0},
     }
     for k, v in expected.items():
         assert a[k] == v, (k, a[k], v)
@@ -143,6 +167,9 @@ def test_default_modes(typed_db, broker, workdir):
         "lt": ("string", "io.debezium.data.Ltree", None),
         "tsv": ("string", "io.debezium.data.Tsvector", None),
         "pt": ("struct", "io.debezium.data.geometry.Point", None),
+        "g_box": ("struct", "io.debezium.data.geometry.Geometry", None),
+        "g_circle": ("struct", "io.debezium.data.geometry.Circle", None),
+        "g_line": ("struct", "io.debezium.data.geometry.Line", None),
         "dom": ("int32", None, None),
         "i2": ("int16", None, None), "i8": ("int64", None, None), "f4": ("float", None, None),
         "f8": ("double", None, None), "b": ("boolean", None, None), "by": ("bytes", None, None),
@@ -158,20 +185,34 @@ def test_default_modes(typed_db, broker, workdir):
 
 def test_alternative_modes(typed_db, broker, workdir):
     rows = read_rows(typed_db, broker, workdir, "talt",
-                     {"schemas": False, "decimal_handling": "string", "binary_handling": "hex",
+                     {"schemas": True, "decimal_handling": "string", "binary_handling": "hex",
                       "time_precision": "connect", "interval_handling": "string",
                       "hstore_handling": "map"})
     a = rows[1].payload["after"]
-    assert "schema" not in rows[1].value
-    assert a["n"] == "12.34" and a["n_free"] == "10.1111" and a["money_v"] == "1234.11"
-    assert a["f8_nan"] == "NaN"
-    assert a["by"] == "010203"
-    assert a["d"] == 17109 and a["tm"] == 86400000 and a["ts"] == 1529507596945
-    assert a["iv"] == "P1Y2M3DT4H5M6.78S"
-    assert a["hs"] == {"k": "v", "n": None}
+    schema = {f["field"]: f for f in rows[1].value["schema"]["fields"][1]["fields"]}
+    expected = {  # column: (value, Connect type, semantic name)
+        "n": ("12.34", "string", None),
+        "n_free": ("10.1111", "string", None),
+        "money_v": ("1234.11", "string", None),
+        "f8_nan": ("NaN", "double", None),
+        "by": ("010203", "string", None),
+        "d": (17109, "int32", "org.apache.kafka.connect.data.Date"),
+        "tm": (86400000, "int32", "org.apache.kafka.connect.data.Time"),
+        "ts": (1529507596945, "int64", "org.apache.kafka.connect.data.Timestamp"),
+        "tstz": ("2016-11-04T11:51:30.123456Z", "string", "io.debezium.time.ZonedTimestamp"),
+        "iv": ("P1Y2M3DT4H5M6.78S", "string", "io.debezium.time.Interval"),
+        "hs": ({"k": "v", "n": None}, "map", None),
+    }
+    for col, (value, typ, name) in expected.items():
+        assert a[col] == value, (col, a[col])
+        assert schema[col]["type"] == typ and schema[col].get("name") == name, (col, schema[col])
+    assert schema["hs"]["values"] == {"type": "string", "optional": True}
+
     rows_d = read_rows(typed_db, broker, workdir, "tdbl",
                        {"schemas": False, "decimal_handling": "double"})
+    assert "schema" not in rows_d[1].value
     assert rows_d[1].payload["after"]["n"] == 12.34
+    assert rows_d[1].payload["after"]["n_free"] == 10.1111
     rows_b = read_rows(typed_db, broker, workdir, "tb64",
                        {"schemas": True, "binary_handling": "base64-url-safe",
                         "time_precision": "adaptive_time_microseconds"})
@@ -182,7 +223,8 @@ def test_alternative_modes(typed_db, broker, workdir):
 
 
 def test_unknown_type_policy(typed_db, broker, workdir):
-    typed_db.execute("CREATE TABLE shapes(id int PRIMARY KEY, bx box, note text)", db="types")
+    typed_db.execute("CREATE TYPE pair_t AS (a int, b int); "
+                     "CREATE TABLE shapes(id int PRIMARY KEY, bx pair_t, note text)", db="types")
     base = dict(source={"tables": ["public.shapes"]})
 
     def run(name, policy):
@@ -191,7 +233,7 @@ def test_unknown_type_policy(typed_db, broker, workdir):
                           offsets={"file": os.path.join(workdir, f"{name}.offsets")}, **base)
         p = Pgcdc(cfg, workdir).start()
         p.wait_streaming()
-        typed_db.execute("INSERT INTO shapes VALUES (nextval_fake(), '((0,0),(1,1))', 'n')"
+        typed_db.execute("INSERT INTO shapes VALUES (nextval_fake(), '(1,2)', 'n')"
                          .replace("nextval_fake()", str(abs(hash(name)) % 100000)), db="types")
         return p
 
@@ -199,9 +241,9 @@ def test_unknown_type_policy(typed_db, broker, workdir):
     p = run("tunk", None)
     p.proc.wait(timeout=60)
     assert p.proc.returncode == 1
-    assert "public.shapes.bx has type 'box'" in p.log() and "format.unknown_types" in p.log()
+    assert "public.shapes.bx has type 'pair_t'" in p.log() and "format.unknown_types" in p.log()
 
-    for policy, expect in (("string", {"bx": "(1,1),(0,0)", "note": "n"}), ("skip", {"note": "n"})):
+    for policy, expect in (("string", {"bx": "(1,2)", "note": "n"}), ("skip", {"note": "n"})):
         name = f"tunk{policy}"
         p = run(name, policy)
         reader = TopicReader(broker.bootstrap, [f"{name}.public.shapes"])

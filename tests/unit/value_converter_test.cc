@@ -165,6 +165,29 @@ TEST(ValueConverter, ArraysBitsPointsAndHstore) {
             R"("values":{"type":"string","optional":true}})");
 }
 
+TEST(ValueConverter, GeometricTypes) {
+  ConverterOptions o;
+  // lseg: a 2-point LineString; WKB = 01 | 02000000 | 02000000 | 4 little-endian doubles.
+  EXPECT_EQ(Render(CodecFor(pgtype::kLseg, -1, o), "[(0,0),(1,2)]"),
+            R"({"wkb":"AQIAAAACAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAPA/AAAAAAAAAEA=","srid":null,)"
+            R"("extensions":{"type":"lseg"}})");
+  const std::string path_open = Render(CodecFor(pgtype::kPath, -1, o), "[(0,0),(1,1)]");
+  EXPECT_NE(path_open.find(R"("extensions":{"type":"path","closed":"false"})"), std::string::npos);
+  const std::string path_closed = Render(CodecFor(pgtype::kPath, -1, o), "((0,0),(1,1),(1,0))");
+  EXPECT_NE(path_closed.find(R"("closed":"true")"), std::string::npos);
+  EXPECT_NE(path_closed.find(R"("wkb":"AQMAAAABAAAABAAAA)"), std::string::npos);  // polygon, 4 pts
+  EXPECT_EQ(Render(CodecFor(pgtype::kCircle, -1, o), "<(1,2),3>"),
+            R"({"center":{"x":1,"y":2,"wkb":"AQEAAAAAAAAAAADwPwAAAAAAAABA","srid":null},)"
+            R"("radius":3})");
+  EXPECT_EQ(Render(CodecFor(pgtype::kLine, -1, o), "{1,-1,0}"), R"({"a":1,"b":-1,"c":0})");
+  EXPECT_EQ(Render(CodecFor(pgtype::kBox, -1, o), "(1,1)").rfind("ERROR", 0), 0u);
+  EXPECT_EQ(RenderSchema(CodecFor(pgtype::kLine, -1, o)),
+            R"({"type":"struct","fields":[{"type":"double","optional":false,"field":"a"},)"
+            R"({"type":"double","optional":false,"field":"b"},)"
+            R"({"type":"double","optional":false,"field":"c"}],)"
+            R"("name":"io.debezium.data.geometry.Line","version":1})");
+}
+
 TEST(ValueConverter, UnavailablePlaceholderIsTypeShaped) {
   ConverterOptions o;
   o.unavailable_placeholder = "ab";
