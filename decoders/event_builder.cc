@@ -352,40 +352,14 @@ Status EventBuilder::OnTruncate(const TableSchema& t, TxnContext& txn, Lsn lsn,
 }
 
 Status EventBuilder::OnTransactionBegin(const TxnContext& txn, EventEmitter& out) {
-  scratch_.clear();
-  JsonWriter k(&scratch_);
-  k.BeginObject();
-  k.Key("id");
-  k.String(txn.id);
-  k.EndObject();
-  Wrap(&tx_key_buf_, kTransactionKeySchemaJson, scratch_);
-
-  scratch_.clear();
-  JsonWriter w(&scratch_);
-  w.BeginObject();
-  w.Key("status");
-  w.String("BEGIN");
-  w.Key("id");
-  w.String(txn.id);
-  w.Key("event_count");
-  w.Null();
-  w.Key("data_collections");
-  w.Null();
-  w.Key("ts_ms");
-  w.Int(PgTimestampToUnixMicros(txn.commit_ts) / 1000);
-  w.EndObject();
-  Wrap(&tx_value_buf_, kTransactionValueSchemaJson, scratch_);
-
-  ChangeEvent ev;
-  ev.topic = transaction_topic_;
-  ev.key = tx_key_buf_;
-  ev.value = tx_value_buf_;
-  ev.table = transaction_topic_;
-  ev.lsn = txn.final_lsn;
-  return out.Emit(ev);
+  return EmitTransactionRecord(txn, /*end=*/false, out);
 }
 
 Status EventBuilder::OnTransactionEnd(const TxnContext& txn, EventEmitter& out) {
+  return EmitTransactionRecord(txn, /*end=*/true, out);
+}
+
+Status EventBuilder::EmitTransactionRecord(const TxnContext& txn, bool end, EventEmitter& out) {
   scratch_.clear();
   JsonWriter k(&scratch_);
   k.BeginObject();
@@ -398,22 +372,30 @@ Status EventBuilder::OnTransactionEnd(const TxnContext& txn, EventEmitter& out) 
   JsonWriter w(&scratch_);
   w.BeginObject();
   w.Key("status");
-  w.String("END");
+  w.String(end ? "END" : "BEGIN");
   w.Key("id");
   w.String(txn.id);
   w.Key("event_count");
-  w.UInt(txn.total_order);
-  w.Key("data_collections");
-  w.BeginArray();
-  for (const auto& [name, count] : txn.collections) {
-    w.BeginObject();
-    w.Key("data_collection");
-    w.String(name);
-    w.Key("event_count");
-    w.UInt(count);
-    w.EndObject();
+  if (end) {
+    w.UInt(txn.total_order);
+  } else {
+    w.Null();
   }
-  w.EndArray();
+  w.Key("data_collections");
+  if (end) {
+    w.BeginArray();
+    for (const auto& [name, count] : txn.collections) {
+      w.BeginObject();
+      w.Key("data_collection");
+      w.String(name);
+      w.Key("event_count");
+      w.UInt(count);
+      w.EndObject();
+    }
+    w.EndArray();
+  } else {
+    w.Null();
+  }
   w.Key("ts_ms");
   w.Int(PgTimestampToUnixMicros(txn.commit_ts) / 1000);
   w.EndObject();

@@ -99,6 +99,7 @@ class EventBuilder {
                     std::string_view schema_table_json, std::optional<Xid> xid,
                     std::optional<Lsn> last_commit, Lsn lsn);
   void AppendTransactionBlock(const TableSchema& t, TxnContext& txn, JsonWriter& w);
+  Status EmitTransactionRecord(const TxnContext& txn, bool end, EventEmitter& out);
   Status CheckArity(const TableSchema& t, const pgoutput::Tuple& tuple) const;
 
   const EventOptions& options_;
