@@ -71,10 +71,19 @@ Status ChangeProcessor::OnRelation(pgoutput::Relation rel) {
   auto updated = relations_.Update(std::move(rel), hints, captured);
   if (!updated.ok()) return updated.status();
   const TableSchema& t = **updated;
-  if (!announced_.insert(oid).second) {
-    spdlog::info("relation {} re-announced by the server (schema may have changed): {} columns",
-                 name, t.relation.columns.size());
-  } else {
+  // The server re-announces relations on every session and after harmless DDL; say so only
+  // when the definition really changed.
+  std::string signature(1, t.relation.replica_identity);
+  for (const auto& col : t.relation.columns) {
+    signature += " " + col.name + ":" + std::to_string(col.type_oid) + "(" +
+                 std::to_string(col.typmod) + ")";
+  }
+  auto [known, inserted] = signatures_.try_emplace(oid, signature);
+  if (!inserted && known->second != signature) {
+    spdlog::info("schema of {} changed: [{}] -> [{}]; events use the new schema from here on", name,
+                 known->second, signature);
+    known->second = signature;
+  } else if (inserted) {
     spdlog::debug("relation {} (oid {}): {} columns, key [{}], captured={}", name, oid,
                   t.relation.columns.size(), t.key_columns.size(), captured);
   }
@@ -92,7 +101,7 @@ Status ChangeProcessor::OnRelation(pgoutput::Relation rel) {
                    name, skipped);
     }
   }
-  if (captured && t.key_columns.empty()) {
+  if (captured && t.key_columns.empty() && warned_no_key_.insert(oid).second) {
     spdlog::warn("table {} has no primary key or replica identity index: its events have a null "
                  "key",
                  name);

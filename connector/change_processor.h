@@ -83,7 +83,9 @@ class ChangeProcessor : public EventEmitter {
 
   RelationCache relations_;
   EventBuilder builder_;
-  std::unordered_set<uint32_t> announced_;  // relations seen in any session (schema-change log)
+  std::unordered_map<uint32_t, std::string> signatures_;  // last definition per relation, across
+                                                         // sessions (schema-change log)
+  std::unordered_set<uint32_t> warned_no_key_;
 
   Lsn resume_lsn_;
   bool in_txn_ = false;
