@@ -115,7 +115,7 @@ int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0
 void AppendFraction(std::string* out, int64_t micros, int digits) {
   char buf[8];
   std::snprintf(buf, sizeof(buf), "%06lld", static_cast<long long>(micros));
-  int n = digits;
+  int n = digits > 6 ? 6 : digits;  // never more digits than the buffer holds
   if (digits < 0) {
     n = 6;
     while (n > 0 && buf[n - 1] == '0') --n;
@@ -252,6 +252,22 @@ bool DecodeByteaHex(std::string_view text, std::string* out) {
   return true;
 }
 
+namespace {
+
+// Appends digits at s[*i] to *n; false on overflow of int64.
+bool ReadBigNumber(std::string_view s, size_t* i, int64_t* n) {
+  *n = 0;
+  while (*i < s.size() && IsDigit(s[*i])) {
+    if (__builtin_mul_overflow(*n, 10, n) || __builtin_add_overflow(*n, s[*i] - '0', n)) {
+      return false;
+    }
+    ++*i;
+  }
+  return true;
+}
+
+}  // namespace
+
 bool ParseInterval(std::string_view s, int64_t* months, int64_t* days, int64_t* micros) {
   *months = *days = *micros = 0;
   size_t i = 0;
@@ -265,13 +281,12 @@ bool ParseInterval(std::string_view s, int64_t* months, int64_t* days, int64_t* 
     }
     size_t num_start = i;
     int64_t n = 0;
-    while (i < s.size() && IsDigit(s[i])) n = n * 10 + (s[i++] - '0');
-    if (i == num_start) return false;
+    if (!ReadBigNumber(s, &i, &n) || i == num_start) return false;
     if (i < s.size() && s[i] == ':') {  // clock part
       i = num_start;
       // Hours may exceed two digits in an interval.
       int64_t h = 0;
-      while (i < s.size() && IsDigit(s[i])) h = h * 10 + (s[i++] - '0');
+      if (!ReadBigNumber(s, &i, &h) || h > 2'562'047'788) return false;  // PostgreSQL's limit
       int64_t m, sec, frac;
       if (!Expect(s, &i, ':') || !ReadDigits(s, &i, 2, 2, &m) || !Expect(s, &i, ':') ||
           !ReadDigits(s, &i, 2, 2, &sec) || !ReadFraction(s, &i, &frac)) {
@@ -319,6 +334,7 @@ bool ParseTimestamp(std::string_view text, int64_t* unix_micros, bool* has_offse
     *has_offset = true;
   }
   if (i != text.size()) return false;
+  if (y > 294277) return false;  // past PostgreSQL's timestamp range: would overflow int64 micros
   if (bc) y = 1 - y;
   int64_t days = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
   *unix_micros = days * kMicrosPerDay + clock - offset * kMicrosPerSecond;

@@ -78,8 +78,9 @@ namespace {
 
 ColumnCodec BuiltinCodec(uint32_t type_oid, int32_t typmod, const ConverterOptions& o) {
   ColumnCodec c;
-  // For time/timestamp types atttypmod is the fractional precision; -1 means the default 6.
-  const int time_precision = typmod < 0 ? 6 : typmod;
+  // For time/timestamp types atttypmod is the fractional precision; -1 means the default 6. It
+  // comes from the Relation message, so anything outside PostgreSQL's 0..6 is treated as 6.
+  const int time_precision = (typmod < 0 || typmod > 6) ? 6 : typmod;
   const bool connect = o.time_precision == TimePrecision::kConnect;
   switch (type_oid) {
     case pgtype::kBool: c.type = ValueType::kBool; break;
@@ -538,7 +539,16 @@ Status AppendValue(const ColumnCodec& c, std::string_view t, JsonWriter& w) {
       int64_t months, days, micros;
       if (!ParseInterval(t, &months, &days, &micros)) return Unparseable("interval", t);
       if (c.type == ValueType::kIntervalMicros) {
-        w.Int(months * kMicrosPerMonth + days * kMicrosPerDay + micros);
+        int64_t total, part;
+        if (__builtin_mul_overflow(months, kMicrosPerMonth, &total) ||
+            __builtin_mul_overflow(days, kMicrosPerDay, &part) ||
+            __builtin_add_overflow(total, part, &total) ||
+            __builtin_add_overflow(total, micros, &total)) {
+          return Status::InvalidArgument("interval '" + std::string(t.substr(0, 64)) +
+                                         "' exceeds MicroDuration's range; use "
+                                         "format.interval_handling: string");
+        }
+        w.Int(total);
         return Status::Ok();
       }
       scratch.clear();

@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs dependencies, builds, runs unit and
 # integration tests (real PostgreSQL + Kafka-protocol mock broker), then builds again with
-# AddressSanitizer + UndefinedBehaviorSanitizer and runs everything once more.
+# AddressSanitizer + UndefinedBehaviorSanitizer and runs everything once more, and finally runs
+# the libFuzzer target over the pgoutput decoder and value parsers for a bounded time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
 
-run_suite() {  # $1 = build dir, rest = cmake args
-  local dir=$1; shift
+run_suite() {  # $1 = build dir, $2 = ctest label regex (empty: all), rest = cmake args
+  local dir=$1 label=$2; shift 2
   echo "=== build ($dir) ==="
   BUILD_DIR=$dir bash scripts/build.sh "$@"
   echo "=== ctest ($dir) ==="
   local log="$dir/ctest-summary.log"
   set +e
-  (cd "$dir" && ctest --output-on-failure -j 2 --timeout 900) | tee "$log"
+  (cd "$dir" && ctest --output-on-failure -j 2 --timeout 900 ${label:+-L "$label"}) | tee "$log"
   local rc=${PIPESTATUS[0]}
   set -e
   local line
@@ -32,11 +33,14 @@ run_suite() {  # $1 = build dir, rest = cmake args
 passed_total=0
 failed_total=0
 status=0
-run_suite build || status=1
+run_suite build "" || status=1
 # Sanitizers: detect_leaks stays on; halt on the first report so a test sees the failure.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DCDC_SANITIZE=address,undefined || status=1
-echo "pgcdc test suite, release and ASan+UBSan builds together:"
+run_suite build-asan "" -DCMAKE_BUILD_TYPE=Debug -DCDC_SANITIZE=address,undefined || status=1
+# Fuzzing needs clang's libFuzzer; the decoders are built with coverage + ASan/UBSan.
+CC=clang CXX=clang++ run_suite build-fuzz fuzz -DCDC_FUZZ=ON -DCDC_BUILD_TESTS=OFF \
+  -DCDC_SANITIZE=address,undefined || status=1
+echo "pgcdc test suite, release + ASan/UBSan builds + fuzzing, together:"
 echo "tests: ${passed_total} passed, ${failed_total} failed"
 exit "$status"

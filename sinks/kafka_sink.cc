@@ -163,11 +163,31 @@ Status KafkaSink::Send(const ChangeEvent& ev, void* opaque) {
   size_t key_len = ev.key ? ev.key->size() : 0;
   const char* value = ev.value ? ev.value->data() : nullptr;
   size_t value_len = ev.value ? ev.value->size() : 0;
-  rd_kafka_resp_err_t err = rd_kafka_producev(
-      rk_, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-      RD_KAFKA_V_KEY(const_cast<char*>(key), key_len),
-      RD_KAFKA_V_VALUE(const_cast<char*>(value), value_len), RD_KAFKA_V_OPAQUE(opaque),
-      RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END);
+  // rd_kafka_produceva rather than the RD_KAFKA_V_* macros: same call, no GNU extensions.
+  rd_kafka_vu_t vus[6];
+  size_t n = 0;
+  vus[n].vtype = RD_KAFKA_VTYPE_RKT;
+  vus[n++].u.rkt = rkt;
+  vus[n].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+  vus[n++].u.i = RD_KAFKA_MSG_F_COPY;
+  vus[n].vtype = RD_KAFKA_VTYPE_KEY;
+  vus[n].u.mem.ptr = const_cast<char*>(key);
+  vus[n++].u.mem.size = key_len;
+  vus[n].vtype = RD_KAFKA_VTYPE_VALUE;
+  vus[n].u.mem.ptr = const_cast<char*>(value);
+  vus[n++].u.mem.size = value_len;
+  vus[n].vtype = RD_KAFKA_VTYPE_OPAQUE;
+  vus[n++].u.ptr = opaque;
+  if (headers != nullptr) {
+    vus[n].vtype = RD_KAFKA_VTYPE_HEADERS;
+    vus[n++].u.headers = headers;
+  }
+  rd_kafka_error_t* error = rd_kafka_produceva(rk_, vus, n);
+  rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+  if (error != nullptr) {
+    err = rd_kafka_error_code(error);
+    rd_kafka_error_destroy(error);
+  }
   if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status::Ok();
   if (headers != nullptr) rd_kafka_headers_destroy(headers);  // not taken over on failure
   if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) return Status::Unavailable("kafka: local queue full");

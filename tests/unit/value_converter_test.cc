@@ -225,6 +225,27 @@ TEST(ValueConverter, EnumsDomainsAndArraysOfThem) {
   EXPECT_EQ(CodecFor(20003, -1, o, lookup).type, ValueType::kUnmappedText);
 }
 
+// Found by the fuzzer: the precision comes from the Relation message; a hostile typmod must not
+// drive the rendering out of bounds.
+TEST(ValueConverter, HostileTypmodIsClamped) {
+  ConverterOptions o;
+  ColumnCodec c = CodecFor(pgtype::kTimestamptz, 655366, o);
+  EXPECT_EQ(c.frac_digits, 6);
+  EXPECT_EQ(Render(c, "2016-11-04 11:51:30.5+00"), "\"2016-11-04T11:51:30.500000Z\"");
+  std::string out;
+  pgtext::AppendFraction(&out, 5, 1000);
+  EXPECT_EQ(out, ".000005");
+  // Also from the fuzzer: digit runs that overflow int64, and intervals beyond MicroDuration.
+  EXPECT_EQ(Render(CodecFor(pgtype::kInterval, -1, o), "99999999999999999999 days").rfind("ERROR", 0),
+            0u);
+  EXPECT_EQ(Render(CodecFor(pgtype::kInterval, -1, o), "178000000 years").rfind("ERROR", 0), 0u);
+  o.interval = IntervalHandling::kString;
+  EXPECT_EQ(Render(CodecFor(pgtype::kInterval, -1, o), "178000000 years"),
+            "\"P178000000Y0M0DT0H0M0S\"");
+  EXPECT_EQ(Render(CodecFor(pgtype::kTimestamp, -1, o), "999999999-01-01 00:00:00").rfind("ERROR", 0),
+            0u);
+}
+
 TEST(ValueConverter, MalformedTextIsAnError) {
   ConverterOptions o;
   EXPECT_EQ(Render(CodecFor(pgtype::kInt4, -1, o), "12a").rfind("ERROR", 0), 0u);
