@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <sstream>
 
@@ -314,9 +315,21 @@ std::string ExpandEnv(const std::string& value, const std::string& key) {
       size_t end = value.find('}', i + 2);
       if (end == std::string::npos) Fail(key, "unterminated ${ in value");
       std::string var = value.substr(i + 2, end - i - 2);
-      const char* v = std::getenv(var.c_str());
-      if (v == nullptr) Fail(key, "environment variable " + var + " is not set");
-      out.append(v);
+      if (var.rfind("file:", 0) == 0) {
+        // ${file:/run/secrets/pg} reads a secret file (Docker/Kubernetes secrets); one trailing
+        // newline is dropped. The content is never echoed in errors.
+        const std::string path = var.substr(5);
+        std::ifstream in(path, std::ios::binary);
+        if (!in) Fail(key, "cannot read secret file " + path);
+        std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        if (!content.empty() && content.back() == '\n') content.pop_back();
+        if (!content.empty() && content.back() == '\r') content.pop_back();
+        out.append(content);
+      } else {
+        const char* v = std::getenv(var.c_str());
+        if (v == nullptr) Fail(key, "environment variable " + var + " is not set");
+        out.append(v);
+      }
       i = end;
       continue;
     }

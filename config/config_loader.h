@@ -22,7 +22,8 @@ Config LoadFile(const std::string& path);
 // Parses YAML text (for tests and embedded defaults). Throws ConfigError.
 Config LoadString(const std::string& yaml);
 
-// Replaces ${NAME} with the environment variable NAME; an unset variable is an error naming it.
+// Replaces ${NAME} with the environment variable NAME and ${file:PATH} with the content of PATH
+// (one trailing newline dropped); an unset variable or unreadable file is an error naming it.
 // `$$` is a literal '$'. Throws ConfigError.
 std::string ExpandEnv(const std::string& value, const std::string& key);
 

@@ -165,12 +165,17 @@ Status Runner::Prepare() {
   if (*stored) {
     const Lsn stored_lsn = (*stored)->lsn;
     if (stored_lsn < slot_position) {
-      spdlog::warn("slot {} is at {}, ahead of the offsets file ({}): changes in between were "
-                   "confirmed by another consumer and are not published by this run",
-                   cfg_.source.slot, slot_position.ToString(), stored_lsn.ToString());
-    } else {
-      start_lsn_ = stored_lsn;
+      // pgcdc persists its offset before it reports a flush position, so a slot ahead of the file
+      // means someone else consumed or advanced it: those changes never reached our topics.
+      return Status::FailedPrecondition(
+          "slot '" + cfg_.source.slot + "' is at " + slot_position.ToString() +
+          ", ahead of the offsets file " + offsets_.path() + " (" + stored_lsn.ToString() +
+          "): the changes in between were confirmed by another consumer and are not on the "
+          "topics; stop the other consumer, and remove the offsets file to accept the gap");
     }
+    // Ahead of the slot is normal: the server may lose its last confirmation in a crash
+    // (pgoutput.md §4.5); transactions before our offset are skipped.
+    start_lsn_ = stored_lsn;
   }
   persisted_ = start_lsn_;
   received_ = start_lsn_;

@@ -2,13 +2,14 @@
 database, missing privileges, wal_level not logical) ends with one clear error line naming the key
 or the cause and a non-zero exit, before anything is created on the server."""
 
+import json
 import os
 
 import pytest
 
 import yaml_writer
 from conftest import base_config
-from pgcdc_harness import PostgresServer, free_port, run_pgcdc
+from pgcdc_harness import Pgcdc, PostgresServer, free_port, run_pgcdc, wait_until
 
 
 def write(workdir, text, name="bad.yaml"):
@@ -154,3 +155,36 @@ def test_foreign_offsets_file_is_refused(pg, workdir):
     with open(offsets) as f:
         assert '"slot":"other"' in f.read()  # untouched
     nothing_created(pg)
+
+
+def test_least_privilege_role_streams(pg, workdir):
+    """The documented least-privilege setup: an admin owns the publication; pgcdc's role has
+    LOGIN REPLICATION and SELECT on the captured table, nothing else."""
+    pg.create_database("lp")
+    pg.execute("""
+        CREATE TABLE lp(id int PRIMARY KEY, v text);
+        CREATE PUBLICATION lp_pub FOR TABLE lp;
+        CREATE ROLE cdc_lp LOGIN REPLICATION;
+        GRANT SELECT ON lp TO cdc_lp;
+    """, db="lp")
+    cfg = {"name": "lp",
+           "source": {"dsn": pg.dsn("lp", user="cdc_lp"), "publication": "lp_pub",
+                      "create_publication": False, "tables": ["public.lp"]},
+           "sink": {"type": "stdout"}, "offsets": {"file": os.path.join(workdir, "lp.offsets")}}
+    p = Pgcdc(cfg, workdir).start()
+    try:
+        p.wait_streaming()
+        pg.execute("INSERT INTO lp VALUES (1, 'x')", db="lp")
+
+        def lines():
+            with open(p.out_path) as f:
+                return [json.loads(line) for line in f if line.strip()]
+        got = wait_until(lines, timeout=30, what="an event")
+    finally:
+        assert p.stop() == 0, p.log()
+    assert got[0]["value"]["payload"]["after"] == {"id": 1, "v": "x"}
+    pg.execute("SELECT pg_drop_replication_slot('pgcdc_lp')")  # other tests expect no slots
+    # With create_publication false, a missing publication is a clear error, not a creation.
+    cfg["source"]["publication"] = "nope"
+    r = run_with(pg, workdir, cfg)
+    assert_one_line_error(r, 1, "publication 'nope' does not exist")

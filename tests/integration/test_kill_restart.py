@@ -11,7 +11,7 @@ from conftest import base_config
 from pgcdc_harness import Pgcdc, TopicReader, lsn_to_int, replay
 from writer import Writer
 
-KILLS = 4
+KILLS = 20  # the [reliability] issue asks for at least 20
 
 
 def test_kill9_restart_loses_nothing(pg, broker, workdir):

@@ -47,3 +47,27 @@ def test_postgres_restart_is_survived(pg, broker, workdir):
     finally:
         reader.close()
         assert p.stop() == 0, p.log()
+
+
+def test_slot_ahead_of_offsets_is_refused(pg, broker, workdir):
+    """Someone else advanced the slot past pgcdc's offset: starting would silently skip changes,
+    so pgcdc refuses with what to do, and starts again once the offsets file is removed."""
+    pg.create_database("ahead")
+    pg.execute("CREATE TABLE t(id int PRIMARY KEY)", db="ahead")
+    offsets = os.path.join(workdir, "ahead.offsets")
+    cfg = base_config(pg, broker, "ahead", db="ahead", offsets={"file": offsets})
+    p = Pgcdc(cfg, workdir).start()
+    p.wait_streaming()
+    assert p.stop() == 0, p.log()
+    pg.execute("INSERT INTO t SELECT generate_series(1, 10)", db="ahead")
+    pg.execute("SELECT pg_replication_slot_advance('pgcdc_ahead', pg_current_wal_lsn())", db="ahead")
+    p.start()
+    p.proc.wait(timeout=60)
+    assert p.proc.returncode == 1
+    errors = [line for line in p.log().splitlines() if line.split(" ")[1:2] == ["error"]]
+    assert len(errors) == 1 and "ahead of the offsets file" in errors[0], p.log()
+    assert "remove the offsets file" in errors[0]
+    os.remove(offsets)
+    p.start()
+    p.wait_streaming()
+    assert p.stop() == 0, p.log()

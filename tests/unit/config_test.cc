@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <unistd.h>
 
 namespace cdc::config {
 namespace {
@@ -89,6 +92,20 @@ TEST(Config, ShippedExamplesAreValid) {
   EXPECT_EQ(c.format.message_key_columns.size(), 1u);
   Config compose = LoadFile(std::string(PGCDC_SOURCE_DIR) + "/config/docker-compose.pgcdc.yaml");
   EXPECT_EQ(compose.sink.kafka.at("bootstrap.servers"), "kafka:9092");
+}
+
+TEST(Config, ReadsSecretFiles) {
+  const std::string path = ::testing::TempDir() + "pgcdc-secret-" + std::to_string(::getpid());
+  {
+    std::ofstream f(path);
+    f << "s3cr3t\n";
+  }
+  Config c = LoadString("name: x\nsource:\n  dsn: \"password=${file:" + path +
+                        "}\"\nsink:\n  type: stdout\n");
+  EXPECT_EQ(c.source.dsn, "password=s3cr3t");
+  std::remove(path.c_str());
+  EXPECT_EQ(ErrorOf("name: x\nsource:\n  dsn: \"${file:/nonexistent/pw}\"\nsink:\n  type: stdout\n"),
+            "source.dsn: cannot read secret file /nonexistent/pw");
 }
 
 TEST(Config, GlobMatch) {
