@@ -292,19 +292,29 @@ bool ParseInterval(std::string_view s, int64_t* months, int64_t* days, int64_t* 
           !ReadDigits(s, &i, 2, 2, &sec) || !ReadFraction(s, &i, &frac)) {
         return false;
       }
-      *micros += sign * (((h * 60 + m) * 60 + sec) * kMicrosPerSecond + frac);
+      int64_t clock;
+      if (__builtin_mul_overflow(h * 3600 + m * 60 + sec, kMicrosPerSecond, &clock) ||
+          __builtin_add_overflow(clock, frac, &clock) ||
+          __builtin_add_overflow(*micros, sign * clock, micros)) {
+        return false;
+      }
       continue;
     }
     if (!Expect(s, &i, ' ')) return false;
     size_t unit_start = i;
     while (i < s.size() && s[i] != ' ') ++i;
     std::string_view unit = s.substr(unit_start, i - unit_start);
+    // Every accumulation is checked: these bytes come from the network.
+    int64_t amount = sign * n;
     if (unit == "year" || unit == "years") {
-      *months += sign * n * 12;
+      if (__builtin_mul_overflow(amount, 12, &amount) ||
+          __builtin_add_overflow(*months, amount, months)) {
+        return false;
+      }
     } else if (unit == "mon" || unit == "mons") {
-      *months += sign * n;
+      if (__builtin_add_overflow(*months, amount, months)) return false;
     } else if (unit == "day" || unit == "days") {
-      *days += sign * n;
+      if (__builtin_add_overflow(*days, amount, days)) return false;
     } else {
       return false;
     }
@@ -337,7 +347,12 @@ bool ParseTimestamp(std::string_view text, int64_t* unix_micros, bool* has_offse
   if (y > 294277) return false;  // past PostgreSQL's timestamp range: would overflow int64 micros
   if (bc) y = 1 - y;
   int64_t days = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
-  *unix_micros = days * kMicrosPerDay + clock - offset * kMicrosPerSecond;
+  int64_t micros;
+  if (__builtin_mul_overflow(days, kMicrosPerDay, &micros) ||
+      __builtin_add_overflow(micros, clock - offset * kMicrosPerSecond, &micros)) {
+    return false;  // the very end of PostgreSQL's range does not fit Unix micros in int64
+  }
+  *unix_micros = micros;
   return true;
 }
 

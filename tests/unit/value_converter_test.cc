@@ -239,6 +239,11 @@ TEST(ValueConverter, HostileTypmodIsClamped) {
   EXPECT_EQ(Render(CodecFor(pgtype::kInterval, -1, o), "99999999999999999999 days").rfind("ERROR", 0),
             0u);
   EXPECT_EQ(Render(CodecFor(pgtype::kInterval, -1, o), "178000000 years").rfind("ERROR", 0), 0u);
+  EXPECT_EQ(Render(CodecFor(pgtype::kInterval, -1, o), "2999999999999999992 years").rfind("ERROR", 0),
+            0u);
+  EXPECT_EQ(Render(CodecFor(pgtype::kInterval, -1, o), "9223372036854775807 days 1 day")
+                .rfind("ERROR", 0),
+            0u);
   o.interval = IntervalHandling::kString;
   EXPECT_EQ(Render(CodecFor(pgtype::kInterval, -1, o), "178000000 years"),
             "\"P178000000Y0M0DT0H0M0S\"");
