@@ -181,6 +181,17 @@ void EventBuilder::AppendTransactionBlock(const TableSchema& t, TxnContext& txn,
   w.EndObject();
 }
 
+void EventBuilder::WrapOneFieldKey(std::string* buf, std::string_view schema,
+                                   std::string_view field, std::string_view value) {
+  scratch_.clear();
+  JsonWriter k(&scratch_);
+  k.BeginObject();
+  k.Key(field);
+  k.String(value);
+  k.EndObject();
+  Wrap(buf, schema, scratch_);
+}
+
 void EventBuilder::Wrap(std::string* buf, std::string_view schema, std::string_view payload) {
   buf->clear();
   if (!options_.schemas) {
@@ -360,13 +371,7 @@ Status EventBuilder::OnTransactionEnd(const TxnContext& txn, EventEmitter& out) 
 }
 
 Status EventBuilder::EmitTransactionRecord(const TxnContext& txn, bool end, EventEmitter& out) {
-  scratch_.clear();
-  JsonWriter k(&scratch_);
-  k.BeginObject();
-  k.Key("id");
-  k.String(txn.id);
-  k.EndObject();
-  Wrap(&tx_key_buf_, kTransactionKeySchemaJson, scratch_);
+  WrapOneFieldKey(&tx_key_buf_, kTransactionKeySchemaJson, "id", txn.id);
 
   scratch_.clear();
   JsonWriter w(&scratch_);
@@ -411,13 +416,7 @@ Status EventBuilder::EmitTransactionRecord(const TxnContext& txn, bool end, Even
 }
 
 Status EventBuilder::OnMessage(const MessageContext& m, EventEmitter& out) {
-  scratch_.clear();
-  JsonWriter k(&scratch_);
-  k.BeginObject();
-  k.Key("prefix");
-  k.String(m.prefix);
-  k.EndObject();
-  Wrap(&key_buf_, kMessageKeySchemaJson, scratch_);
+  WrapOneFieldKey(&key_buf_, kMessageKeySchemaJson, "prefix", m.prefix);
 
   scratch_.clear();
   JsonWriter w(&scratch_);
@@ -456,13 +455,7 @@ Status EventBuilder::OnMessage(const MessageContext& m, EventEmitter& out) {
 }
 
 Status EventBuilder::OnHeartbeat(EventEmitter& out) {
-  scratch_.clear();
-  JsonWriter k(&scratch_);
-  k.BeginObject();
-  k.Key("serverName");
-  k.String(options_.name);
-  k.EndObject();
-  Wrap(&key_buf_, kHeartbeatKeySchemaJson, scratch_);
+  WrapOneFieldKey(&key_buf_, kHeartbeatKeySchemaJson, "serverName", options_.name);
 
   scratch_.clear();
   JsonWriter w(&scratch_);

@@ -93,6 +93,9 @@ class EventBuilder {
   void WrapKey(const TableSchema& t, const std::string& payload);
   // Wraps `payload` with `schema` into key_buf_/value_buf_ per the schemas option.
   void Wrap(std::string* buf, std::string_view schema, std::string_view payload);
+  // Wraps the key {field: value} (transaction id, message prefix, heartbeat server name).
+  void WrapOneFieldKey(std::string* buf, std::string_view schema, std::string_view field,
+                       std::string_view value);
   // Appends the source block: source_head_ + per-record members + `schema_table_json`.
   // `w` must write into `v`, right after a Key("source").
   void AppendSource(JsonWriter& w, std::string* v, int64_t ts_us,

@@ -143,13 +143,7 @@ void AppendIsoInstant(std::string* out, int64_t unix_micros, int frac_digits) {
   out->push_back('-');
   AppendPadded(out, d, 2);
   out->push_back('T');
-  int64_t secs = in_day / kMicrosPerSecond;
-  AppendPadded(out, secs / 3600, 2);
-  out->push_back(':');
-  AppendPadded(out, (secs / 60) % 60, 2);
-  out->push_back(':');
-  AppendPadded(out, secs % 60, 2);
-  AppendFraction(out, in_day % kMicrosPerSecond, frac_digits);
+  AppendClock(out, in_day, frac_digits);
   out->push_back('Z');
 }
 
@@ -383,14 +377,14 @@ bool ParseTimeTz(std::string_view text, int64_t* utc_micros) {
   return true;
 }
 
-void AppendClock(std::string* out, int64_t micros_of_day) {
+void AppendClock(std::string* out, int64_t micros_of_day, int frac_digits) {
   int64_t secs = micros_of_day / kMicrosPerSecond;
   AppendPadded(out, secs / 3600, 2);
   out->push_back(':');
   AppendPadded(out, (secs / 60) % 60, 2);
   out->push_back(':');
   AppendPadded(out, secs % 60, 2);
-  AppendFraction(out, micros_of_day % kMicrosPerSecond, -1);
+  AppendFraction(out, micros_of_day % kMicrosPerSecond, frac_digits);
 }
 
 namespace {

@@ -73,8 +73,9 @@ std::string MoneyToPlain(std::string_view text);
 // Java's ISO-8601 instant in UTC as Debezium prints it: "2016-11-04T11:51:30.123456Z" with
 // exactly `frac_digits` fraction digits; years past 9999 get '+', years before 0 a '-'.
 void AppendIsoInstant(std::string* out, int64_t unix_micros, int frac_digits);
-// "HH:MM:SS" plus a fraction with trailing zeros stripped (none when zero).
-void AppendClock(std::string* out, int64_t micros_of_day);
+// "HH:MM:SS" plus a fraction of `frac_digits` digits, or with trailing zeros stripped (none when
+// zero) for the default -1.
+void AppendClock(std::string* out, int64_t micros_of_day, int frac_digits = -1);
 // A fraction of `digits` digits, or trailing zeros stripped when digits < 0.
 void AppendFraction(std::string* out, int64_t micros, int digits);
 
