@@ -23,7 +23,11 @@ struct SourceConfig {
 };
 
 struct SnapshotConfig {
-  std::string mode = "never";
+  // initial | initial_only | never | always | when_needed (README "Snapshots")
+  std::string mode = "initial";
+  int parallelism = 2;           // worker connections importing the slot's exported snapshot
+  int64_t chunk_pages = 16384;   // a table larger than this is split into CTID ranges of it
+  int progress_interval_ms = 10000;
 };
 
 struct FormatConfig {

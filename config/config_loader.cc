@@ -193,7 +193,11 @@ Config Parse(const YAML::Node& root) {
   }
   {
     MapReader s(top.Take("snapshot"), "snapshot");
-    s.OneOf("mode", &c.snapshot.mode, {"never"});
+    s.OneOf("mode", &c.snapshot.mode,
+            {"initial", "initial_only", "never", "always", "when_needed"});
+    s.Int("parallelism", &c.snapshot.parallelism, 1, 64);
+    s.Int("chunk_pages", &c.snapshot.chunk_pages, int64_t{16}, int64_t{1} << 31);
+    s.Int("progress_interval_ms", &c.snapshot.progress_interval_ms, 100, 3'600'000);
     s.Finish();
   }
   {

@@ -10,10 +10,11 @@
 namespace cdc::connector {
 
 ChangeProcessor::ChangeProcessor(const EventOptions& options, ProcessorOptions processor_options,
-                                 CatalogReader* catalog, LsnTracker* tracker,
+                                 const CaptureRules* rules, CatalogReader* catalog, LsnTracker* tracker,
                                  sinks::EventSink* sink, std::function<void()> on_sink_full)
     : options_(options),
       processor_options_(std::move(processor_options)),
+      rules_(rules),
       catalog_(catalog),
       tracker_(tracker),
       sink_(sink),
@@ -32,14 +33,6 @@ void ChangeProcessor::ResetSession(Lsn resume_lsn) {
   txn_record_ = nullptr;
 }
 
-bool ChangeProcessor::Captured(const std::string& name) const {
-  if (processor_options_.include_patterns.empty()) return true;
-  for (const auto& p : processor_options_.include_patterns) {
-    if (config::GlobMatch(p, name)) return true;
-  }
-  return false;
-}
-
 const TableSchema* ChangeProcessor::Table(uint32_t oid, Status* error) const {
   const TableSchema* t = relations_.Find(oid);
   if (t == nullptr) {
@@ -52,21 +45,11 @@ const TableSchema* ChangeProcessor::Table(uint32_t oid, Status* error) const {
 Status ChangeProcessor::OnRelation(pgoutput::Relation rel) {
   const uint32_t oid = rel.oid;
   const std::string name = rel.nspname + "." + rel.relname;
-  const bool captured = Captured(name);
+  const bool captured = rules_->Captured(name);
   CatalogHints hints;
   if (captured) {
     hints = catalog_->Lookup(oid);
-    for (const auto& col : rel.columns) {
-      for (const auto& pattern : processor_options_.column_exclude) {
-        if (config::GlobMatch(pattern, name + "." + col.name)) hints.excluded_columns.insert(col.name);
-      }
-    }
-    for (const auto& [pattern, columns] : processor_options_.message_key_columns) {
-      if (config::GlobMatch(pattern, name)) {
-        hints.key_override = columns;
-        break;
-      }
-    }
+    rules_->Apply(rel, &hints);
   }
   auto updated = relations_.Update(std::move(rel), hints, captured);
   if (!updated.ok()) return updated.status();

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "connector/capture_rules.h"
 #include "connector/catalog_reader.h"
 #include "connector/lsn_tracker.h"
 #include "decoders/event.h"
@@ -25,14 +26,10 @@
 
 namespace cdc::connector {
 
-// What the processor publishes besides row changes, and which tables it captures.
+// What the processor publishes besides row changes.
 struct ProcessorOptions {
-  std::vector<std::string> include_patterns;  // schema.table globs; empty = all
   bool emit_messages = true;                  // op "m" records for logical decoding messages
   std::vector<std::string> message_prefixes;  // globs; empty = all prefixes
-  std::vector<std::string> column_exclude;    // schema.table.column globs
-  // schema.table glob -> the columns that key its events instead of the primary key
-  std::vector<std::pair<std::string, std::vector<std::string>>> message_key_columns;
 };
 
 class ChangeProcessor : public EventEmitter {
@@ -40,7 +37,7 @@ class ChangeProcessor : public EventEmitter {
   // `on_sink_full` is called while the sink's local queue is full; it must make progress on
   // delivery (poll the sink) and keep the replication connection alive.
   ChangeProcessor(const EventOptions& options, ProcessorOptions processor_options,
-                  CatalogReader* catalog, LsnTracker* tracker, sinks::EventSink* sink,
+                  const CaptureRules* rules, CatalogReader* catalog, LsnTracker* tracker, sinks::EventSink* sink,
                   std::function<void()> on_sink_full);
 
   // Starts a new replication session: clears the relation cache (the server re-sends Relation
@@ -65,7 +62,6 @@ class ChangeProcessor : public EventEmitter {
   Status Emit(const ChangeEvent& event) override;
 
  private:
-  bool Captured(const std::string& qualified_name) const;
   Status OnLogicalMessage(const pgoutput::LogicalMessage& m);
   // Emits through the sink under a tracker record of its own, confirming `end_lsn` (or nothing,
   // for Lsn()) once delivered.
@@ -76,6 +72,7 @@ class ChangeProcessor : public EventEmitter {
 
   const EventOptions& options_;
   ProcessorOptions processor_options_;
+  const CaptureRules* rules_;
   CatalogReader* catalog_;
   LsnTracker* tracker_;
   sinks::EventSink* sink_;

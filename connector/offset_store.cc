@@ -74,6 +74,18 @@ Result<std::optional<Offset>> OffsetStore::Load() const {
     Result<Lsn> lsn = Lsn::Parse(j.at("lsn").get<std::string>());
     if (!lsn.ok()) return Status::Corruption("offsets file " + path_ + ": " + lsn.status().message());
     o.lsn = *lsn;
+    if (j.contains("snapshot")) {
+      o.snapshot = j.at("snapshot").get<std::string>();
+      if (o.snapshot != "running" && o.snapshot != "complete") {
+        return Status::Corruption("offsets file " + path_ + ": unknown snapshot state '" +
+                                  o.snapshot + "'");
+      }
+      Result<Lsn> slsn = Lsn::Parse(j.at("snapshot_lsn").get<std::string>());
+      if (!slsn.ok()) {
+        return Status::Corruption("offsets file " + path_ + ": " + slsn.status().message());
+      }
+      o.snapshot_lsn = *slsn;
+    }
     return std::optional<Offset>(o);
   } catch (const nlohmann::json::exception& e) {
     return Status::Corruption("offsets file " + path_ + " is missing a field or has a wrong type (" +
@@ -88,6 +100,10 @@ Status OffsetStore::Save(const Offset& o) const {
       {"timeline", o.timeline},      {"lsn", o.lsn.ToString()},
       {"lsn_int", o.lsn.value},      {"updated_at", NowUtc()},
   };
+  if (!o.snapshot.empty()) {
+    j["snapshot"] = o.snapshot;
+    j["snapshot_lsn"] = o.snapshot_lsn.ToString();
+  }
   const std::string data = j.dump(2) + "\n";
   const std::string tmp = path_ + ".tmp";
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

@@ -22,6 +22,10 @@ struct Offset {
   std::string database;
   uint32_t timeline = 0;
   Lsn lsn;  // everything committing before this LSN has been delivered
+  // The initial snapshot: "" (none taken, e.g. snapshot.mode never), "running" (started, not
+  // finished: the next start redoes it) or "complete". `snapshot_lsn` is its consistent point.
+  std::string snapshot;
+  Lsn snapshot_lsn;
 };
 
 class OffsetStore {

@@ -107,9 +107,16 @@ Runner::Runner(config::Config cfg, std::string version)
 
 Runner::~Runner() = default;
 
+Offset Runner::OffsetAt(Lsn lsn) const {
+  return Offset{cfg_.source.slot, identity_.system_id, identity_.database, identity_.timeline,
+                lsn, snapshot_state_, snapshot_lsn_};
+}
+
 Status Runner::Prepare() {
   auto sql = Connect(cfg_.source.dsn, ConnKind::kSql);
   if (!sql.ok()) return sql.status();
+  // Also the connection that exports the snapshot: it must stay open and idle until the
+  // snapshot is read, so it lives as long as this function.
   auto repl = Connect(cfg_.source.dsn, ConnKind::kReplication);
   if (!repl.ok()) return repl.status();
   spdlog::info("connected to {}", Describe(sql->get()));
@@ -122,21 +129,26 @@ Status Runner::Prepare() {
 
   auto stored = offsets_.Load();
   if (!stored.ok()) return stored.status();
-  if (*stored) {
-    const Offset& o = **stored;
-    if (o.slot != cfg_.source.slot || o.system_id != identity_.system_id) {
-      return Status::FailedPrecondition(
-          "offsets file " + offsets_.path() + " belongs to slot '" + o.slot + "' on system " +
-          o.system_id + ", not slot '" + cfg_.source.slot + "' on system " + identity_.system_id +
-          "; refusing to use or overwrite it (point offsets.file elsewhere)");
-    }
-    if (!facts->slot.exists) {
-      return Status::FailedPrecondition(
-          "slot '" + cfg_.source.slot + "' does not exist, but " + offsets_.path() +
-          " records position " + o.lsn.ToString() +
-          ": the slot was dropped and changes since then are lost; to start over, remove the "
-          "offsets file");
-    }
+  const Offset* o = *stored ? &**stored : nullptr;
+  if (o && (o->slot != cfg_.source.slot || o->system_id != identity_.system_id)) {
+    return Status::FailedPrecondition(
+        "offsets file " + offsets_.path() + " belongs to slot '" + o->slot + "' on system " +
+        o->system_id + ", not slot '" + cfg_.source.slot + "' on system " + identity_.system_id +
+        "; refusing to use or overwrite it (point offsets.file elsewhere)");
+  }
+  if (o) {
+    snapshot_state_ = o->snapshot;
+    snapshot_lsn_ = o->snapshot_lsn;
+  }
+
+  auto decision = DecideSnapshot(o, facts->slot);
+  if (!decision.ok()) return decision.status();
+  const bool snapshot = !decision->empty();
+  if (!snapshot && cfg_.snapshot.mode == "initial_only") {
+    spdlog::info("snapshot.mode initial_only: the snapshot was already taken ({}); nothing to do",
+                 offsets_.path());
+    finished_ = true;
+    return Status::Ok();
   }
 
   // The sink is checked before anything is created on the server.
@@ -152,47 +164,55 @@ Status Runner::Prepare() {
   // Everything checked: now create what is missing (publication first: pgoutput.md §6.8).
   CDC_RETURN_IF_ERROR(EnsurePublication(sql->get(), cfg_, *facts));
   WarnAboutToast(sql->get(), cfg_.source.publication, cfg_.source.tables);
-  Lsn slot_position;
-  if (!facts->slot.exists) {
-    auto created = CreateSlot(repl->get(), cfg_.source.slot, server_version_);
-    if (!created.ok()) return created.status();
-    slot_position = *created;
-  } else {
-    slot_position = facts->slot.confirmed_flush.value_or(Lsn());
-  }
+  rules_ = std::make_unique<CaptureRules>(CaptureOptions{
+      cfg_.source.tables, cfg_.source.column_exclude_list, cfg_.format.message_key_columns});
+  catalog_ = std::make_unique<CatalogReader>(cfg_.source.dsn);
 
-  start_lsn_ = slot_position;
-  if (*stored) {
-    const Lsn stored_lsn = (*stored)->lsn;
-    if (stored_lsn < slot_position) {
-      // pgcdc persists its offset before it reports a flush position, so a slot ahead of the file
-      // means someone else consumed or advanced it: those changes never reached our topics.
-      return Status::FailedPrecondition(
-          "slot '" + cfg_.source.slot + "' is at " + slot_position.ToString() +
-          ", ahead of the offsets file " + offsets_.path() + " (" + stored_lsn.ToString() +
-          "): the changes in between were confirmed by another consumer and are not on the "
-          "topics; stop the other consumer, and remove the offsets file to accept the gap");
+  Lsn slot_position;
+  if (snapshot) {
+    CDC_RETURN_IF_ERROR(CheckSnapshotPrivileges(sql->get(), cfg_.source.publication, *rules_));
+    spdlog::info("taking a snapshot: {}", *decision);
+    auto taken = TakeSnapshot(repl->get(), facts->slot.exists, o ? o->lsn : Lsn());
+    if (!taken.ok()) return taken.status();
+    if (!*taken) {
+      spdlog::info("stopped during the snapshot; the next start takes it again");
+      finished_ = true;
+      return Status::Ok();
     }
+    if (cfg_.snapshot.mode == "initial_only") {
+      spdlog::info("snapshot.mode initial_only: done. Slot {} keeps WAL from {} until pgcdc "
+                   "streams from it (snapshot.mode initial) or it is dropped",
+                   cfg_.source.slot, snapshot_lsn_.ToString());
+      finished_ = true;
+      return Status::Ok();
+    }
+    slot_position = snapshot_lsn_;
+    start_lsn_ = snapshot_lsn_;
+  } else {
+    if (!facts->slot.exists) {
+      auto created = CreateSlot(repl->get(), cfg_.source.slot, server_version_, false);
+      if (!created.ok()) return created.status();
+      slot_position = created->consistent_point;
+    } else {
+      slot_position = facts->slot.confirmed_flush.value_or(Lsn());
+    }
+    start_lsn_ = slot_position;
     // Ahead of the slot is normal: the server may lose its last confirmation in a crash
     // (pgoutput.md §4.5); transactions before our offset are skipped.
-    start_lsn_ = stored_lsn;
+    if (o) start_lsn_ = o->lsn;
   }
+  repl->reset();
+
   persisted_ = start_lsn_;
   received_ = start_lsn_;
   tracker_ = std::make_unique<LsnTracker>(start_lsn_);
-  CDC_RETURN_IF_ERROR(offsets_.Save(Offset{cfg_.source.slot, identity_.system_id,
-                                           identity_.database, identity_.timeline, persisted_}));
+  CDC_RETURN_IF_ERROR(offsets_.Save(OffsetAt(persisted_)));
 
-
-  catalog_ = std::make_unique<CatalogReader>(cfg_.source.dsn);
   ProcessorOptions popts;
-  popts.include_patterns = cfg_.source.tables;
   popts.emit_messages = cfg_.format.messages;
   popts.message_prefixes = cfg_.format.message_prefixes;
-  popts.column_exclude = cfg_.source.column_exclude_list;
-  popts.message_key_columns = cfg_.format.message_key_columns;
-  processor_ = std::make_unique<ChangeProcessor>(event_options_, std::move(popts), catalog_.get(),
-                                                 tracker_.get(), sink_.get(),
+  processor_ = std::make_unique<ChangeProcessor>(event_options_, std::move(popts), rules_.get(),
+                                                 catalog_.get(), tracker_.get(), sink_.get(),
                                                  [this] { OnSinkFull(); });
   spdlog::info("slot {} publication {} on system {} timeline {}: resuming at {}",
                cfg_.source.slot, cfg_.source.publication, identity_.system_id,
@@ -200,7 +220,104 @@ Status Runner::Prepare() {
   return Status::Ok();
 }
 
+Result<std::string> Runner::DecideSnapshot(const Offset* o, const SlotState& slot) const {
+  const std::string& mode = cfg_.snapshot.mode;
+  const std::string& name = cfg_.source.slot;
+  const bool unfinished = o && o->snapshot == "running";
+  const bool lost = slot.exists && slot.wal_status == "lost";
+  const Lsn slot_position = slot.confirmed_flush.value_or(Lsn());
+  const bool slot_ahead = o && slot.exists && o->lsn < slot_position;
+
+  if (mode == "never") {
+    if (unfinished) {
+      return Status::FailedPrecondition(
+          "the snapshot recorded in " + offsets_.path() +
+          " did not complete, so streaming now would leave tables incomplete; run with "
+          "snapshot.mode initial to take it again (or remove the offsets file to accept that)");
+    }
+  } else if (!o && slot.exists) {
+    // pgcdc drops and re-creates only slots its offsets file proves it owns.
+    return Status::FailedPrecondition(
+        "slot '" + name + "' exists but " + offsets_.path() +
+        " does not: a snapshot consistent with the stream needs a new slot; drop the slot to "
+        "start over with a snapshot, or set snapshot.mode: never to stream from its position");
+  } else if (!o) {
+    return std::string("no offsets yet (snapshot.mode " + mode + ")");
+  } else if (unfinished) {
+    return std::string("the previous snapshot did not complete");
+  } else if (mode == "always") {
+    return std::string("snapshot.mode always");
+  } else if (mode == "when_needed") {
+    if (!slot.exists) return std::string("slot '" + name + "' is missing (snapshot.mode when_needed)");
+    if (lost) return std::string("slot '" + name + "' is invalidated (snapshot.mode when_needed)");
+    if (slot_ahead) {
+      return std::string("slot '" + name + "' is ahead of the offsets (snapshot.mode when_needed)");
+    }
+  }
+
+  // Streaming from the stored position: it must still be there.
+  if (o && !slot.exists) {
+    return Status::FailedPrecondition(
+        "slot '" + name + "' does not exist, but " + offsets_.path() + " records position " +
+        o->lsn.ToString() +
+        ": the slot was dropped and changes since then are lost; set snapshot.mode: when_needed "
+        "to take a new snapshot, or remove the offsets file to start over");
+  }
+  if (lost) {
+    return Status::FailedPrecondition(
+        "postgres: slot '" + name +
+        "' is invalidated (wal_status = lost): changes were lost; set snapshot.mode: "
+        "when_needed to take a new snapshot, or drop the slot and the offsets file");
+  }
+  if (slot_ahead) {
+    // pgcdc persists its offset before it reports a flush position, so a slot ahead of the file
+    // means someone else consumed or advanced it: those changes never reached our topics.
+    return Status::FailedPrecondition(
+        "slot '" + name + "' is at " + slot_position.ToString() + ", ahead of the offsets file " +
+        offsets_.path() + " (" + o->lsn.ToString() +
+        "): the changes in between were confirmed by another consumer and are not on the "
+        "topics; stop the other consumer, and remove the offsets file to accept the gap");
+  }
+  return std::string();
+}
+
+Result<bool> Runner::TakeSnapshot(PGconn* repl, bool slot_exists, Lsn previous) {
+  // Recorded before the slot changes: a crash from here on finds "running" and starts over.
+  snapshot_state_ = "running";
+  snapshot_lsn_ = Lsn();
+  CDC_RETURN_IF_ERROR(offsets_.Save(OffsetAt(previous)));
+  if (slot_exists) CDC_RETURN_IF_ERROR(DropSlot(repl, cfg_.source.slot));
+  auto created = CreateSlot(repl, cfg_.source.slot, server_version_, /*export_snapshot=*/true);
+  if (!created.ok()) return created.status();
+  snapshot_lsn_ = created->consistent_point;
+  CDC_RETURN_IF_ERROR(offsets_.Save(OffsetAt(snapshot_lsn_)));
+
+  SnapshotOptions opts;
+  opts.dsn = cfg_.source.dsn;
+  opts.publication = cfg_.source.publication;
+  opts.snapshot_name = created->snapshot_name;
+  opts.lsn = snapshot_lsn_;
+  opts.parallelism = cfg_.snapshot.parallelism;
+  opts.chunk_pages = cfg_.snapshot.chunk_pages;
+  opts.progress_interval_ms = cfg_.snapshot.progress_interval_ms;
+  opts.max_inflight_events = cfg_.limits.max_inflight_events;
+  opts.max_inflight_bytes = cfg_.limits.max_inflight_bytes;
+  Snapshot snap(std::move(opts), event_options_, rules_.get(), catalog_.get(), sink_.get(),
+                &g_stop, g_stop_pipe[0]);
+  snapshot_ = &snap;
+  auto done = snap.Run();
+  snapshot_ = nullptr;
+  if (!done.ok() || !*done) return done;
+  snapshot_state_ = "complete";
+  CDC_RETURN_IF_ERROR(offsets_.Save(OffsetAt(snapshot_lsn_)));
+  return true;
+}
+
 void Runner::OnDelivery(void* opaque, size_t bytes, const Status& status) {
+  if (opaque == Snapshot::Tag()) {
+    if (snapshot_ != nullptr) snapshot_->OnDelivery(bytes, status);
+    return;
+  }
   processor_->OnDelivered(bytes);
   if (status.ok()) {
     tracker_->Acknowledge(static_cast<LsnTracker::Txn*>(opaque));
@@ -233,8 +350,7 @@ Status Runner::Commit(bool force) {
   const Lsn confirmed = tracker_->confirmed();
   if (confirmed > persisted_ &&
       (force || now - last_commit_ >= std::chrono::milliseconds(cfg_.offsets.commit_interval_ms))) {
-    CDC_RETURN_IF_ERROR(offsets_.Save(Offset{cfg_.source.slot, identity_.system_id,
-                                             identity_.database, identity_.timeline, confirmed}));
+    CDC_RETURN_IF_ERROR(offsets_.Save(OffsetAt(confirmed)));
     persisted_ = confirmed;
     last_commit_ = now;
     return SendStatus(false);
@@ -420,6 +536,7 @@ Status Runner::StreamSession() {
 
 Status Runner::Run() {
   CDC_RETURN_IF_ERROR(Prepare());
+  if (finished_) return Status::Ok();
   int backoff_ms = 500;
   std::mt19937 rng(std::random_device{}());
   for (;;) {

@@ -15,10 +15,12 @@
 #include <string>
 
 #include "config/config.h"
+#include "connector/capture_rules.h"
 #include "connector/catalog_reader.h"
 #include "connector/change_processor.h"
 #include "connector/lsn_tracker.h"
 #include "connector/offset_store.h"
+#include "connector/snapshot.h"
 #include "connector/replication_stream.h"
 #include "connector/source_setup.h"
 #include "decoders/event_options.h"
@@ -45,6 +47,13 @@ class Runner : public sinks::DeliveryListener {
   using Clock = std::chrono::steady_clock;
 
   Status Prepare();
+  // Why a snapshot is needed now (empty: stream from the stored position), or why pgcdc cannot
+  // start in this state.
+  Result<std::string> DecideSnapshot(const Offset* stored, const SlotState& slot) const;
+  // (Re-)creates the slot with an exported snapshot on `repl` and reads every captured table.
+  // True when complete, false when a stop was requested during it.
+  Result<bool> TakeSnapshot(PGconn* repl, bool slot_exists, Lsn previous);
+  Offset OffsetAt(Lsn lsn) const;
   Status StreamSession();
   Status HandleFrame(std::span<const uint8_t> frame);
   Status Commit(bool force);
@@ -63,6 +72,9 @@ class Runner : public sinks::DeliveryListener {
   SystemIdentity identity_;
   int server_version_ = 0;
   Lsn start_lsn_;
+  std::string snapshot_state_;  // as in the offsets file
+  Lsn snapshot_lsn_;
+  bool finished_ = false;  // Prepare() did all there was to do (initial_only, or stopped)
   Lsn persisted_;
   Lsn received_;
   Status delivery_error_;
@@ -74,7 +86,9 @@ class Runner : public sinks::DeliveryListener {
   uint64_t events_acked_ = 0;
 
   std::unique_ptr<LsnTracker> tracker_;
+  std::unique_ptr<CaptureRules> rules_;
   std::unique_ptr<CatalogReader> catalog_;
+  Snapshot* snapshot_ = nullptr;  // while TakeSnapshot() runs
   ReplicationStream* stream_ = nullptr;  // the live session's stream, if any
   std::unique_ptr<ChangeProcessor> processor_;
   std::unique_ptr<sinks::EventSink> sink_;  // last member: destroyed first, while we listen

@@ -99,12 +99,6 @@ Result<SourceFacts> InspectSource(PGconn* sql, PGconn* repl, const config::Confi
                                         "' belongs to database '" + f.slot.database +
                                         "', not '" + f.identity.database + "'");
     }
-    if (f.slot.wal_status == "lost") {
-      return Status::FailedPrecondition(
-          "postgres: slot '" + cfg.source.slot +
-          "' is invalidated (wal_status = lost): changes were lost; drop the slot and the offsets "
-          "file and take a new snapshot");
-    }
   }
 
   auto pub = Exec(sql, "SELECT 1 FROM pg_publication WHERE pubname = " +
@@ -199,15 +193,38 @@ void WarnAboutToast(PGconn* sql, const std::string& publication,
   }
 }
 
-Result<Lsn> CreateSlot(PGconn* repl, const std::string& slot, int server_version) {
+Result<CreatedSlot> CreateSlot(PGconn* repl, const std::string& slot, int server_version,
+                               bool export_snapshot) {
   std::string q = "CREATE_REPLICATION_SLOT " + QuoteIdent(repl, slot) + " LOGICAL pgoutput";
-  q += server_version >= 150000 ? " (SNAPSHOT 'nothing')" : " NOEXPORT_SNAPSHOT";
+  if (server_version >= 150000) {
+    q += export_snapshot ? " (SNAPSHOT 'export')" : " (SNAPSHOT 'nothing')";
+  } else {
+    q += export_snapshot ? " EXPORT_SNAPSHOT" : " NOEXPORT_SNAPSHOT";
+  }
   auto res = Exec(repl, q);
   if (!res.ok()) return res.status().WithContext("creating replication slot");
+  if (PQntuples(res->get()) != 1 || PQnfields(res->get()) < 3) {
+    return Status::Corruption("postgres: CREATE_REPLICATION_SLOT returned an unexpected shape");
+  }
+  CreatedSlot created;
   auto lsn = Lsn::Parse(PQgetvalue(res->get(), 0, 1));
   if (!lsn.ok()) return lsn.status();
-  spdlog::info("created replication slot {} at {}", slot, lsn->ToString());
-  return *lsn;
+  created.consistent_point = *lsn;
+  if (!PQgetisnull(res->get(), 0, 2)) created.snapshot_name = PQgetvalue(res->get(), 0, 2);
+  if (export_snapshot && created.snapshot_name.empty()) {
+    return Status::Corruption("postgres: CREATE_REPLICATION_SLOT exported no snapshot");
+  }
+  spdlog::info("created replication slot {} at {}{}", slot, lsn->ToString(),
+               export_snapshot ? " with snapshot " + created.snapshot_name : std::string());
+  return created;
+}
+
+Status DropSlot(PGconn* repl, const std::string& slot) {
+  auto res = Exec(repl, "DROP_REPLICATION_SLOT " + QuoteIdent(repl, slot) + " WAIT",
+                  PGRES_COMMAND_OK);
+  if (!res.ok()) return res.status().WithContext("dropping replication slot " + slot);
+  spdlog::info("dropped replication slot {}", slot);
+  return Status::Ok();
 }
 
 }  // namespace cdc::connector

@@ -43,14 +43,25 @@ struct SourceFacts {
 };
 
 // Reads what the server is and has; fails with one line naming the missing setting or
-// privilege. Creates nothing.
+// privilege. Creates nothing. A lost slot is reported in `slot.wal_status`, not as an error:
+// whether it is fatal depends on the snapshot mode.
 Result<SourceFacts> InspectSource(PGconn* sql, PGconn* repl, const config::Config& cfg);
 
 // Creates the publication if it is missing (and allowed).
 Status EnsurePublication(PGconn* sql, const config::Config& cfg, const SourceFacts& facts);
 
-// Creates the slot (no exported snapshot). Returns its consistent point.
-Result<Lsn> CreateSlot(PGconn* repl, const std::string& slot, int server_version);
+struct CreatedSlot {
+  Lsn consistent_point;
+  std::string snapshot_name;  // set when an exported snapshot was asked for
+};
+
+// Creates the slot, with an exported snapshot when `export_snapshot` (the connection must then
+// stay idle until every snapshot reader has imported it: pgoutput.md §1.4).
+Result<CreatedSlot> CreateSlot(PGconn* repl, const std::string& slot, int server_version,
+                               bool export_snapshot);
+
+// Drops the slot, waiting for a walsender that still holds it (a previous run's) to let go.
+Status DropSlot(PGconn* repl, const std::string& slot);
 
 // Logs one warning per captured table that has TOAST-able columns but not REPLICA IDENTITY FULL:
 // unchanged out-of-line values will arrive as the unavailable-value placeholder.

@@ -12,7 +12,7 @@ const char kSourceSchemaJson[] =
     R"({"type":"string","optional":false,"field":"name"},)"
     R"({"type":"int64","optional":false,"field":"ts_ms"},)"
     R"({"type":"string","optional":true,"name":"io.debezium.data.Enum","version":1,)"
-    R"("parameters":{"allowed":"true,last,false,incremental"},"default":"false","field":"snapshot"},)"
+    R"("parameters":{"allowed":"true,first,first_in_data_collection,last_in_data_collection,last,false,incremental"},"default":"false","field":"snapshot"},)"
     R"({"type":"string","optional":false,"field":"db"},)"
     R"({"type":"string","optional":true,"field":"sequence"},)"
     R"({"type":"int64","optional":true,"field":"ts_us"},)"

@@ -126,40 +126,50 @@ Status EventBuilder::BuildKeyPayload(const TableSchema& t, const pgoutput::Tuple
   return Status::Ok();
 }
 
-void EventBuilder::AppendSource(JsonWriter& w, std::string* v, int64_t ts_us,
-                                std::string_view schema_table_json, std::optional<Xid> xid,
-                                std::optional<Lsn> last_commit, Lsn lsn) {
+EventBuilder::SourceFields EventBuilder::Streamed(const TxnContext& txn, Lsn lsn) {
+  SourceFields f;
+  f.ts_us = PgTimestampToUnixMicros(txn.commit_ts);
+  f.xid = txn.xid;
+  f.last_commit = txn.last_commit_lsn;
+  f.lsn = lsn;
+  return f;
+}
+
+void EventBuilder::AppendSource(JsonWriter& w, std::string* v, const SourceFields& f,
+                                std::string_view schema_table_json) {
   // The fixed parts are cached per builder (source_head_) and per table (schema_table_json).
   // The head goes through the writer so it knows a value was written; the rest is appended.
   w.Raw(source_head_);
   v->append(",\"ts_ms\":");
-  AppendInt(v, ts_us / 1000);
-  v->append(",\"snapshot\":\"false\",\"db\":\"");
+  AppendInt(v, f.ts_us / 1000);
+  v->append(",\"snapshot\":\"");
+  v->append(f.snapshot);
+  v->append("\",\"db\":\"");
   JsonWriter::AppendEscaped(v, options_.database);
   v->append("\",\"sequence\":\"[");
-  if (last_commit) {
+  if (f.last_commit) {
     v->append("\\\"");
-    AppendUInt(v, last_commit->value);
+    AppendUInt(v, f.last_commit->value);
     v->append("\\\"");
   } else {
     v->append("null");
   }
   v->append(",\\\"");
-  AppendUInt(v, lsn.value);
+  AppendUInt(v, f.lsn.value);
   v->append("\\\"]\",\"ts_us\":");
-  AppendInt(v, ts_us);
+  AppendInt(v, f.ts_us);
   v->append(",\"ts_ns\":");
-  AppendInt(v, ts_us * 1000);
+  AppendInt(v, f.ts_us * 1000);
   v->push_back(',');
   v->append(schema_table_json);
   v->append(",\"txId\":");
-  if (xid) {
-    AppendUInt(v, xid->value);
+  if (f.xid) {
+    AppendUInt(v, f.xid->value);
   } else {
     v->append("null");
   }
   v->append(",\"lsn\":");
-  AppendUInt(v, lsn.value);
+  AppendUInt(v, f.lsn.value);
   v->append(",\"xmin\":null}");
 }
 
@@ -221,9 +231,9 @@ void EventBuilder::WrapKey(const TableSchema& t, const std::string& payload) {
 Status EventBuilder::EmitChange(const TableSchema& t, char op, const std::string* key_payload,
                                 const pgoutput::Tuple* before, bool before_key_only,
                                 const pgoutput::Tuple* after,
-                                const pgoutput::Tuple* after_fallback, TxnContext& txn,
-                                Lsn lsn, std::span<const EventHeader> headers,
-                                EventEmitter& out) {
+                                const pgoutput::Tuple* after_fallback,
+                                const SourceFields& source, TxnContext* txn,
+                                std::span<const EventHeader> headers, EventEmitter& out) {
   value_buf_.clear();
   JsonWriter w(&value_buf_);
   w.BeginObject();
@@ -247,11 +257,10 @@ Status EventBuilder::EmitChange(const TableSchema& t, char op, const std::string
   }
 
   w.Key("source");
-  AppendSource(w, &value_buf_, PgTimestampToUnixMicros(txn.commit_ts), t.source_tail_json,
-               txn.xid, txn.last_commit_lsn, lsn);
+  AppendSource(w, &value_buf_, source, t.source_tail_json);
   w.Key("transaction");
-  if (options_.transaction_metadata) {
-    AppendTransactionBlock(t, txn, w);
+  if (options_.transaction_metadata && txn != nullptr) {
+    AppendTransactionBlock(t, *txn, w);
   } else {
     w.Null();
   }
@@ -278,7 +287,7 @@ Status EventBuilder::EmitChange(const TableSchema& t, char op, const std::string
   ev.headers = headers;
   ev.table = t.qualified_name;
   ev.op = op;
-  ev.lsn = lsn;
+  ev.lsn = source.lsn;
   return out.Emit(ev);
 }
 
@@ -304,7 +313,7 @@ Status EventBuilder::OnInsert(const TableSchema& t, const pgoutput::Insert& m,
     CDC_RETURN_IF_ERROR(BuildKeyPayload(t, m.new_tuple, nullptr, &key_payload_));
     key = &key_payload_;
   }
-  return EmitChange(t, 'c', key, nullptr, false, &m.new_tuple, nullptr, txn, lsn, {}, out);
+  return EmitChange(t, 'c', key, nullptr, false, &m.new_tuple, nullptr, Streamed(txn, lsn), &txn, {}, out);
 }
 
 Status EventBuilder::OnUpdate(const TableSchema& t, const pgoutput::Update& m,
@@ -330,16 +339,16 @@ Status EventBuilder::OnUpdate(const TableSchema& t, const pgoutput::Update& m,
         const std::array<EventHeader, 1> newkey_header{EventHeader{"__debezium.newkey", new_key}};
         const std::array<EventHeader, 1> oldkey_header{EventHeader{"__debezium.oldkey", old_key}};
         CDC_RETURN_IF_ERROR(EmitChange(t, 'd', &old_key, old, m.old_kind == 'K', nullptr, nullptr,
-                                       txn, lsn, newkey_header, out));
+                                       Streamed(txn, lsn), &txn, newkey_header, out));
         CDC_RETURN_IF_ERROR(EmitTombstone(t, &old_key, lsn, out));
-        return EmitChange(t, 'c', &new_key, nullptr, false, &m.new_tuple, fallback, txn, lsn,
-                          oldkey_header, out);
+        return EmitChange(t, 'c', &new_key, nullptr, false, &m.new_tuple, fallback,
+                          Streamed(txn, lsn), &txn, oldkey_header, out);
       }
     }
   }
   if (options_.skip_update) return Status::Ok();
-  return EmitChange(t, 'u', key, old, m.old_kind == 'K', &m.new_tuple, fallback, txn, lsn, {},
-                    out);
+  return EmitChange(t, 'u', key, old, m.old_kind == 'K', &m.new_tuple, fallback,
+                    Streamed(txn, lsn), &txn, {}, out);
 }
 
 Status EventBuilder::OnDelete(const TableSchema& t, const pgoutput::Delete& m,
@@ -352,14 +361,30 @@ Status EventBuilder::OnDelete(const TableSchema& t, const pgoutput::Delete& m,
     key = &key_payload_;
   }
   CDC_RETURN_IF_ERROR(
-      EmitChange(t, 'd', key, &m.old_tuple, m.old_kind == 'K', nullptr, nullptr, txn, lsn, {}, out));
+      EmitChange(t, 'd', key, &m.old_tuple, m.old_kind == 'K', nullptr, nullptr, Streamed(txn, lsn), &txn, {}, out));
   return EmitTombstone(t, key, lsn, out);
 }
 
 Status EventBuilder::OnTruncate(const TableSchema& t, TxnContext& txn, Lsn lsn,
                                 EventEmitter& out) {
   if (!options_.emit_truncate) return Status::Ok();
-  return EmitChange(t, 't', nullptr, nullptr, false, nullptr, nullptr, txn, lsn, {}, out);
+  return EmitChange(t, 't', nullptr, nullptr, false, nullptr, nullptr, Streamed(txn, lsn), &txn, {}, out);
+}
+
+Status EventBuilder::OnRead(const TableSchema& t, const pgoutput::Tuple& row,
+                            const ReadContext& read, EventEmitter& out) {
+  CDC_RETURN_IF_ERROR(CheckArity(t, row));
+  const std::string* key = nullptr;
+  if (!t.key_columns.empty()) {
+    CDC_RETURN_IF_ERROR(BuildKeyPayload(t, row, nullptr, &key_payload_));
+    key = &key_payload_;
+  }
+  // Like Debezium's snapshot records: no transaction, no previous commit, the snapshot's LSN.
+  SourceFields source;
+  source.ts_us = read.read_unix_micros;
+  source.lsn = read.snapshot_lsn;
+  source.snapshot = read.marker;
+  return EmitChange(t, 'r', key, nullptr, false, &row, nullptr, source, nullptr, {}, out);
 }
 
 Status EventBuilder::OnTransactionBegin(const TxnContext& txn, EventEmitter& out) {
@@ -429,9 +454,14 @@ Status EventBuilder::OnMessage(const MessageContext& m, EventEmitter& out) {
   const bool tx = m.transactional && m.txn != nullptr;
   // Transactional messages take their time from the transaction; others from when pgcdc saw
   // them (debezium-format.md §1.3).
-  AppendSource(w, &scratch_, tx ? PgTimestampToUnixMicros(m.txn->commit_ts) : m.seen_unix_micros,
-               R"("schema":"","table":"")", tx ? std::optional<Xid>(m.txn->xid) : std::nullopt,
-               tx ? m.txn->last_commit_lsn : std::nullopt, m.lsn);
+  SourceFields source;
+  if (tx) {
+    source = Streamed(*m.txn, m.lsn);
+  } else {
+    source.ts_us = m.seen_unix_micros;
+    source.lsn = m.lsn;
+  }
+  AppendSource(w, &scratch_, source, R"("schema":"","table":"")");
   w.Key("transaction");
   w.Null();
   w.Key("message");

@@ -46,6 +46,15 @@ struct MessageContext {
   std::string_view content;
 };
 
+// A snapshot read (op "r"): where the snapshot stands and how this record is marked.
+struct ReadContext {
+  Lsn snapshot_lsn;          // the slot's consistent point (source.lsn)
+  int64_t read_unix_micros;  // when the row was read (source.ts_ms)
+  // source.snapshot: "true", or Debezium 3's "first", "first_in_data_collection",
+  // "last_in_data_collection", "last".
+  std::string_view marker = "true";
+};
+
 class EventBuilder {
  public:
   // `now_unix_micros` supplies the processing time (payload ts_ms); tests pass a fixed clock.
@@ -62,6 +71,10 @@ class EventBuilder {
                   EventEmitter& out);
   Status OnTruncate(const TableSchema& t, TxnContext& txn, Lsn lsn, EventEmitter& out);
 
+  // A snapshot row (`row` has every column: COPY output, no TOAST placeholders).
+  Status OnRead(const TableSchema& t, const pgoutput::Tuple& row, const ReadContext& read,
+                EventEmitter& out);
+
   // Transaction metadata records on <name>.transaction (only with transaction_metadata).
   // BEGIN precedes the transaction's first event; END follows its last, with the counts.
   Status OnTransactionBegin(const TxnContext& txn, EventEmitter& out);
@@ -74,6 +87,16 @@ class EventBuilder {
   Status OnHeartbeat(EventEmitter& out);
 
  private:
+  // The per-record members of the source block.
+  struct SourceFields {
+    int64_t ts_us = 0;
+    std::optional<Xid> xid;
+    std::optional<Lsn> last_commit;
+    Lsn lsn;
+    std::string_view snapshot = "false";
+  };
+  static SourceFields Streamed(const TxnContext& txn, Lsn lsn);
+
   // Appends the row struct of `tuple`; 'u' values come from `fallback` (the FULL old row) when it
   // has them, else the unavailable-value placeholder.
   // In a key-only tuple (`key_only`, a 'K' old tuple) 'n' means "not sent": required columns
@@ -83,11 +106,12 @@ class EventBuilder {
   // Writes the key payload for `tuple` into key_payload_ (values from `fallback` for 'u').
   Status BuildKeyPayload(const TableSchema& t, const pgoutput::Tuple& tuple,
                          const pgoutput::Tuple* fallback, std::string* out);
+  // `txn` is null for snapshot reads (no transaction block).
   Status EmitChange(const TableSchema& t, char op, const std::string* key_payload,
                     const pgoutput::Tuple* before, bool before_key_only,
                     const pgoutput::Tuple* after, const pgoutput::Tuple* after_fallback,
-                    TxnContext& txn, Lsn lsn, std::span<const EventHeader> headers,
-                    EventEmitter& out);
+                    const SourceFields& source, TxnContext* txn,
+                    std::span<const EventHeader> headers, EventEmitter& out);
   Status EmitTombstone(const TableSchema& t, const std::string* key_payload, Lsn lsn,
                        EventEmitter& out);
   void WrapKey(const TableSchema& t, const std::string& payload);
@@ -98,9 +122,8 @@ class EventBuilder {
                        std::string_view value);
   // Appends the source block: source_head_ + per-record members + `schema_table_json`.
   // `w` must write into `v`, right after a Key("source").
-  void AppendSource(JsonWriter& w, std::string* v, int64_t ts_us,
-                    std::string_view schema_table_json, std::optional<Xid> xid,
-                    std::optional<Lsn> last_commit, Lsn lsn);
+  void AppendSource(JsonWriter& w, std::string* v, const SourceFields& f,
+                    std::string_view schema_table_json);
   void AppendTransactionBlock(const TableSchema& t, TxnContext& txn, JsonWriter& w);
   Status EmitTransactionRecord(const TxnContext& txn, bool end, EventEmitter& out);
   Status CheckArity(const TableSchema& t, const pgoutput::Tuple& tuple) const;

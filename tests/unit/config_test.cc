@@ -34,7 +34,8 @@ TEST(Config, MinimalGetsDefaults) {
   EXPECT_EQ(c.name, "shop");
   EXPECT_EQ(c.source.slot, "pgcdc_shop");
   EXPECT_EQ(c.source.publication, "pgcdc_shop");
-  EXPECT_EQ(c.snapshot.mode, "never");
+  EXPECT_EQ(c.snapshot.mode, "initial");
+  EXPECT_EQ(c.snapshot.parallelism, 2);
   EXPECT_TRUE(c.format.schemas);
   EXPECT_TRUE(c.format.tombstones);
   EXPECT_EQ(c.format.skipped_operations, std::vector<std::string>{"t"});
@@ -69,7 +70,7 @@ TEST(Config, ErrorsNameTheKey) {
   EXPECT_NE(ErrorOf("name: [unclosed\n").find("invalid YAML at line"), std::string::npos);
   EXPECT_EQ(ErrorOf("- a\n- b\n"), "configuration: must be a mapping, got a list");
   EXPECT_EQ(ErrorOf("name: x\nsource:\n  dsn: d\nsink:\n  type: stdout\nsnapshot:\n  mode: nope\n"),
-            "snapshot.mode: must be one of never, got 'nope'");
+            "snapshot.mode: must be one of initial, initial_only, never, always, when_needed, got 'nope'");
 }
 
 TEST(Config, ExpandsEnvironment) {

@@ -1,0 +1,40 @@
+#pragma once
+
+// CaptureRules: which tables pgcdc captures and how their events are keyed and trimmed, from the
+// configuration (include list, column exclude list, message_key_columns). Streaming and the
+// snapshot both ask it, so a table's events have the same key and columns whichever path made
+// them.
+//
+// Immutable after construction; safe to share between threads.
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "decoders/pgoutput_messages.h"
+#include "decoders/relation_cache.h"
+
+namespace cdc::connector {
+
+struct CaptureOptions {
+  std::vector<std::string> include_patterns;  // schema.table globs; empty = all
+  std::vector<std::string> column_exclude;    // schema.table.column globs
+  // schema.table glob -> the columns that key its events instead of the primary key
+  std::vector<std::pair<std::string, std::vector<std::string>>> message_key_columns;
+};
+
+class CaptureRules {
+ public:
+  explicit CaptureRules(CaptureOptions options) : options_(std::move(options)) {}
+
+  // `qualified_name` is "schema.table".
+  bool Captured(const std::string& qualified_name) const;
+
+  // Adds the configured column excludes and key override for `rel` to `hints`.
+  void Apply(const pgoutput::Relation& rel, CatalogHints* hints) const;
+
+ private:
+  CaptureOptions options_;
+};
+
+}  // namespace cdc::connector

@@ -1,0 +1,127 @@
+#pragma once
+
+// Snapshot: the initial copy of every captured table, consistent with the replication slot.
+//
+// The slot was created with an exported snapshot; its replication connection must stay open and
+// idle until Run() returns (the export dies with its next command). Run() plans on one
+// connection that imports the snapshot (tables of the publication, their columns as pgoutput
+// would announce them, their size), splits large tables into CTID ranges, and starts
+// `parallelism` workers, each on its own connection in a REPEATABLE READ transaction importing
+// the same snapshot. Workers COPY their ranges out, turn every row into one op "r" event through
+// the same RelationCache and EventBuilder as streaming, and send it to the sink. Rows committed
+// before the slot's consistent point are all read; later ones are left to the stream.
+//
+// Threads: Run() is called on the runner's thread and returns after joining the workers. It
+// serves the sink's delivery reports (Poll) there; the runner forwards reports carrying Tag() to
+// OnDelivery(). Progress() may be called from any thread.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "connector/capture_rules.h"
+#include "connector/catalog_reader.h"
+#include "connector/pg_connection.h"
+#include "decoders/event_options.h"
+#include "decoders/lsn.h"
+#include "decoders/relation_cache.h"
+#include "decoders/status.h"
+#include "sinks/event_sink.h"
+
+namespace cdc::connector {
+
+class SnapshotMarkers;
+
+// Fails, naming every table, when the role may not SELECT a captured table of `publication`.
+// Run before the slot is created, so a missing grant leaves nothing behind.
+Status CheckSnapshotPrivileges(PGconn* sql, const std::string& publication,
+                               const CaptureRules& rules);
+
+struct SnapshotOptions {
+  std::string dsn;
+  std::string publication;
+  std::string snapshot_name;  // from CREATE_REPLICATION_SLOT ... (SNAPSHOT 'export')
+  Lsn lsn;                    // the slot's consistent point: source.lsn of every record
+  int parallelism = 2;
+  int64_t chunk_pages = 16384;
+  int progress_interval_ms = 10000;
+  int64_t max_inflight_events = 200000;
+  int64_t max_inflight_bytes = 256LL << 20;
+};
+
+struct TableProgress {
+  std::string table;  // schema.table
+  int64_t rows_done = 0;
+  int64_t rows_estimate = 0;  // pg_class.reltuples at the start; -1 when never analyzed
+  bool done = false;
+};
+
+class Snapshot {
+ public:
+  // Borrowed pointers must outlive the Snapshot. `stop` is polled; `stop_fd` (or -1) wakes the
+  // waiting loop when a stop is requested.
+  Snapshot(SnapshotOptions options, const EventOptions& event_options, const CaptureRules* rules,
+           CatalogReader* catalog, sinks::EventSink* sink, const std::atomic<bool>* stop,
+           int stop_fd);
+  ~Snapshot();
+
+  // Reads everything and waits until the sink acknowledged every record. Returns true when the
+  // snapshot completed, false when a stop was requested first; an error (a table the role may
+  // not read, a connection lost mid-way, a refused delivery) ends it with nothing handed over.
+  Result<bool> Run();
+
+  // The opaque Send() is given for snapshot records.
+  static void* Tag();
+  // A delivery report for a record sent with Tag(). Called on Run()'s thread, inside Poll().
+  void OnDelivery(size_t bytes, const Status& status);
+
+  std::vector<TableProgress> Progress() const;
+  uint64_t rows_total() const { return rows_total_.load(); }
+
+ private:
+  struct Table;
+  struct Range;
+  class Worker;
+
+  Status Plan();
+  void Fail(const Status& s);
+  bool cancelled() const { return cancel_.load() || stop_->load(); }
+  // Sends on behalf of a worker: waits while the in-flight limits are reached or the sink's
+  // queue is full. Thread-safe.
+  Status Send(const ChangeEvent& ev);
+  bool NextRange(Range* out);
+  void PollSink(int timeout_ms);
+  void LogProgress();
+
+  SnapshotOptions options_;
+  const EventOptions& event_options_;
+  const CaptureRules* rules_;
+  CatalogReader* catalog_;
+  sinks::EventSink* sink_;
+  const std::atomic<bool>* stop_;
+  int stop_fd_;
+
+  RelationCache relations_;  // filled by Plan(), read-only while workers run
+  std::vector<std::unique_ptr<Table>> tables_;
+  std::vector<Range> ranges_;
+  size_t next_range_ = 0;  // guarded by mu_
+
+  std::unique_ptr<SnapshotMarkers> markers_;
+  std::atomic<bool> planned_{false};
+  std::atomic<int> workers_done_{0};
+
+  std::mutex sink_mu_;  // the sink is not thread-safe: Send and Poll go through this
+  mutable std::mutex mu_;
+  Status error_;  // guarded by mu_: the first failure
+  std::atomic<bool> cancel_{false};
+  std::atomic<int64_t> inflight_events_{0};
+  std::atomic<int64_t> inflight_bytes_{0};
+  std::atomic<uint64_t> rows_total_{0};
+  int64_t started_us_ = 0;
+  int64_t last_progress_us_ = 0;
+};
+
+}  // namespace cdc::connector
