@@ -168,7 +168,6 @@ Status Runner::Prepare() {
       cfg_.source.tables, cfg_.source.column_exclude_list, cfg_.format.message_key_columns});
   catalog_ = std::make_unique<CatalogReader>(cfg_.source.dsn);
 
-  Lsn slot_position;
   if (snapshot) {
     CDC_RETURN_IF_ERROR(CheckSnapshotPrivileges(sql->get(), cfg_.source.publication, *rules_));
     spdlog::info("taking a snapshot: {}", *decision);
@@ -186,17 +185,15 @@ Status Runner::Prepare() {
       finished_ = true;
       return Status::Ok();
     }
-    slot_position = snapshot_lsn_;
     start_lsn_ = snapshot_lsn_;
   } else {
     if (!facts->slot.exists) {
       auto created = CreateSlot(repl->get(), cfg_.source.slot, server_version_, false);
       if (!created.ok()) return created.status();
-      slot_position = created->consistent_point;
+      start_lsn_ = created->consistent_point;
     } else {
-      slot_position = facts->slot.confirmed_flush.value_or(Lsn());
+      start_lsn_ = facts->slot.confirmed_flush.value_or(Lsn());
     }
-    start_lsn_ = slot_position;
     // Ahead of the slot is normal: the server may lose its last confirmation in a crash
     // (pgoutput.md §4.5); transactions before our offset are skipped.
     if (o) start_lsn_ = o->lsn;

@@ -26,6 +26,8 @@ def main():
         pg.execute("""CREATE TABLE customers(id int PRIMARY KEY, name text NOT NULL, email text);
                       CREATE TABLE orders(id bigint PRIMARY KEY, customer_id int, amount numeric(10,2),
                                           placed_at timestamptz DEFAULT now())""", db="shop")
+        # Already there when pgcdc starts: the initial snapshot reads it (op "r").
+        pg.execute("INSERT INTO customers VALUES (3, 'Cy', 'cy@example.com')", db="shop")
         config = {
             "name": "shop",
             "source": {"dsn": pg.dsn("shop"), "tables": ["public.*"]},
@@ -48,7 +50,8 @@ def main():
             pg.execute(sql, db="shop")
         topics = ["shop.public.customers", "shop.public.orders"]
         reader = TopicReader(broker.bootstrap, topics)
-        reader.wait_count(7, timeout=60)  # 4 customer changes + tombstone, 2 order changes
+        # 1 snapshot read + 4 customer changes + tombstone, 2 order changes
+        reader.wait_count(8, timeout=60)
         reader.close()
         for topic in topics:
             print(f"\n== events on {topic} (kcat -C -t {topic}):")

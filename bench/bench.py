@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+"""pgcdc benchmarks against the physical limits, measured side by side in one run.
+
+  snapshot  pgcdc's snapshot rows/s against `COPY (SELECT ...) TO STDOUT` of the same table
+  stream    pgcdc's end-to-end rate (events acknowledged by the broker, LSN confirmed) against
+            pg_recvlogical draining a second slot created at the same LSN (pgoutput to /dev/null)
+
+Each starts a throwaway PostgreSQL and the mock broker (tests/integration/pgcdc_harness.py), runs
+both schema modes, prints rates, ratios and pgcdc's peak RSS (/usr/bin/time -v), and cleans up.
+Never a timed test: these machines are shared, so compare the ratios, not the absolute numbers.
+
+  python3 bench/bench.py snapshot --rows 1000000
+  python3 bench/bench.py stream --changes 1000000
+  python3 bench/bench.py all
+"""
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+os.environ.setdefault("PGCDC_BIN", os.path.join(ROOT, "build", "pgcdc"))
+os.environ.setdefault("PGCDC_MOCK_BROKER", os.path.join(ROOT, "build", "pgcdc-mock-broker"))
+
+from pgcdc_harness import MockBroker, PostgresServer, lsn_to_int, wait_until  # noqa: E402
+import yaml_writer  # noqa: E402
+
+COLUMNS = """id bigint PRIMARY KEY, customer_id int NOT NULL, sku text NOT NULL,
+             quantity int NOT NULL, price numeric(12,2) NOT NULL, placed_at timestamptz NOT NULL,
+             shipped boolean NOT NULL, note text"""
+
+
+def fill(pg, db, table, rows, wide):
+    pg.execute(f"CREATE TABLE {table}({COLUMNS})", db=db)
+    note = "repeat(md5(g::text), 64)" if wide else "'note ' || g"  # 2 KB text when wide
+    pg.execute(f"INSERT INTO {table} SELECT g, g % 1000, 'SKU-' || (g % 5000), g % 7 + 1, "
+               f"(g % 10000) / 100.0, now() - (g || ' seconds')::interval, g % 2 = 0, {note} "
+               f"FROM generate_series(1, {rows}) g", db=db)
+    pg.execute(f"VACUUM ANALYZE {table}", db=db)
+
+
+def copy_rate(pg, db, table, rows):
+    """Best of three COPY (SELECT ...) TO STDOUT runs, read by psql into /dev/null."""
+    best = None
+    for _ in range(3):
+        t0 = time.monotonic()
+        subprocess.run([os.path.join(pg.bindir, "psql"), "-X", "-q", "-d", pg.dsn(db), "-c",
+                        f"COPY (SELECT * FROM {table}) TO STDOUT"],
+                       stdout=subprocess.DEVNULL, check=True)
+        dt = time.monotonic() - t0
+        best = dt if best is None else min(best, dt)
+    return rows / best
+
+
+def run_pgcdc(config, workdir, until=None, timeout=3600):
+    """Runs pgcdc under /usr/bin/time -v; `until` (a callable) decides when to stop it.
+    Returns (log text, peak RSS in MB)."""
+    path = os.path.join(workdir, f"bench-{time.monotonic_ns()}.yaml")
+    with open(path, "w") as f:
+        f.write(yaml_writer.dump(config))
+    log_path = path + ".log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(["/usr/bin/time", "-v", os.environ["PGCDC_BIN"], "run", "-c",
+                                 path], stdout=subprocess.DEVNULL, stderr=log)
+        if until is not None:
+            wait_until(lambda: until() or proc.poll() is not None, timeout, interval=0.05,
+                       what="pgcdc to catch up")
+            proc.terminate()
+        proc.wait(timeout=timeout)
+    with open(log_path) as f:
+        text = f.read()
+    m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
+    return text, (int(m.group(1)) / 1024 if m else float("nan"))
+
+
+def base(pg, broker, name, db, workdir, schemas):
+    return {
+        "name": name,
+        "source": {"dsn": pg.dsn(db), "status_interval_ms": 1000},
+        "format": {"schemas": schemas},
+        "sink": {"type": "kafka", "kafka": {"bootstrap.servers": broker.bootstrap}},
+        "offsets": {"file": os.path.join(workdir, f"{name}.offsets"), "commit_interval_ms": 100},
+        "log": {"level": "info"},
+    }
+
+
+def bench_snapshot(pg, broker, workdir, rows, wide, parallelism):
+    db = "snapbench" + ("_wide" if wide else "")
+    pg.create_database(db)
+    fill(pg, db, "orders", rows, wide)
+    copy = copy_rate(pg, db, "orders", rows)
+    print(f"\n== snapshot: {rows} rows{' (2 KB text column)' if wide else ''}, "
+          f"parallelism {parallelism}")
+    print(f"COPY (SELECT * FROM orders) TO STDOUT via psql: {copy:,.0f} rows/s (best of 3)")
+    for schemas in (True, False):
+        name = f"sb{int(schemas)}{int(wide)}"
+        cfg = base(pg, broker, name, db, workdir, schemas)
+        cfg["snapshot"] = {"mode": "initial_only", "parallelism": parallelism}
+        log, rss = run_pgcdc(cfg, workdir)
+        m = re.search(r"snapshot complete: (\d+) rows from \d+ tables in ([\d.]+) s", log)
+        if not m:
+            print(log)
+            raise SystemExit("pgcdc snapshot failed")
+        done, secs = int(m.group(1)), float(m.group(2))
+        rate = done / secs
+        print(f"pgcdc snapshot, schemas={str(schemas).lower():5}: {rate:,.0f} rows/s "
+              f"({done} rows in {secs:.2f} s) = {rate / copy:.2f}x COPY; peak RSS {rss:.0f} MB")
+        pg.execute(f"SELECT pg_drop_replication_slot('pgcdc_{name}')", db=db)
+
+
+def stream_workload(pg, db, table, changes, wide):
+    """Half bulk inserts in 100-row transactions, a third single-row updates (one transaction
+    each), the rest deletes in 100-row transactions."""
+    inserts = changes // 2
+    updates = changes // 3
+    deletes = changes - inserts - updates
+    note = "repeat(md5(g::text), 64)" if wide else "'note ' || g"
+    pg.execute(f"""DO $$ BEGIN
+        FOR b IN 0..{inserts // 100 - 1} LOOP
+          INSERT INTO {table} SELECT g, g % 1000, 'SKU-' || (g % 5000), g % 7 + 1,
+            (g % 10000) / 100.0, now(), false, {note}
+            FROM generate_series(b * 100 + 1, b * 100 + 100) g;
+          COMMIT;
+        END LOOP;
+        FOR i IN 1..{updates} LOOP
+          UPDATE {table} SET quantity = quantity + 1, shipped = true WHERE id = i;
+          COMMIT;
+        END LOOP;
+        FOR b IN 0..{deletes // 100 - 1} LOOP
+          DELETE FROM {table} WHERE id > {inserts} - (b + 1) * 100 AND id <= {inserts} - b * 100;
+          COMMIT;
+        END LOOP;
+      END $$""", db=db)
+    return inserts // 100 * 100 + updates + deletes // 100 * 100
+
+
+def bench_stream(pg, broker, workdir, changes, wide):
+    print(f"\n== stream: {changes} changes{' (2 KB text column)' if wide else ''}: "
+          "bulk inserts in 100-row transactions, single-row updates, deletes")
+    for schemas in (True, False):
+        db = f"streambench{int(schemas)}{int(wide)}"
+        pg.create_database(db)
+        pg.execute(f"CREATE TABLE orders({COLUMNS})", db=db)
+        pg.execute("CREATE PUBLICATION bench FOR TABLE orders", db=db)
+        name = f"st{int(schemas)}{int(wide)}"
+        slot_pgcdc, slot_recv = f"pgcdc_{name}", f"recv_{name}"
+        pg.execute(f"SELECT pg_create_logical_replication_slot('{slot_pgcdc}', 'pgoutput'), "
+                   f"pg_create_logical_replication_slot('{slot_recv}', 'pgoutput')", db=db)
+        n = stream_workload(pg, db, "orders", changes, wide)
+        end = pg.execute("SELECT pg_current_wal_lsn()::text", db=db)[0][0]
+
+        t0 = time.monotonic()
+        subprocess.run([os.path.join(pg.bindir, "pg_recvlogical"), "-d", pg.dsn(db), "-S", slot_recv, "--start",
+                        "--no-loop", "-E", end, "-o", "proto_version=1", "-o",
+                        "publication_names=bench", "-f", "/dev/null"], check=True)
+        recv_secs = time.monotonic() - t0
+
+        cfg = base(pg, broker, name, db, workdir, schemas)
+        cfg["source"]["publication"] = "bench"
+        cfg["source"]["create_publication"] = False
+        cfg["snapshot"] = {"mode": "never"}
+        target = lsn_to_int(end)
+        t0 = time.monotonic()
+        log, rss = run_pgcdc(cfg, workdir,
+                             until=lambda: (pg.confirmed_flush(slot_pgcdc, db) or 0) >= target)
+        pgcdc_secs = time.monotonic() - t0
+        recv_rate, pgcdc_rate = n / recv_secs, n / pgcdc_secs
+        print(f"schemas={str(schemas).lower():5} pg_recvlogical: {recv_rate:,.0f} changes/s "
+              f"({recv_secs:.2f} s); pgcdc acknowledged: {pgcdc_rate:,.0f} changes/s "
+              f"({pgcdc_secs:.2f} s) = {pgcdc_rate / recv_rate:.2f}x; peak RSS {rss:.0f} MB")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("what", choices=["snapshot", "stream", "all"])
+    ap.add_argument("--rows", type=int, default=1_000_000, help="snapshot table rows")
+    ap.add_argument("--changes", type=int, default=1_000_000, help="streamed changes")
+    ap.add_argument("--parallelism", type=int, default=2)
+    ap.add_argument("--wide", action="store_true", help="also run the 2 KB text variant")
+    args = ap.parse_args()
+    workdir = tempfile.mkdtemp(prefix="pgcdc-bench-")
+    os.chmod(workdir, 0o777)
+    pg = PostgresServer(extra_conf={"shared_buffers": "512MB", "max_replication_slots": "20",
+                                    "max_wal_senders": "20", "max_wal_size": "4GB"}).start()
+    broker = MockBroker().start()
+    try:
+        for wide in ([False, True] if args.wide else [False]):
+            if args.what in ("snapshot", "all"):
+                bench_snapshot(pg, broker, workdir, args.rows // (10 if wide else 1), wide,
+                               args.parallelism)
+            if args.what in ("stream", "all"):
+                bench_stream(pg, broker, workdir, args.changes // (10 if wide else 1), wide)
+    finally:
+        broker.stop()
+        pg.stop()
+
+
+if __name__ == "__main__":
+    main()

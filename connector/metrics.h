@@ -1,0 +1,72 @@
+#pragma once
+
+// Metrics: what pgcdc exposes on /metrics (Prometheus text format 0.0.4) and what /readyz
+// decides from. Counters and gauges are atomics written by the replication thread and the
+// snapshot workers; Render() and Ready() run on the HTTP server's threads.
+//
+// Owned by the Runner; outlives the MetricsServer that reads it.
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "connector/snapshot.h"
+
+namespace cdc::connector {
+
+enum class RunState : int { kStarting, kSnapshotting, kStreaming, kReconnecting, kStopping };
+
+class Metrics {
+ public:
+  Metrics();
+
+  // One event handed to the sink: counted by table and op (0 = tombstone). Thread-safe.
+  void CountEvent(std::string_view table, char op, size_t bytes);
+  // A transaction fully acknowledged `seconds` after its commit.
+  void ObserveCommitToAck(double seconds);
+  // While a snapshot runs, where to read its progress from (nullptr afterwards).
+  void SetSnapshotSource(std::function<std::vector<TableProgress>()> progress);
+
+  std::atomic<int> state{static_cast<int>(RunState::kStarting)};
+  std::atomic<uint64_t> delivery_errors{0};
+  std::atomic<uint64_t> queue_full_waits{0};
+  std::atomic<uint64_t> reconnects{0};
+  std::atomic<int64_t> inflight_events{0};
+  std::atomic<int64_t> inflight_bytes{0};
+  std::atomic<uint64_t> confirmed_lsn{0};
+  std::atomic<uint64_t> wal_end_lsn{0};  // the server's WAL end, from XLogData and keepalives
+  std::atomic<int64_t> last_ack_unix_ms{0};     // when the sink last acknowledged an event
+  std::atomic<int64_t> last_commit_unix_ms{0};  // commit time of the last acknowledged txn
+  // Since when events have been waiting with none acknowledged (0: not blocked).
+  std::atomic<int64_t> blocked_since_unix_ms{0};
+
+  std::string Render() const;
+  // Streaming or snapshotting, and not blocked on the sink for longer than `max_blocked_ms`.
+  bool Ready(int64_t now_unix_ms, int64_t max_blocked_ms, std::string* why) const;
+
+ private:
+  struct Counter {
+    std::atomic<uint64_t> events{0};
+    std::atomic<uint64_t> bytes{0};
+  };
+  static constexpr std::array<double, 12> kBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                      0.1,   0.25,   0.5,   1,    2.5,   10};
+
+  mutable std::mutex mu_;
+  std::map<std::pair<std::string, char>, Counter, std::less<>> events_;  // guarded by mu_
+  std::array<std::atomic<uint64_t>, kBuckets.size() + 1> latency_buckets_{};
+  std::atomic<uint64_t> latency_count_{0};
+  std::atomic<uint64_t> latency_sum_us_{0};
+  std::function<std::vector<TableProgress>()> snapshot_progress_;  // guarded by mu_
+  std::vector<TableProgress> last_snapshot_;  // guarded by mu_: kept after the snapshot ends
+};
+
+int64_t UnixMillis();
+
+}  // namespace cdc::connector
