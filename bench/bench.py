@@ -17,6 +17,7 @@ Never a timed test: these machines are shared, so compare the ratios, not the ab
 import argparse
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -60,7 +61,7 @@ def copy_rate(pg, db, table, rows):
 
 def run_pgcdc(config, workdir, until=None, timeout=3600):
     """Runs pgcdc under /usr/bin/time -v; `until` (a callable) decides when to stop it.
-    Returns (log text, peak RSS in MB)."""
+    Returns (log text, peak RSS in MB, CPU seconds)."""
     path = os.path.join(workdir, f"bench-{time.monotonic_ns()}.yaml")
     with open(path, "w") as f:
         f.write(yaml_writer.dump(config))
@@ -71,12 +72,17 @@ def run_pgcdc(config, workdir, until=None, timeout=3600):
         if until is not None:
             wait_until(lambda: until() or proc.poll() is not None, timeout, interval=0.05,
                        what="pgcdc to catch up")
-            proc.terminate()
+            # Stop pgcdc itself; /usr/bin/time then reports and exits.
+            child = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
+                                   text=True).stdout.split()
+            for pid in child:
+                os.kill(int(pid), signal.SIGTERM)
         proc.wait(timeout=timeout)
     with open(log_path) as f:
         text = f.read()
     m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
-    return text, (int(m.group(1)) / 1024 if m else float("nan"))
+    cpu = sum(float(x) for x in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", text))
+    return text, (int(m.group(1)) / 1024 if m else float("nan")), cpu
 
 
 def base(pg, broker, name, db, workdir, schemas):
@@ -102,7 +108,7 @@ def bench_snapshot(pg, broker, workdir, rows, wide, parallelism):
         name = f"sb{int(schemas)}{int(wide)}"
         cfg = base(pg, broker, name, db, workdir, schemas)
         cfg["snapshot"] = {"mode": "initial_only", "parallelism": parallelism}
-        log, rss = run_pgcdc(cfg, workdir)
+        log, rss, cpu = run_pgcdc(cfg, workdir)
         m = re.search(r"snapshot complete: (\d+) rows from \d+ tables in ([\d.]+) s", log)
         if not m:
             print(log)
@@ -110,7 +116,8 @@ def bench_snapshot(pg, broker, workdir, rows, wide, parallelism):
         done, secs = int(m.group(1)), float(m.group(2))
         rate = done / secs
         print(f"pgcdc snapshot, schemas={str(schemas).lower():5}: {rate:,.0f} rows/s "
-              f"({done} rows in {secs:.2f} s) = {rate / copy:.2f}x COPY; peak RSS {rss:.0f} MB")
+              f"({done} rows in {secs:.2f} s) = {rate / copy:.2f}x COPY; peak RSS {rss:.0f} MB, "
+              f"pgcdc CPU {cpu:.1f} s")
         pg.execute(f"SELECT pg_drop_replication_slot('pgcdc_{name}')", db=db)
 
 
@@ -149,31 +156,38 @@ def bench_stream(pg, broker, workdir, changes, wide):
         pg.execute(f"CREATE TABLE orders({COLUMNS})", db=db)
         pg.execute("CREATE PUBLICATION bench FOR TABLE orders", db=db)
         name = f"st{int(schemas)}{int(wide)}"
-        slot_pgcdc, slot_recv = f"pgcdc_{name}", f"recv_{name}"
-        pg.execute(f"SELECT pg_create_logical_replication_slot('{slot_pgcdc}', 'pgoutput'), "
-                   f"pg_create_logical_replication_slot('{slot_recv}', 'pgoutput')", db=db)
+        slot_pgcdc = f"pgcdc_{name}"
+        # pg_recvlogical drains one slot before pgcdc and one after, so the order (WAL in the
+        # page cache or not) cannot favour either side.
+        slots_recv = [f"recv_{name}_before", f"recv_{name}_after"]
+        pg.execute("SELECT " + ", ".join(f"pg_create_logical_replication_slot('{s}', 'pgoutput')"
+                                         for s in [slot_pgcdc] + slots_recv), db=db)
         n = stream_workload(pg, db, "orders", changes, wide)
         end = pg.execute("SELECT pg_current_wal_lsn()::text", db=db)[0][0]
 
-        t0 = time.monotonic()
-        subprocess.run([os.path.join(pg.bindir, "pg_recvlogical"), "-d", pg.dsn(db), "-S", slot_recv, "--start",
-                        "--no-loop", "-E", end, "-o", "proto_version=1", "-o",
-                        "publication_names=bench", "-f", "/dev/null"], check=True)
-        recv_secs = time.monotonic() - t0
+        def recvlogical(slot):
+            t0 = time.monotonic()
+            subprocess.run([os.path.join(pg.bindir, "pg_recvlogical"), "-d", pg.dsn(db), "-S",
+                            slot, "--start", "--no-loop", "-E", end, "-o", "proto_version=1",
+                            "-o", "publication_names=bench", "-f", "/dev/null"], check=True)
+            return time.monotonic() - t0
 
+        recv_secs = [recvlogical(slots_recv[0])]
         cfg = base(pg, broker, name, db, workdir, schemas)
         cfg["source"]["publication"] = "bench"
         cfg["source"]["create_publication"] = False
         cfg["snapshot"] = {"mode": "never"}
         target = lsn_to_int(end)
         t0 = time.monotonic()
-        log, rss = run_pgcdc(cfg, workdir,
-                             until=lambda: (pg.confirmed_flush(slot_pgcdc, db) or 0) >= target)
+        log, rss, cpu = run_pgcdc(
+            cfg, workdir, until=lambda: (pg.confirmed_flush(slot_pgcdc, db) or 0) >= target)
         pgcdc_secs = time.monotonic() - t0
-        recv_rate, pgcdc_rate = n / recv_secs, n / pgcdc_secs
+        recv_secs.append(recvlogical(slots_recv[1]))
+        recv_rate, pgcdc_rate = n / (sum(recv_secs) / 2), n / pgcdc_secs
         print(f"schemas={str(schemas).lower():5} pg_recvlogical: {recv_rate:,.0f} changes/s "
-              f"({recv_secs:.2f} s); pgcdc acknowledged: {pgcdc_rate:,.0f} changes/s "
-              f"({pgcdc_secs:.2f} s) = {pgcdc_rate / recv_rate:.2f}x; peak RSS {rss:.0f} MB")
+              f"(mean of {recv_secs[0]:.2f} s before and {recv_secs[1]:.2f} s after); "
+              f"pgcdc acknowledged: {pgcdc_rate:,.0f} changes/s ({pgcdc_secs:.2f} s) = "
+              f"{pgcdc_rate / recv_rate:.2f}x; peak RSS {rss:.0f} MB, pgcdc CPU {cpu:.1f} s")
 
 
 def main():

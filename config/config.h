@@ -66,7 +66,7 @@ struct OffsetsConfig {
 
 struct LimitsConfig {
   int64_t max_inflight_events = 200000;
-  int64_t max_inflight_bytes = 256LL << 20;
+  int64_t max_inflight_bytes = 32LL << 20;  // bounds RSS: see README "Memory"
 };
 
 struct LogConfig {

@@ -233,8 +233,13 @@ void Snapshot::OnDelivery(size_t bytes, const Status& status) {
   if (!status.ok()) Fail(status);
 }
 
+std::unique_lock<std::mutex> Snapshot::LockSink() {
+  if (sink_->thread_safe()) return std::unique_lock<std::mutex>(sink_mu_, std::defer_lock);
+  return std::unique_lock<std::mutex>(sink_mu_);
+}
+
 void Snapshot::PollSink(int timeout_ms) {
-  std::lock_guard<std::mutex> lock(sink_mu_);
+  auto lock = LockSink();
   sink_->Poll(timeout_ms);
 }
 
@@ -252,7 +257,7 @@ Status Snapshot::Send(const ChangeEvent& ev) {
   for (;;) {
     Status s;
     {
-      std::lock_guard<std::mutex> lock(sink_mu_);
+      auto lock = LockSink();
       s = sink_->Send(ev, Tag());
       if (s.code() == Status::Code::kUnavailable) sink_->Poll(0);  // local queue full
     }
@@ -463,7 +468,7 @@ Result<bool> Snapshot::Run() {
   // Every record acknowledged before the snapshot counts as done.
   while (inflight_events_.load() > 0) {
     {
-      std::lock_guard<std::mutex> lock(sink_mu_);
+      auto lock = LockSink();
       (void)sink_->Flush(kFlushStepMs);
     }
     if (stop_->load()) return false;

@@ -94,6 +94,8 @@ class Snapshot {
   Status Send(const ChangeEvent& ev);
   bool NextRange(Range* out);
   void PollSink(int timeout_ms);
+  // Holds sink_mu_ unless the sink is thread-safe.
+  std::unique_lock<std::mutex> LockSink();
   void LogProgress();
 
   SnapshotOptions options_;
@@ -113,7 +115,7 @@ class Snapshot {
   std::atomic<bool> planned_{false};
   std::atomic<int> workers_done_{0};
 
-  std::mutex sink_mu_;  // the sink is not thread-safe: Send and Poll go through this
+  std::mutex sink_mu_;  // serializes Send and Poll for sinks that are not thread_safe()
   mutable std::mutex mu_;
   Status error_;  // guarded by mu_: the first failure
   std::atomic<bool> cancel_{false};

@@ -7,7 +7,8 @@
 // Flush() on the calling thread. Events are reported in the order they were sent per key. A
 // failed report means the sink gave up on that event; the caller must not confirm past it.
 //
-// All methods are called from the replication thread only.
+// Methods are called from one thread at a time (the replication thread), except that Send() and
+// Poll() may be called concurrently from several threads when thread_safe() is true.
 
 #include <string>
 
@@ -44,6 +45,10 @@ class EventSink {
 
   // Checks that the destination is reachable (e.g. broker metadata), for start-up errors.
   virtual Status CheckReachable(int timeout_ms) = 0;
+
+  // True when Send() and Poll() may be called from several threads at once (the snapshot's
+  // workers); otherwise the caller serializes them.
+  virtual bool thread_safe() const { return false; }
 };
 
 }  // namespace cdc::sinks

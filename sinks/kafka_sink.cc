@@ -136,6 +136,12 @@ rd_kafka_topic_s* KafkaSink::TopicHandle(std::string_view topic) {
   // few, so one allocation on the miss path is fine and the hit path compares views.
   thread_local std::string key;
   key.assign(topic);
+  {
+    std::shared_lock<std::shared_mutex> lock(topics_mu_);
+    auto it = topics_.find(key);
+    if (it != topics_.end()) return it->second;
+  }
+  std::unique_lock<std::shared_mutex> lock(topics_mu_);
   auto it = topics_.find(key);
   if (it != topics_.end()) return it->second;
   rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk_, key.c_str(), nullptr);

@@ -13,6 +13,7 @@
 
 #include <map>
 #include <memory>
+#include <shared_mutex>
 #include <string>
 #include <unordered_map>
 
@@ -37,6 +38,7 @@ class KafkaSink final : public EventSink {
   int wakeup_fd() const override { return wake_read_fd_; }
   Status Flush(int timeout_ms) override;
   Status CheckReachable(int timeout_ms) override;
+  bool thread_safe() const override { return true; }  // librdkafka's produce and poll are
 
   // Called by librdkafka's delivery callback (on the polling thread).
   void HandleDeliveryReport(const void* rkmessage);
@@ -50,6 +52,7 @@ class KafkaSink final : public EventSink {
   DeliveryListener* listener_;
   int wake_read_fd_;
   int wake_write_fd_;
+  std::shared_mutex topics_mu_;  // Send() may run on several threads (thread_safe())
   std::unordered_map<std::string, rd_kafka_topic_s*> topics_;
 };
 
