@@ -4,14 +4,17 @@
 // Exit codes: 0 success / clean stop; 1 runtime failure (server, broker, delivery, offsets);
 //             2 configuration or usage error.
 
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstring>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "config/config_loader.h"
+#include "connector/admin.h"
+#include "connector/logging.h"
 #include "connector/pg_connection.h"
 #include "connector/runner.h"
 #include "connector/source_setup.h"
@@ -25,26 +28,36 @@ constexpr int kExitUsage = 2;
 const char kUsage[] = R"(pgcdc - stream PostgreSQL changes into Kafka as Debezium-compatible events
 
 Usage:
-  pgcdc run -c FILE                 stream changes until SIGINT/SIGTERM
+  pgcdc run -c FILE                 snapshot (per snapshot.mode) and stream changes until
+                                    SIGINT/SIGTERM
   pgcdc validate -c FILE [--offline]
                                     check the configuration file and, unless --offline, the
                                     server (wal_level, privileges, slot, publication)
+  pgcdc status -c FILE              slot (active, confirmed LSN, lag), offsets file, publication
+  pgcdc offsets show -c FILE        the stored position and snapshot state
+  pgcdc offsets reset -c FILE (--to-lsn LSN | --to-slot) [--yes]
+                                    move the stored position forward (never back: a logical
+                                    slot cannot rewind); without --yes only shows the change
+  pgcdc slot drop -c FILE [--yes]   drop the replication slot (releases its WAL)
   pgcdc --version
   pgcdc --help
 
 Examples:
   pgcdc validate -c /etc/pgcdc/shop.yaml
   pgcdc run -c /etc/pgcdc/shop.yaml
+  pgcdc status -c /etc/pgcdc/shop.yaml
+  pgcdc offsets reset -c /etc/pgcdc/shop.yaml --to-slot --yes
 
-Exit codes: 0 ok, 1 runtime failure, 2 configuration or usage error.
+Exit codes: 0 ok, 1 runtime failure, 2 configuration or usage error (also: a change asked
+for without --yes).
 See config/pgcdc.example.yaml for every configuration key.
 )";
 
-void SetUpLogging(const std::string& level) {
-  auto logger = spdlog::stderr_color_mt("pgcdc");
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-  spdlog::set_default_logger(logger);
-  spdlog::set_level(spdlog::level::from_str(level));
+// Admin subcommands: their errors are one line on stderr.
+int Report(const cdc::Status& s) {
+  if (s.ok()) return kExitOk;
+  std::cerr << "error: " << s.message() << "\n";
+  return s.code() == cdc::Status::Code::kInvalidArgument ? kExitUsage : kExitRuntime;
 }
 
 int Validate(const cdc::config::Config& cfg, bool offline) {
@@ -84,8 +97,9 @@ int Validate(const cdc::config::Config& cfg, bool offline) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string command, config_path;
-  bool offline = false;
+  std::string command, config_path, to_lsn;
+  std::vector<std::string> words;  // command and its sub-command
+  bool offline = false, to_slot = false, yes = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--help" || a == "-h" || a == "help") {
@@ -102,14 +116,23 @@ int main(int argc, char** argv) {
       config_path = a.substr(9);
     } else if (a == "--offline") {
       offline = true;
-    } else if (command.empty() && a[0] != '-') {
-      command = a;
+    } else if (a == "--to-lsn" && i + 1 < argc) {
+      to_lsn = argv[++i];
+    } else if (a == "--to-slot") {
+      to_slot = true;
+    } else if (a == "--yes") {
+      yes = true;
+    } else if (words.size() < 2 && !a.empty() && a[0] != '-') {
+      words.push_back(a);
     } else {
       std::cerr << "error: unexpected argument '" << a << "' (see pgcdc --help)\n";
       return kExitUsage;
     }
   }
-  if (command != "run" && command != "validate") {
+  for (const auto& w : words) command += (command.empty() ? "" : " ") + w;
+  static const char* const kCommands[] = {"run",          "validate",      "status",
+                                          "offsets show", "offsets reset", "slot drop"};
+  if (std::find(std::begin(kCommands), std::end(kCommands), command) == std::end(kCommands)) {
     std::cerr << (command.empty() ? "error: no command given"
                                   : "error: unknown command '" + command + "'")
               << " (see pgcdc --help)\n";
@@ -128,8 +151,22 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   if (command == "validate") return Validate(cfg, offline);
+  if (command == "status") return Report(cdc::connector::ShowStatus(cfg, std::cout));
+  if (command == "offsets show") return Report(cdc::connector::ShowOffsets(cfg, std::cout));
+  if (command == "slot drop") return Report(cdc::connector::DropSlotCommand(cfg, yes, std::cout));
+  if (command == "offsets reset") {
+    cdc::connector::OffsetsReset reset;
+    reset.to_slot = to_slot;
+    reset.confirmed = yes;
+    if (!to_lsn.empty()) {
+      auto lsn = cdc::Lsn::Parse(to_lsn);
+      if (!lsn.ok()) return Report(cdc::Status::InvalidArgument("--to-lsn: " + lsn.status().message()));
+      reset.to_lsn = *lsn;
+    }
+    return Report(cdc::connector::ResetOffsets(cfg, reset, std::cout));
+  }
 
-  SetUpLogging(cfg.log.level);
+  cdc::connector::SetUpLogging(cfg.log.level, cfg.log.format);
   spdlog::info("pgcdc {} starting: name={} sink={}", PGCDC_VERSION, cfg.name, cfg.sink.type);
   cdc::connector::Runner::InstallSignalHandlers();
   cdc::connector::Runner runner(std::move(cfg), PGCDC_VERSION);

@@ -93,6 +93,7 @@ def base(pg, broker, name, db, workdir, schemas):
         "sink": {"type": "kafka", "kafka": {"bootstrap.servers": broker.bootstrap}},
         "offsets": {"file": os.path.join(workdir, f"{name}.offsets"), "commit_interval_ms": 100},
         "log": {"level": "info"},
+        "metrics": {"listen": ""},
     }
 
 

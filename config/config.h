@@ -71,6 +71,12 @@ struct LimitsConfig {
 
 struct LogConfig {
   std::string level = "info";  // trace | debug | info | warn | error
+  std::string format = "text";  // text | json (one JSON object per line, for log shippers)
+};
+
+struct MetricsConfig {
+  std::string listen = "127.0.0.1:9187";  // /metrics, /healthz, /readyz; "" = off; port 0 = any
+  int readiness_max_blocked_ms = 30000;   // /readyz fails when no ack came for this long
 };
 
 struct Config {
@@ -83,6 +89,7 @@ struct Config {
   LimitsConfig limits;
   HeartbeatConfig heartbeat;
   LogConfig log;
+  MetricsConfig metrics;
 };
 
 }  // namespace cdc::config

@@ -295,7 +295,17 @@ Config Parse(const YAML::Node& root) {
   {
     MapReader l(top.Take("log"), "log");
     l.OneOf("level", &c.log.level, {"trace", "debug", "info", "warn", "error"});
+    l.OneOf("format", &c.log.format, {"text", "json"});
     l.Finish();
+  }
+  {
+    MapReader m(top.Take("metrics"), "metrics");
+    m.String("listen", &c.metrics.listen);
+    m.Int("readiness_max_blocked_ms", &c.metrics.readiness_max_blocked_ms, 100, 3'600'000);
+    m.Finish();
+    if (!c.metrics.listen.empty() && c.metrics.listen.rfind(':') == std::string::npos) {
+      Fail("metrics.listen", "must be host:port (or \"\" to turn the endpoint off)");
+    }
   }
   top.Finish();
   return c;

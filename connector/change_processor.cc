@@ -121,7 +121,10 @@ Status ChangeProcessor::OnXLogData(const XLogData& frame) {
     if (!in_txn_) return Status::Corruption("Commit without Begin");
     if (begin_emitted_) CDC_RETURN_IF_ERROR(builder_.OnTransactionEnd(txn_, *this));
     in_txn_ = false;
-    if (txn_record_ != nullptr) tracker_->Commit(txn_record_, c->end_lsn);
+    if (txn_record_ != nullptr) {
+      txn_record_->commit_unix_us = PgTimestampToUnixMicros(c->commit_ts);
+      tracker_->Commit(txn_record_, c->end_lsn);
+    }
     txn_record_ = nullptr;
     last_commit_lsn_ = c->end_lsn;
     return Status::Ok();

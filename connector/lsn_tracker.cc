@@ -24,6 +24,7 @@ void LsnTracker::Commit(Txn* txn, Lsn end_lsn) {
 
 void LsnTracker::Abandon(Txn* txn) {
   txn->end_lsn = Lsn();  // confirms nothing: Advance keeps the maximum
+  txn->commit_unix_us = 0;
   txn->committed = true;
   Advance();
 }
@@ -34,7 +35,9 @@ void LsnTracker::OnIdle(Lsn wal_end) {
 
 void LsnTracker::Advance() {
   while (!txns_.empty() && txns_.front().committed && txns_.front().outstanding == 0) {
-    if (txns_.front().end_lsn > confirmed_) confirmed_ = txns_.front().end_lsn;
+    const Txn& t = txns_.front();
+    if (t.end_lsn > confirmed_) confirmed_ = t.end_lsn;
+    if (on_retired_ && t.commit_unix_us != 0) on_retired_(t);
     txns_.pop_front();
   }
 }

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 
 #include "decoders/lsn.h"
 
@@ -26,9 +27,14 @@ class LsnTracker {
     Lsn end_lsn;
     int64_t outstanding = 0;
     bool committed = false;
+    int64_t commit_unix_us = 0;  // the source commit time, 0 when unknown (for latency metrics)
   };
 
   explicit LsnTracker(Lsn start) : confirmed_(start) {}
+
+  // Called (on the replication thread) for each transaction as it is retired fully
+  // acknowledged, in commit order. Abandoned transactions are not reported.
+  void set_on_retired(std::function<void(const Txn&)> fn) { on_retired_ = std::move(fn); }
 
   // Opens a transaction record at the back. Only one may be open (uncommitted) at a time.
   Txn* Begin();
@@ -51,6 +57,7 @@ class LsnTracker {
  private:
   void Advance();
 
+  std::function<void(const Txn&)> on_retired_;
   std::deque<Txn> txns_;
   Lsn confirmed_;
   int64_t inflight_events_ = 0;

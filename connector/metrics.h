@@ -58,8 +58,17 @@ class Metrics {
   static constexpr std::array<double, 12> kBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                                       0.1,   0.25,   0.5,   1,    2.5,   10};
 
+  // (table, op) keys, looked up by string_view without allocating.
+  struct KeyLess {
+    using is_transparent = void;
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      const std::string_view at(a.first), bt(b.first);
+      return at < bt || (at == bt && a.second < b.second);
+    }
+  };
   mutable std::mutex mu_;
-  std::map<std::pair<std::string, char>, Counter, std::less<>> events_;  // guarded by mu_
+  std::map<std::pair<std::string, char>, Counter, KeyLess> events_;  // guarded by mu_
   std::array<std::atomic<uint64_t>, kBuckets.size() + 1> latency_buckets_{};
   std::atomic<uint64_t> latency_count_{0};
   std::atomic<uint64_t> latency_sum_us_{0};

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "decoders/replication_frame.h"
+#include "connector/counting_sink.h"
 #include "sinks/kafka_sink.h"
 #include "sinks/stdout_sink.h"
 
@@ -152,13 +153,15 @@ Status Runner::Prepare() {
   }
 
   // The sink is checked before anything is created on the server.
+  std::unique_ptr<sinks::EventSink> sink;
   if (cfg_.sink.type == "kafka") {
-    auto sink = sinks::KafkaSink::Create(cfg_.sink.kafka, this);
-    if (!sink.ok()) return sink.status();
-    sink_ = std::move(*sink);
+    auto kafka = sinks::KafkaSink::Create(cfg_.sink.kafka, this);
+    if (!kafka.ok()) return kafka.status();
+    sink = std::move(*kafka);
   } else {
-    sink_ = std::make_unique<sinks::StdoutSink>(this);
+    sink = std::make_unique<sinks::StdoutSink>(this);
   }
+  sink_ = std::make_unique<CountingSink>(std::move(sink), &metrics_);
   CDC_RETURN_IF_ERROR(sink_->CheckReachable(15000));
 
   // Everything checked: now create what is missing (publication first: pgoutput.md §6.8).
@@ -203,6 +206,11 @@ Status Runner::Prepare() {
   persisted_ = start_lsn_;
   received_ = start_lsn_;
   tracker_ = std::make_unique<LsnTracker>(start_lsn_);
+  tracker_->set_on_retired([this](const LsnTracker::Txn& t) {
+    const int64_t now_us = UnixMillis() * 1000;
+    metrics_.ObserveCommitToAck(static_cast<double>(now_us - t.commit_unix_us) / 1e6);
+    metrics_.last_commit_unix_ms.store(t.commit_unix_us / 1000);
+  });
   CDC_RETURN_IF_ERROR(offsets_.Save(OffsetAt(persisted_)));
 
   ProcessorOptions popts;
@@ -302,7 +310,10 @@ Result<bool> Runner::TakeSnapshot(PGconn* repl, bool slot_exists, Lsn previous) 
   Snapshot snap(std::move(opts), event_options_, rules_.get(), catalog_.get(), sink_.get(),
                 &g_stop, g_stop_pipe[0]);
   snapshot_ = &snap;
+  metrics_.state.store(static_cast<int>(RunState::kSnapshotting));
+  metrics_.SetSnapshotSource([&snap] { return snap.Progress(); });
   auto done = snap.Run();
+  metrics_.SetSnapshotSource(nullptr);
   snapshot_ = nullptr;
   if (!done.ok() || !*done) return done;
   snapshot_state_ = "complete";
@@ -311,6 +322,11 @@ Result<bool> Runner::TakeSnapshot(PGconn* repl, bool slot_exists, Lsn previous) 
 }
 
 void Runner::OnDelivery(void* opaque, size_t bytes, const Status& status) {
+  if (status.ok()) {
+    metrics_.last_ack_unix_ms.store(UnixMillis(), std::memory_order_relaxed);
+  } else {
+    metrics_.delivery_errors.fetch_add(1);
+  }
   if (opaque == Snapshot::Tag()) {
     if (snapshot_ != nullptr) snapshot_->OnDelivery(bytes, status);
     return;
@@ -462,6 +478,7 @@ Status Runner::StreamSession() {
     if (!SleepUnlessStopped(1000)) return Status::Ok();
   }
   stream_ = &stream;
+  metrics_.state.store(static_cast<int>(RunState::kStreaming));
   processor_->ResetSession(resume);
   spdlog::info("streaming from slot {} at {}", cfg_.source.slot, resume.ToString());
 
@@ -490,6 +507,7 @@ Status Runner::StreamSession() {
     if (!result.ok()) break;
     result = Commit(false);
     if (!result.ok()) break;
+    UpdateGauges();
     result = MaybeHeartbeat();
     if (!result.ok()) break;
     LogProgress(false);
@@ -532,6 +550,38 @@ Status Runner::StreamSession() {
 }
 
 Status Runner::Run() {
+  if (!cfg_.metrics.listen.empty()) {
+    metrics_server_ = std::make_unique<MetricsServer>(&metrics_, cfg_.metrics.readiness_max_blocked_ms);
+    auto port = metrics_server_->Start(cfg_.metrics.listen);
+    if (!port.ok()) return port.status();
+    const std::string host = cfg_.metrics.listen.substr(0, cfg_.metrics.listen.rfind(':'));
+    spdlog::info("metrics on http://{}:{}/metrics (also /healthz, /readyz)", host, *port);
+  }
+  Status s = RunUntilStopped();
+  metrics_.state.store(static_cast<int>(RunState::kStopping));
+  return s;
+}
+
+void Runner::UpdateGauges() {
+  const int64_t inflight = tracker_->inflight_events();
+  metrics_.inflight_events.store(inflight, std::memory_order_relaxed);
+  metrics_.inflight_bytes.store(processor_->inflight_bytes(), std::memory_order_relaxed);
+  metrics_.confirmed_lsn.store(persisted_.value, std::memory_order_relaxed);
+  metrics_.wal_end_lsn.store(std::max(received_, persisted_).value, std::memory_order_relaxed);
+  // Blocked: events wait and nothing was acknowledged since they started waiting.
+  const int64_t now = UnixMillis();
+  if (inflight == 0) {
+    inflight_since_ms_ = 0;
+    metrics_.blocked_since_unix_ms.store(0, std::memory_order_relaxed);
+  } else {
+    if (inflight_since_ms_ == 0) inflight_since_ms_ = now;
+    metrics_.blocked_since_unix_ms.store(
+        std::max(inflight_since_ms_, metrics_.last_ack_unix_ms.load(std::memory_order_relaxed)),
+        std::memory_order_relaxed);
+  }
+}
+
+Status Runner::RunUntilStopped() {
   CDC_RETURN_IF_ERROR(Prepare());
   if (finished_) return Status::Ok();
   int backoff_ms = 500;
@@ -551,6 +601,8 @@ Status Runner::Run() {
     if (Clock::now() - session_start > std::chrono::seconds(60)) backoff_ms = 500;
     int wait = backoff_ms / 2 + static_cast<int>(rng() % static_cast<unsigned>(backoff_ms / 2 + 1));
     spdlog::warn("{}; reconnecting in {} ms", s.message(), wait);
+    metrics_.state.store(static_cast<int>(RunState::kReconnecting));
+    metrics_.reconnects.fetch_add(1);
     if (!SleepUnlessStopped(wait)) return Status::Ok();
     backoff_ms = std::min(backoff_ms * 2, cfg_.source.reconnect_max_backoff_ms);
   }

@@ -19,6 +19,8 @@
 #include "connector/catalog_reader.h"
 #include "connector/change_processor.h"
 #include "connector/lsn_tracker.h"
+#include "connector/metrics.h"
+#include "connector/metrics_server.h"
 #include "connector/offset_store.h"
 #include "connector/snapshot.h"
 #include "connector/replication_stream.h"
@@ -46,7 +48,10 @@ class Runner : public sinks::DeliveryListener {
  private:
   using Clock = std::chrono::steady_clock;
 
+  Status RunUntilStopped();
   Status Prepare();
+  // Publishes the replication thread's state to the metrics (once per loop turn).
+  void UpdateGauges();
   // Why a snapshot is needed now (empty: stream from the stored position), or why pgcdc cannot
   // start in this state.
   Result<std::string> DecideSnapshot(const Offset* stored, const SlotState& slot) const;
@@ -84,6 +89,9 @@ class Runner : public sinks::DeliveryListener {
   Clock::time_point last_heartbeat_{};
   PgConnPtr heartbeat_conn_;
   uint64_t events_acked_ = 0;
+  int64_t inflight_since_ms_ = 0;
+  Metrics metrics_;
+  std::unique_ptr<MetricsServer> metrics_server_;  // reads metrics_: declared after it
 
   std::unique_ptr<LsnTracker> tracker_;
   std::unique_ptr<CaptureRules> rules_;

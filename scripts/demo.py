@@ -34,6 +34,7 @@ def main():
             "format": {"schemas": False},  # payload-only JSON keeps the demo readable
             "sink": {"type": "kafka", "kafka": {"bootstrap.servers": broker.bootstrap}},
             "offsets": {"file": os.path.join(workdir, "shop.offsets")},
+            "metrics": {"listen": "127.0.0.1:0"},
         }
         p = Pgcdc(config, workdir).start()
         p.wait_streaming()

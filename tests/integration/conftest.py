@@ -40,6 +40,7 @@ def base_config(pg, broker, name, db="postgres", **overrides):
         "format": {"schemas": True},
         "sink": {"type": "kafka", "kafka": {"bootstrap.servers": broker.bootstrap}},
         "offsets": {"commit_interval_ms": 200},
+        "metrics": {"listen": "127.0.0.1:0"},  # any free port: tests run side by side
     }
     for k, v in overrides.items():
         if isinstance(v, dict) and isinstance(cfg.get(k), dict):

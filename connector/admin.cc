@@ -1,0 +1,188 @@
+#include "connector/admin.h"
+
+#include "connector/offset_store.h"
+#include "connector/pg_connection.h"
+#include "connector/source_setup.h"
+
+namespace cdc::connector {
+
+namespace {
+
+struct Server {
+  PgConnPtr sql;
+  SlotState slot;
+  Lsn wal_end;
+  std::string system_id;
+};
+
+Result<Server> Inspect(const config::Config& cfg) {
+  Server s;
+  auto sql = Connect(cfg.source.dsn, ConnKind::kSql);
+  if (!sql.ok()) return sql.status();
+  s.sql = std::move(*sql);
+  auto slot = ReadSlot(s.sql.get(), cfg.source.slot);
+  if (!slot.ok()) return slot.status();
+  s.slot = *slot;
+  auto pos = Exec(s.sql.get(),
+                  "SELECT pg_current_wal_lsn()::text, system_identifier::text FROM "
+                  "pg_control_system()");
+  if (!pos.ok()) return pos.status();
+  auto lsn = Lsn::Parse(PQgetvalue(pos->get(), 0, 0));
+  if (!lsn.ok()) return lsn.status();
+  s.wal_end = *lsn;
+  s.system_id = PQgetvalue(pos->get(), 0, 1);
+  return s;
+}
+
+void PrintOffset(const OffsetStore& store, const std::optional<Offset>& o, std::ostream& out) {
+  out << "offsets file: " << store.path();
+  if (!o) {
+    out << " (none: the next start begins per snapshot.mode)\n";
+    return;
+  }
+  out << "\n  slot: " << o->slot << "\n  system: " << o->system_id << "\n  database: "
+      << o->database << "\n  timeline: " << o->timeline << "\n  lsn: " << o->lsn.ToString()
+      << "\n  snapshot: " << (o->snapshot.empty() ? "none" : o->snapshot);
+  if (!o->snapshot.empty()) out << " at " << o->snapshot_lsn.ToString();
+  out << "\n";
+}
+
+Status RefuseIfActive(const config::Config& cfg, const SlotState& slot) {
+  if (!slot.active) return Status::Ok();
+  return Status::FailedPrecondition("slot '" + cfg.source.slot + "' is active (walsender PID " +
+                                    std::to_string(slot.active_pid) +
+                                    "): stop the pgcdc that streams from it first");
+}
+
+}  // namespace
+
+Status ShowStatus(const config::Config& cfg, std::ostream& out) {
+  OffsetStore store(cfg.offsets.file);
+  auto stored = store.Load();
+  if (!stored.ok()) return stored.status();
+  auto server = Inspect(cfg);
+  if (!server.ok()) return server.status();
+  const SlotState& slot = server->slot;
+  out << "server: " << Describe(server->sql.get()) << ", system " << server->system_id
+      << ", WAL at " << server->wal_end.ToString() << "\n";
+  out << "slot " << cfg.source.slot << ": ";
+  if (!slot.exists) {
+    out << "missing\n";
+  } else {
+    const Lsn confirmed = slot.confirmed_flush.value_or(Lsn());
+    out << (slot.active ? "active (walsender PID " + std::to_string(slot.active_pid) + ")"
+                        : std::string("inactive"))
+        << "\n  confirmed_flush_lsn: " << confirmed.ToString() << "\n  wal_status: "
+        << (slot.wal_status.empty() ? "n/a" : slot.wal_status) << "\n  lag_bytes: "
+        << (server->wal_end > confirmed ? server->wal_end.value - confirmed.value : 0) << "\n";
+  }
+  auto pub = Exec(server->sql.get(), "SELECT count(*) FROM pg_publication_tables WHERE pubname = " +
+                                         QuoteLiteral(server->sql.get(), cfg.source.publication));
+  if (!pub.ok()) return pub.status();
+  auto exists = Exec(server->sql.get(), "SELECT 1 FROM pg_publication WHERE pubname = " +
+                                            QuoteLiteral(server->sql.get(), cfg.source.publication));
+  if (!exists.ok()) return exists.status();
+  out << "publication " << cfg.source.publication << ": "
+      << (PQntuples(exists->get()) == 0
+              ? std::string("missing")
+              : std::string(PQgetvalue(pub->get(), 0, 0)) + " tables")
+      << "\n";
+  PrintOffset(store, *stored, out);
+  if (*stored && slot.exists && (*stored)->lsn < slot.confirmed_flush.value_or(Lsn())) {
+    out << "warning: the slot is ahead of the offsets file: pgcdc will refuse to start "
+           "(see `pgcdc offsets reset --to-slot`)\n";
+  }
+  return Status::Ok();
+}
+
+Status ShowOffsets(const config::Config& cfg, std::ostream& out) {
+  OffsetStore store(cfg.offsets.file);
+  auto stored = store.Load();
+  if (!stored.ok()) return stored.status();
+  PrintOffset(store, *stored, out);
+  return Status::Ok();
+}
+
+Status ResetOffsets(const config::Config& cfg, const OffsetsReset& reset, std::ostream& out) {
+  if (reset.to_lsn.has_value() == reset.to_slot) {
+    return Status::InvalidArgument("offsets reset needs exactly one of --to-lsn LSN or --to-slot");
+  }
+  OffsetStore store(cfg.offsets.file);
+  auto stored = store.Load();
+  if (!stored.ok()) return stored.status();
+  auto server = Inspect(cfg);
+  if (!server.ok()) return server.status();
+  const SlotState& slot = server->slot;
+  if (!slot.exists) {
+    return Status::FailedPrecondition("slot '" + cfg.source.slot +
+                                      "' does not exist: there is no position to reset to; "
+                                      "remove the offsets file to start over with a snapshot");
+  }
+  CDC_RETURN_IF_ERROR(RefuseIfActive(cfg, slot));
+  if (*stored && ((*stored)->slot != cfg.source.slot || (*stored)->system_id != server->system_id)) {
+    return Status::FailedPrecondition("offsets file " + store.path() +
+                                      " belongs to another slot or cluster; refusing to change it");
+  }
+  const Lsn slot_lsn = slot.confirmed_flush.value_or(Lsn());
+  const Lsn target = reset.to_slot ? slot_lsn : *reset.to_lsn;
+  if (target < slot_lsn) {
+    return Status::InvalidArgument("cannot reset to " + target.ToString() + ": slot '" +
+                                   cfg.source.slot + "' is at " + slot_lsn.ToString() +
+                                   " and a logical slot cannot go back");
+  }
+  if (target > server->wal_end) {
+    return Status::InvalidArgument("cannot reset to " + target.ToString() +
+                                   ": past the server's WAL end " + server->wal_end.ToString());
+  }
+  Offset o;
+  if (*stored) {
+    o = **stored;
+  } else {
+    o.slot = cfg.source.slot;
+    o.system_id = server->system_id;
+    o.database = slot.database;
+    auto tl = Exec(server->sql.get(), "SELECT timeline_id FROM pg_control_checkpoint()");
+    if (!tl.ok()) return tl.status();
+    o.timeline = static_cast<uint32_t>(std::strtoul(PQgetvalue(tl->get(), 0, 0), nullptr, 10));
+    o.snapshot = "complete";  // what the operator asks for: stream from here, no snapshot
+    o.snapshot_lsn = target;
+  }
+  out << "offsets file " << store.path() << ": "
+      << (*stored ? (*stored)->lsn.ToString() : std::string("(none)")) << " -> "
+      << target.ToString() << "\n";
+  if (*stored && (*stored)->lsn > target) {
+    out << "changes between " << target.ToString() << " and " << (*stored)->lsn.ToString()
+        << " will be published again\n";
+  } else {
+    out << "transactions committing before " << target.ToString()
+        << " will not be published\n";
+  }
+  if (!reset.confirmed) {
+    return Status::InvalidArgument("nothing changed: re-run with --yes to apply");
+  }
+  o.lsn = target;
+  CDC_RETURN_IF_ERROR(store.Save(o));
+  out << "done\n";
+  return Status::Ok();
+}
+
+Status DropSlotCommand(const config::Config& cfg, bool confirmed, std::ostream& out) {
+  auto server = Inspect(cfg);
+  if (!server.ok()) return server.status();
+  if (!server->slot.exists) {
+    return Status::FailedPrecondition("slot '" + cfg.source.slot + "' does not exist");
+  }
+  CDC_RETURN_IF_ERROR(RefuseIfActive(cfg, server->slot));
+  out << "slot " << cfg.source.slot << " at "
+      << server->slot.confirmed_flush.value_or(Lsn()).ToString()
+      << " will be dropped; changes not yet streamed are lost, and the offsets file "
+      << cfg.offsets.file << " must then be removed (or snapshot.mode when_needed used)\n";
+  if (!confirmed) return Status::InvalidArgument("nothing changed: re-run with --yes to apply");
+  auto res = Exec(server->sql.get(), "SELECT pg_drop_replication_slot(" +
+                                         QuoteLiteral(server->sql.get(), cfg.source.slot) + ")");
+  if (!res.ok()) return res.status();
+  out << "dropped\n";
+  return Status::Ok();
+}
+
+}  // namespace cdc::connector

@@ -1,0 +1,37 @@
+#pragma once
+
+// The operator's subcommands besides `run`: what a stopped (or running) connector's slot and
+// offsets look like, and the two repairs an operator may need, each behind a confirmation.
+//
+//   status          slot (active, confirmed LSN, WAL status, lag in bytes), offsets file
+//                   (position, snapshot state), publication
+//   offsets show    the offsets file as pgcdc reads it
+//   offsets reset   move the stored position forward: --to-lsn LSN, or --to-slot (accept what
+//                   another consumer confirmed). Never backwards: a logical slot cannot rewind.
+//   slot drop       drop the replication slot (releases its WAL)
+//
+// Each prints to `out` and returns an error for the caller to print on one line. Changes are
+// refused while the slot is active (a running pgcdc owns it). Called from main's thread.
+
+#include <optional>
+#include <ostream>
+
+#include "config/config.h"
+#include "decoders/lsn.h"
+#include "decoders/status.h"
+
+namespace cdc::connector {
+
+Status ShowStatus(const config::Config& cfg, std::ostream& out);
+Status ShowOffsets(const config::Config& cfg, std::ostream& out);
+
+struct OffsetsReset {
+  std::optional<Lsn> to_lsn;
+  bool to_slot = false;
+  bool confirmed = false;  // --yes: apply; otherwise only say what would change
+};
+Status ResetOffsets(const config::Config& cfg, const OffsetsReset& reset, std::ostream& out);
+
+Status DropSlotCommand(const config::Config& cfg, bool confirmed, std::ostream& out);
+
+}  // namespace cdc::connector

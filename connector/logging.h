@@ -1,0 +1,13 @@
+#pragma once
+
+// Logging set-up for the daemon: spdlog to stderr, UTC timestamps, one line per state change.
+// `format` "text" is for people; "json" writes one JSON object per line ({"ts","level","msg"}),
+// with the message escaped, for log shippers. Called once by main before anything logs.
+
+#include <string>
+
+namespace cdc::connector {
+
+void SetUpLogging(const std::string& level, const std::string& format);
+
+}  // namespace cdc::connector
