@@ -15,9 +15,7 @@
 #include "config/config_loader.h"
 #include "connector/admin.h"
 #include "connector/logging.h"
-#include "connector/pg_connection.h"
 #include "connector/runner.h"
-#include "connector/source_setup.h"
 
 namespace {
 
@@ -64,34 +62,7 @@ int Validate(const cdc::config::Config& cfg, bool offline) {
   std::cout << "configuration OK: name=" << cfg.name << " slot=" << cfg.source.slot
             << " publication=" << cfg.source.publication << " sink=" << cfg.sink.type << "\n";
   if (offline) return kExitOk;
-  using namespace cdc::connector;
-  auto sql = Connect(cfg.source.dsn, ConnKind::kSql);
-  if (!sql.ok()) {
-    std::cerr << "error: " << sql.status().message() << "\n";
-    return kExitRuntime;
-  }
-  auto repl = Connect(cfg.source.dsn, ConnKind::kReplication);
-  if (!repl.ok()) {
-    std::cerr << "error: " << repl.status().message() << "\n";
-    return kExitRuntime;
-  }
-  auto facts = InspectSource(sql->get(), repl->get(), cfg);
-  if (!facts.ok()) {
-    std::cerr << "error: " << facts.status().message() << "\n";
-    return kExitRuntime;
-  }
-  std::cout << "server OK: PostgreSQL " << facts->server_version << ", system "
-            << facts->identity.system_id << ", database " << facts->identity.database << "\n"
-            << "slot " << cfg.source.slot << ": "
-            << (facts->slot.exists ? "exists, confirmed_flush_lsn " +
-                                         (facts->slot.confirmed_flush
-                                              ? facts->slot.confirmed_flush->ToString()
-                                              : std::string("none"))
-                                   : std::string("will be created"))
-            << "\n"
-            << "publication " << cfg.source.publication << ": "
-            << (facts->publication_exists ? "exists" : "will be created") << "\n";
-  return kExitOk;
+  return Report(cdc::connector::ValidateServer(cfg, std::cout));
 }
 
 }  // namespace

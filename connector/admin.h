@@ -3,6 +3,7 @@
 // The operator's subcommands besides `run`: what a stopped (or running) connector's slot and
 // offsets look like, and the two repairs an operator may need, each behind a confirmation.
 //
+//   validate        server settings, privileges, slot, publication, offsets, sink reachability
 //   status          slot (active, confirmed LSN, WAL status, lag in bytes), offsets file
 //                   (position, snapshot state), publication
 //   offsets show    the offsets file as pgcdc reads it
@@ -21,6 +22,10 @@
 #include "decoders/status.h"
 
 namespace cdc::connector {
+
+// `validate` against the live server and sink: one finding per line ("ok", "FAIL", "note"),
+// every check that can still run after a failure. Returns the first failure. Creates nothing.
+Status ValidateServer(const config::Config& cfg, std::ostream& out);
 
 Status ShowStatus(const config::Config& cfg, std::ostream& out);
 Status ShowOffsets(const config::Config& cfg, std::ostream& out);

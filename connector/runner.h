@@ -23,6 +23,7 @@
 #include "connector/metrics_server.h"
 #include "connector/offset_store.h"
 #include "connector/snapshot.h"
+#include "connector/start_decision.h"
 #include "connector/replication_stream.h"
 #include "connector/source_setup.h"
 #include "decoders/event_options.h"
@@ -52,9 +53,6 @@ class Runner : public sinks::DeliveryListener {
   Status Prepare();
   // Publishes the replication thread's state to the metrics (once per loop turn).
   void UpdateGauges();
-  // Why a snapshot is needed now (empty: stream from the stored position), or why pgcdc cannot
-  // start in this state.
-  Result<std::string> DecideSnapshot(const Offset* stored, const SlotState& slot) const;
   // (Re-)creates the slot with an exported snapshot on `repl` and reads every captured table.
   // True when complete, false when a stop was requested during it.
   Result<bool> TakeSnapshot(PGconn* repl, bool slot_exists, Lsn previous);

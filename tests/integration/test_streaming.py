@@ -182,7 +182,16 @@ def test_validate_command(pg, broker, workdir):
         f.write(yaml_writer.dump(cfg))
     r = run_pgcdc(["validate", "-c", path])
     assert r.returncode == 0, r.stderr
-    assert "server OK" in r.stdout and "will be created" in r.stdout
+    for finding in ("ok    wal_level = logical", "ok    slot pgcdc_val will be created",
+                    "ok    publication pgcdc_val will be created",
+                    "ok    next start: creates the slot and streams from there",
+                    "ok    broker reachable at"):
+        assert finding in r.stdout, r.stdout
+    cfg["snapshot"]["mode"] = "initial"
+    with open(path, "w") as f:
+        f.write(yaml_writer.dump(cfg))
+    r = run_pgcdc(["validate", "-c", path])
+    assert "ok    next start: takes a snapshot (no offsets yet" in r.stdout, r.stdout
     # validate creates nothing
     assert pg.execute("SELECT count(*) FROM pg_publication", db="val") == [(0,)]
     assert pg.slot("pgcdc_val", "val") is None

@@ -1,0 +1,67 @@
+#include "connector/start_decision.h"
+
+namespace cdc::connector {
+
+Result<std::string> DecideStart(const config::Config& cfg, const std::string& offsets_path,
+                                const Offset* o, const SlotState& slot) {
+  const std::string& mode = cfg.snapshot.mode;
+  const std::string& name = cfg.source.slot;
+  const bool unfinished = o && o->snapshot == "running";
+  const bool lost = slot.exists && slot.wal_status == "lost";
+  const Lsn slot_position = slot.confirmed_flush.value_or(Lsn());
+  const bool slot_ahead = o && slot.exists && o->lsn < slot_position;
+
+  if (mode == "never") {
+    if (unfinished) {
+      return Status::FailedPrecondition(
+          "the snapshot recorded in " + offsets_path +
+          " did not complete, so streaming now would leave tables incomplete; run with "
+          "snapshot.mode initial to take it again (or remove the offsets file to accept that)");
+    }
+  } else if (!o && slot.exists) {
+    // pgcdc drops and re-creates only slots its offsets file proves it owns.
+    return Status::FailedPrecondition(
+        "slot '" + name + "' exists but " + offsets_path +
+        " does not: a snapshot consistent with the stream needs a new slot; drop the slot to "
+        "start over with a snapshot, or set snapshot.mode: never to stream from its position");
+  } else if (!o) {
+    return std::string("no offsets yet (snapshot.mode " + mode + ")");
+  } else if (unfinished) {
+    return std::string("the previous snapshot did not complete");
+  } else if (mode == "always") {
+    return std::string("snapshot.mode always");
+  } else if (mode == "when_needed") {
+    if (!slot.exists) return std::string("slot '" + name + "' is missing (snapshot.mode when_needed)");
+    if (lost) return std::string("slot '" + name + "' is invalidated (snapshot.mode when_needed)");
+    if (slot_ahead) {
+      return std::string("slot '" + name + "' is ahead of the offsets (snapshot.mode when_needed)");
+    }
+  }
+
+  // Streaming from the stored position: it must still be there.
+  if (o && !slot.exists) {
+    return Status::FailedPrecondition(
+        "slot '" + name + "' does not exist, but " + offsets_path + " records position " +
+        o->lsn.ToString() +
+        ": the slot was dropped and changes since then are lost; set snapshot.mode: when_needed "
+        "to take a new snapshot, or remove the offsets file to start over");
+  }
+  if (lost) {
+    return Status::FailedPrecondition(
+        "postgres: slot '" + name +
+        "' is invalidated (wal_status = lost): changes were lost; set snapshot.mode: "
+        "when_needed to take a new snapshot, or drop the slot and the offsets file");
+  }
+  if (slot_ahead) {
+    // pgcdc persists its offset before it reports a flush position, so a slot ahead of the file
+    // means someone else consumed or advanced it: those changes never reached our topics.
+    return Status::FailedPrecondition(
+        "slot '" + name + "' is at " + slot_position.ToString() + ", ahead of the offsets file " +
+        offsets_path + " (" + o->lsn.ToString() +
+        "): the changes in between were confirmed by another consumer and are not on the "
+        "topics; stop the other consumer, and remove the offsets file to accept the gap");
+  }
+  return std::string();
+}
+
+}  // namespace cdc::connector

@@ -1,0 +1,21 @@
+#pragma once
+
+// The start-up decision, shared by `run` and `validate`: given the offsets file and the slot,
+// does pgcdc take a snapshot (and why), stream from the stored position, or refuse because
+// streaming would leave a gap? Pure: reads nothing, changes nothing.
+
+#include <string>
+
+#include "config/config.h"
+#include "connector/offset_store.h"
+#include "connector/source_setup.h"
+#include "decoders/status.h"
+
+namespace cdc::connector {
+
+// Returns why a snapshot is needed now, or "" to stream from the stored position (or the slot's
+// when there is no offsets file); an error (one line, with what to do) when neither is safe.
+Result<std::string> DecideStart(const config::Config& cfg, const std::string& offsets_path,
+                                const Offset* stored, const SlotState& slot);
+
+}  // namespace cdc::connector
