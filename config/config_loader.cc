@@ -335,7 +335,12 @@ std::string ExpandEnv(const std::string& value, const std::string& key) {
         const std::string path = var.substr(5);
         std::ifstream in(path, std::ios::binary);
         if (!in) Fail(key, "cannot read secret file " + path);
-        std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        // Bounded: a secret is small, and /dev/zero or a FIFO must not hang the start.
+        constexpr size_t kMaxSecret = 64 * 1024;
+        std::string content(kMaxSecret + 1, '\0');
+        in.read(content.data(), static_cast<std::streamsize>(content.size()));
+        content.resize(static_cast<size_t>(in.gcount()));
+        if (content.size() > kMaxSecret) Fail(key, "secret file " + path + " is larger than 64 KiB");
         if (!content.empty() && content.back() == '\n') content.pop_back();
         if (!content.empty() && content.back() == '\r') content.pop_back();
         out.append(content);
