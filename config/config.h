@@ -57,6 +57,9 @@ struct HeartbeatConfig {
 struct SinkConfig {
   std::string type = "kafka";  // kafka | stdout
   std::map<std::string, std::string> kafka;  // librdkafka properties, passed through
+  // Where events the broker refuses for good (too large, not authorized, invalid) go instead of
+  // stopping pgcdc; "" (default) = stop with the table, key and reason.
+  std::string dead_letter_topic;
 };
 
 struct OffsetsConfig {

@@ -253,6 +253,7 @@ Config Parse(const YAML::Node& root) {
   {
     MapReader s(top.Take("sink"), "sink");
     s.OneOf("type", &c.sink.type, {"kafka", "stdout"});
+    s.String("dead_letter_topic", &c.sink.dead_letter_topic);
     YAML::Node k = s.Take("kafka");
     if (k && !k.IsNull()) {
       if (!k.IsMap()) Fail("sink.kafka", "must be a mapping of librdkafka properties");

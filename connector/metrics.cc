@@ -153,6 +153,9 @@ std::string Metrics::Render() const {
   }
   Metric(&out, "pgcdc_delivery_errors_total", "counter", "Events the sink refused for good.");
   Sample(&out, "pgcdc_delivery_errors_total", static_cast<double>(delivery_errors.load()));
+  Metric(&out, "pgcdc_dead_lettered_total", "counter",
+         "Events refused for good and sent to sink.dead_letter_topic instead.");
+  Sample(&out, "pgcdc_dead_lettered_total", static_cast<double>(dead_lettered.load()));
   Metric(&out, "pgcdc_sink_queue_full_total", "counter",
          "Times a send waited because the sink's local queue was full.");
   Sample(&out, "pgcdc_sink_queue_full_total", static_cast<double>(queue_full_waits.load()));

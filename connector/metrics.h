@@ -35,6 +35,7 @@ class Metrics {
 
   std::atomic<int> state{static_cast<int>(RunState::kStarting)};
   std::atomic<uint64_t> delivery_errors{0};
+  std::atomic<uint64_t> dead_lettered{0};
   std::atomic<uint64_t> queue_full_waits{0};
   std::atomic<uint64_t> reconnects{0};
   std::atomic<int64_t> inflight_events{0};

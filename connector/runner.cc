@@ -155,7 +155,7 @@ Status Runner::Prepare() {
   // The sink is checked before anything is created on the server.
   std::unique_ptr<sinks::EventSink> sink;
   if (cfg_.sink.type == "kafka") {
-    auto kafka = sinks::KafkaSink::Create(cfg_.sink.kafka, this);
+    auto kafka = sinks::KafkaSink::Create(cfg_.sink.kafka, this, cfg_.sink.dead_letter_topic);
     if (!kafka.ok()) return kafka.status();
     sink = std::move(*kafka);
   } else {
@@ -278,6 +278,11 @@ void Runner::OnDelivery(void* opaque, size_t bytes, const Status& status) {
   }
   // Never acknowledged: the transaction stays outstanding and the LSN cannot pass it.
   if (delivery_error_.ok()) delivery_error_ = status;
+}
+
+void Runner::OnDeadLettered(const Status& cause) {
+  metrics_.dead_lettered.fetch_add(1);
+  spdlog::warn("{}", cause.message());
 }
 
 bool Runner::Blocked() const {

@@ -45,6 +45,7 @@ class Runner : public sinks::DeliveryListener {
   static void RequestStop();
 
   void OnDelivery(void* opaque, size_t bytes, const Status& status) override;
+  void OnDeadLettered(const Status& cause) override;
 
  private:
   using Clock = std::chrono::steady_clock;

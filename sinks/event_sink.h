@@ -23,6 +23,9 @@ class DeliveryListener {
   // `status` is OK when the event is durably delivered; otherwise it names the topic, key and
   // cause. `bytes` is the event's key + value size, as counted by ChangeEvent::size_bytes().
   virtual void OnDelivery(void* opaque, size_t bytes, const Status& status) = 0;
+  // An event the destination refused for good went to the dead-letter topic instead; its
+  // OnDelivery follows when that record is acknowledged. `cause` names topic, key and reason.
+  virtual void OnDeadLettered(const Status& cause) { (void)cause; }
 };
 
 class EventSink {

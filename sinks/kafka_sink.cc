@@ -65,6 +65,37 @@ void LogCallback(const rd_kafka_t*, int level, const char* fac, const char* buf)
   }
 }
 
+// Errors that retrying cannot fix: the record goes to the dead-letter topic when there is one.
+bool DeadLetterable(rd_kafka_resp_err_t err) {
+  switch (err) {
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE:
+    case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_INVALID_RECORD:
+    case RD_KAFKA_RESP_ERR_INVALID_MSG:
+    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_POLICY_VIOLATION:
+    case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool SizeError(rd_kafka_resp_err_t err) {
+  return err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ||
+         err == RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE ||
+         err == RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE;
+}
+
+// The opaque of a dead-letter record: the original event's opaque and size, reported when the
+// dead-letter record is delivered.
+struct DeadLetterTicket {
+  void* opaque;
+  size_t bytes;
+};
+
 std::string Printable(const void* data, size_t len) {
   std::string s(static_cast<const char*>(data), len < 200 ? len : 200);
   if (len > 200) s += "...";
@@ -74,7 +105,8 @@ std::string Printable(const void* data, size_t len) {
 }  // namespace
 
 Result<std::unique_ptr<KafkaSink>> KafkaSink::Create(
-    const std::map<std::string, std::string>& props, DeliveryListener* listener) {
+    const std::map<std::string, std::string>& props, DeliveryListener* listener,
+    const std::string& dead_letter_topic) {
   std::unique_ptr<rd_kafka_conf_t, ConfDeleter> conf(rd_kafka_conf_new());
   char err[512];
   for (const auto& [k, v] : kDefaults) {
@@ -109,6 +141,14 @@ Result<std::unique_ptr<KafkaSink>> KafkaSink::Create(
   rd_kafka_queue_t* main_queue = rd_kafka_queue_get_main(rk);
   rd_kafka_queue_io_event_enable(main_queue, fds[1], "1", 1);
   rd_kafka_queue_destroy(main_queue);
+  if (!dead_letter_topic.empty()) {
+    self->dead_letter_topic_ = dead_letter_topic;
+    self->dead_letter_rkt_ = self->TopicHandle(dead_letter_topic);
+    if (self->dead_letter_rkt_ == nullptr) {
+      return Status::InvalidArgument("sink.dead_letter_topic: cannot use '" + dead_letter_topic +
+                                     "'");
+    }
+  }
   return owner;
 }
 
@@ -150,6 +190,70 @@ rd_kafka_topic_s* KafkaSink::TopicHandle(std::string_view topic) {
   return rkt;
 }
 
+int KafkaSink::Produce(rd_kafka_topic_t* rkt, const void* key, size_t key_len, const void* value,
+                       size_t value_len, rd_kafka_headers_t* headers, void* opaque) {
+  // rd_kafka_produceva rather than the RD_KAFKA_V_* macros: same call, no GNU extensions.
+  rd_kafka_vu_t vus[6];
+  size_t n = 0;
+  vus[n].vtype = RD_KAFKA_VTYPE_RKT;
+  vus[n++].u.rkt = rkt;
+  vus[n].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+  vus[n++].u.i = RD_KAFKA_MSG_F_COPY;
+  vus[n].vtype = RD_KAFKA_VTYPE_KEY;
+  vus[n].u.mem.ptr = const_cast<void*>(key);
+  vus[n++].u.mem.size = key_len;
+  vus[n].vtype = RD_KAFKA_VTYPE_VALUE;
+  vus[n].u.mem.ptr = const_cast<void*>(value);
+  vus[n++].u.mem.size = value_len;
+  vus[n].vtype = RD_KAFKA_VTYPE_OPAQUE;
+  vus[n++].u.ptr = opaque;
+  if (headers != nullptr) {
+    vus[n].vtype = RD_KAFKA_VTYPE_HEADERS;
+    vus[n++].u.headers = headers;
+  }
+  rd_kafka_error_t* error = rd_kafka_produceva(rk_, vus, n);
+  rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+  if (error != nullptr) {
+    err = rd_kafka_error_code(error);
+    rd_kafka_error_destroy(error);
+  }
+  return err;
+}
+
+bool KafkaSink::DeadLetter(const char* topic, const void* key, size_t key_len, const void* value,
+                           size_t value_len, const rd_kafka_headers_t* original, int err_code,
+                           void* opaque, size_t bytes) {
+  const auto err = static_cast<rd_kafka_resp_err_t>(err_code);
+  if (dead_letter_rkt_ == nullptr || !DeadLetterable(err) || dead_letter_topic_ == topic) {
+    return false;
+  }
+  rd_kafka_headers_t* headers =
+      original != nullptr ? rd_kafka_headers_copy(original) : rd_kafka_headers_new(3);
+  const std::string reason = std::string(rd_kafka_err2name(err)) + ": " + rd_kafka_err2str(err);
+  const std::string size = std::to_string(value_len);
+  rd_kafka_header_add(headers, "pgcdc.original.topic", -1, topic, -1);
+  rd_kafka_header_add(headers, "pgcdc.error", -1, reason.data(), static_cast<ssize_t>(reason.size()));
+  rd_kafka_header_add(headers, "pgcdc.value.bytes", -1, size.data(), static_cast<ssize_t>(size.size()));
+  // A value the broker found too large would be refused again: the record keeps key and headers.
+  if (SizeError(err)) {
+    value = nullptr;
+    value_len = 0;
+  }
+  auto* ticket = new DeadLetterTicket{opaque, bytes};
+  const auto produced = static_cast<rd_kafka_resp_err_t>(
+      Produce(dead_letter_rkt_, key, key_len, value, value_len, headers, ticket));
+  if (produced != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    rd_kafka_headers_destroy(headers);
+    delete ticket;
+    return false;
+  }
+  const std::string shown_key = key != nullptr ? Printable(key, key_len) : "null";
+  listener_->OnDeadLettered(Status::DeliveryFailed(
+      "kafka: event for topic '" + std::string(topic) + "' key " + shown_key + " refused (" +
+      reason + "); sent to dead-letter topic '" + dead_letter_topic_ + "'"));
+  return true;
+}
+
 Status KafkaSink::Send(const ChangeEvent& ev, void* opaque) {
   rd_kafka_topic_t* rkt = TopicHandle(ev.topic);
   if (rkt == nullptr) {
@@ -169,42 +273,43 @@ Status KafkaSink::Send(const ChangeEvent& ev, void* opaque) {
   size_t key_len = ev.key ? ev.key->size() : 0;
   const char* value = ev.value ? ev.value->data() : nullptr;
   size_t value_len = ev.value ? ev.value->size() : 0;
-  // rd_kafka_produceva rather than the RD_KAFKA_V_* macros: same call, no GNU extensions.
-  rd_kafka_vu_t vus[6];
-  size_t n = 0;
-  vus[n].vtype = RD_KAFKA_VTYPE_RKT;
-  vus[n++].u.rkt = rkt;
-  vus[n].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
-  vus[n++].u.i = RD_KAFKA_MSG_F_COPY;
-  vus[n].vtype = RD_KAFKA_VTYPE_KEY;
-  vus[n].u.mem.ptr = const_cast<char*>(key);
-  vus[n++].u.mem.size = key_len;
-  vus[n].vtype = RD_KAFKA_VTYPE_VALUE;
-  vus[n].u.mem.ptr = const_cast<char*>(value);
-  vus[n++].u.mem.size = value_len;
-  vus[n].vtype = RD_KAFKA_VTYPE_OPAQUE;
-  vus[n++].u.ptr = opaque;
-  if (headers != nullptr) {
-    vus[n].vtype = RD_KAFKA_VTYPE_HEADERS;
-    vus[n++].u.headers = headers;
-  }
-  rd_kafka_error_t* error = rd_kafka_produceva(rk_, vus, n);
-  rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
-  if (error != nullptr) {
-    err = rd_kafka_error_code(error);
-    rd_kafka_error_destroy(error);
-  }
+  const auto err = static_cast<rd_kafka_resp_err_t>(
+      Produce(rkt, key, key_len, value, value_len, headers, opaque));
   if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status::Ok();
-  if (headers != nullptr) rd_kafka_headers_destroy(headers);  // not taken over on failure
+  // Not taken over on failure; the dead-letter record copies them.
+  const bool dead_lettered = DeadLetter(rd_kafka_topic_name(rkt), key, key_len, value, value_len,
+                                        headers, err, opaque, ev.size_bytes());
+  if (headers != nullptr) rd_kafka_headers_destroy(headers);
+  if (dead_lettered) return Status::Ok();
   if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) return Status::Unavailable("kafka: local queue full");
-  return Status::DeliveryFailed("kafka: cannot produce to '" + std::string(ev.topic) +
-                                "': " + rd_kafka_err2str(err));
+  return Status::DeliveryFailed("kafka: cannot produce to '" + std::string(ev.topic) + "' key " +
+                                (key != nullptr ? Printable(key, key_len) : "null") + ": " +
+                                rd_kafka_err2str(err));
 }
 
 void KafkaSink::HandleDeliveryReport(const void* m) {
   const auto* msg = static_cast<const rd_kafka_message_t*>(m);
+  if (dead_letter_rkt_ != nullptr && msg->rkt == dead_letter_rkt_) {
+    // A dead-letter record: report the original event.
+    auto* ticket = static_cast<DeadLetterTicket*>(msg->_private);
+    const DeadLetterTicket t = *ticket;
+    delete ticket;
+    listener_->OnDelivery(
+        t.opaque, t.bytes,
+        msg->err == RD_KAFKA_RESP_ERR_NO_ERROR
+            ? Status::Ok()
+            : Status::DeliveryFailed("kafka: delivery to dead-letter topic '" + dead_letter_topic_ +
+                                     "' failed: " + rd_kafka_err2str(msg->err)));
+    return;
+  }
   if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     listener_->OnDelivery(msg->_private, msg->len + msg->key_len, Status::Ok());
+    return;
+  }
+  rd_kafka_headers_t* headers = nullptr;
+  if (rd_kafka_message_headers(msg, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) headers = nullptr;
+  if (DeadLetter(rd_kafka_topic_name(msg->rkt), msg->key, msg->key_len, msg->payload, msg->len,
+                 headers, msg->err, msg->_private, msg->len + msg->key_len)) {
     return;
   }
   std::string key = msg->key ? Printable(msg->key, msg->key_len) : "null";

@@ -21,14 +21,19 @@
 
 struct rd_kafka_s;
 struct rd_kafka_topic_s;
+struct rd_kafka_headers_s;
 
 namespace cdc::sinks {
 
 class KafkaSink final : public EventSink {
  public:
-  // Fails with a message naming the bad property.
+  // Fails with a message naming the bad property. With a `dead_letter_topic`, events refused
+  // for good (message too large, topic authorization, invalid record, unknown topic) are
+  // re-sent there with headers naming the original topic and the error; a too-large value is
+  // replaced by null. The event then counts as delivered once the dead-letter record is.
   static Result<std::unique_ptr<KafkaSink>> Create(const std::map<std::string, std::string>& props,
-                                                   DeliveryListener* listener);
+                                                   DeliveryListener* listener,
+                                                   const std::string& dead_letter_topic = "");
   ~KafkaSink() override;
   KafkaSink(const KafkaSink&) = delete;
   KafkaSink& operator=(const KafkaSink&) = delete;
@@ -46,6 +51,13 @@ class KafkaSink final : public EventSink {
  private:
   KafkaSink(rd_kafka_s* rk, DeliveryListener* listener, int wake_read_fd, int wake_write_fd);
   rd_kafka_topic_s* TopicHandle(std::string_view topic);
+  // Sends one record; takes over `headers` on success only.
+  int Produce(rd_kafka_topic_s* rkt, const void* key, size_t key_len, const void* value,
+              size_t value_len, rd_kafka_headers_s* headers, void* opaque);
+  // Re-sends a refused event to the dead-letter topic. True when it was queued.
+  bool DeadLetter(const char* topic, const void* key, size_t key_len, const void* value,
+                  size_t value_len, const rd_kafka_headers_s* headers, int err,
+                  void* opaque, size_t bytes);
   void DrainWakeup();
 
   rd_kafka_s* rk_;
@@ -54,6 +66,8 @@ class KafkaSink final : public EventSink {
   int wake_write_fd_;
   std::shared_mutex topics_mu_;  // Send() may run on several threads (thread_safe())
   std::unordered_map<std::string, rd_kafka_topic_s*> topics_;
+  std::string dead_letter_topic_;
+  rd_kafka_topic_s* dead_letter_rkt_ = nullptr;  // in topics_
 };
 
 }  // namespace cdc::sinks

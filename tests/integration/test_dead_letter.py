@@ -1,0 +1,65 @@
+"""[reliability] a change the broker refuses for good stops pgcdc with the table, key and reason
+and freezes the LSN before it; with sink.dead_letter_topic it goes there instead (counted), and
+streaming goes on."""
+
+import os
+import re
+import urllib.request
+
+from conftest import base_config
+from pgcdc_harness import Pgcdc, TopicReader, lsn_to_int, wait_until
+
+
+def config(pg, broker, name, workdir, **sink):
+    cfg = base_config(pg, broker, name, db=name,
+                      offsets={"file": os.path.join(workdir, f"{name}.offsets")})
+    cfg["format"] = {"schemas": False}
+    # librdkafka refuses records over message.max.bytes before sending (MSG_SIZE_TOO_LARGE).
+    cfg["sink"]["kafka"]["message.max.bytes"] = "3000"
+    cfg["sink"].update(sink)
+    return cfg
+
+
+def test_too_large_change_stops_pgcdc_and_freezes_the_lsn(pg, broker, workdir):
+    db = "toolarge"
+    pg.create_database(db)
+    pg.execute("CREATE TABLE t(id int PRIMARY KEY, v text)", db=db)
+    p = Pgcdc(config(pg, broker, db, workdir), workdir).start()
+    p.wait_streaming()
+    before = lsn_to_int(pg.execute("SELECT pg_current_wal_lsn()::text", db=db)[0][0])
+    pg.execute("INSERT INTO t VALUES (7, repeat('x', 5000))", db=db)
+    p.proc.wait(timeout=60)
+    assert p.proc.returncode == 1, p.log()
+    last = p.log().strip().splitlines()[-1]
+    assert "public.t" in last and '{"id":7}' in last and "too large" in last, last
+    assert pg.confirmed_flush(f"pgcdc_{db}", db) <= before
+
+
+def test_dead_letter_topic_takes_refused_changes(pg, broker, workdir):
+    db = "dlq"
+    pg.create_database(db)
+    pg.execute("CREATE TABLE t(id int PRIMARY KEY, v text)", db=db)
+    cfg = config(pg, broker, db, workdir, dead_letter_topic="dlq.refused")
+    reader = TopicReader(broker.bootstrap, ["dlq.public.t", "dlq.refused"])
+    p = Pgcdc(cfg, workdir).start()
+    p.wait_streaming()
+    pg.execute("INSERT INTO t VALUES (1, 'small')", db=db)
+    pg.execute("INSERT INTO t VALUES (2, repeat('x', 5000))", db=db)
+    pg.execute("INSERT INTO t VALUES (3, 'after')", db=db)
+    end = lsn_to_int(pg.execute("SELECT pg_current_wal_lsn()::text", db=db)[0][0])
+    wait_until(lambda: (pg.confirmed_flush(f"pgcdc_{db}", db) or 0) >= end, 30,
+               what="the LSN to pass the refused change")
+    port = re.search(r"metrics on http://[\d.]+:(\d+)/", p.log()).group(1)
+    metrics = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics").read().decode()
+    assert "pgcdc_dead_lettered_total 1" in metrics
+    assert p.stop() == 0, p.log()
+    recs = reader.drain()
+    reader.close()
+    main = sorted(r.key["id"] for r in recs if r.topic == "dlq.public.t")
+    assert main == [1, 3]
+    dead = [r for r in recs if r.topic == "dlq.refused"]
+    assert len(dead) == 1 and dead[0].key == {"id": 2} and dead[0].value is None
+    h = {k: v.decode() for k, v in dead[0].headers.items()}
+    assert h["pgcdc.original.topic"] == "dlq.public.t"
+    assert "MSG_SIZE_TOO_LARGE" in h["pgcdc.error"] and int(h["pgcdc.value.bytes"]) > 5000
+    assert "sent to dead-letter topic 'dlq.refused'" in p.log()
