@@ -3,7 +3,8 @@
 
   snapshot  pgcdc's snapshot rows/s against `COPY (SELECT ...) TO STDOUT` of the same table
   stream    pgcdc's end-to-end rate (events acknowledged by the broker, LSN confirmed) against
-            pg_recvlogical draining a second slot created at the same LSN (pgoutput to /dev/null)
+            pg_recvlogical draining slots created at the same LSN (pgoutput to /dev/null)
+  latency   commit-to-acknowledgement p50/p99 at a steady transaction rate (pgbench -R)
 
 Each starts a throwaway PostgreSQL and the mock broker (tests/integration/pgcdc_harness.py), runs
 both schema modes, prints rates, ratios and pgcdc's peak RSS (/usr/bin/time -v), and cleans up.
@@ -11,6 +12,7 @@ Never a timed test: these machines are shared, so compare the ratios, not the ab
 
   python3 bench/bench.py snapshot --rows 1000000
   python3 bench/bench.py stream --changes 1000000
+  python3 bench/bench.py latency --tps 5000 --seconds 20
   python3 bench/bench.py all
 """
 
@@ -22,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -59,9 +62,9 @@ def copy_rate(pg, db, table, rows):
     return rows / best
 
 
-def run_pgcdc(config, workdir, until=None, timeout=3600):
-    """Runs pgcdc under /usr/bin/time -v; `until` (a callable) decides when to stop it.
-    Returns (log text, peak RSS in MB, CPU seconds)."""
+def run_pgcdc(config, workdir, until=None, during=None, timeout=3600):
+    """Runs pgcdc under /usr/bin/time -v. `during(log_path)` runs once pgcdc streams; `until` (a
+    callable) then decides when to stop it. Returns (log text, peak RSS in MB, CPU seconds)."""
     path = os.path.join(workdir, f"bench-{time.monotonic_ns()}.yaml")
     with open(path, "w") as f:
         f.write(yaml_writer.dump(config))
@@ -69,6 +72,10 @@ def run_pgcdc(config, workdir, until=None, timeout=3600):
     with open(log_path, "w") as log:
         proc = subprocess.Popen(["/usr/bin/time", "-v", os.environ["PGCDC_BIN"], "run", "-c",
                                  path], stdout=subprocess.DEVNULL, stderr=log)
+        if during is not None:
+            wait_until(lambda: "streaming from slot" in open(log_path).read(), 120,
+                       what="pgcdc to stream")
+            during(log_path)
         if until is not None:
             wait_until(lambda: until() or proc.poll() is not None, timeout, interval=0.05,
                        what="pgcdc to catch up")
@@ -191,13 +198,73 @@ def bench_stream(pg, broker, workdir, changes, wide):
               f"{pgcdc_rate / recv_rate:.2f}x; peak RSS {rss:.0f} MB, pgcdc CPU {cpu:.1f} s")
 
 
+def quantile(buckets, q):
+    """Prometheus-style quantile from cumulative (upper bound, count) buckets."""
+    total = buckets[-1][1]
+    if total == 0:
+        return float("nan")
+    rank, prev_bound, prev_count = q * total, 0.0, 0
+    for bound, count in buckets:
+        if count >= rank:
+            if bound == float("inf"):
+                return prev_bound
+            return prev_bound + (bound - prev_bound) * (rank - prev_count) / max(count - prev_count, 1)
+        prev_bound, prev_count = bound, count
+    return prev_bound
+
+
+def bench_latency(pg, broker, workdir, tps, seconds):
+    """Commit-to-acknowledgement latency at a steady rate of single-row transactions (pgbench
+    -R), from pgcdc's own pgcdc_commit_to_ack_seconds histogram."""
+    print(f"\n== latency: single-row insert transactions at {tps}/s for {seconds} s (pgbench -R)")
+    for schemas in (True, False):
+        db = f"latency{int(schemas)}"
+        pg.create_database(db)
+        pg.execute("CREATE TABLE events(id bigserial PRIMARY KEY, kind text NOT NULL, "
+                   "amount numeric(12,2), at timestamptz NOT NULL DEFAULT now())", db=db)
+        script = os.path.join(workdir, "insert.sql")
+        with open(script, "w") as f:
+            f.write("INSERT INTO events(kind, amount) VALUES ('purchase', random() * 100);\n")
+        name = f"lat{int(schemas)}"
+        cfg = base(pg, broker, name, db, workdir, schemas)
+        cfg["snapshot"] = {"mode": "never"}
+        cfg["metrics"] = {"listen": "127.0.0.1:0"}
+        result = {}
+
+        def load(log_path):
+            out = subprocess.run([os.path.join(pg.bindir, "pgbench"), "-n", "-c", "4", "-j", "2",
+                                  "-R", str(tps), "-T", str(seconds), "-f", script, "-d",
+                                  pg.dsn(db)], capture_output=True, text=True, check=True).stdout
+            m = re.search(r"tps = ([\d.]+)", out)
+            result["tps"] = float(m.group(1)) if m else float("nan")
+            port = re.search(r"metrics on http://[\d.]+:(\d+)/", open(log_path).read()).group(1)
+            end = lsn_to_int(pg.execute("SELECT pg_current_wal_lsn()::text", db=db)[0][0])
+            wait_until(lambda: (pg.confirmed_flush(f"pgcdc_{name}", db) or 0) >= end, 120,
+                       what="pgcdc to catch up")
+            text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics").read().decode()
+            buckets = []
+            for le, count in re.findall(
+                    r'pgcdc_commit_to_ack_seconds_bucket\{le="([^"]+)"\} (\S+)', text):
+                buckets.append((float("inf") if le == "+Inf" else float(le), float(count)))
+            result["buckets"] = buckets
+
+        _, rss, cpu = run_pgcdc(cfg, workdir, during=load, until=lambda: True)
+        b = result["buckets"]
+        print(f"schemas={str(schemas).lower():5} {result['tps']:,.0f} tx/s achieved, "
+              f"{b[-1][1]:,.0f} transactions: commit-to-ack p50 "
+              f"{quantile(b, 0.5) * 1000:.1f} ms, p99 {quantile(b, 0.99) * 1000:.1f} ms; "
+              f"peak RSS {rss:.0f} MB, pgcdc CPU {cpu:.1f} s")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("what", choices=["snapshot", "stream", "all"])
+    ap.add_argument("what", choices=["snapshot", "stream", "latency", "all"])
     ap.add_argument("--rows", type=int, default=1_000_000, help="snapshot table rows")
     ap.add_argument("--changes", type=int, default=1_000_000, help="streamed changes")
     ap.add_argument("--parallelism", type=int, default=2)
     ap.add_argument("--wide", action="store_true", help="also run the 2 KB text variant")
+    ap.add_argument("--tps", type=int, default=5000, help="latency: transactions per second")
+    ap.add_argument("--seconds", type=int, default=20, help="latency: how long")
     args = ap.parse_args()
     workdir = tempfile.mkdtemp(prefix="pgcdc-bench-")
     os.chmod(workdir, 0o777)
@@ -211,6 +278,8 @@ def main():
                                args.parallelism)
             if args.what in ("stream", "all"):
                 bench_stream(pg, broker, workdir, args.changes // (10 if wide else 1), wide)
+        if args.what in ("latency", "all"):
+            bench_latency(pg, broker, workdir, args.tps, args.seconds)
     finally:
         broker.stop()
         pg.stop()

@@ -38,6 +38,26 @@ Result<Server> Inspect(const config::Config& cfg) {
   return s;
 }
 
+// The offsets file and the server, as the admin commands see them.
+struct State {
+  std::string offsets_path;
+  std::optional<Offset> stored;
+  Server server;
+};
+
+Result<State> LoadState(const config::Config& cfg) {
+  State st;
+  OffsetStore store(cfg.offsets.file);
+  st.offsets_path = store.path();
+  auto stored = store.Load();
+  if (!stored.ok()) return stored.status();
+  st.stored = *stored;
+  auto server = Inspect(cfg);
+  if (!server.ok()) return server.status();
+  st.server = std::move(*server);
+  return st;
+}
+
 void PrintOffset(const OffsetStore& store, const std::optional<Offset>& o, std::ostream& out) {
   out << "offsets file: " << store.path();
   if (!o) {
@@ -201,11 +221,11 @@ Status ValidateServer(const config::Config& cfg, std::ostream& out) {
 }
 
 Status ShowStatus(const config::Config& cfg, std::ostream& out) {
-  OffsetStore store(cfg.offsets.file);
-  auto stored = store.Load();
-  if (!stored.ok()) return stored.status();
-  auto server = Inspect(cfg);
-  if (!server.ok()) return server.status();
+  auto state = LoadState(cfg);
+  if (!state.ok()) return state.status();
+  OffsetStore store(state->offsets_path);
+  const std::optional<Offset>* stored = &state->stored;
+  Server* server = &state->server;
   const SlotState& slot = server->slot;
   out << "server: " << Describe(server->sql.get()) << ", system " << server->system_id
       << ", WAL at " << server->wal_end.ToString() << "\n";
@@ -251,11 +271,11 @@ Status ResetOffsets(const config::Config& cfg, const OffsetsReset& reset, std::o
   if (reset.to_lsn.has_value() == reset.to_slot) {
     return Status::InvalidArgument("offsets reset needs exactly one of --to-lsn LSN or --to-slot");
   }
-  OffsetStore store(cfg.offsets.file);
-  auto stored = store.Load();
-  if (!stored.ok()) return stored.status();
-  auto server = Inspect(cfg);
-  if (!server.ok()) return server.status();
+  auto state = LoadState(cfg);
+  if (!state.ok()) return state.status();
+  OffsetStore store(state->offsets_path);
+  const std::optional<Offset>* stored = &state->stored;
+  Server* server = &state->server;
   const SlotState& slot = server->slot;
   if (!slot.exists) {
     return Status::FailedPrecondition("slot '" + cfg.source.slot +
