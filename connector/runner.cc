@@ -280,6 +280,26 @@ void Runner::OnDelivery(void* opaque, size_t bytes, const Status& status) {
   if (delivery_error_.ok()) delivery_error_ = status;
 }
 
+Status Runner::ExplainSlotLoss(const Status& s) const {
+  // The server refuses START_REPLICATION with a bare SQL error when the slot went away while
+  // pgcdc was connected or reconnecting; say what happened and what to do.
+  if (s.code() != Status::Code::kFailedPrecondition) return s;
+  auto sql = Connect(cfg_.source.dsn, ConnKind::kSql);
+  if (!sql.ok()) return s;
+  auto slot = ReadSlot(sql->get(), cfg_.source.slot);
+  if (!slot.ok()) return s;
+  const std::string what =
+      !slot->exists ? "was dropped" : slot->wal_status == "lost" ? "was invalidated (wal_status = "
+                                                                   "lost)"
+                                                                 : "";
+  if (what.empty()) return s;
+  return Status::FailedPrecondition(
+      "slot '" + cfg_.source.slot + "' " + what + " while pgcdc was streaming at " +
+      persisted_.ToString() +
+      "; changes after that position are lost: restart with snapshot.mode: when_needed to take "
+      "a new snapshot (" + s.message() + ")");
+}
+
 void Runner::OnDeadLettered(const Status& cause) {
   metrics_.dead_lettered.fetch_add(1);
   spdlog::warn("{}", cause.message());
@@ -540,7 +560,9 @@ Status Runner::RunUntilStopped() {
     }
     // Only a lost connection is worth retrying; bad bytes, unrepresentable values and refused
     // deliveries would fail the same way again.
-    if (s.code() != Status::Code::kUnavailable || !delivery_error_.ok() || g_stop.load()) return s;
+    if (s.code() != Status::Code::kUnavailable || !delivery_error_.ok() || g_stop.load()) {
+      return ExplainSlotLoss(s);
+    }
     // A session that streamed for a while was healthy: start the backoff over.
     if (Clock::now() - session_start > std::chrono::seconds(60)) backoff_ms = 500;
     int wait = backoff_ms / 2 + static_cast<int>(rng() % static_cast<unsigned>(backoff_ms / 2 + 1));

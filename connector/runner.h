@@ -51,6 +51,8 @@ class Runner : public sinks::DeliveryListener {
   using Clock = std::chrono::steady_clock;
 
   Status RunUntilStopped();
+  // `s` (a session's fatal error), or a clearer one when the slot was dropped or invalidated.
+  Status ExplainSlotLoss(const Status& s) const;
   Status Prepare();
   // Publishes the replication thread's state to the metrics (once per loop turn).
   void UpdateGauges();

@@ -81,3 +81,33 @@ def test_slot_recreated_behind_pgcdc_is_refused(pg, broker, workdir):
     last = p.log().strip().splitlines()[-1]
     assert "ahead of the offsets file" in last, last
     assert pg.slot("pgcdc_recreate", db) is not None  # nothing dropped or changed
+
+
+def test_slot_invalidated_while_streaming_is_a_clear_error(small_wal_pg, broker, workdir):
+    pg, db = small_wal_pg, "invalrun"
+    pg.create_database(db)
+    pg.execute("CREATE TABLE t(id int PRIMARY KEY); CREATE TABLE other(x text)", db=db)
+    cfg = base_config(pg, broker, db, db=db, offsets={"file": os.path.join(workdir, "ir.offsets")})
+    cfg["source"]["tables"] = ["public.t"]
+    p = Pgcdc(cfg, workdir).start()
+    p.wait_streaming()
+    # The broker is away, so the change stays unconfirmed and the slot cannot advance while more
+    # WAL than it may keep is written: the server invalidates it and ends pgcdc's walsender.
+    broker.command("down -1")
+    try:
+        pg.execute("INSERT INTO t VALUES (1)", db=db)
+        for _ in range(6):
+            pg.execute("INSERT INTO other SELECT repeat('w', 1000) FROM generate_series(1, 2000)",
+                       db=db)
+            pg.execute("SELECT pg_switch_wal()", db=db)
+        pg.execute("CHECKPOINT", db=db)
+        wait_until(lambda: pg.execute("SELECT wal_status FROM pg_replication_slots WHERE "
+                                      "slot_name = 'pgcdc_invalrun'", db=db)[0][0] == "lost", 30,
+                   what="the slot to be invalidated")
+    finally:
+        broker.command("up -1")
+    p.proc.wait(timeout=120)
+    assert p.proc.returncode == 1, p.log()
+    last = p.log().strip().splitlines()[-1]
+    assert "was invalidated (wal_status = lost) while pgcdc was streaming" in last, last
+    assert "when_needed" in last
