@@ -92,6 +92,26 @@ def test_unreachable_database(pg, workdir):
     assert line
 
 
+def test_wrong_password(pg, workdir):
+    # This role must authenticate with a password (first matching pg_hba.conf line wins).
+    pg.execute("DROP ROLE IF EXISTS pwuser; CREATE ROLE pwuser LOGIN REPLICATION PASSWORD "
+               "'right-one'")
+    hba = os.path.join(pg.dir, "data", "pg_hba.conf")
+    with open(hba) as f:
+        rules = f.read()
+    with open(hba, "w") as f:
+        f.write("host all pwuser 127.0.0.1/32 scram-sha-256\n" + rules)
+    pg.execute("SELECT pg_reload_conf()")
+    cfg = {"name": "pw", "source": {"dsn": pg.dsn(user="pwuser") + " password=wrong-secret-42"},
+           "sink": {"type": "stdout"}, "offsets": {"file": os.path.join(workdir, "pw.offsets")}}
+    for cmd in ("run", "validate"):
+        path = write(workdir, yaml_writer.dump(cfg), "cfg.yaml")
+        r = run_pgcdc([cmd, "-c", path], timeout=60)
+        assert_one_line_error(r, 1, "password authentication failed for user \"pwuser\"")
+        assert "wrong-secret-42" not in r.stderr + r.stdout
+    assert not os.path.exists(cfg["offsets"]["file"])
+
+
 def test_missing_replication_privilege(pg, workdir):
     pg.execute("CREATE ROLE plain LOGIN")
     cfg = {"name": "p", "source": {"dsn": pg.dsn(user="plain"), "tables": ["public.*"]},
