@@ -69,14 +69,34 @@ int64_t UnixMillis() {
       .count();
 }
 
-Metrics::Metrics() = default;
+Metrics::Metrics() {
+  static std::atomic<uint64_t> next_id{1};
+  id_ = next_id.fetch_add(1);
+}
 
 void Metrics::CountEvent(std::string_view table, char op, size_t bytes) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = events_.find(std::pair<std::string_view, char>(table, op));
-  if (it == events_.end()) it = events_.try_emplace({std::string(table), op}).first;
-  it->second.events.fetch_add(1, std::memory_order_relaxed);
-  it->second.bytes.fetch_add(bytes, std::memory_order_relaxed);
+  // Consecutive events mostly share table and op (always, in a snapshot worker): each thread
+  // remembers its last counter, so the hot path takes no lock. Counters are never erased, so
+  // the pointer stays valid; the instance id keeps Metrics objects apart (even one allocated
+  // where a destroyed one was).
+  struct LastHit {
+    uint64_t owner = 0;
+    std::string table;
+    char op = 0;
+    Counter* counter = nullptr;
+  };
+  thread_local LastHit last;
+  if (last.owner != id_ || last.op != op || last.table != table) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = events_.find(std::pair<std::string_view, char>(table, op));
+    if (it == events_.end()) it = events_.try_emplace({std::string(table), op}).first;
+    last.owner = id_;
+    last.table.assign(table);
+    last.op = op;
+    last.counter = &it->second;
+  }
+  last.counter->events.fetch_add(1, std::memory_order_relaxed);
+  last.counter->bytes.fetch_add(bytes, std::memory_order_relaxed);
 }
 
 void Metrics::ObserveCommitToAck(double seconds) {

@@ -68,6 +68,7 @@ class Metrics {
       return at < bt || (at == bt && a.second < b.second);
     }
   };
+  uint64_t id_ = 0;  // unique per instance, for CountEvent's per-thread cache
   mutable std::mutex mu_;
   std::map<std::pair<std::string, char>, Counter, KeyLess> events_;  // guarded by mu_
   std::array<std::atomic<uint64_t>, kBuckets.size() + 1> latency_buckets_{};

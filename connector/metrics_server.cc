@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include <chrono>
+
 namespace cdc::connector {
 
 MetricsServer::MetricsServer(const Metrics* metrics, int64_t max_blocked_ms)
@@ -49,6 +51,11 @@ Result<int> MetricsServer::Start(const std::string& listen) {
                                "port, or set metrics.listen: \"\" to turn the endpoint off");
   }
   thread_ = std::thread([this] { server_->listen_after_bind(); });
+  // stop() is a no-op until the accept loop runs: wait for it, so an early shutdown (a start-up
+  // error right after this) cannot leave the thread accepting forever.
+  for (int i = 0; i < 5000 && !server_->is_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   return bound;
 }
 

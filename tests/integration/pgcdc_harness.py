@@ -219,6 +219,8 @@ class Pgcdc:
 
     def write_config(self):
         import yaml_writer  # local, tiny: no PyYAML dependency needed
+        # Any free port: tests run side by side and must not fight over the default 9187.
+        self.config.setdefault("metrics", {"listen": "127.0.0.1:0"})
         with open(self.config_path, "w") as f:
             f.write(yaml_writer.dump(self.config))
 

@@ -77,6 +77,7 @@ def test_usage_errors(workdir):
 
 
 def run_with(pg, workdir, cfg):
+    cfg.setdefault("metrics", {"listen": "127.0.0.1:0"})  # tests run side by side
     path = write(workdir, yaml_writer.dump(cfg), "cfg.yaml")
     return run_pgcdc(["run", "-c", path], timeout=60)
 
@@ -103,7 +104,8 @@ def test_wrong_password(pg, workdir):
         f.write("host all pwuser 127.0.0.1/32 scram-sha-256\n" + rules)
     pg.execute("SELECT pg_reload_conf()")
     cfg = {"name": "pw", "source": {"dsn": pg.dsn(user="pwuser") + " password=wrong-secret-42"},
-           "sink": {"type": "stdout"}, "offsets": {"file": os.path.join(workdir, "pw.offsets")}}
+           "sink": {"type": "stdout"}, "offsets": {"file": os.path.join(workdir, "pw.offsets")},
+           "metrics": {"listen": "127.0.0.1:0"}}
     for cmd in ("run", "validate"):
         path = write(workdir, yaml_writer.dump(cfg), "cfg.yaml")
         r = run_pgcdc([cmd, "-c", path], timeout=60)

@@ -128,8 +128,9 @@ def test_admin_subcommands(pg, broker, workdir):
     p.start()
     p.wait_streaming()
     pg.execute("INSERT INTO t VALUES (4)", db=db)
-    recs = reader.wait_for(lambda rs: any(r.key_payload["id"] == 4 for r in rs if r.key), 30)
+    reader.wait_for(lambda rs: any(r.key_payload["id"] == 4 for r in rs if r.key), 30)
     assert p.stop() == 0, p.log()
+    recs = reader.drain()
     reader.close()
     assert sorted((r.key_payload["id"], r.payload["op"]) for r in recs) == \
         [(1, "r"), (2, "r"), (4, "c")]  # 3 was confirmed by the other consumer: not on the topic
