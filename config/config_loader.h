@@ -14,7 +14,11 @@ namespace cdc::config {
 
 class ConfigError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  // Printed as one line: control characters (from a broken or hostile file) appear escaped.
+  explicit ConfigError(const std::string& what) : std::runtime_error(OneLine(what)) {}
+
+ private:
+  static std::string OneLine(const std::string& s);
 };
 
 // Reads `path`. Throws ConfigError.

@@ -109,6 +109,13 @@ TEST(Config, ReadsSecretFiles) {
             "source.dsn: cannot read secret file /nonexistent/pw");
 }
 
+TEST(Config, ErrorsAreOneLineWhateverTheInput) {
+  // Found by the config fuzzer: yaml-cpp names the offending (control) character verbatim.
+  const std::string err = ErrorOf("name: x\nsource:\n  dsn: \"\\\x0a\"\n");
+  EXPECT_EQ(err.find('\n'), std::string::npos) << err;
+  EXPECT_EQ(ErrorOf(std::string("name: \"a\x01") + "\"\nfoo: 1\n").find('\x01'), std::string::npos);
+}
+
 TEST(Config, GlobMatch) {
   EXPECT_TRUE(GlobMatch("public.*", "public.orders"));
   EXPECT_TRUE(GlobMatch("*.orders", "sales.orders"));
