@@ -68,8 +68,8 @@ struct OffsetsConfig {
 };
 
 struct LimitsConfig {
-  int64_t max_inflight_events = 200000;
-  int64_t max_inflight_bytes = 32LL << 20;  // bounds RSS: see README "Memory"
+  int64_t max_inflight_events = 50000;
+  int64_t max_inflight_bytes = 16LL << 20;  // bounds RSS (README "Memory")
 };
 
 struct LogConfig {

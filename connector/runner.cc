@@ -137,6 +137,11 @@ Status Runner::Prepare() {
         o->system_id + ", not slot '" + cfg_.source.slot + "' on system " + identity_.system_id +
         "; refusing to use or overwrite it (point offsets.file elsewhere)");
   }
+  if (o && o->timeline != identity_.timeline) {
+    spdlog::warn("postgres: timeline is {} but the offsets file was written on timeline {} (the "
+                 "server was promoted since)",
+                 identity_.timeline, o->timeline);
+  }
   if (o) {
     snapshot_state_ = o->snapshot;
     snapshot_lsn_ = o->snapshot_lsn;
@@ -427,6 +432,15 @@ Status Runner::StreamSession() {
     return Status::FailedPrecondition("postgres: system identifier changed from " +
                                       identity_.system_id + " to " + system_id +
                                       ": this is another cluster; refusing to continue");
+  }
+  // A new timeline means a promotion (failover or PITR). The slot decides whether the position
+  // is still served (PG17 failover slots are; earlier, a missing slot fails the start below).
+  const auto timeline = static_cast<uint32_t>(std::strtoul(PQgetvalue(ident->get(), 0, 1), nullptr, 10));
+  if (timeline != identity_.timeline) {
+    spdlog::warn("postgres: timeline changed from {} to {} (the server was promoted); continuing "
+                 "from slot {} at {}",
+                 identity_.timeline, timeline, cfg_.source.slot, tracker_->confirmed().ToString());
+    identity_.timeline = timeline;
   }
 
   ReplicationStream stream(std::move(*conn));
