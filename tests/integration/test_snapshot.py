@@ -317,8 +317,15 @@ def test_crash_and_lost_connection_during_snapshot_redo_it(pg, broker, workdir):
         done = re.findall(r"snapshot: public\.t (\d+)/", p.log())
         return int(done[-1]) if done else 0
 
-    # 1. kill -9 in the middle.
+    # 0. SIGTERM in the middle: a clean stop, the snapshot marked unfinished.
     p = Pgcdc(cfg, workdir).start()
+    wait_until(lambda: read_so_far() >= 2000, 120, what="the snapshot to get going")
+    assert p.stop() == 0, p.log()
+    assert "stopped during the snapshot; the next start takes it again" in p.log(), p.log()
+    assert offsets(cfg["offsets"]["file"])["snapshot"] == "running"
+
+    # 1. kill -9 in the middle.
+    p.start()
     wait_until(lambda: read_so_far() >= 2000, 120, what="the snapshot to get going")
     p.kill()
     state = offsets(cfg["offsets"]["file"])
