@@ -102,10 +102,21 @@ void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
   *y = yy + (*m <= 2 ? 1 : 0);
 }
 
+// printf("%0*lld", width, v) without printf: on the hot path of every timestamp.
 void AppendPadded(std::string* out, int64_t v, int width) {
   char buf[24];
-  int n = std::snprintf(buf, sizeof(buf), "%0*lld", width, static_cast<long long>(v));
-  out->append(buf, static_cast<size_t>(n));
+  uint64_t u = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
+  size_t n = 0;
+  do {
+    buf[sizeof(buf) - 1 - n++] = static_cast<char>('0' + u % 10);
+    u /= 10;
+  } while (u != 0);
+  if (v < 0) {
+    out->push_back('-');
+    --width;  // the sign counts towards the width, as with printf
+  }
+  for (int i = static_cast<int>(n); i < width; ++i) out->push_back('0');
+  out->append(buf + sizeof(buf) - n, n);
 }
 
 }  // namespace
@@ -113,8 +124,15 @@ void AppendPadded(std::string* out, int64_t v, int width) {
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
 void AppendFraction(std::string* out, int64_t micros, int digits) {
-  char buf[8];
-  std::snprintf(buf, sizeof(buf), "%06lld", static_cast<long long>(micros));
+  char buf[8] = {};
+  if (micros >= 0 && micros < 1000000) {
+    for (int i = 5; i >= 0; --i) {
+      buf[i] = static_cast<char>('0' + micros % 10);
+      micros /= 10;
+    }
+  } else {
+    std::snprintf(buf, sizeof(buf), "%06lld", static_cast<long long>(micros));
+  }
   int n = digits > 6 ? 6 : digits;  // never more digits than the buffer holds
   if (digits < 0) {
     n = 6;
