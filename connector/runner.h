@@ -1,14 +1,16 @@
 #pragma once
 
-// Runner: the daemon's run loop. Prepares the source (checks, publication, slot), then streams:
-// one poll loop in the style of pg_recvlogical that reads replication frames, feeds them through
-// the ChangeProcessor into the sink, serves the sink's delivery reports, and persists and
-// reports the confirmed LSN. Stops reading when in-flight limits are reached (TCP backpressure)
-// while still sending status updates so wal_sender_timeout never fires. Reconnects with capped,
-// jittered backoff when the replication connection is lost.
+// Runner: the daemon's run loop. Prepares the source (checks, publication, slot), takes the
+// snapshot when snapshot.mode asks for one (Snapshot), then streams: one poll loop in the style
+// of pg_recvlogical that reads replication frames, feeds them through the ChangeProcessor into
+// the sink, serves the sink's delivery reports, and persists and reports the confirmed LSN.
+// Stops reading when in-flight limits are reached (TCP backpressure) while still sending status
+// updates so wal_sender_timeout never fires. Reconnects with capped, jittered backoff when the
+// replication connection is lost. Serves /metrics, /healthz and /readyz when configured.
 //
-// Single-threaded: everything here runs on the thread that calls Run(). RequestStop() is
-// async-signal-safe.
+// Threads: everything here runs on the thread that calls Run(), except that during a snapshot
+// OnDelivery() is also called from the snapshot's workers (they poll the sink while they wait);
+// it then only touches atomics and the Snapshot. RequestStop() is async-signal-safe.
 
 #include <chrono>
 #include <memory>

@@ -48,8 +48,8 @@ struct SnapshotOptions {
   int parallelism = 2;
   int64_t chunk_pages = 16384;
   int progress_interval_ms = 10000;
-  int64_t max_inflight_events = 200000;
-  int64_t max_inflight_bytes = 256LL << 20;
+  int64_t max_inflight_events = 50000;     // limits.* of the configuration
+  int64_t max_inflight_bytes = 16LL << 20;
 };
 
 struct TableProgress {
