@@ -285,6 +285,33 @@ void Runner::OnDelivery(void* opaque, size_t bytes, const Status& status) {
   if (delivery_error_.ok()) delivery_error_ = status;
 }
 
+Status Runner::CheckSlotStillOurs(Lsn resume) const {
+  // Between sessions the slot may have been dropped and re-created (or advanced) by someone
+  // else. START_REPLICATION would then silently begin at the slot's position (PG15+), leaving a
+  // gap; the server never confirms past what pgcdc reported, so a slot ahead of us is foreign.
+  auto sql = Connect(cfg_.source.dsn, ConnKind::kSql);
+  if (!sql.ok()) return sql.status();  // unavailable: the session is retried
+  auto slot = ReadSlot(sql->get(), cfg_.source.slot);
+  if (!slot.ok()) return slot.status();
+  if (!slot->exists) {
+    return Status::FailedPrecondition(
+        "slot '" + cfg_.source.slot + "' was dropped while pgcdc was reconnecting at " +
+        resume.ToString() +
+        "; changes after that position are lost: restart with snapshot.mode: when_needed to "
+        "take a new snapshot");
+  }
+  const Lsn slot_position = slot->confirmed_flush.value_or(Lsn());
+  if (slot_position > resume) {
+    return Status::FailedPrecondition(
+        "slot '" + cfg_.source.slot + "' is at " + slot_position.ToString() +
+        ", ahead of pgcdc's position " + resume.ToString() +
+        ": it was re-created or advanced by someone else while pgcdc was reconnecting, and the "
+        "changes in between are not on the topics; restart with snapshot.mode: when_needed to "
+        "take a new snapshot");
+  }
+  return Status::Ok();
+}
+
 Status Runner::ExplainSlotLoss(const Status& s) const {
   // The server refuses START_REPLICATION with a bare SQL error when the slot went away while
   // pgcdc was connected or reconnecting; say what happened and what to do.
@@ -443,8 +470,9 @@ Status Runner::StreamSession() {
     identity_.timeline = timeline;
   }
 
-  ReplicationStream stream(std::move(*conn));
   const Lsn resume = tracker_->confirmed();
+  CDC_RETURN_IF_ERROR(CheckSlotStillOurs(resume));
+  ReplicationStream stream(std::move(*conn));
   StartOptions opts{cfg_.source.slot, resume, cfg_.source.publication,
                     ProtoVersionFor(server_version_), server_version_ >= 140000};
   for (int attempt = 0;; ++attempt) {

@@ -111,3 +111,38 @@ def test_slot_invalidated_while_streaming_is_a_clear_error(small_wal_pg, broker,
     last = p.log().strip().splitlines()[-1]
     assert "was invalidated (wal_status = lost) while pgcdc was streaming" in last, last
     assert "when_needed" in last
+
+
+def test_slot_recreated_while_reconnecting_is_refused(pg, broker, workdir):
+    db = "recreaterun"
+    pg.create_database(db)
+    pg.execute("CREATE TABLE t(id int PRIMARY KEY)", db=db)
+    cfg = base_config(pg, broker, db, db=db, offsets={"file": os.path.join(workdir, "rr.offsets")})
+    cfg["source"]["reconnect_max_backoff_ms"] = 5000
+    p = Pgcdc(cfg, workdir).start()
+    p.wait_streaming()
+    # End pgcdc's walsender; while pgcdc backs off, the slot is replaced and changes are made.
+    pg.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE "
+               "slot_name = 'pgcdc_recreaterun'", db=db)
+    wait_until(lambda: "reconnecting in" in p.log(), 30, what="pgcdc to back off")
+
+    def drop():
+        # pgcdc may have reconnected already: end its walsender again until the drop wins.
+        pg.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE "
+                   "slot_name = 'pgcdc_recreaterun' AND active", db=db)
+        try:
+            pg.execute("SELECT pg_drop_replication_slot('pgcdc_recreaterun')", db=db)
+            return True
+        except Exception:  # "is active for PID": retry
+            return False
+
+    wait_until(drop, 20, what="the slot to be dropped")
+    pg.execute("INSERT INTO t VALUES (1)", db=db)
+    pg.execute("SELECT pg_create_logical_replication_slot('pgcdc_recreaterun', 'pgoutput')", db=db)
+    p.proc.wait(timeout=60)
+    assert p.proc.returncode == 1, p.log()
+    last = p.log().strip().splitlines()[-1]
+    # Whichever pgcdc saw first between two attempts, it stops instead of skipping the gap.
+    assert ("re-created or advanced by someone else while pgcdc was reconnecting" in last or
+            "was dropped while pgcdc was reconnecting" in last), last
+    assert "when_needed" in last
