@@ -7,7 +7,16 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from pgcdc_harness import MockBroker, PostgresServer  # noqa: E402
+from pgcdc_harness import MockBroker, Pgcdc, PostgresServer  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def stop_leftover_pgcdc():
+    """Tests stop what they start, even when an assertion ends them early."""
+    yield
+    for p in Pgcdc.instances:
+        p.kill()
+    Pgcdc.instances.clear()
 
 
 @pytest.fixture(scope="module")

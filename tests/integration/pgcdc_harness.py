@@ -207,7 +207,10 @@ class MockBroker:
 class Pgcdc:
     """pgcdc as a process, with its YAML config written to a temp dir."""
 
+    instances = []  # every Pgcdc made; conftest kills the ones a failed test left running
+
     def __init__(self, config, workdir):
+        Pgcdc.instances.append(self)
         self.path = binary("PGCDC_BIN", "build/pgcdc")
         self.config = config
         self.workdir = workdir
