@@ -12,11 +12,13 @@ from pgcdc_harness import MockBroker, Pgcdc, PostgresServer  # noqa: E402
 
 @pytest.fixture(autouse=True)
 def stop_leftover_pgcdc():
-    """Tests stop what they start, even when an assertion ends them early."""
+    """Tests stop what they start, even when an assertion ends them early. Only the test's own
+    pgcdc processes: module-scoped fixtures (set up before this one) stop theirs."""
+    before = len(Pgcdc.instances)
     yield
-    for p in Pgcdc.instances:
+    for p in Pgcdc.instances[before:]:
         p.kill()
-    Pgcdc.instances.clear()
+    del Pgcdc.instances[before:]
 
 
 @pytest.fixture(scope="module")
