@@ -224,11 +224,11 @@ Status ShowStatus(const config::Config& cfg, std::ostream& out) {
   auto state = LoadState(cfg);
   if (!state.ok()) return state.status();
   OffsetStore store(state->offsets_path);
-  const std::optional<Offset>* stored = &state->stored;
-  Server* server = &state->server;
-  const SlotState& slot = server->slot;
-  out << "server: " << Describe(server->sql.get()) << ", system " << server->system_id
-      << ", WAL at " << server->wal_end.ToString() << "\n";
+  const std::optional<Offset>& stored = state->stored;
+  Server& server = state->server;
+  const SlotState& slot = server.slot;
+  out << "server: " << Describe(server.sql.get()) << ", system " << server.system_id
+      << ", WAL at " << server.wal_end.ToString() << "\n";
   out << "slot " << cfg.source.slot << ": ";
   if (!slot.exists) {
     out << "missing\n";
@@ -238,21 +238,21 @@ Status ShowStatus(const config::Config& cfg, std::ostream& out) {
                         : std::string("inactive"))
         << "\n  confirmed_flush_lsn: " << confirmed.ToString() << "\n  wal_status: "
         << (slot.wal_status.empty() ? "n/a" : slot.wal_status) << "\n  lag_bytes: "
-        << (server->wal_end > confirmed ? server->wal_end.value - confirmed.value : 0) << "\n";
+        << (server.wal_end > confirmed ? server.wal_end.value - confirmed.value : 0) << "\n";
   }
-  auto pub = Exec(server->sql.get(), "SELECT count(*) FROM pg_publication_tables WHERE pubname = " +
-                                         QuoteLiteral(server->sql.get(), cfg.source.publication));
+  auto pub = Exec(server.sql.get(), "SELECT count(*) FROM pg_publication_tables WHERE pubname = " +
+                                         QuoteLiteral(server.sql.get(), cfg.source.publication));
   if (!pub.ok()) return pub.status();
-  auto exists = Exec(server->sql.get(), "SELECT 1 FROM pg_publication WHERE pubname = " +
-                                            QuoteLiteral(server->sql.get(), cfg.source.publication));
+  auto exists = Exec(server.sql.get(), "SELECT 1 FROM pg_publication WHERE pubname = " +
+                                            QuoteLiteral(server.sql.get(), cfg.source.publication));
   if (!exists.ok()) return exists.status();
   out << "publication " << cfg.source.publication << ": "
       << (PQntuples(exists->get()) == 0
               ? std::string("missing")
               : std::string(PQgetvalue(pub->get(), 0, 0)) + " tables")
       << "\n";
-  PrintOffset(store, *stored, out);
-  if (*stored && slot.exists && (*stored)->lsn < slot.confirmed_flush.value_or(Lsn())) {
+  PrintOffset(store, stored, out);
+  if (stored && slot.exists && stored->lsn < slot.confirmed_flush.value_or(Lsn())) {
     out << "warning: the slot is ahead of the offsets file: pgcdc will refuse to start "
            "(see `pgcdc offsets reset --to-slot`)\n";
   }
@@ -274,16 +274,16 @@ Status ResetOffsets(const config::Config& cfg, const OffsetsReset& reset, std::o
   auto state = LoadState(cfg);
   if (!state.ok()) return state.status();
   OffsetStore store(state->offsets_path);
-  const std::optional<Offset>* stored = &state->stored;
-  Server* server = &state->server;
-  const SlotState& slot = server->slot;
+  const std::optional<Offset>& stored = state->stored;
+  Server& server = state->server;
+  const SlotState& slot = server.slot;
   if (!slot.exists) {
     return Status::FailedPrecondition("slot '" + cfg.source.slot +
                                       "' does not exist: there is no position to reset to; "
                                       "remove the offsets file to start over with a snapshot");
   }
   CDC_RETURN_IF_ERROR(RefuseIfActive(cfg, slot));
-  if (*stored && ((*stored)->slot != cfg.source.slot || (*stored)->system_id != server->system_id)) {
+  if (stored && (stored->slot != cfg.source.slot || stored->system_id != server.system_id)) {
     return Status::FailedPrecondition("offsets file " + store.path() +
                                       " belongs to another slot or cluster; refusing to change it");
   }
@@ -294,28 +294,28 @@ Status ResetOffsets(const config::Config& cfg, const OffsetsReset& reset, std::o
                                    cfg.source.slot + "' is at " + slot_lsn.ToString() +
                                    " and a logical slot cannot go back");
   }
-  if (target > server->wal_end) {
+  if (target > server.wal_end) {
     return Status::InvalidArgument("cannot reset to " + target.ToString() +
-                                   ": past the server's WAL end " + server->wal_end.ToString());
+                                   ": past the server's WAL end " + server.wal_end.ToString());
   }
   Offset o;
-  if (*stored) {
-    o = **stored;
+  if (stored) {
+    o = *stored;
   } else {
     o.slot = cfg.source.slot;
-    o.system_id = server->system_id;
+    o.system_id = server.system_id;
     o.database = slot.database;
-    auto tl = Exec(server->sql.get(), "SELECT timeline_id FROM pg_control_checkpoint()");
+    auto tl = Exec(server.sql.get(), "SELECT timeline_id FROM pg_control_checkpoint()");
     if (!tl.ok()) return tl.status();
     o.timeline = static_cast<uint32_t>(std::strtoul(PQgetvalue(tl->get(), 0, 0), nullptr, 10));
     o.snapshot = "complete";  // what the operator asks for: stream from here, no snapshot
     o.snapshot_lsn = target;
   }
   out << "offsets file " << store.path() << ": "
-      << (*stored ? (*stored)->lsn.ToString() : std::string("(none)")) << " -> "
+      << (stored ? stored->lsn.ToString() : std::string("(none)")) << " -> "
       << target.ToString() << "\n";
-  if (*stored && (*stored)->lsn > target) {
-    out << "changes between " << target.ToString() << " and " << (*stored)->lsn.ToString()
+  if (stored && stored->lsn > target) {
+    out << "changes between " << target.ToString() << " and " << stored->lsn.ToString()
         << " will be published again\n";
   } else {
     out << "transactions committing before " << target.ToString()

@@ -286,8 +286,9 @@ void Runner::OnDelivery(void* opaque, size_t bytes, const Status& status) {
 }
 
 Status Runner::CheckSlotStillOurs(Lsn resume) const {
-  // Between sessions the slot may have been dropped and re-created (or advanced) by someone
-  // else. START_REPLICATION would then silently begin at the slot's position (PG15+), leaving a
+  // Between sessions the slot may have been invalidated (the server then ends our walsender, so
+  // this runs next), dropped, or re-created or advanced by someone else. START_REPLICATION would
+  // fail with a bare SQL error, or on PG15+ silently begin at the slot's position and leave a
   // gap; the server never confirms past what pgcdc reported, so a slot ahead of us is foreign.
   auto sql = Connect(cfg_.source.dsn, ConnKind::kSql);
   if (!sql.ok()) return sql.status();  // unavailable: the session is retried
@@ -297,6 +298,13 @@ Status Runner::CheckSlotStillOurs(Lsn resume) const {
     return Status::FailedPrecondition(
         "slot '" + cfg_.source.slot + "' was dropped while pgcdc was reconnecting at " +
         resume.ToString() +
+        "; changes after that position are lost: restart with snapshot.mode: when_needed to "
+        "take a new snapshot");
+  }
+  if (slot->wal_status == "lost") {
+    return Status::FailedPrecondition(
+        "slot '" + cfg_.source.slot + "' was invalidated (wal_status = lost) while pgcdc was "
+        "streaming at " + resume.ToString() +
         "; changes after that position are lost: restart with snapshot.mode: when_needed to "
         "take a new snapshot");
   }
@@ -310,26 +318,6 @@ Status Runner::CheckSlotStillOurs(Lsn resume) const {
         "take a new snapshot");
   }
   return Status::Ok();
-}
-
-Status Runner::ExplainSlotLoss(const Status& s) const {
-  // The server refuses START_REPLICATION with a bare SQL error when the slot went away while
-  // pgcdc was connected or reconnecting; say what happened and what to do.
-  if (s.code() != Status::Code::kFailedPrecondition) return s;
-  auto sql = Connect(cfg_.source.dsn, ConnKind::kSql);
-  if (!sql.ok()) return s;
-  auto slot = ReadSlot(sql->get(), cfg_.source.slot);
-  if (!slot.ok()) return s;
-  const std::string what =
-      !slot->exists ? "was dropped" : slot->wal_status == "lost" ? "was invalidated (wal_status = "
-                                                                   "lost)"
-                                                                 : "";
-  if (what.empty()) return s;
-  return Status::FailedPrecondition(
-      "slot '" + cfg_.source.slot + "' " + what + " while pgcdc was streaming at " +
-      persisted_.ToString() +
-      "; changes after that position are lost: restart with snapshot.mode: when_needed to take "
-      "a new snapshot (" + s.message() + ")");
 }
 
 void Runner::OnDeadLettered(const Status& cause) {
@@ -602,9 +590,7 @@ Status Runner::RunUntilStopped() {
     }
     // Only a lost connection is worth retrying; bad bytes, unrepresentable values and refused
     // deliveries would fail the same way again.
-    if (s.code() != Status::Code::kUnavailable || !delivery_error_.ok() || g_stop.load()) {
-      return ExplainSlotLoss(s);
-    }
+    if (s.code() != Status::Code::kUnavailable || !delivery_error_.ok() || g_stop.load()) return s;
     // A session that streamed for a while was healthy: start the backoff over.
     if (Clock::now() - session_start > std::chrono::seconds(60)) backoff_ms = 500;
     int wait = backoff_ms / 2 + static_cast<int>(rng() % static_cast<unsigned>(backoff_ms / 2 + 1));

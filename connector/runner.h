@@ -53,10 +53,9 @@ class Runner : public sinks::DeliveryListener {
   using Clock = std::chrono::steady_clock;
 
   Status RunUntilStopped();
-  // Before each session: fails when the slot vanished or moved past `resume` behind our back.
+  // Before each session: fails, saying what happened and what to do, when the slot was
+  // invalidated, dropped, or moved past `resume` behind our back.
   Status CheckSlotStillOurs(Lsn resume) const;
-  // `s` (a session's fatal error), or a clearer one when the slot was dropped or invalidated.
-  Status ExplainSlotLoss(const Status& s) const;
   Status Prepare();
   // Publishes the replication thread's state to the metrics (once per loop turn).
   void UpdateGauges();
