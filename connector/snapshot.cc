@@ -107,7 +107,10 @@ class Snapshot::Worker : public EventEmitter {
     Table& t = *s_->tables_[table];
     Status s = ParseCopyTextRow(line, t.schema->relation.columns.size(), &storage_, &tuple_);
     if (!s.ok()) return s.WithContext("snapshot of " + t.name);
-    ReadContext read{s_->options_.lsn, NowMicros(), marker};
+    // One clock read per kClockRows rows: ts_ms has millisecond resolution and a worker reads
+    // a row every microsecond or two.
+    if (clock_rows_++ % kClockRows == 0) read_us_ = NowMicros();
+    ReadContext read{s_->options_.lsn, read_us_, marker};
     return builder_.OnRead(*t.schema, tuple_, read, *this);
   }
 
@@ -158,6 +161,7 @@ class Snapshot::Worker : public EventEmitter {
     // markers, which decide whether it closes its table or the whole snapshot.
     CopyRow prev;
     int prev_len = 0;
+    int64_t unreported_rows = 0;
     for (;;) {
       char* buf = nullptr;
       const int n = PQgetCopyData(c, &buf, 0);
@@ -167,8 +171,8 @@ class Snapshot::Worker : public EventEmitter {
                                    ": " + PQerrorMessage(c));
       }
       CopyRow row(buf);
-      t.rows_done.fetch_add(1, std::memory_order_relaxed);
-      s_->rows_total_.fetch_add(1, std::memory_order_relaxed);
+      // The shared counters are bumped in steps: per row, two workers would fight over them.
+      if (++unreported_rows == kCountStep) ReportRows(t, &unreported_rows);
       if (prev) {
         CDC_RETURN_IF_ERROR(EmitRow(r.table, std::string_view(prev.get(), static_cast<size_t>(prev_len)),
                                     s_->markers_->ForRow(r.table)));
@@ -177,6 +181,7 @@ class Snapshot::Worker : public EventEmitter {
       prev_len = n;
       if (s_->cancelled()) return Status::Ok();
     }
+    ReportRows(t, &unreported_rows);
     for (PgResultPtr res(PQgetResult(c)); res; res.reset(PQgetResult(c))) {
       if (PQresultStatus(res.get()) != PGRES_COMMAND_OK) {
         return Status::Unavailable("postgres: snapshot of " + t.name + ": " +
@@ -195,8 +200,19 @@ class Snapshot::Worker : public EventEmitter {
     return Status::Ok();
   }
 
+  void ReportRows(Table& t, int64_t* rows) {
+    t.rows_done.fetch_add(*rows, std::memory_order_relaxed);
+    s_->rows_total_.fetch_add(*rows, std::memory_order_relaxed);
+    *rows = 0;
+  }
+
+  static constexpr uint64_t kClockRows = 16;
+  static constexpr int64_t kCountStep = 256;
+
   Snapshot* s_;
   EventBuilder builder_;
+  uint64_t clock_rows_ = 0;
+  int64_t read_us_ = 0;
   PgConnPtr conn_;
   std::string storage_;
   pgoutput::Tuple tuple_;

@@ -74,7 +74,7 @@ Status EventBuilder::AppendRow(const TableSchema& t, const pgoutput::Tuple& tupl
   for (size_t i = 0; i < tuple.size(); ++i) {
     if (!t.included[i]) continue;
     const auto& col = t.relation.columns[i];
-    w.Key(col.name);
+    w.RawKey(t.json_keys[i]);
     const pgoutput::TupleValue* v = &tuple[i];
     if (v->kind == pgoutput::ValueKind::kUnchanged && fallback != nullptr &&
         (*fallback)[i].kind != pgoutput::ValueKind::kUnchanged) {
@@ -112,7 +112,7 @@ Status EventBuilder::BuildKeyPayload(const TableSchema& t, const pgoutput::Tuple
   w.BeginObject();
   for (size_t i : t.key_columns) {
     const auto& col = t.relation.columns[i];
-    w.Key(col.name);
+    w.RawKey(t.json_keys[i]);
     const pgoutput::TupleValue* v = &tuple[i];
     if (v->kind == pgoutput::ValueKind::kUnchanged && fallback != nullptr) v = &(*fallback)[i];
     if (v->kind == pgoutput::ValueKind::kText) {
@@ -238,41 +238,41 @@ Status EventBuilder::EmitChange(const TableSchema& t, char op, const std::string
   JsonWriter w(&value_buf_);
   w.BeginObject();
   if (options_.schemas) {
-    w.Key("schema");
+    w.RawKey(R"("schema":)");
     w.Raw(t.envelope_schema_json);
-    w.Key("payload");
+    w.RawKey(R"("payload":)");
     w.BeginObject();
   }
-  w.Key("before");
+  w.RawKey(R"("before":)");
   if (before) {
     CDC_RETURN_IF_ERROR(AppendRow(t, *before, nullptr, before_key_only, w));
   } else {
     w.Null();
   }
-  w.Key("after");
+  w.RawKey(R"("after":)");
   if (after) {
     CDC_RETURN_IF_ERROR(AppendRow(t, *after, after_fallback, false, w));
   } else {
     w.Null();
   }
 
-  w.Key("source");
+  w.RawKey(R"("source":)");
   AppendSource(w, &value_buf_, source, t.source_tail_json);
-  w.Key("transaction");
+  w.RawKey(R"("transaction":)");
   if (options_.transaction_metadata && txn != nullptr) {
     AppendTransactionBlock(t, *txn, w);
   } else {
     w.Null();
   }
-  w.Key("op");
-  const char op_str[2] = {op, 0};
-  w.String(op_str);
-  const int64_t now_us = clock_();
-  w.Key("ts_ms");
+  w.RawKey(R"("op":)");
+  const char op_json[3] = {'"', op, '"'};  // ops are single letters: nothing to escape
+  w.Raw(std::string_view(op_json, 3));
+  const int64_t now_us = source.processed_us != 0 ? source.processed_us : clock_();
+  w.RawKey(R"("ts_ms":)");
   w.Int(now_us / 1000);
-  w.Key("ts_us");
+  w.RawKey(R"("ts_us":)");
   w.Int(now_us);
-  w.Key("ts_ns");
+  w.RawKey(R"("ts_ns":)");
   w.Int(now_us * 1000);
   if (options_.schemas) w.EndObject();
   w.EndObject();
@@ -384,6 +384,7 @@ Status EventBuilder::OnRead(const TableSchema& t, const pgoutput::Tuple& row,
   source.ts_us = read.read_unix_micros;
   source.lsn = read.snapshot_lsn;
   source.snapshot = read.marker;
+  source.processed_us = read.read_unix_micros;  // a read is processed as it is read
   return EmitChange(t, 'r', key, nullptr, false, &row, nullptr, source, nullptr, {}, out);
 }
 

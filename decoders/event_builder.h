@@ -94,6 +94,7 @@ class EventBuilder {
     std::optional<Lsn> last_commit;
     Lsn lsn;
     std::string_view snapshot = "false";
+    int64_t processed_us = 0;  // payload ts_*: 0 reads the builder's clock
   };
   static SourceFields Streamed(const TxnContext& txn, Lsn lsn);
 

@@ -27,6 +27,12 @@ class JsonWriter {
     out_->push_back(':');
     after_key_ = true;
   }
+  // A key already quoted and followed by ':' ("\"name\":"): cached per column, or a literal.
+  void RawKey(std::string_view quoted_key_colon) {
+    Comma();
+    out_->append(quoted_key_colon);
+    after_key_ = true;
+  }
   void String(std::string_view s) {
     Comma();
     AppendQuoted(s);

@@ -47,6 +47,7 @@ struct TableSchema {
   std::vector<bool> optional;       // one per relation column
   std::vector<bool> included;       // one per relation column: false = excluded or skipped
   std::vector<size_t> key_columns;  // indices into relation.columns; empty: null key
+  std::vector<std::string> json_keys;  // one per relation column: "\"name\":", for RawKey
 
   std::string key_schema_json;       // the Key struct schema
   std::string envelope_schema_json;  // the Envelope struct schema
