@@ -26,6 +26,15 @@ import tempfile
 import time
 import urllib.request
 
+try:
+    import psycopg2  # noqa: F401  (the harness needs it)
+except ImportError:
+    # A python3 on PATH without Debian's python3-psycopg2 (pyenv, venv): use the system one,
+    # which install-deps.sh provides.
+    if sys.executable != "/usr/bin/python3" and os.path.exists("/usr/bin/python3"):
+        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
+    raise
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
@@ -113,20 +122,25 @@ def bench_snapshot(pg, broker, workdir, rows, wide, parallelism):
           f"parallelism {parallelism}")
     print(f"COPY (SELECT * FROM orders) TO STDOUT via psql: {copy:,.0f} rows/s (best of 3)")
     for schemas in (True, False):
-        name = f"sb{int(schemas)}{int(wide)}"
-        cfg = base(pg, broker, name, db, workdir, schemas)
-        cfg["snapshot"] = {"mode": "initial_only", "parallelism": parallelism}
-        log, rss, cpu = run_pgcdc(cfg, workdir)
-        m = re.search(r"snapshot complete: (\d+) rows from \d+ tables in ([\d.]+) s", log)
-        if not m:
-            print(log)
-            raise SystemExit("pgcdc snapshot failed")
-        done, secs = int(m.group(1)), float(m.group(2))
+        # Best of three, like COPY: on a shared machine the fastest run is the least disturbed.
+        best = None
+        for attempt in range(3):
+            name = f"sb{int(schemas)}{int(wide)}{attempt}"
+            cfg = base(pg, broker, name, db, workdir, schemas)
+            cfg["snapshot"] = {"mode": "initial_only", "parallelism": parallelism}
+            log, rss, cpu = run_pgcdc(cfg, workdir)
+            m = re.search(r"snapshot complete: (\d+) rows from \d+ tables in ([\d.]+) s", log)
+            if not m:
+                print(log)
+                raise SystemExit("pgcdc snapshot failed")
+            pg.execute(f"SELECT pg_drop_replication_slot('pgcdc_{name}')", db=db)
+            run = (float(m.group(2)), int(m.group(1)), rss, cpu)
+            best = run if best is None or run[0] < best[0] else best
+        secs, done, rss, cpu = best
         rate = done / secs
         print(f"pgcdc snapshot, schemas={str(schemas).lower():5}: {rate:,.0f} rows/s "
-              f"({done} rows in {secs:.2f} s) = {rate / copy:.2f}x COPY; peak RSS {rss:.0f} MB, "
-              f"pgcdc CPU {cpu:.1f} s")
-        pg.execute(f"SELECT pg_drop_replication_slot('pgcdc_{name}')", db=db)
+              f"({done} rows in {secs:.3f} s, best of 3) = {rate / copy:.2f}x COPY; "
+              f"peak RSS {rss:.0f} MB, pgcdc CPU {cpu:.1f} s ({cpu / done * 1e6:.2f} us/row)")
 
 
 def stream_workload(pg, db, table, changes, wide):

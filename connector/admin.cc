@@ -68,6 +68,11 @@ void PrintOffset(const OffsetStore& store, const std::optional<Offset>& o, std::
       << o->database << "\n  timeline: " << o->timeline << "\n  lsn: " << o->lsn.ToString()
       << "\n  snapshot: " << (o->snapshot.empty() ? "none" : o->snapshot);
   if (!o->snapshot.empty()) out << " at " << o->snapshot_lsn.ToString();
+  if (!o->snapshot_tables.empty()) {
+    out << (o->snapshot == "running" ? "\n  tables read (a restart resumes with the others):"
+                                     : "\n  tables read by a resumed snapshot:");
+    for (const auto& [table, lsn] : o->snapshot_tables) out << "\n    " << table << " as of " << lsn.ToString();
+  }
   out << "\n";
 }
 

@@ -92,6 +92,13 @@ Status ChangeProcessor::OnRelation(pgoutput::Relation rel) {
   return Status::Ok();
 }
 
+bool ChangeProcessor::ReadBySnapshot(const TableSchema& t) const {
+  if (snapshot_reads_.empty()) return false;
+  auto it = snapshot_reads_.find(t.qualified_name);
+  // Its commit record precedes the read's consistent point: the read saw it (pgoutput.md §1.4).
+  return it != snapshot_reads_.end() && txn_.final_lsn < it->second;
+}
+
 Status ChangeProcessor::OnXLogData(const XLogData& frame) {
   Result<pgoutput::Message> decoded = pgoutput::Decode(frame.payload);
   if (!decoded.ok()) {
@@ -145,23 +152,28 @@ Status ChangeProcessor::OnXLogData(const XLogData& frame) {
   if (auto* ins = std::get_if<pgoutput::Insert>(&msg)) {
     const TableSchema* t = Table(ins->relation_oid, &err);
     if (!t) return err;
-    return t->captured ? builder_.OnInsert(*t, *ins, txn_, lsn, *this) : Status::Ok();
+    return t->captured && !ReadBySnapshot(*t) ? builder_.OnInsert(*t, *ins, txn_, lsn, *this)
+                                              : Status::Ok();
   }
   if (auto* up = std::get_if<pgoutput::Update>(&msg)) {
     const TableSchema* t = Table(up->relation_oid, &err);
     if (!t) return err;
-    return t->captured ? builder_.OnUpdate(*t, *up, txn_, lsn, *this) : Status::Ok();
+    return t->captured && !ReadBySnapshot(*t) ? builder_.OnUpdate(*t, *up, txn_, lsn, *this)
+                                              : Status::Ok();
   }
   if (auto* del = std::get_if<pgoutput::Delete>(&msg)) {
     const TableSchema* t = Table(del->relation_oid, &err);
     if (!t) return err;
-    return t->captured ? builder_.OnDelete(*t, *del, txn_, lsn, *this) : Status::Ok();
+    return t->captured && !ReadBySnapshot(*t) ? builder_.OnDelete(*t, *del, txn_, lsn, *this)
+                                              : Status::Ok();
   }
   if (auto* tr = std::get_if<pgoutput::Truncate>(&msg)) {
     for (uint32_t oid : tr->relation_oids) {
       const TableSchema* t = Table(oid, &err);
       if (!t) return err;
-      if (t->captured) CDC_RETURN_IF_ERROR(builder_.OnTruncate(*t, txn_, lsn, *this));
+      if (t->captured && !ReadBySnapshot(*t)) {
+        CDC_RETURN_IF_ERROR(builder_.OnTruncate(*t, txn_, lsn, *this));
+      }
     }
     return Status::Ok();
   }

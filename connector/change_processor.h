@@ -11,6 +11,7 @@
 // Owned and called by the replication thread. Borrowed pointers must outlive it.
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,6 +45,11 @@ class ChangeProcessor : public EventEmitter {
   // messages per session) and sets the position below which transactions are skipped.
   void ResetSession(Lsn resume_lsn);
 
+  // Tables (schema.table) that a resumed snapshot read as of a later LSN than the stream's start:
+  // their `r` records already hold every change committed before that LSN, so those changes are
+  // skipped. Kept across sessions.
+  void SetSnapshotReads(std::map<std::string, Lsn> read_lsns) { snapshot_reads_ = std::move(read_lsns); }
+
   // Processes one XLogData frame. Errors are fatal for the session (corrupt bytes, a relation
   // never announced, a value that cannot be represented, a sink refusal).
   Status OnXLogData(const XLogData& frame);
@@ -68,6 +74,8 @@ class ChangeProcessor : public EventEmitter {
   template <typename Fn>
   Status EmitStandalone(Lsn end_lsn, Fn&& build);
   Status OnRelation(pgoutput::Relation rel);
+  // Whether the open transaction's changes to `t` are already in a resumed snapshot's reads.
+  bool ReadBySnapshot(const TableSchema& t) const;
   const TableSchema* Table(uint32_t oid, Status* error) const;
 
   const EventOptions& options_;
@@ -85,6 +93,7 @@ class ChangeProcessor : public EventEmitter {
   std::unordered_set<uint32_t> warned_no_key_;
 
   Lsn resume_lsn_;
+  std::map<std::string, Lsn> snapshot_reads_;
   bool in_txn_ = false;
   bool skip_txn_ = false;
   bool begin_emitted_ = false;  // transaction metadata BEGIN sent for the open transaction

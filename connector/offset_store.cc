@@ -86,6 +86,16 @@ Result<std::optional<Offset>> OffsetStore::Load() const {
       }
       o.snapshot_lsn = *slsn;
     }
+    if (j.contains("snapshot_tables")) {
+      for (const auto& [table, text] : j.at("snapshot_tables").items()) {
+        Result<Lsn> tlsn = Lsn::Parse(text.get<std::string>());
+        if (!tlsn.ok()) {
+          return Status::Corruption("offsets file " + path_ + ": snapshot_tables." + table + ": " +
+                                    tlsn.status().message());
+        }
+        o.snapshot_tables[table] = *tlsn;
+      }
+    }
     return std::optional<Offset>(o);
   } catch (const nlohmann::json::exception& e) {
     return Status::Corruption("offsets file " + path_ + " is missing a field or has a wrong type (" +
@@ -103,6 +113,11 @@ Status OffsetStore::Save(const Offset& o) const {
   if (!o.snapshot.empty()) {
     j["snapshot"] = o.snapshot;
     j["snapshot_lsn"] = o.snapshot_lsn.ToString();
+  }
+  if (!o.snapshot_tables.empty()) {
+    nlohmann::json tables = nlohmann::json::object();
+    for (const auto& [table, lsn] : o.snapshot_tables) tables[table] = lsn.ToString();
+    j["snapshot_tables"] = std::move(tables);
   }
   const std::string data = j.dump(2) + "\n";
   const std::string tmp = path_ + ".tmp";

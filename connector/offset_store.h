@@ -8,6 +8,7 @@
 // Single-threaded: the replication thread owns it.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -26,6 +27,12 @@ struct Offset {
   // finished: the next start redoes it) or "complete". `snapshot_lsn` is its consistent point.
   std::string snapshot;
   Lsn snapshot_lsn;
+  // Tables whose snapshot records were all acknowledged, with the LSN of the snapshot they were
+  // read in: `snapshot_lsn` for the first pass, a later one for tables read by a resumed
+  // snapshot. While the snapshot runs, a restart resumes with the tables not listed. Once it is
+  // complete, only entries past `lsn` are kept: the stream must skip those tables' changes that
+  // committed before their read.
+  std::map<std::string, Lsn> snapshot_tables;
 };
 
 class OffsetStore {

@@ -109,8 +109,13 @@ Runner::Runner(config::Config cfg, std::string version)
 Runner::~Runner() = default;
 
 Offset Runner::OffsetAt(Lsn lsn) const {
-  return Offset{cfg_.source.slot, identity_.system_id, identity_.database, identity_.timeline,
-                lsn, snapshot_state_, snapshot_lsn_};
+  Offset o{cfg_.source.slot, identity_.system_id, identity_.database, identity_.timeline,
+           lsn, snapshot_state_, snapshot_lsn_, {}};
+  for (const auto& [table, read_lsn] : snapshot_tables_) {
+    // Once complete, a table's entry matters only until the stream passes its read.
+    if (snapshot_state_ == "running" || read_lsn > lsn) o.snapshot_tables[table] = read_lsn;
+  }
+  return o;
 }
 
 Status Runner::Prepare() {
@@ -145,6 +150,7 @@ Status Runner::Prepare() {
   if (o) {
     snapshot_state_ = o->snapshot;
     snapshot_lsn_ = o->snapshot_lsn;
+    snapshot_tables_ = o->snapshot_tables;
   }
 
   auto decision = DecideStart(cfg_, offsets_.path(), o, facts->slot);
@@ -179,10 +185,11 @@ Status Runner::Prepare() {
   if (snapshot) {
     CDC_RETURN_IF_ERROR(CheckSnapshotPrivileges(sql->get(), cfg_.source.publication, *rules_));
     spdlog::info("taking a snapshot: {}", *decision);
-    auto taken = TakeSnapshot(repl->get(), facts->slot.exists, o ? o->lsn : Lsn());
+    auto taken = TakeSnapshot(repl->get(), facts->slot, o);
     if (!taken.ok()) return taken.status();
     if (!*taken) {
-      spdlog::info("stopped during the snapshot; the next start takes it again");
+      spdlog::info("stopped during the snapshot; the next start resumes it ({} tables read)",
+                   snapshot_tables_.size());
       finished_ = true;
       return Status::Ok();
     }
@@ -224,28 +231,69 @@ Status Runner::Prepare() {
   processor_ = std::make_unique<ChangeProcessor>(event_options_, std::move(popts), rules_.get(),
                                                  catalog_.get(), tracker_.get(), sink_.get(),
                                                  [this] { OnSinkFull(); });
+  std::map<std::string, Lsn> read_later;  // tables a resumed snapshot read after start_lsn_
+  for (const auto& [table, read_lsn] : snapshot_tables_) {
+    if (read_lsn > start_lsn_) read_later[table] = read_lsn;
+  }
+  if (!read_later.empty()) {
+    spdlog::info("{} tables were read by a resumed snapshot: their changes committed before "
+                 "their read are skipped",
+                 read_later.size());
+  }
+  processor_->SetSnapshotReads(std::move(read_later));
   spdlog::info("slot {} publication {} on system {} timeline {}: resuming at {}",
                cfg_.source.slot, cfg_.source.publication, identity_.system_id,
                identity_.timeline, start_lsn_.ToString());
   return Status::Ok();
 }
 
-Result<bool> Runner::TakeSnapshot(PGconn* repl, bool slot_exists, Lsn previous) {
-  // Recorded before the slot changes: a crash from here on finds "running" and starts over.
-  snapshot_state_ = "running";
-  snapshot_lsn_ = Lsn();
-  CDC_RETURN_IF_ERROR(offsets_.Save(OffsetAt(previous)));
-  if (slot_exists) CDC_RETURN_IF_ERROR(DropSlot(repl, cfg_.source.slot));
-  auto created = CreateSlot(repl, cfg_.source.slot, server_version_, /*export_snapshot=*/true);
-  if (!created.ok()) return created.status();
-  snapshot_lsn_ = created->consistent_point;
-  CDC_RETURN_IF_ERROR(offsets_.Save(OffsetAt(snapshot_lsn_)));
+Result<bool> Runner::TakeSnapshot(PGconn* repl, const SlotState& slot, const Offset* stored) {
+  std::optional<CreatedSlot> created;
+  if (CanResumeSnapshot(stored, slot)) {
+    // The slot still starts at the interrupted snapshot's consistent point, and the tables in
+    // snapshot_tables_ were read and delivered in full. The others are read in the snapshot of
+    // a temporary slot: it sees exactly the transactions committed before its consistent point,
+    // so the stream skips those tables' changes before it (ChangeProcessor::SetSnapshotReads).
+    // The temporary slot goes when `repl` closes.
+    auto temp = CreateSlot(repl, "pgcdc_resume_" + std::to_string(getpid()), server_version_,
+                           /*export_snapshot=*/true, /*temporary=*/true);
+    if (temp.ok()) {
+      created = std::move(*temp);
+      spdlog::info("resuming the interrupted snapshot of slot {} at {}: {} tables already read; "
+                   "the others are read as of {}",
+                   cfg_.source.slot, snapshot_lsn_.ToString(), snapshot_tables_.size(),
+                   created->consistent_point.ToString());
+    } else {
+      spdlog::warn("cannot resume the interrupted snapshot ({}); taking it again",
+                   temp.status().message());
+    }
+  }
+  if (!created) {
+    // Recorded before the slot changes: a crash from here on finds "running" and starts over.
+    snapshot_state_ = "running";
+    snapshot_lsn_ = Lsn();
+    snapshot_tables_.clear();
+    CDC_RETURN_IF_ERROR(offsets_.Save(OffsetAt(stored ? stored->lsn : Lsn())));
+    if (slot.exists) CDC_RETURN_IF_ERROR(DropSlot(repl, cfg_.source.slot));
+    auto fresh = CreateSlot(repl, cfg_.source.slot, server_version_, /*export_snapshot=*/true);
+    if (!fresh.ok()) return fresh.status();
+    created = std::move(*fresh);
+    snapshot_lsn_ = created->consistent_point;
+    CDC_RETURN_IF_ERROR(offsets_.Save(OffsetAt(snapshot_lsn_)));
+  }
+  const Lsn read_lsn = created->consistent_point;
 
   SnapshotOptions opts;
   opts.dsn = cfg_.source.dsn;
   opts.publication = cfg_.source.publication;
   opts.snapshot_name = created->snapshot_name;
-  opts.lsn = snapshot_lsn_;
+  opts.lsn = read_lsn;
+  for (const auto& [table, lsn] : snapshot_tables_) opts.done_tables.insert(table);
+  if (read_lsn != snapshot_lsn_) opts.resumed_slot = cfg_.source.slot;
+  opts.on_table_done = [this, read_lsn](const std::string& table) {
+    snapshot_tables_[table] = read_lsn;
+    return offsets_.Save(OffsetAt(snapshot_lsn_));
+  };
   opts.parallelism = cfg_.snapshot.parallelism;
   opts.chunk_pages = cfg_.snapshot.chunk_pages;
   opts.progress_interval_ms = cfg_.snapshot.progress_interval_ms;
@@ -271,8 +319,8 @@ void Runner::OnDelivery(void* opaque, size_t bytes, const Status& status) {
   } else {
     metrics_.delivery_errors.fetch_add(1);
   }
-  if (opaque == Snapshot::Tag()) {
-    if (snapshot_ != nullptr) snapshot_->OnDelivery(bytes, status);
+  if (processor_ == nullptr) {  // nothing but the snapshot sends before streaming
+    if (snapshot_ != nullptr && snapshot_->Owns(opaque)) snapshot_->OnDelivery(opaque, bytes, status);
     return;
   }
   processor_->OnDelivered(bytes);

@@ -13,6 +13,7 @@
 // it then only touches atomics and the Snapshot. RequestStop() is async-signal-safe.
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -59,9 +60,12 @@ class Runner : public sinks::DeliveryListener {
   Status Prepare();
   // Publishes the replication thread's state to the metrics (once per loop turn).
   void UpdateGauges();
-  // (Re-)creates the slot with an exported snapshot on `repl` and reads every captured table.
+  // Reads every captured table, consistent with the slot. Either (re-)creates the slot with an
+  // exported snapshot on `repl`, or, when the interrupted snapshot in `stored` can be resumed,
+  // keeps the slot and reads the tables it had not finished in the snapshot of a temporary slot
+  // created on `repl` (their changes committed before that are skipped by the stream).
   // True when complete, false when a stop was requested during it.
-  Result<bool> TakeSnapshot(PGconn* repl, bool slot_exists, Lsn previous);
+  Result<bool> TakeSnapshot(PGconn* repl, const SlotState& slot, const Offset* stored);
   Offset OffsetAt(Lsn lsn) const;
   Status StreamSession();
   Status HandleFrame(std::span<const uint8_t> frame);
@@ -83,6 +87,7 @@ class Runner : public sinks::DeliveryListener {
   Lsn start_lsn_;
   std::string snapshot_state_;  // as in the offsets file
   Lsn snapshot_lsn_;
+  std::map<std::string, Lsn> snapshot_tables_;  // as in the offsets file (Offset::snapshot_tables)
   bool finished_ = false;  // Prepare() did all there was to do (initial_only, or stopped)
   Lsn persisted_;
   Lsn received_;

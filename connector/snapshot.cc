@@ -5,11 +5,13 @@
 
 #include <chrono>
 #include <thread>
+#include <unordered_map>
 
 #include "connector/pg_connection.h"
 #include "connector/snapshot_markers.h"
 #include "decoders/copy_text.h"
 #include "decoders/event_builder.h"
+#include "decoders/pgoutput_decoder.h"
 
 namespace cdc::connector {
 
@@ -82,6 +84,9 @@ struct Snapshot::Table {
   std::atomic<int64_t> started_us{0};
   std::atomic<int64_t> rows_done{0};
   std::atomic<int> ranges_left{0};
+  std::atomic<int64_t> acked{0};  // records the sink acknowledged
+  std::atomic<int64_t> earlier{0};  // records of PublishEarlierDeletes (resumed snapshots)
+  bool reported_done = false;     // Run()'s thread: handed to on_table_done
 };
 
 struct Snapshot::Range {
@@ -105,6 +110,7 @@ class Snapshot::Worker : public EventEmitter {
 
   Status EmitRow(size_t table, std::string_view line, std::string_view marker) {
     Table& t = *s_->tables_[table];
+    table_ = table;
     Status s = ParseCopyTextRow(line, t.schema->relation.columns.size(), &storage_, &tuple_);
     if (!s.ok()) return s.WithContext("snapshot of " + t.name);
     // One clock read per kClockRows rows: ts_ms has millisecond resolution and a worker reads
@@ -114,7 +120,52 @@ class Snapshot::Worker : public EventEmitter {
     return builder_.OnRead(*t.schema, tuple_, read, *this);
   }
 
-  Status Emit(const ChangeEvent& ev) override { return s_->Send(ev); }
+  Status Emit(const ChangeEvent& ev) override {
+    if (earlier_) s_->tables_[table_]->earlier.fetch_add(1, std::memory_order_relaxed);
+    return s_->Send(ev, table_);
+  }
+
+  // See SnapshotOptions::resumed_slot. Runs before the workers start.
+  Status PublishEarlierDeletes() {
+    auto conn = Connect(s_->options_.dsn, ConnKind::kSql);
+    if (!conn.ok()) return conn.status();
+    PGconn* c = conn->get();
+    std::unordered_map<std::string, size_t> index;
+    for (size_t i = 0; i < s_->tables_.size(); ++i) index.emplace(s_->tables_[i]->name, i);
+    const std::string q =
+        "SELECT lsn::text, data FROM pg_logical_slot_peek_binary_changes(" +
+        QuoteLiteral(c, s_->options_.resumed_slot) + ", " +
+        QuoteLiteral(c, s_->options_.lsn.ToString()) +
+        "::pg_lsn, NULL, 'proto_version', '1', 'publication_names', " +
+        QuoteLiteral(c, QuoteIdent(c, s_->options_.publication)) + ")";
+    // Binary results (raw pgoutput bytes), one row at a time: memory stays flat however much
+    // changed while pgcdc was down.
+    if (!PQsendQueryParams(c, q.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 1) ||
+        !PQsetSingleRowMode(c)) {
+      return Status::Unavailable(std::string("postgres: peeking at the slot: ") + PQerrorMessage(c));
+    }
+    RelationCache relations(s_->event_options_);
+    TxnContext txn;
+    earlier_ = true;
+    int64_t published = 0;
+    Status st;
+    for (PgResultPtr res(PQgetResult(c)); res; res.reset(PQgetResult(c))) {
+      const ExecStatusType rs = PQresultStatus(res.get());
+      if (rs == PGRES_TUPLES_OK) continue;  // the end of the rows
+      if (rs != PGRES_SINGLE_TUPLE) {
+        if (st.ok()) st = Status::Unavailable("postgres: peeking at the slot: " + ResultError(res.get()));
+        continue;
+      }
+      if (!st.ok() || s_->cancelled()) continue;  // drain the rest
+      st = PublishEarlier(res.get(), index, relations, txn, &published);
+    }
+    earlier_ = false;
+    if (!st.ok()) return st.WithContext("resuming the snapshot");
+    spdlog::info("snapshot: {} deletes and truncates committed since the interrupted pass "
+                 "published ahead of the resumed read",
+                 published);
+    return Status::Ok();
+  }
 
  private:
   Status ReadRanges() {
@@ -200,6 +251,75 @@ class Snapshot::Worker : public EventEmitter {
     return Status::Ok();
   }
 
+  // One peeked pgoutput message: deletes, key changes and truncates of the tables to read.
+  Status PublishEarlier(PGresult* row, const std::unordered_map<std::string, size_t>& index,
+                        RelationCache& relations, TxnContext& txn, int64_t* published) {
+    auto lsn = Lsn::Parse(PQgetvalue(row, 0, 0));
+    if (!lsn.ok()) return lsn.status();
+    const auto* bytes = reinterpret_cast<const uint8_t*>(PQgetvalue(row, 0, 1));
+    auto msg = pgoutput::Decode(std::span<const uint8_t>(bytes, static_cast<size_t>(PQgetlength(row, 0, 1))));
+    if (!msg.ok()) return msg.status().WithContext("pgoutput message at " + lsn->ToString());
+    // Finds the table's index among those to read, or nullptr.
+    auto table = [&](uint32_t oid) -> const TableSchema* {
+      const TableSchema* t = relations.Find(oid);
+      if (t == nullptr || !t->captured) return nullptr;
+      table_ = index.at(t->qualified_name);
+      return t;
+    };
+    if (auto* b = std::get_if<pgoutput::Begin>(&*msg)) {
+      txn = TxnContext{};
+      txn.xid = b->xid;
+      txn.commit_ts = b->commit_ts;
+      txn.final_lsn = b->final_lsn;
+      txn.id = std::to_string(b->xid.value) + ":" + std::to_string(b->final_lsn.value);
+    } else if (auto* r = std::get_if<pgoutput::Relation>(&*msg)) {
+      const std::string name = r->nspname + "." + r->relname;
+      const bool wanted = index.count(name) > 0;
+      CatalogHints hints;
+      if (wanted) {
+        hints = s_->catalog_->Lookup(r->oid);
+        s_->rules_->Apply(*r, &hints);
+      }
+      auto updated = relations.Update(std::move(*r), hints, wanted);
+      if (!updated.ok()) return updated.status();
+    } else if (auto* y = std::get_if<pgoutput::Type>(&*msg)) {
+      relations.AddType(*y);
+    } else if (auto* d = std::get_if<pgoutput::Delete>(&*msg)) {
+      if (const TableSchema* t = table(d->relation_oid)) {
+        ++*published;
+        return builder_.OnDelete(*t, *d, txn, *lsn, *this);
+      }
+    } else if (auto* u = std::get_if<pgoutput::Update>(&*msg)) {
+      const TableSchema* t = table(u->relation_oid);
+      if (t != nullptr && KeyChanged(*t, *u)) {
+        pgoutput::Delete gone{u->relation_oid, u->old_kind, u->old_tuple};
+        ++*published;
+        return builder_.OnDelete(*t, gone, txn, *lsn, *this);
+      }
+    } else if (auto* tr = std::get_if<pgoutput::Truncate>(&*msg)) {
+      for (uint32_t oid : tr->relation_oids) {
+        if (const TableSchema* t = table(oid)) {
+          ++*published;
+          CDC_RETURN_IF_ERROR(builder_.OnTruncate(*t, txn, *lsn, *this));
+        }
+      }
+    }
+    return Status::Ok();
+  }
+
+  // Whether an update moved its row to another key: the old key then no longer exists.
+  static bool KeyChanged(const TableSchema& t, const pgoutput::Update& u) {
+    if (u.old_kind == 0) return false;  // no old image: the key did not change
+    for (size_t i : t.key_columns) {
+      if (i >= u.old_tuple.size() || i >= u.new_tuple.size()) return false;
+      const auto& o = u.old_tuple[i];
+      const auto& n = u.new_tuple[i];
+      if (n.kind == pgoutput::ValueKind::kUnchanged) continue;
+      if (o.kind != n.kind || o.data != n.data) return true;
+    }
+    return false;
+  }
+
   void ReportRows(Table& t, int64_t* rows) {
     t.rows_done.fetch_add(*rows, std::memory_order_relaxed);
     s_->rows_total_.fetch_add(*rows, std::memory_order_relaxed);
@@ -211,6 +331,8 @@ class Snapshot::Worker : public EventEmitter {
 
   Snapshot* s_;
   EventBuilder builder_;
+  size_t table_ = 0;  // of the row being emitted
+  bool earlier_ = false;  // emitting for PublishEarlierDeletes
   uint64_t clock_rows_ = 0;
   int64_t read_us_ = 0;
   PgConnPtr conn_;
@@ -232,10 +354,6 @@ Snapshot::Snapshot(SnapshotOptions options, const EventOptions& event_options,
 
 Snapshot::~Snapshot() = default;
 
-void* Snapshot::Tag() {
-  static char tag;
-  return &tag;
-}
 
 void Snapshot::Fail(const Status& s) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -243,7 +361,11 @@ void Snapshot::Fail(const Status& s) {
   cancel_.store(true);
 }
 
-void Snapshot::OnDelivery(size_t bytes, const Status& status) {
+void Snapshot::OnDelivery(const void* opaque, size_t bytes, const Status& status) {
+  if (status.ok()) {
+    const auto table = static_cast<size_t>(static_cast<const char*>(opaque) - tags_.data());
+    tables_[table]->acked.fetch_add(1, std::memory_order_relaxed);
+  }
   inflight_events_.fetch_sub(1);
   inflight_bytes_.fetch_sub(static_cast<int64_t>(bytes));
   if (!status.ok()) Fail(status);
@@ -259,7 +381,7 @@ void Snapshot::PollSink(int timeout_ms) {
   sink_->Poll(timeout_ms);
 }
 
-Status Snapshot::Send(const ChangeEvent& ev) {
+Status Snapshot::Send(const ChangeEvent& ev, size_t table) {
   // Bounded memory: wait for acknowledgements while the limits are reached. Whoever waits
   // serves the delivery reports.
   while (inflight_events_.load() >= options_.max_inflight_events ||
@@ -274,7 +396,7 @@ Status Snapshot::Send(const ChangeEvent& ev) {
     Status s;
     {
       auto lock = LockSink();
-      s = sink_->Send(ev, Tag());
+      s = sink_->Send(ev, &tags_[table]);
       if (s.code() == Status::Code::kUnavailable) sink_->Poll(0);  // local queue full
     }
     if (s.ok()) return s;
@@ -322,7 +444,7 @@ Status Snapshot::Plan() {
     rel.relname = PQgetvalue(tr, i, 2);
     rel.replica_identity = PQgetvalue(tr, i, 3)[0];
     const std::string name = rel.nspname + "." + rel.relname;
-    if (!rules_->Captured(name)) continue;
+    if (!rules_->Captured(name) || options_.done_tables.count(name)) continue;
     // The columns exactly as pgoutput announces them: no dropped or generated columns, only the
     // publication's column list (15+), flagged when part of the replica identity.
     const std::string oid = std::to_string(rel.oid);
@@ -392,6 +514,21 @@ Status Snapshot::Plan() {
     tables_.push_back(std::move(t));
   }
   (void)Exec(c, "COMMIT", PGRES_COMMAND_OK);
+  tags_.assign(tables_.size(), 0);
+  return Status::Ok();
+}
+
+Status Snapshot::ReportTablesDone() {
+  for (auto& t : tables_) {
+    // rows_done is final once ranges_left is 0 (workers count a range's rows before finishing
+    // it); a table is durable when every row it read was acknowledged, held-back rows included.
+    if (t->reported_done || t->ranges_left.load() != 0 ||
+        t->acked.load() != t->rows_done.load() + t->earlier.load()) {
+      continue;
+    }
+    t->reported_done = true;
+    if (options_.on_table_done) CDC_RETURN_IF_ERROR(options_.on_table_done(t->name));
+  }
   return Status::Ok();
 }
 
@@ -454,6 +591,10 @@ Result<bool> Snapshot::Run() {
       std::min<size_t>(static_cast<size_t>(options_.parallelism), std::max<size_t>(ranges_.size(), 1)));
   spdlog::info("snapshot at {}: {} tables in {} ranges, ~{} rows, {} workers",
                options_.lsn.ToString(), tables_.size(), ranges_.size(), estimate, workers);
+  if (!options_.resumed_slot.empty()) {
+    Worker earlier(this);
+    CDC_RETURN_IF_ERROR(earlier.PublishEarlierDeletes());
+  }
 
   std::vector<std::unique_ptr<Worker>> pool;
   std::vector<std::thread> threads;
@@ -463,6 +604,7 @@ Result<bool> Snapshot::Run() {
   }
   while (workers_done_.load() < workers) {
     PollSink(0);
+    if (Status s = ReportTablesDone(); !s.ok()) Fail(s);
     LogProgress();
     pollfd fds[2];
     nfds_t n = 0;
@@ -495,8 +637,15 @@ Result<bool> Snapshot::Run() {
     std::lock_guard<std::mutex> lock(mu_);
     if (!error_.ok()) return error_;
   }
+  CDC_RETURN_IF_ERROR(ReportTablesDone());
+  for (const auto& t : tables_) {
+    if (!t->reported_done) {
+      return Status::FailedPrecondition("snapshot: " + t->name +
+                                        " finished without every row acknowledged");
+    }
+  }
   const double secs = static_cast<double>(NowMicros() - started_us_) / 1e6;
-  spdlog::info("snapshot complete: {} rows from {} tables in {:.1f} s ({:.0f} rows/s)",
+  spdlog::info("snapshot complete: {} rows from {} tables in {:.3f} s ({:.0f} rows/s)",
                rows_total_.load(), tables_.size(), secs,
                secs > 0 ? static_cast<double>(rows_total_.load()) / secs : 0.0);
   return true;

@@ -11,14 +11,26 @@
 // the same RelationCache and EventBuilder as streaming, and send it to the sink. Rows committed
 // before the slot's consistent point are all read; later ones are left to the stream.
 //
+// Resuming: tables listed in `done_tables` (read by an earlier, interrupted pass) are left out.
+// The others may have records of the interrupted pass on their topics, as of the slot's
+// consistent point; rows deleted since then are absent from this pass's read, and the stream
+// skips those tables' changes before `lsn`. So the deletes, key changes and truncates committed
+// in between are published first, from a peek at the slot, ahead of this pass's reads: replayed
+// in order, the topics then match the tables.
+// Each table whose every record the sink acknowledged is handed to `on_table_done`, so that the
+// caller can record it and a later resume need not read it again.
+//
 // Threads: Run() is called on the runner's thread and returns after joining the workers. It
-// serves the sink's delivery reports (Poll) there; the runner forwards reports carrying Tag() to
-// OnDelivery(). Progress() may be called from any thread.
+// serves the sink's delivery reports (Poll) there; the runner forwards reports whose opaque
+// Owns() to OnDelivery(). on_table_done runs on Run()'s thread. Progress() may be called from any
+// thread.
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -50,6 +62,12 @@ struct SnapshotOptions {
   int progress_interval_ms = 10000;
   int64_t max_inflight_events = 50000;     // limits.* of the configuration
   int64_t max_inflight_bytes = 16LL << 20;
+  std::set<std::string> done_tables;  // schema.table: already read by an interrupted pass
+  // Resuming: the slot whose changes committed before `lsn` are peeked at (never consumed) for
+  // the deletes the other tables' read cannot show (see PublishEarlierDeletes).
+  std::string resumed_slot;
+  // Called once per table when all its records are acknowledged; an error ends the snapshot.
+  std::function<Status(const std::string& table)> on_table_done;
 };
 
 struct TableProgress {
@@ -73,10 +91,14 @@ class Snapshot {
   // not read, a connection lost mid-way, a refused delivery) ends it with nothing handed over.
   Result<bool> Run();
 
-  // The opaque Send() is given for snapshot records.
-  static void* Tag();
-  // A delivery report for a record sent with Tag(). Called on Run()'s thread, inside Poll().
-  void OnDelivery(size_t bytes, const Status& status);
+  // Whether `opaque` (of a delivery report) belongs to a record this snapshot sent.
+  bool Owns(const void* opaque) const {
+    const char* p = static_cast<const char*>(opaque);
+    return !tags_.empty() && p >= tags_.data() && p < tags_.data() + tags_.size();
+  }
+  // A delivery report for a record this snapshot sent. Called inside Poll(), on Run()'s thread or
+  // on a worker waiting for room.
+  void OnDelivery(const void* opaque, size_t bytes, const Status& status);
 
   std::vector<TableProgress> Progress() const;
   uint64_t rows_total() const { return rows_total_.load(); }
@@ -89,9 +111,11 @@ class Snapshot {
   Status Plan();
   void Fail(const Status& s);
   bool cancelled() const { return cancel_.load() || stop_->load(); }
-  // Sends on behalf of a worker: waits while the in-flight limits are reached or the sink's
-  // queue is full. Thread-safe.
-  Status Send(const ChangeEvent& ev);
+  // Sends a record of table `table` on behalf of a worker: waits while the in-flight limits are
+  // reached or the sink's queue is full. Thread-safe.
+  Status Send(const ChangeEvent& ev, size_t table);
+  // Hands every table that is read and acknowledged in full to on_table_done (Run()'s thread).
+  Status ReportTablesDone();
   bool NextRange(Range* out);
   void PollSink(int timeout_ms);
   // Holds sink_mu_ unless the sink is thread-safe.
@@ -108,6 +132,8 @@ class Snapshot {
 
   RelationCache relations_;  // filled by Plan(), read-only while workers run
   std::vector<std::unique_ptr<Table>> tables_;
+  // One byte per table, fixed after Plan(): a record's delivery opaque is its table's byte.
+  std::vector<char> tags_;
   std::vector<Range> ranges_;
   size_t next_range_ = 0;  // guarded by mu_
 

@@ -194,8 +194,9 @@ void WarnAboutToast(PGconn* sql, const std::string& publication,
 }
 
 Result<CreatedSlot> CreateSlot(PGconn* repl, const std::string& slot, int server_version,
-                               bool export_snapshot) {
-  std::string q = "CREATE_REPLICATION_SLOT " + QuoteIdent(repl, slot) + " LOGICAL pgoutput";
+                               bool export_snapshot, bool temporary) {
+  std::string q = "CREATE_REPLICATION_SLOT " + QuoteIdent(repl, slot) +
+                  (temporary ? " TEMPORARY" : "") + " LOGICAL pgoutput";
   if (server_version >= 150000) {
     q += export_snapshot ? " (SNAPSHOT 'export')" : " (SNAPSHOT 'nothing')";
   } else {
@@ -214,7 +215,8 @@ Result<CreatedSlot> CreateSlot(PGconn* repl, const std::string& slot, int server
   if (export_snapshot && created.snapshot_name.empty()) {
     return Status::Corruption("postgres: CREATE_REPLICATION_SLOT exported no snapshot");
   }
-  spdlog::info("created replication slot {} at {}{}", slot, lsn->ToString(),
+  spdlog::info("created {}replication slot {} at {}{}", temporary ? "temporary " : "", slot,
+               lsn->ToString(),
                export_snapshot ? " with snapshot " + created.snapshot_name : std::string());
   return created;
 }

@@ -56,9 +56,10 @@ struct CreatedSlot {
 };
 
 // Creates the slot, with an exported snapshot when `export_snapshot` (the connection must then
-// stay idle until every snapshot reader has imported it: pgoutput.md §1.4).
+// stay idle until every snapshot reader has imported it: pgoutput.md §1.4). A `temporary` slot
+// is dropped by the server when `repl` closes.
 Result<CreatedSlot> CreateSlot(PGconn* repl, const std::string& slot, int server_version,
-                               bool export_snapshot);
+                               bool export_snapshot, bool temporary = false);
 
 // Drops the slot, waiting for a walsender that still holds it (a previous run's) to let go.
 Status DropSlot(PGconn* repl, const std::string& slot);

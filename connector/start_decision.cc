@@ -2,6 +2,12 @@
 
 namespace cdc::connector {
 
+bool CanResumeSnapshot(const Offset* o, const SlotState& slot) {
+  return o != nullptr && o->snapshot == "running" && o->snapshot_lsn.value != 0 &&
+         slot.exists && slot.wal_status != "lost" &&
+         slot.confirmed_flush == o->snapshot_lsn;
+}
+
 Result<std::string> DecideStart(const config::Config& cfg, const std::string& offsets_path,
                                 const Offset* o, const SlotState& slot) {
   const std::string& mode = cfg.snapshot.mode;
@@ -16,7 +22,7 @@ Result<std::string> DecideStart(const config::Config& cfg, const std::string& of
       return Status::FailedPrecondition(
           "the snapshot recorded in " + offsets_path +
           " did not complete, so streaming now would leave tables incomplete; run with "
-          "snapshot.mode initial to take it again (or remove the offsets file to accept that)");
+          "snapshot.mode initial to finish it (or remove the offsets file to accept that)");
     }
   } else if (!o && slot.exists) {
     // pgcdc drops and re-creates only slots its offsets file proves it owns.
@@ -27,7 +33,11 @@ Result<std::string> DecideStart(const config::Config& cfg, const std::string& of
   } else if (!o) {
     return std::string("no offsets yet (snapshot.mode " + mode + ")");
   } else if (unfinished) {
-    return std::string("the previous snapshot did not complete");
+    if (CanResumeSnapshot(o, slot)) {
+      return "the previous snapshot did not complete: resuming it (" +
+             std::to_string(o->snapshot_tables.size()) + " tables already read)";
+    }
+    return std::string("the previous snapshot did not complete: taking it again");
   } else if (mode == "always") {
     return std::string("snapshot.mode always");
   } else if (mode == "when_needed") {

@@ -18,4 +18,9 @@ namespace cdc::connector {
 Result<std::string> DecideStart(const config::Config& cfg, const std::string& offsets_path,
                                 const Offset* stored, const SlotState& slot);
 
+// Whether an interrupted snapshot can go on where it stopped, keeping the tables it finished (if
+// any): its slot is still there, valid, and untouched at the snapshot's consistent point, so the
+// stream can still start there and the changes since can still be peeked at.
+bool CanResumeSnapshot(const Offset* stored, const SlotState& slot);
+
 }  // namespace cdc::connector

@@ -41,6 +41,26 @@ TEST_F(OffsetStoreTest, RoundTripsAndReplaces) {
   EXPECT_FALSE(std::filesystem::exists(path_ + ".tmp"));
 }
 
+TEST_F(OffsetStoreTest, RoundTripsSnapshotProgress) {
+  OffsetStore s(path_);
+  Offset o{"slot_a", "7310", "db", 1, Lsn(0x100), "running", Lsn(0x100)};
+  o.snapshot_tables["public.a"] = Lsn(0x100);
+  o.snapshot_tables["public.\"odd\" name"] = Lsn(0x2F0);
+  ASSERT_TRUE(s.Save(o).ok());
+  auto r = s.Load();
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ((*r)->snapshot, "running");
+  EXPECT_EQ((*r)->snapshot_lsn, Lsn(0x100));
+  EXPECT_EQ((*r)->snapshot_tables, o.snapshot_tables);
+
+  std::ofstream(path_, std::ios::trunc)
+      << R"({"format":1,"slot":"s","system_id":"1","database":"d","timeline":1,"lsn":"0/1",)"
+      << R"("snapshot":"running","snapshot_lsn":"0/1","snapshot_tables":{"public.a":"x"}})";
+  auto bad = OffsetStore(path_).Load();
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("snapshot_tables.public.a"), std::string::npos);
+}
+
 TEST_F(OffsetStoreTest, CorruptFileIsRefused) {
   std::ofstream(path_) << "{\"format\": 1, \"slot\": ";
   auto r = OffsetStore(path_).Load();
