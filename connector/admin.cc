@@ -71,7 +71,9 @@ void PrintOffset(const OffsetStore& store, const std::optional<Offset>& o, std::
   if (!o->snapshot_tables.empty()) {
     out << (o->snapshot == "running" ? "\n  tables read (a restart resumes with the others):"
                                      : "\n  tables read by a resumed snapshot:");
-    for (const auto& [table, lsn] : o->snapshot_tables) out << "\n    " << table << " as of " << lsn.ToString();
+    for (const auto& [table, lsn] : o->snapshot_tables) {
+      out << "\n    " << table << " as of " << lsn.ToString();
+    }
   }
   out << "\n";
 }

@@ -48,7 +48,9 @@ class ChangeProcessor : public EventEmitter {
   // Tables (schema.table) that a resumed snapshot read as of a later LSN than the stream's start:
   // their `r` records already hold every change committed before that LSN, so those changes are
   // skipped. Kept across sessions.
-  void SetSnapshotReads(std::map<std::string, Lsn> read_lsns) { snapshot_reads_ = std::move(read_lsns); }
+  void SetSnapshotReads(std::map<std::string, Lsn> read_lsns) {
+    snapshot_reads_ = std::move(read_lsns);
+  }
 
   // Processes one XLogData frame. Errors are fatal for the session (corrupt bytes, a relation
   // never announced, a value that cannot be represented, a sink refusal).

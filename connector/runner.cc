@@ -320,7 +320,9 @@ void Runner::OnDelivery(void* opaque, size_t bytes, const Status& status) {
     metrics_.delivery_errors.fetch_add(1);
   }
   if (processor_ == nullptr) {  // nothing but the snapshot sends before streaming
-    if (snapshot_ != nullptr && snapshot_->Owns(opaque)) snapshot_->OnDelivery(opaque, bytes, status);
+    if (snapshot_ != nullptr && snapshot_->Owns(opaque)) {
+      snapshot_->OnDelivery(opaque, bytes, status);
+    }
     return;
   }
   processor_->OnDelivered(bytes);

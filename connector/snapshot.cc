@@ -142,7 +142,8 @@ class Snapshot::Worker : public EventEmitter {
     // changed while pgcdc was down.
     if (!PQsendQueryParams(c, q.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 1) ||
         !PQsetSingleRowMode(c)) {
-      return Status::Unavailable(std::string("postgres: peeking at the slot: ") + PQerrorMessage(c));
+      return Status::Unavailable(std::string("postgres: peeking at the slot: ") +
+                                 PQerrorMessage(c));
     }
     RelationCache relations(s_->event_options_);
     TxnContext txn;
@@ -153,7 +154,9 @@ class Snapshot::Worker : public EventEmitter {
       const ExecStatusType rs = PQresultStatus(res.get());
       if (rs == PGRES_TUPLES_OK) continue;  // the end of the rows
       if (rs != PGRES_SINGLE_TUPLE) {
-        if (st.ok()) st = Status::Unavailable("postgres: peeking at the slot: " + ResultError(res.get()));
+        if (st.ok()) {
+          st = Status::Unavailable("postgres: peeking at the slot: " + ResultError(res.get()));
+        }
         continue;
       }
       if (!st.ok() || s_->cancelled()) continue;  // drain the rest
@@ -257,7 +260,8 @@ class Snapshot::Worker : public EventEmitter {
     auto lsn = Lsn::Parse(PQgetvalue(row, 0, 0));
     if (!lsn.ok()) return lsn.status();
     const auto* bytes = reinterpret_cast<const uint8_t*>(PQgetvalue(row, 0, 1));
-    auto msg = pgoutput::Decode(std::span<const uint8_t>(bytes, static_cast<size_t>(PQgetlength(row, 0, 1))));
+    const auto size = static_cast<size_t>(PQgetlength(row, 0, 1));
+    auto msg = pgoutput::Decode(std::span<const uint8_t>(bytes, size));
     if (!msg.ok()) return msg.status().WithContext("pgoutput message at " + lsn->ToString());
     // Finds the table's index among those to read, or nullptr.
     auto table = [&](uint32_t oid) -> const TableSchema* {

@@ -94,7 +94,8 @@ class Snapshot {
   // Whether `opaque` (of a delivery report) belongs to a record this snapshot sent.
   bool Owns(const void* opaque) const {
     const char* p = static_cast<const char*>(opaque);
-    return !tags_.empty() && p >= tags_.data() && p < tags_.data() + tags_.size();
+    std::less<const char*> before;  // a total order, even for pointers into other objects
+    return !tags_.empty() && !before(p, tags_.data()) && before(p, tags_.data() + tags_.size());
   }
   // A delivery report for a record this snapshot sent. Called inside Poll(), on Run()'s thread or
   // on a worker waiting for room.

@@ -202,6 +202,24 @@ bool Rescale(DecimalParts* p, int target) {
 }
 
 std::string UnscaledBytes(const DecimalParts& p) {
+  if (p.digits.size() <= 18) {
+    // Fits an int64 (the common case: prices, amounts): two's complement, big-endian, minimal
+    // length, with no allocation.
+    int64_t v = 0;
+    for (char c : p.digits) v = v * 10 + (c - '0');
+    if (p.negative) v = -v;
+    char buf[8];
+    for (int i = 7; i >= 0; --i) {
+      buf[i] = static_cast<char>(static_cast<uint64_t>(v) & 0xff);
+      v >>= 8;  // arithmetic: keeps the sign
+    }
+    int first = 0;  // drop leading bytes that only repeat the sign
+    while (first < 7 && ((buf[first] == 0 && (buf[first + 1] & 0x80) == 0) ||
+                         (buf[first] == static_cast<char>(0xff) && (buf[first + 1] & 0x80) != 0))) {
+      ++first;
+    }
+    return std::string(buf + first, static_cast<size_t>(8 - first));
+  }
   // Magnitude in base 256, little-endian.
   std::vector<uint8_t> mag;
   for (char c : p.digits) {

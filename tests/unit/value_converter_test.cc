@@ -304,3 +304,29 @@ TEST(PgText, RejectsPartialInput) {
 
 }  // namespace
 }  // namespace cdc
+
+namespace cdc {
+namespace {
+
+// The int64 fast path of UnscaledBytes must give the bytes of the general one, which leading
+// zeros (more than 18 digits, same value) force.
+TEST(PgText, UnscaledBytesFastPathMatchesTheGeneralOne) {
+  const char* values[] = {"0", "1", "127", "128", "255", "256", "32767", "32768", "65535",
+                          "8388607", "8388608", "2147483647", "2147483648", "123456789012",
+                          "999999999999999999", "100000000000000000", "36028797018963967",
+                          "36028797018963968"};
+  for (const char* v : values) {
+    for (bool negative : {false, true}) {
+      pgtext::DecimalParts fast{negative, v, 0};
+      pgtext::DecimalParts general{negative, std::string(20, '0') + v, 0};
+      EXPECT_EQ(pgtext::UnscaledBytes(fast), pgtext::UnscaledBytes(general))
+          << (negative ? "-" : "") << v;
+    }
+  }
+  EXPECT_EQ(pgtext::UnscaledBytes({false, "0", 0}), std::string(1, '\0'));
+  EXPECT_EQ(pgtext::UnscaledBytes({true, "128", 0}), std::string("\x80", 1));
+  EXPECT_EQ(pgtext::UnscaledBytes({false, "128", 0}), std::string("\x00\x80", 2));
+}
+
+}  // namespace
+}  // namespace cdc
