@@ -255,7 +255,8 @@ Result<bool> Runner::TakeSnapshot(PGconn* repl, const SlotState& slot, const Off
     // a temporary slot: it sees exactly the transactions committed before its consistent point,
     // so the stream skips those tables' changes before it (ChangeProcessor::SetSnapshotReads).
     // The temporary slot goes when `repl` closes.
-    auto temp = CreateSlot(repl, "pgcdc_resume_" + std::to_string(getpid()), server_version_,
+    // Named after the slot (unique on the server), within the 63 characters a name may have.
+    auto temp = CreateSlot(repl, cfg_.source.slot.substr(0, 56) + "_resume", server_version_,
                            /*export_snapshot=*/true, /*temporary=*/true);
     if (temp.ok()) {
       created = std::move(*temp);

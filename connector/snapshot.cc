@@ -145,6 +145,9 @@ class Snapshot::Worker : public EventEmitter {
       return Status::Unavailable(std::string("postgres: peeking at the slot: ") +
                                  PQerrorMessage(c));
     }
+    spdlog::info("snapshot: reading the changes committed since the interrupted pass (slot {} up "
+                 "to {}) for rows gone since",
+                 s_->options_.resumed_slot, s_->options_.lsn.ToString());
     RelationCache relations(s_->event_options_);
     TxnContext txn;
     earlier_ = true;
