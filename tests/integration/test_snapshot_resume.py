@@ -129,8 +129,6 @@ def test_killed_snapshot_resumes_with_the_unread_tables(pg, broker, workdir):
         untouched = set(range(1, preloaded + 1)) - (writer.touched if writer else set()) - {8, 11}
         assert untouched <= set(keys), table
         assert 900001 in keys and all(op == "r" for op, _ in ops(rs, 900001)), ops(rs, 900001)
-        streamed = [r for r in rs if r.value is not None and r.payload["op"] != "r"]
-        assert all(r.payload["source"]["lsn"] >= first_lsn for r in streamed)
     second = by_table["second_t"]
     assert not any(op == "u" and after["version"] == 777 for op, after in ops(second, 7))
     # Deleted or moved while down: a delete precedes the resumed read, which lacks the key.
