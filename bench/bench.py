@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """pgcdc benchmarks against the physical limits, measured side by side in one run.
 
-  snapshot  pgcdc's snapshot rows/s against `COPY (SELECT ...) TO STDOUT` of the same table
+  snapshot  pgcdc's snapshot rows/s against `COPY (SELECT ...) TO STDOUT` of the same table,
+            and against pgcdc's Kafka sink alone sending the same records (pgcdc-sink-bench):
+            the broker client's own ceiling on this machine
   stream    pgcdc's end-to-end rate (events acknowledged by the broker, LSN confirmed) against
             pg_recvlogical draining slots created at the same LSN (pgoutput to /dev/null)
   latency   commit-to-acknowledgement p50/p99 at a steady transaction rate (pgbench -R)
@@ -40,6 +42,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 os.environ.setdefault("PGCDC_BIN", os.path.join(ROOT, "build", "pgcdc"))
 os.environ.setdefault("PGCDC_MOCK_BROKER", os.path.join(ROOT, "build", "pgcdc-mock-broker"))
+os.environ.setdefault("PGCDC_SINK_BENCH", os.path.join(ROOT, "build", "pgcdc-sink-bench"))
 
 from pgcdc_harness import MockBroker, PostgresServer, lsn_to_int, wait_until  # noqa: E402
 import yaml_writer  # noqa: E402
@@ -124,6 +127,7 @@ def bench_snapshot(pg, broker, workdir, rows, wide, parallelism):
     for schemas in (True, False):
         # Best of three, like COPY: on a shared machine the fastest run is the least disturbed.
         best = None
+        name = None
         for attempt in range(3):
             name = f"sb{int(schemas)}{int(wide)}{attempt}"
             cfg = base(pg, broker, name, db, workdir, schemas)
@@ -138,9 +142,35 @@ def bench_snapshot(pg, broker, workdir, rows, wide, parallelism):
             best = run if best is None or run[0] < best[0] else best
         secs, done, rss, cpu = best
         rate = done / secs
+        sink = sink_rate(broker, workdir, f"{name}.public.orders", rows, parallelism)
+        print(f"pgcdc's Kafka sink alone, schemas={str(schemas).lower():5}: {sink:,.0f} msg/s "
+              f"(the same records, best of 3) = {sink / copy:.2f}x COPY")
         print(f"pgcdc snapshot, schemas={str(schemas).lower():5}: {rate:,.0f} rows/s "
-              f"({done} rows in {secs:.3f} s, best of 3) = {rate / copy:.2f}x COPY; "
+              f"({done} rows in {secs:.3f} s, best of 3) = {rate / copy:.2f}x COPY, "
+              f"{rate / sink:.2f}x the sink alone; "
               f"peak RSS {rss:.0f} MB, pgcdc CPU {cpu:.1f} s ({cpu / done * 1e6:.2f} us/row)")
+
+
+def sink_rate(broker, workdir, topic, messages, threads):
+    """The ceiling the broker client sets: pgcdc's KafkaSink alone (bench/sink_bench.cc), fed
+    2,000 records pgcdc just published (read back with kcat), sending `messages` of them from
+    `threads` threads to the same broker. Best of three."""
+    samples = os.path.join(workdir, f"{topic}.samples")
+    with open(samples, "w") as f:
+        subprocess.run(["kcat", "-C", "-q", "-b", broker.bootstrap, "-t", topic, "-p", "0",
+                        "-o", "-2000", "-c", "2000", "-e", "-f", "%k\t%s\n"],
+                       stdout=f, check=True, timeout=120)
+    best = None
+    for attempt in range(3):
+        out = subprocess.run([os.environ["PGCDC_SINK_BENCH"], "--bootstrap", broker.bootstrap,
+                              "--samples", samples, "--messages", str(messages), "--threads",
+                              str(threads), "--topic", f"sinkbench.{topic}.{attempt}"],
+                             capture_output=True, text=True, check=True, timeout=600).stdout
+        m = re.search(r"= (\d+) msg/s", out)
+        if not m:
+            raise SystemExit(f"pgcdc-sink-bench printed no rate: {out}")
+        best = max(best or 0, int(m.group(1)))
+    return best
 
 
 def stream_workload(pg, db, table, changes, wide):
@@ -288,7 +318,7 @@ def main():
     try:
         for wide in ([False, True] if args.wide else [False]):
             if args.what in ("snapshot", "all"):
-                bench_snapshot(pg, broker, workdir, args.rows // (10 if wide else 1), wide,
+                bench_snapshot(pg, broker, workdir, args.rows // (4 if wide else 1), wide,
                                args.parallelism)
             if args.what in ("stream", "all"):
                 bench_stream(pg, broker, workdir, args.changes // (10 if wide else 1), wide)
