@@ -28,6 +28,11 @@
 
 namespace {
 
+[[noreturn]] void Die(const std::string& why) {
+  std::fprintf(stderr, "pgcdc-sink-bench: %s\n", why.c_str());
+  std::exit(1);
+}
+
 struct Record {
   std::string key;
   std::string value;
@@ -36,10 +41,7 @@ struct Record {
 class Counter final : public cdc::sinks::DeliveryListener {
  public:
   void OnDelivery(void*, size_t bytes, const cdc::Status& status) override {
-    if (!status.ok()) {
-      std::fprintf(stderr, "pgcdc-sink-bench: %s\n", status.message().c_str());
-      std::exit(1);
-    }
+    if (!status.ok()) Die(status.message());
     inflight_events.fetch_sub(1, std::memory_order_relaxed);
     inflight_bytes.fetch_sub(static_cast<int64_t>(bytes), std::memory_order_relaxed);
     delivered.fetch_add(1, std::memory_order_relaxed);
@@ -60,7 +62,9 @@ class Counter final : public cdc::sinks::DeliveryListener {
 double CpuSeconds() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
-  auto secs = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6; };
+  auto secs = [](const timeval& tv) {
+    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+  };
   return secs(ru.ru_utime) + secs(ru.ru_stime);
 }
 
@@ -104,18 +108,19 @@ int main(int argc, char** argv) {
 
   std::vector<Record> records;
   std::ifstream in(samples_path);
+  if (!in) Die("cannot read " + samples_path);
   for (std::string line; std::getline(in, line);) {
     auto tab = line.find('\t');
     if (tab == std::string::npos) continue;
     records.push_back({line.substr(0, tab), line.substr(tab + 1)});
   }
-  if (records.empty()) Usage(("no key<TAB>value lines in " + samples_path).c_str());
+  if (records.empty()) Die("no key<TAB>value lines in " + samples_path);
 
   Counter counter;
   auto sink = cdc::sinks::KafkaSink::Create(props, &counter);
-  if (!sink.ok()) Usage(sink.status().message().c_str());
+  if (!sink.ok()) Die(sink.status().message());
   cdc::sinks::KafkaSink& kafka = **sink;
-  if (auto s = kafka.CheckReachable(10000); !s.ok()) Usage(s.message().c_str());
+  if (auto s = kafka.CheckReachable(10000); !s.ok()) Die(s.message());
 
   const double cpu0 = CpuSeconds();
   const auto t0 = std::chrono::steady_clock::now();
@@ -141,7 +146,7 @@ int main(int argc, char** argv) {
         for (;;) {
           cdc::Status s = kafka.Send(ev, nullptr);
           if (s.ok()) break;
-          if (s.code() != cdc::Status::Code::kUnavailable) Usage(s.message().c_str());
+          if (s.code() != cdc::Status::Code::kUnavailable) Die(s.message());
           kafka.Poll(1);
         }
       }
