@@ -21,6 +21,7 @@ Never a timed test: these machines are shared, so compare the ratios, not the ab
 import argparse
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -327,6 +328,7 @@ def main():
     finally:
         broker.stop()
         pg.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ one clear error."""
 
 import os
 import pwd
+import shutil
 import subprocess
 import tempfile
 
@@ -46,6 +47,7 @@ def tls():
     }).start()
     yield server, d
     server.stop()
+    shutil.rmtree(d, ignore_errors=True)  # keys and certificates
 
 
 def test_verify_full_streams_over_tls(tls, broker, workdir):
