@@ -112,14 +112,8 @@ Status ChangeProcessor::OnXLogData(const XLogData& frame) {
     in_txn_ = true;
     // Already confirmed in an earlier run: its commit starts before our resume point.
     skip_txn_ = b->final_lsn < resume_lsn_;
-    txn_ = TxnContext{};
-    txn_.xid = b->xid;
-    txn_.commit_ts = b->commit_ts;
-    txn_.final_lsn = b->final_lsn;
+    txn_ = TxnContext::Of(*b, options_.transaction_metadata);
     txn_.last_commit_lsn = last_commit_lsn_;
-    if (options_.transaction_metadata) {
-      txn_.id = std::to_string(b->xid.value) + ":" + std::to_string(b->final_lsn.value);
-    }
     begin_emitted_ = false;
     txn_record_ = skip_txn_ ? nullptr : tracker_->Begin();
     return Status::Ok();

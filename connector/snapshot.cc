@@ -151,7 +151,6 @@ class Snapshot::Worker : public EventEmitter {
     RelationCache relations(s_->event_options_);
     TxnContext txn;
     earlier_ = true;
-    int64_t published = 0;
     Status st;
     for (PgResultPtr res(PQgetResult(c)); res; res.reset(PQgetResult(c))) {
       const ExecStatusType rs = PQresultStatus(res.get());
@@ -163,12 +162,14 @@ class Snapshot::Worker : public EventEmitter {
         continue;
       }
       if (!st.ok() || s_->cancelled()) continue;  // drain the rest
-      st = PublishEarlier(res.get(), index, relations, txn, &published);
+      st = PublishEarlier(res.get(), index, relations, txn);
     }
     earlier_ = false;
     if (!st.ok()) return st.WithContext("resuming the snapshot");
-    spdlog::info("snapshot: {} deletes and truncates committed since the interrupted pass "
-                 "published ahead of the resumed read",
+    int64_t published = 0;
+    for (const auto& t : s_->tables_) published += t->earlier.load(std::memory_order_relaxed);
+    spdlog::info("snapshot: {} records (deletes, tombstones, truncates) for changes committed "
+                 "since the interrupted pass published ahead of the resumed read",
                  published);
     return Status::Ok();
   }
@@ -259,7 +260,7 @@ class Snapshot::Worker : public EventEmitter {
 
   // One peeked pgoutput message: deletes, key changes and truncates of the tables to read.
   Status PublishEarlier(PGresult* row, const std::unordered_map<std::string, size_t>& index,
-                        RelationCache& relations, TxnContext& txn, int64_t* published) {
+                        RelationCache& relations, TxnContext& txn) {
     auto lsn = Lsn::Parse(PQgetvalue(row, 0, 0));
     if (!lsn.ok()) return lsn.status();
     const auto* bytes = reinterpret_cast<const uint8_t*>(PQgetvalue(row, 0, 1));
@@ -270,15 +271,13 @@ class Snapshot::Worker : public EventEmitter {
     auto table = [&](uint32_t oid) -> const TableSchema* {
       const TableSchema* t = relations.Find(oid);
       if (t == nullptr || !t->captured) return nullptr;
-      table_ = index.at(t->qualified_name);
+      auto it = index.find(t->qualified_name);
+      if (it == index.end()) return nullptr;  // captured means wanted: not reached
+      table_ = it->second;
       return t;
     };
     if (auto* b = std::get_if<pgoutput::Begin>(&*msg)) {
-      txn = TxnContext{};
-      txn.xid = b->xid;
-      txn.commit_ts = b->commit_ts;
-      txn.final_lsn = b->final_lsn;
-      txn.id = std::to_string(b->xid.value) + ":" + std::to_string(b->final_lsn.value);
+      txn = TxnContext::Of(*b, s_->event_options_.transaction_metadata);
     } else if (auto* r = std::get_if<pgoutput::Relation>(&*msg)) {
       const std::string name = r->nspname + "." + r->relname;
       const bool wanted = index.count(name) > 0;
@@ -293,38 +292,20 @@ class Snapshot::Worker : public EventEmitter {
       relations.AddType(*y);
     } else if (auto* d = std::get_if<pgoutput::Delete>(&*msg)) {
       if (const TableSchema* t = table(d->relation_oid)) {
-        ++*published;
         return builder_.OnDelete(*t, *d, txn, *lsn, *this);
       }
     } else if (auto* u = std::get_if<pgoutput::Update>(&*msg)) {
-      const TableSchema* t = table(u->relation_oid);
-      if (t != nullptr && KeyChanged(*t, *u)) {
-        pgoutput::Delete gone{u->relation_oid, u->old_kind, u->old_tuple};
-        ++*published;
-        return builder_.OnDelete(*t, gone, txn, *lsn, *this);
+      if (const TableSchema* t = table(u->relation_oid)) {
+        return builder_.OnKeyChangeDelete(*t, *u, txn, *lsn, *this);
       }
     } else if (auto* tr = std::get_if<pgoutput::Truncate>(&*msg)) {
       for (uint32_t oid : tr->relation_oids) {
         if (const TableSchema* t = table(oid)) {
-          ++*published;
           CDC_RETURN_IF_ERROR(builder_.OnTruncate(*t, txn, *lsn, *this));
         }
       }
     }
     return Status::Ok();
-  }
-
-  // Whether an update moved its row to another key: the old key then no longer exists.
-  static bool KeyChanged(const TableSchema& t, const pgoutput::Update& u) {
-    if (u.old_kind == 0) return false;  // no old image: the key did not change
-    for (size_t i : t.key_columns) {
-      if (i >= u.old_tuple.size() || i >= u.new_tuple.size()) return false;
-      const auto& o = u.old_tuple[i];
-      const auto& n = u.new_tuple[i];
-      if (n.kind == pgoutput::ValueKind::kUnchanged) continue;
-      if (o.kind != n.kind || o.data != n.data) return true;
-    }
-    return false;
   }
 
   void ReportRows(Table& t, int64_t* rows) {

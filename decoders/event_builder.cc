@@ -316,6 +316,32 @@ Status EventBuilder::OnInsert(const TableSchema& t, const pgoutput::Insert& m,
   return EmitChange(t, 'c', key, nullptr, false, &m.new_tuple, nullptr, Streamed(txn, lsn), &txn, {}, out);
 }
 
+TxnContext TxnContext::Of(const pgoutput::Begin& b, bool with_id) {
+  TxnContext txn;
+  txn.xid = b.xid;
+  txn.commit_ts = b.commit_ts;
+  txn.final_lsn = b.final_lsn;
+  if (with_id) txn.id = std::to_string(b.xid.value) + ":" + std::to_string(b.final_lsn.value);
+  return txn;
+}
+
+Result<bool> EventBuilder::BuildUpdateKeys(const TableSchema& t, const pgoutput::Update& m,
+                                            const pgoutput::Tuple* old) {
+  CDC_RETURN_IF_ERROR(BuildKeyPayload(t, m.new_tuple, old, &key_payload_));
+  if (old == nullptr || KeyIncomplete(t, *old)) return false;
+  CDC_RETURN_IF_ERROR(BuildKeyPayload(t, *old, nullptr, &other_key_payload_));
+  return other_key_payload_ != key_payload_;
+}
+
+Status EventBuilder::EmitKeyChangeDelete(const TableSchema& t, const pgoutput::Update& m,
+                                         const std::string& old_key, const std::string& new_key,
+                                         TxnContext& txn, Lsn lsn, EventEmitter& out) {
+  const std::array<EventHeader, 1> newkey_header{EventHeader{"__debezium.newkey", new_key}};
+  CDC_RETURN_IF_ERROR(EmitChange(t, 'd', &old_key, &m.old_tuple, m.old_kind == 'K', nullptr,
+                                 nullptr, Streamed(txn, lsn), &txn, newkey_header, out));
+  return EmitTombstone(t, &old_key, lsn, out);
+}
+
 Status EventBuilder::OnUpdate(const TableSchema& t, const pgoutput::Update& m,
                               TxnContext& txn, Lsn lsn, EventEmitter& out) {
   CDC_RETURN_IF_ERROR(CheckArity(t, m.new_tuple));
@@ -326,29 +352,37 @@ Status EventBuilder::OnUpdate(const TableSchema& t, const pgoutput::Update& m,
 
   const std::string* key = nullptr;
   if (!t.key_columns.empty()) {
-    CDC_RETURN_IF_ERROR(BuildKeyPayload(t, m.new_tuple, old, &key_payload_));
+    Result<bool> moved = BuildUpdateKeys(t, m, old);
+    if (!moved.ok()) return moved.status();
     key = &key_payload_;
-    if (old && !KeyIncomplete(t, *old)) {
-      CDC_RETURN_IF_ERROR(BuildKeyPayload(t, *old, nullptr, &other_key_payload_));
-      if (other_key_payload_ != key_payload_) {
-        // Primary-key change: delete under the old key (+ tombstone), create under the new one,
-        // with headers naming the other key (debezium-format.md §1.1).
-        if (options_.skip_update) return Status::Ok();
-        const std::string new_key = key_payload_;
-        const std::string old_key = other_key_payload_;
-        const std::array<EventHeader, 1> newkey_header{EventHeader{"__debezium.newkey", new_key}};
-        const std::array<EventHeader, 1> oldkey_header{EventHeader{"__debezium.oldkey", old_key}};
-        CDC_RETURN_IF_ERROR(EmitChange(t, 'd', &old_key, old, m.old_kind == 'K', nullptr, nullptr,
-                                       Streamed(txn, lsn), &txn, newkey_header, out));
-        CDC_RETURN_IF_ERROR(EmitTombstone(t, &old_key, lsn, out));
-        return EmitChange(t, 'c', &new_key, nullptr, false, &m.new_tuple, fallback,
-                          Streamed(txn, lsn), &txn, oldkey_header, out);
-      }
+    if (*moved) {
+      // Primary-key change: delete under the old key (+ tombstone), create under the new one,
+      // with headers naming the other key (debezium-format.md §1.1).
+      if (options_.skip_update) return Status::Ok();
+      const std::string new_key = key_payload_;
+      const std::string old_key = other_key_payload_;
+      CDC_RETURN_IF_ERROR(EmitKeyChangeDelete(t, m, old_key, new_key, txn, lsn, out));
+      const std::array<EventHeader, 1> oldkey_header{EventHeader{"__debezium.oldkey", old_key}};
+      return EmitChange(t, 'c', &new_key, nullptr, false, &m.new_tuple, fallback,
+                        Streamed(txn, lsn), &txn, oldkey_header, out);
     }
   }
   if (options_.skip_update) return Status::Ok();
   return EmitChange(t, 'u', key, old, m.old_kind == 'K', &m.new_tuple, fallback,
                     Streamed(txn, lsn), &txn, {}, out);
+}
+
+Status EventBuilder::OnKeyChangeDelete(const TableSchema& t, const pgoutput::Update& m,
+                                       TxnContext& txn, Lsn lsn, EventEmitter& out) {
+  if (t.key_columns.empty() || m.old_kind == 0 || options_.skip_update) return Status::Ok();
+  CDC_RETURN_IF_ERROR(CheckArity(t, m.new_tuple));
+  CDC_RETURN_IF_ERROR(CheckArity(t, m.old_tuple));
+  Result<bool> moved = BuildUpdateKeys(t, m, &m.old_tuple);
+  if (!moved.ok()) return moved.status();
+  if (!*moved) return Status::Ok();
+  const std::string new_key = key_payload_;
+  const std::string old_key = other_key_payload_;
+  return EmitKeyChangeDelete(t, m, old_key, new_key, txn, lsn, out);
 }
 
 Status EventBuilder::OnDelete(const TableSchema& t, const pgoutput::Delete& m,

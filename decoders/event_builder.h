@@ -34,6 +34,10 @@ struct TxnContext {
   std::string id;
   uint64_t total_order = 0;
   std::vector<std::pair<std::string, uint64_t>> collections;  // "schema.table" -> events
+
+  // The transaction `b` opens. `with_id` fills `id`, which only transaction metadata uses (it
+  // costs an allocation per transaction).
+  static TxnContext Of(const pgoutput::Begin& b, bool with_id);
 };
 
 // A logical decoding message (pg_logical_emit_message), for op "m" records.
@@ -70,6 +74,11 @@ class EventBuilder {
   Status OnDelete(const TableSchema& t, const pgoutput::Delete& m, TxnContext& txn, Lsn lsn,
                   EventEmitter& out);
   Status OnTruncate(const TableSchema& t, TxnContext& txn, Lsn lsn, EventEmitter& out);
+  // Only the delete side of an update that moved its row to another key (the 'd' record under
+  // the old key and its tombstone, exactly as OnUpdate emits them); nothing for other updates.
+  // For a resumed snapshot, which must retract keys that no longer exist.
+  Status OnKeyChangeDelete(const TableSchema& t, const pgoutput::Update& m, TxnContext& txn,
+                           Lsn lsn, EventEmitter& out);
 
   // A snapshot row (`row` has every column: COPY output, no TOAST placeholders).
   Status OnRead(const TableSchema& t, const pgoutput::Tuple& row, const ReadContext& read,
@@ -107,6 +116,14 @@ class EventBuilder {
   // Writes the key payload for `tuple` into key_payload_ (values from `fallback` for 'u').
   Status BuildKeyPayload(const TableSchema& t, const pgoutput::Tuple& tuple,
                          const pgoutput::Tuple* fallback, std::string* out);
+  // Builds the update's new key into key_payload_ and, when the old one is known, the old key
+  // into other_key_payload_. True when they differ: the update moved the row to another key.
+  Result<bool> BuildUpdateKeys(const TableSchema& t, const pgoutput::Update& m,
+                               const pgoutput::Tuple* old);
+  // The 'd' record under `old_key` (with a header naming `new_key`) and its tombstone.
+  Status EmitKeyChangeDelete(const TableSchema& t, const pgoutput::Update& m,
+                             const std::string& old_key, const std::string& new_key,
+                             TxnContext& txn, Lsn lsn, EventEmitter& out);
   // `txn` is null for snapshot reads (no transaction block).
   Status EmitChange(const TableSchema& t, char op, const std::string* key_payload,
                     const pgoutput::Tuple* before, bool before_key_only,
