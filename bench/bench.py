@@ -7,6 +7,8 @@
   stream    pgcdc's end-to-end rate (events acknowledged by the broker, LSN confirmed) against
             pg_recvlogical draining slots created at the same LSN (pgoutput to /dev/null)
   latency   commit-to-acknowledgement p50/p99 at a steady transaction rate (pgbench -R)
+  memory    pgcdc's peak RSS with one large bytea value (1, 10, 100 MB) in a snapshot and in the
+            stream, both schema modes, against the bound 64 MB + 3.5x the value (README, Memory)
 
 Each starts a throwaway PostgreSQL and the mock broker (tests/integration/pgcdc_harness.py), runs
 both schema modes, prints rates, ratios and pgcdc's peak RSS (/usr/bin/time -v), and cleans up.
@@ -15,6 +17,7 @@ Never a timed test: these machines are shared, so compare the ratios, not the ab
   python3 bench/bench.py snapshot --rows 1000000
   python3 bench/bench.py stream --changes 1000000
   python3 bench/bench.py latency --tps 5000 --seconds 20
+  python3 bench/bench.py memory --sizes 1,10,100
   python3 bench/bench.py all
 """
 
@@ -301,15 +304,70 @@ def bench_latency(pg, broker, workdir, tps, seconds):
               f"peak RSS {rss:.0f} MB, pgcdc CPU {cpu:.1f} s")
 
 
+def bench_memory(pg, broker, workdir, sizes_mb, extra_kafka=()):
+    """One row holding one bytea of each size (pseudo-random bytes: md5 output, incompressible),
+    read by the snapshot and then inserted again and streamed; peak RSS of each pgcdc run."""
+    print("\n== memory: one large bytea value per run; bound = 64 MB + 3.5x the value")
+    for mb in sizes_mb:
+        db = f"membench{mb}"
+        pg.create_database(db)
+        pg.execute("CREATE TABLE blobs(id int PRIMARY KEY, data bytea)", db=db)
+        pg.execute("ALTER TABLE blobs ALTER COLUMN data SET STORAGE EXTERNAL", db=db)
+        pg.execute("CREATE PUBLICATION membench FOR TABLE blobs", db=db)
+        fill_sql = (f"INSERT INTO blobs SELECT %d, substring(decode(string_agg(md5(g::text), ''),"
+                    f" 'hex') FROM 1 FOR {mb * 1024 * 1024}) FROM generate_series(1, "
+                    f"{mb * 1024 * 1024 // 16 + 1}) g")
+        pg.execute(fill_sql % 1, db=db)
+        bound = 64 + 3.5 * mb
+        for schemas in (True, False):
+            for phase in ("snapshot", "stream"):
+                name = f"mem{mb}{int(schemas)}{phase[:2]}"
+                cfg = base(pg, broker, name, db, workdir, schemas)
+                cfg["source"]["publication"] = "membench"
+                cfg["source"]["create_publication"] = False
+                # Large enough for the value's JSON (base64 is 4/3 of it, plus the schema).
+                cfg["sink"]["kafka"]["message.max.bytes"] = str(min(1_000_000_000,
+                                                                    mb * 2 * 1024 * 1024 + 1_000_000))
+                for kv in extra_kafka:
+                    k, v = kv.split("=", 1)
+                    cfg["sink"]["kafka"][k] = v
+                if phase == "snapshot":
+                    cfg["snapshot"] = {"mode": "initial_only", "parallelism": 2}
+                    log, rss, _ = run_pgcdc(cfg, workdir)
+                    if "snapshot complete: 1 rows" not in log:
+                        print(log)
+                        raise SystemExit("pgcdc snapshot failed")
+                else:
+                    slot = f"pgcdc_{name}"
+                    pg.execute(f"SELECT pg_create_logical_replication_slot('{slot}', 'pgoutput')",
+                               db=db)
+                    pg.execute(fill_sql % (1000 + len(name)), db=db)
+                    pg.execute(f"DELETE FROM blobs WHERE id = {1000 + len(name)}", db=db)
+                    end = pg.execute("SELECT pg_current_wal_lsn()::text", db=db)[0][0]
+                    cfg["snapshot"] = {"mode": "never"}
+                    cfg["source"]["slot"] = slot
+                    target = lsn_to_int(end)
+                    log, rss, _ = run_pgcdc(
+                        cfg, workdir, until=lambda: (pg.confirmed_flush(slot, db) or 0) >= target)
+                    pg.execute(f"SELECT pg_drop_replication_slot('{slot}')", db=db)
+                verdict = "within" if rss <= bound else "OVER"
+                print(f"{mb:4d} MB bytea, {phase:8}, schemas={str(schemas).lower():5}: peak RSS "
+                      f"{rss:6.0f} MB = {rss / mb:5.2f}x the value; bound {bound:.0f} MB: {verdict}")
+        pg.execute(f"DROP DATABASE {db}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("what", choices=["snapshot", "stream", "latency", "all"])
+    ap.add_argument("what", choices=["snapshot", "stream", "latency", "memory", "all"])
     ap.add_argument("--rows", type=int, default=1_000_000, help="snapshot table rows")
     ap.add_argument("--changes", type=int, default=1_000_000, help="streamed changes")
     ap.add_argument("--parallelism", type=int, default=2)
     ap.add_argument("--wide", action="store_true", help="also run the 2 KB text variant")
     ap.add_argument("--tps", type=int, default=5000, help="latency: transactions per second")
     ap.add_argument("--seconds", type=int, default=20, help="latency: how long")
+    ap.add_argument("--sizes", default="1,10,100", help="memory: value sizes in MB")
+    ap.add_argument("--kafka", action="append", default=[], metavar="PROP=VALUE",
+                    help="memory: a librdkafka property for pgcdc's sink (repeatable)")
     args = ap.parse_args()
     workdir = tempfile.mkdtemp(prefix="pgcdc-bench-")
     os.chmod(workdir, 0o777)
@@ -325,6 +383,9 @@ def main():
                 bench_stream(pg, broker, workdir, args.changes // (10 if wide else 1), wide)
         if args.what in ("latency", "all"):
             bench_latency(pg, broker, workdir, args.tps, args.seconds)
+        if args.what in ("memory", "all"):
+            bench_memory(pg, broker, workdir, [int(x) for x in args.sizes.split(",")],
+                         args.kafka)
     finally:
         broker.stop()
         pg.stop()

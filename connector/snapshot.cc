@@ -248,6 +248,7 @@ class Snapshot::Worker : public EventEmitter {
     }
     std::optional<std::string> last;
     if (prev) last.emplace(prev.get(), static_cast<size_t>(prev_len));
+    prev.reset();  // held once: a 100 MB row is not also kept in libpq's buffer while emitted
     for (auto& held : s_->markers_->FinishRange(r.table, std::move(last))) {
       CDC_RETURN_IF_ERROR(EmitRow(held.table, held.row, held.marker));
     }

@@ -11,4 +11,10 @@ namespace cdc {
 void AppendBase64(std::string* out, std::string_view bytes, bool url_safe = false);
 void AppendHex(std::string* out, std::string_view bytes);
 
+// The same encodings straight from PostgreSQL's bytea text form ("\x" and two hex digits per
+// byte), without materializing the bytes: a large value is then held once, as output, instead of
+// as bytes and again as their encoding. False (and `out` as it was) when `text` is not that form.
+bool AppendBase64FromByteaHex(std::string* out, std::string_view text, bool url_safe = false);
+bool AppendHexFromByteaHex(std::string* out, std::string_view text);
+
 }  // namespace cdc

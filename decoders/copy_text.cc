@@ -106,6 +106,12 @@ Status ParseCopyTextRow(std::string_view line, size_t columns, std::string* stor
     } else if (f.find('\\') == std::string_view::npos) {
       s.begin = start;
       s.size = f.size();
+    } else if (f.size() >= 2 && f[0] == '\\' && f[1] == '\\' &&
+               f.find('\\', 2) == std::string_view::npos) {
+      // Only a leading escaped backslash, as in every bytea ("\\x" and hex digits): its
+      // de-escaped form is the field without its first byte, so a large value is not copied.
+      s.begin = start + 1;
+      s.size = f.size() - 1;
     } else {
       s.storage_begin = storage->size();
       CDC_RETURN_IF_ERROR(Unescape(f, storage));

@@ -8,6 +8,7 @@
 
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "decoders/lsn.h"
@@ -25,6 +26,11 @@ struct ChangeEvent {
   std::optional<std::string_view> key;    // nullopt: a null key (tables without a key, truncate)
   std::optional<std::string_view> value;  // nullopt: a tombstone
   std::span<const EventHeader> headers;
+  // When set, *value_owner holds exactly *value and the sink may move it out instead of copying
+  // it (a large value is then held once, by the destination's client, until acknowledged). The
+  // producer sets it only for large values and expects the string empty afterwards; a sink that
+  // fails to queue the event must leave it as it was, since the caller retries with the same event.
+  std::string* value_owner = nullptr;
 
   // Diagnostics only (error messages, metrics); not serialized.
   std::string_view table;  // "schema.table"

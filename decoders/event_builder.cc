@@ -29,6 +29,16 @@ void AppendUInt(std::string* out, uint64_t v) {
   out->append(buf, static_cast<size_t>(r.ptr - buf));
 }
 
+// The bytes of a tuple's text values: the size of the row's JSON, roughly (bytea's hex shrinks to
+// base64, escapes grow a little).
+size_t TextBytes(const pgoutput::Tuple* tuple) {
+  size_t n = 0;
+  if (tuple != nullptr) {
+    for (const auto& v : *tuple) n += v.data.size();
+  }
+  return n;
+}
+
 // True when any key column of `tuple` was not sent ('n' in a 'K' tuple, or 'u'): the tuple then
 // cannot tell whether the key changed.
 bool KeyIncomplete(const TableSchema& t, const pgoutput::Tuple& tuple) {
@@ -235,6 +245,12 @@ Status EventBuilder::EmitChange(const TableSchema& t, char op, const std::string
                                 const SourceFields& source, TxnContext* txn,
                                 std::span<const EventHeader> headers, EventEmitter& out) {
   value_buf_.clear();
+  // A large row is written into a buffer reserved once for it, not grown by doubling (which
+  // holds the old and the new copy at once), and is then handed to the sink (value_owner).
+  const size_t row_bytes = TextBytes(before) + TextBytes(after);
+  if (row_bytes >= kLargeEventBytes) {
+    value_buf_.reserve(row_bytes + t.envelope_schema_json.size() + 1024);
+  }
   JsonWriter w(&value_buf_);
   w.BeginObject();
   if (options_.schemas) {
@@ -284,11 +300,15 @@ Status EventBuilder::EmitChange(const TableSchema& t, char op, const std::string
     ev.key = key_buf_;
   }
   ev.value = value_buf_;
+  if (value_buf_.size() >= kLargeEventBytes) ev.value_owner = &value_buf_;
   ev.headers = headers;
   ev.table = t.qualified_name;
   ev.op = op;
   ev.lsn = source.lsn;
-  return out.Emit(ev);
+  Status s = out.Emit(ev);
+  // Whether or not the sink took it, a large buffer is not kept for the next event.
+  if (value_buf_.capacity() >= kLargeEventBytes) std::string().swap(value_buf_);
+  return s;
 }
 
 Status EventBuilder::EmitTombstone(const TableSchema& t, const std::string* key_payload, Lsn lsn,

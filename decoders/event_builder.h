@@ -65,6 +65,11 @@ class EventBuilder {
   using Clock = int64_t (*)();
   explicit EventBuilder(const EventOptions& options, Clock now_unix_micros = nullptr);
 
+  // A change event whose value reaches this size is "large": its buffer is reserved for it up
+  // front, offered to the sink to keep (ChangeEvent::value_owner), and never kept for the next
+  // event, so memory is bounded by the values in flight, not by the largest value ever seen.
+  static constexpr size_t kLargeEventBytes = 256 * 1024;
+
   // `lsn` is the change's WAL position (the XLogData walStart). Each call emits zero or more
   // events; errors name the table and column that could not be converted.
   Status OnInsert(const TableSchema& t, const pgoutput::Insert& m, TxnContext& txn, Lsn lsn,

@@ -37,6 +37,15 @@ class JsonWriter {
     Comma();
     AppendQuoted(s);
   }
+  // A string value whose body the caller appends to the returned buffer itself, then closes with
+  // EndUnescapedString(). For bodies that need no escaping (base64, hex), so a large one is
+  // written once, in place, instead of built elsewhere and copied in.
+  std::string* BeginUnescapedString() {
+    Comma();
+    out_->push_back('"');
+    return out_;
+  }
+  void EndUnescapedString() { out_->push_back('"'); }
   void Int(int64_t v);
   void UInt(uint64_t v);
   void Bool(bool v) { Raw(v ? "true" : "false"); }

@@ -475,9 +475,13 @@ Status AppendValue(const ColumnCodec& c, std::string_view t, JsonWriter& w) {
       return Status::Ok();
     }
     case ValueType::kBytes: {
-      std::string bytes;
-      if (!DecodeByteaHex(t, &bytes)) return Unparseable("bytea (hex)", t);
-      AppendBinary(c.binary, bytes, w, &scratch);
+      // Straight from the hex text to the output: a 100 MB value is not also held as bytes.
+      std::string* out = w.BeginUnescapedString();
+      const bool ok = c.binary == BinaryHandling::kHex
+                          ? AppendHexFromByteaHex(out, t)
+                          : AppendBase64FromByteaHex(out, t, c.binary == BinaryHandling::kBase64UrlSafe);
+      if (!ok) return Unparseable("bytea (hex)", t);  // the caller drops the partial event
+      w.EndUnescapedString();
       return Status::Ok();
     }
     case ValueType::kDate:

@@ -191,14 +191,14 @@ rd_kafka_topic_s* KafkaSink::TopicHandle(std::string_view topic) {
 }
 
 int KafkaSink::Produce(rd_kafka_topic_t* rkt, const void* key, size_t key_len, const void* value,
-                       size_t value_len, rd_kafka_headers_t* headers, void* opaque) {
+                       size_t value_len, rd_kafka_headers_t* headers, void* opaque, bool copy) {
   // rd_kafka_produceva rather than the RD_KAFKA_V_* macros: same call, no GNU extensions.
   rd_kafka_vu_t vus[6];
   size_t n = 0;
   vus[n].vtype = RD_KAFKA_VTYPE_RKT;
   vus[n++].u.rkt = rkt;
   vus[n].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
-  vus[n++].u.i = RD_KAFKA_MSG_F_COPY;
+  vus[n++].u.i = copy ? RD_KAFKA_MSG_F_COPY : 0;
   vus[n].vtype = RD_KAFKA_VTYPE_KEY;
   vus[n].u.mem.ptr = const_cast<void*>(key);
   vus[n++].u.mem.size = key_len;
@@ -273,9 +273,22 @@ Status KafkaSink::Send(const ChangeEvent& ev, void* opaque) {
   size_t key_len = ev.key ? ev.key->size() : 0;
   const char* value = ev.value ? ev.value->data() : nullptr;
   size_t value_len = ev.value ? ev.value->size() : 0;
+  // A large value is taken over rather than copied, so it is held once while in flight. It is
+  // registered before producing: the report may be served on another thread at once.
+  const bool take = ev.value_owner != nullptr && value != nullptr && value_len > 0 &&
+                    ev.value_owner->data() == value && ev.value_owner->size() == value_len;
+  if (take) {
+    auto owned = std::make_unique<std::string>(std::move(*ev.value_owner));
+    std::lock_guard<std::mutex> lock(owned_mu_);
+    owned_.emplace(owned->data(), std::move(owned));
+    owned_count_.fetch_add(1, std::memory_order_relaxed);
+  }
   const auto err = static_cast<rd_kafka_resp_err_t>(
-      Produce(rkt, key, key_len, value, value_len, headers, opaque));
+      Produce(rkt, key, key_len, value, value_len, headers, opaque, !take));
   if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status::Ok();
+  // Not queued: the caller keeps its event (it retries a full queue with the same one).
+  std::unique_ptr<std::string> returned = take ? TakeOwned(value) : nullptr;
+  if (returned) *ev.value_owner = std::move(*returned);
   // Not taken over on failure; the dead-letter record copies them.
   const bool dead_lettered = DeadLetter(rd_kafka_topic_name(rkt), key, key_len, value, value_len,
                                         headers, err, opaque, ev.size_bytes());
@@ -287,8 +300,22 @@ Status KafkaSink::Send(const ChangeEvent& ev, void* opaque) {
                                 rd_kafka_err2str(err));
 }
 
+std::unique_ptr<std::string> KafkaSink::TakeOwned(const void* payload) {
+  if (payload == nullptr || owned_count_.load(std::memory_order_relaxed) == 0) return nullptr;
+  std::lock_guard<std::mutex> lock(owned_mu_);
+  auto it = owned_.find(payload);
+  if (it == owned_.end()) return nullptr;
+  std::unique_ptr<std::string> s = std::move(it->second);
+  owned_.erase(it);
+  owned_count_.fetch_sub(1, std::memory_order_relaxed);
+  return s;
+}
+
 void KafkaSink::HandleDeliveryReport(const void* m) {
   const auto* msg = static_cast<const rd_kafka_message_t*>(m);
+  // A value taken over by Send() lives until this report is handled (a dead-letter copy of it
+  // included), then is freed.
+  const std::unique_ptr<std::string> owned = TakeOwned(msg->payload);
   if (dead_letter_rkt_ != nullptr && msg->rkt == dead_letter_rkt_) {
     // A dead-letter record: report the original event.
     auto* ticket = static_cast<DeadLetterTicket*>(msg->_private);

@@ -11,8 +11,10 @@
 // Threading: librdkafka's own threads do the I/O; delivery reports are served on the caller's
 // thread in Poll()/Flush(). The wakeup fd is a pipe librdkafka writes to when reports wait.
 
+#include <atomic>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
@@ -51,9 +53,13 @@ class KafkaSink final : public EventSink {
  private:
   KafkaSink(rd_kafka_s* rk, DeliveryListener* listener, int wake_read_fd, int wake_write_fd);
   rd_kafka_topic_s* TopicHandle(std::string_view topic);
-  // Sends one record; takes over `headers` on success only.
+  // Sends one record; takes over `headers` on success only. `copy`: librdkafka copies the value;
+  // otherwise it points into a string in owned_ until the record is reported.
   int Produce(rd_kafka_topic_s* rkt, const void* key, size_t key_len, const void* value,
-              size_t value_len, rd_kafka_headers_s* headers, void* opaque);
+              size_t value_len, rd_kafka_headers_s* headers, void* opaque, bool copy = true);
+  // The value string taken over by Send() whose data starts at `payload`, removed from owned_;
+  // null for a value librdkafka copied.
+  std::unique_ptr<std::string> TakeOwned(const void* payload);
   // Re-sends a refused event to the dead-letter topic. True when it was queued.
   bool DeadLetter(const char* topic, const void* key, size_t key_len, const void* value,
                   size_t value_len, const rd_kafka_headers_s* headers, int err,
@@ -68,6 +74,12 @@ class KafkaSink final : public EventSink {
   std::unordered_map<std::string, rd_kafka_topic_s*> topics_;
   std::string dead_letter_topic_;
   rd_kafka_topic_s* dead_letter_rkt_ = nullptr;  // in topics_
+  // Large values taken over from the caller (ChangeEvent::value_owner) instead of copied, keyed
+  // by their data pointer, which librdkafka hands back as the report's payload. Freed once
+  // reported, or when the sink is destroyed (after librdkafka, which points into them).
+  std::mutex owned_mu_;
+  std::unordered_map<const void*, std::unique_ptr<std::string>> owned_;
+  std::atomic<size_t> owned_count_{0};  // lets reports skip the lock when nothing is owned
 };
 
 }  // namespace cdc::sinks

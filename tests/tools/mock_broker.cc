@@ -39,6 +39,10 @@ int main(int argc, char** argv) {
   char err[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   rd_kafka_conf_set(conf, "log_level", "3", err, sizeof(err));
+  // The mock cluster refuses requests larger than its client's receive limit (100 MB by default)
+  // by closing the connection; a real broker's limit is a topic setting. The memory benchmark
+  // sends single values of 100 MB and more, so accept what a producer may send.
+  rd_kafka_conf_set(conf, "receive.message.max.bytes", "1000000000", err, sizeof(err));
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
   if (rk == nullptr) {
     std::cerr << "mock-broker: " << err << "\n";
