@@ -164,7 +164,9 @@ TEST(ConfigDsn, WholeValueReferencesAreQuotedForLibpq) {
       auto got = LibpqReads(DsnOf(dsn));
       EXPECT_EQ(got["password"], pw) << dsn << " " << pw;
       EXPECT_EQ(got.count("<error>"), 0u) << got["<error>"];
-      if (std::string(dsn).find("user") != std::string::npos) EXPECT_EQ(got["user"], "u");
+      if (std::string(dsn).find("user") != std::string::npos) {
+        EXPECT_EQ(got["user"], "u");
+      }
     }
   }
   ::unsetenv("PGCDC_TEST_PW");
