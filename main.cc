@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "config/config_loader.h"
+#include "config/redact.h"
 #include "connector/admin.h"
 #include "connector/logging.h"
 #include "connector/runner.h"
@@ -54,7 +55,7 @@ See config/pgcdc.example.yaml for every configuration key.
 // Admin subcommands: their errors are one line on stderr.
 int Report(const cdc::Status& s) {
   if (s.ok()) return kExitOk;
-  std::cerr << "error: " << s.message() << "\n";
+  std::cerr << "error: " << cdc::config::Redact(s.message()) << "\n";
   return s.code() == cdc::Status::Code::kInvalidArgument ? kExitUsage : kExitRuntime;
 }
 
@@ -118,9 +119,10 @@ int main(int argc, char** argv) {
   try {
     cfg = cdc::config::LoadFile(config_path);
   } catch (const cdc::config::ConfigError& e) {
-    std::cerr << "error: config " << e.what() << "\n";
+    std::cerr << "error: config " << cdc::config::Redact(e.what()) << "\n";
     return kExitUsage;
   }
+  cdc::connector::RedactDefaultLogger();  // admin commands log (librdkafka) to stdout
   if (command == "validate") return Validate(cfg, offline);
   if (command == "status") return Report(cdc::connector::ShowStatus(cfg, std::cout));
   if (command == "offsets show") return Report(cdc::connector::ShowOffsets(cfg, std::cout));

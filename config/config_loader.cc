@@ -10,6 +10,9 @@
 #include <set>
 #include <sstream>
 
+#include "config/conninfo.h"
+#include "config/redact.h"
+
 namespace cdc::config {
 
 std::string ConfigError::OneLine(const std::string& s) {
@@ -77,6 +80,15 @@ class MapReader {
     if (!n.IsScalar()) Fail(Join(path_, key), std::string("must be a string, got ") + KindName(n));
     *out = ExpandEnv(n.Scalar(), Join(path_, key));
     if (required && out->empty()) Fail(Join(path_, key), "must not be empty");
+  }
+
+  // A libpq connection string: ${...} references become quoted values (config/conninfo.h).
+  void Conninfo(const std::string& key, std::string* out) {
+    YAML::Node n = Take(key);
+    if (!n || n.IsNull()) Fail(Join(path_, key), "required key is missing");
+    if (!n.IsScalar()) Fail(Join(path_, key), std::string("must be a string, got ") + KindName(n));
+    *out = ExpandConninfo(n.Scalar(), Join(path_, key));
+    if (out->empty()) Fail(Join(path_, key), "must not be empty");
   }
 
   void Bool(const std::string& key, bool* out) {
@@ -189,7 +201,7 @@ Config Parse(const YAML::Node& root) {
   {
     MapReader s(top.Take("source"), "source");
     if (!top.Has("source")) Fail("source", "required section is missing");
-    s.String("dsn", &c.source.dsn, true);
+    s.Conninfo("dsn", &c.source.dsn);
     s.String("slot", &c.source.slot);
     s.String("publication", &c.source.publication);
     s.StringList("tables", &c.source.tables);
@@ -276,7 +288,9 @@ Config Parse(const YAML::Node& root) {
       for (const auto& kv : k) {
         std::string key = kv.first.as<std::string>();
         if (!kv.second.IsScalar()) Fail("sink.kafka." + key, "must be a scalar value");
-        c.sink.kafka[key] = ExpandEnv(kv.second.Scalar(), "sink.kafka." + key);
+        std::string value = ExpandEnv(kv.second.Scalar(), "sink.kafka." + key);
+        if (IsSecretKafkaProperty(key)) AddSecret(value);
+        c.sink.kafka[key] = std::move(value);
       }
     }
     s.Finish();
@@ -330,6 +344,29 @@ Config Parse(const YAML::Node& root) {
 
 }  // namespace
 
+std::string ResolveReference(const std::string& ref, const std::string& key) {
+  if (ref.rfind("file:", 0) == 0) {
+    // ${file:/run/secrets/pg} reads a secret file (Docker/Kubernetes secrets); one trailing
+    // newline is dropped. The content is a secret: never echoed, and redacted from all output.
+    const std::string path = ref.substr(5);
+    std::ifstream in(path, std::ios::binary);
+    if (!in) Fail(key, "cannot read secret file " + path);
+    // Bounded: a secret is small, and /dev/zero or a FIFO must not hang the start.
+    constexpr size_t kMaxSecret = 64 * 1024;
+    std::string content(kMaxSecret + 1, '\0');
+    in.read(content.data(), static_cast<std::streamsize>(content.size()));
+    content.resize(static_cast<size_t>(in.gcount()));
+    if (content.size() > kMaxSecret) Fail(key, "secret file " + path + " is larger than 64 KiB");
+    if (!content.empty() && content.back() == '\n') content.pop_back();
+    if (!content.empty() && content.back() == '\r') content.pop_back();
+    AddSecret(content);
+    return content;
+  }
+  const char* v = std::getenv(ref.c_str());
+  if (v == nullptr) Fail(key, "environment variable " + ref + " is not set");
+  return v;
+}
+
 std::string ExpandEnv(const std::string& value, const std::string& key) {
   std::string out;
   for (size_t i = 0; i < value.size(); ++i) {
@@ -345,33 +382,20 @@ std::string ExpandEnv(const std::string& value, const std::string& key) {
     if (i + 1 < value.size() && value[i + 1] == '{') {
       size_t end = value.find('}', i + 2);
       if (end == std::string::npos) Fail(key, "unterminated ${ in value");
-      std::string var = value.substr(i + 2, end - i - 2);
-      if (var.rfind("file:", 0) == 0) {
-        // ${file:/run/secrets/pg} reads a secret file (Docker/Kubernetes secrets); one trailing
-        // newline is dropped. The content is never echoed in errors.
-        const std::string path = var.substr(5);
-        std::ifstream in(path, std::ios::binary);
-        if (!in) Fail(key, "cannot read secret file " + path);
-        // Bounded: a secret is small, and /dev/zero or a FIFO must not hang the start.
-        constexpr size_t kMaxSecret = 64 * 1024;
-        std::string content(kMaxSecret + 1, '\0');
-        in.read(content.data(), static_cast<std::streamsize>(content.size()));
-        content.resize(static_cast<size_t>(in.gcount()));
-        if (content.size() > kMaxSecret) Fail(key, "secret file " + path + " is larger than 64 KiB");
-        if (!content.empty() && content.back() == '\n') content.pop_back();
-        if (!content.empty() && content.back() == '\r') content.pop_back();
-        out.append(content);
-      } else {
-        const char* v = std::getenv(var.c_str());
-        if (v == nullptr) Fail(key, "environment variable " + var + " is not set");
-        out.append(v);
-      }
+      out.append(ResolveReference(value.substr(i + 2, end - i - 2), key));
       i = end;
       continue;
     }
     out.push_back('$');
   }
   return out;
+}
+
+bool IsSecretKafkaProperty(const std::string& name) {
+  for (const char* part : {"password", "secret", "key.pem", "sasl.oauthbearer.config"}) {
+    if (name.find(part) != std::string::npos) return true;
+  }
+  return false;
 }
 
 bool GlobMatch(const std::string& pattern, const std::string& text) {

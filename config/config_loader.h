@@ -4,6 +4,9 @@
 // thrown as ConfigError with one line naming the key and the problem, e.g.
 //   "source.dsn: required key is missing"
 // Unknown keys, wrong types and out-of-range values are errors, never ignored.
+// Loading registers the configuration's secrets (passwords in source.dsn, credential properties
+// of sink.kafka, ${file:...} contents) with AddSecret (config/redact.h), so that nothing pgcdc
+// prints afterwards can contain them; the registration stays for the life of the process.
 
 #include <stdexcept>
 #include <string>
@@ -28,8 +31,19 @@ Config LoadString(const std::string& yaml);
 
 // Replaces ${NAME} with the environment variable NAME and ${file:PATH} with the content of PATH
 // (one trailing newline dropped); an unset variable or unreadable file is an error naming it.
-// `$$` is a literal '$'. Throws ConfigError.
+// `$$` is a literal '$'. Throws ConfigError. (source.dsn is expanded by ExpandConninfo instead,
+// which quotes what it inserts.)
 std::string ExpandEnv(const std::string& value, const std::string& key);
+
+// The value of one reference, `ref` being what stands between "${" and "}": NAME or file:PATH.
+// The content of a file is a secret: it is registered with AddSecret (config/redact.h).
+// Throws ConfigError naming `key`.
+std::string ResolveReference(const std::string& ref, const std::string& key);
+
+// Whether the librdkafka property `name` holds a credential (sasl.password, ssl.key.password,
+// ssl.keystore.password, sasl.oauthbearer.client.secret, ssl.key.pem, ...). The loader registers
+// such values with AddSecret.
+bool IsSecretKafkaProperty(const std::string& name);
 
 // Glob match with '*' (any run of characters) used for table include patterns.
 bool GlobMatch(const std::string& pattern, const std::string& text);

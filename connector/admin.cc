@@ -1,5 +1,6 @@
 #include "connector/admin.h"
 
+#include "config/redact.h"
 #include "connector/capture_rules.h"
 #include "connector/offset_store.h"
 #include "connector/pg_connection.h"
@@ -96,7 +97,7 @@ class Findings {
       Ok(what_ok);
       return true;
     }
-    out_ << "FAIL  " << s.message() << "\n";
+    out_ << "FAIL  " << config::Redact(s.message()) << "\n";  // e.g. librdkafka's text
     if (first_.ok()) first_ = s;
     return false;
   }

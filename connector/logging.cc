@@ -4,19 +4,39 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "config/redact.h"
 #include "decoders/json_writer.h"
 
 namespace cdc::connector {
 
 namespace {
 
-// %j: the message as the contents of a JSON string.
+// Every message passes through config::Redact: no log line can carry a secret, whichever code
+// (ours, libpq's or librdkafka's text) produced it.
+std::string RedactedPayload(const spdlog::details::log_msg& msg) {
+  return config::Redact(std::string_view(msg.payload.data(), msg.payload.size()));
+}
+
+// %*: the message, redacted.
+class RedactedMessage final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    const std::string text = RedactedPayload(msg);
+    dest.append(text.data(), text.data() + text.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<RedactedMessage>();
+  }
+};
+
+// %j: the message, redacted, as the contents of a JSON string.
 class JsonEscapedMessage final : public spdlog::custom_flag_formatter {
  public:
   void format(const spdlog::details::log_msg& msg, const std::tm&,
               spdlog::memory_buf_t& dest) override {
     std::string escaped;
-    JsonWriter::AppendEscaped(&escaped, std::string_view(msg.payload.data(), msg.payload.size()));
+    JsonWriter::AppendEscaped(&escaped, RedactedPayload(msg));
     dest.append(escaped.data(), escaped.data() + escaped.size());
   }
   std::unique_ptr<custom_flag_formatter> clone() const override {
@@ -34,11 +54,19 @@ void SetUpLogging(const std::string& level, const std::string& format) {
         R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":"%j"})");
     logger->set_formatter(std::move(formatter));
   } else {
-    logger->set_formatter(std::make_unique<spdlog::pattern_formatter>(
-        "%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc));
+    auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
+    formatter->add_flag<RedactedMessage>('*').set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %*");
+    logger->set_formatter(std::move(formatter));
   }
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(level));
+}
+
+void RedactDefaultLogger() {
+  auto formatter = std::make_unique<spdlog::pattern_formatter>();
+  // spdlog's default pattern ("%+") with the message redacted.
+  formatter->add_flag<RedactedMessage>('*').set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%^%l%$] %*");
+  spdlog::default_logger()->set_formatter(std::move(formatter));
 }
 
 }  // namespace cdc::connector

@@ -3,11 +3,16 @@
 // Logging set-up for the daemon: spdlog to stderr, UTC timestamps, one line per state change.
 // `format` "text" is for people; "json" writes one JSON object per line ({"ts","level","msg"}),
 // with the message escaped, for log shippers. Called once by main before anything logs.
+// Every message is passed through config::Redact (config/redact.h) in both formats.
 
 #include <string>
 
 namespace cdc::connector {
 
 void SetUpLogging(const std::string& level, const std::string& format);
+
+// Keeps spdlog's default logger (stdout, used by the admin commands) but redacts its messages.
+// Called by main before an admin command runs.
+void RedactDefaultLogger();
 
 }  // namespace cdc::connector

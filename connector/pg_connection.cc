@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "config/redact.h"
+
 namespace cdc::connector {
 
 namespace {
@@ -10,7 +12,10 @@ constexpr char kPinnedOptions[] =
     "-c datestyle=ISO -c intervalstyle=postgres -c extra_float_digits=3 -c TimeZone=UTC "
     "-c bytea_output=hex";
 
+// libpq's text on one line, with every secret masked: a parse error quotes the connection
+// string around the problem, which may be part of a password.
 std::string OneLine(std::string s) {
+  s = config::Redact(s);
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
   for (auto& c : s) {
     if (c == '\n' || c == '\t') c = ' ';
@@ -31,6 +36,8 @@ Result<PgConnPtr> Connect(const std::string& dsn, ConnKind kind) {
   char* err = nullptr;
   PQconninfoOption* parsed = PQconninfoParse(dsn.c_str(), &err);
   if (parsed == nullptr) {
+    // The configuration loader has checked the syntax already (config/conninfo.h), so this is
+    // an unknown keyword or a broken URI; libpq names the piece, which is redacted.
     std::string msg = err ? OneLine(err) : "out of memory";
     PQfreemem(err);
     return Status::InvalidArgument("source.dsn: " + msg);

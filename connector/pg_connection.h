@@ -5,7 +5,8 @@
 //
 // Connections pin the session settings that shape pgoutput's text output (pgoutput.md §6.1):
 // DateStyle=ISO, IntervalStyle=postgres, extra_float_digits=3, TimeZone=UTC, bytea_output=hex,
-// client_encoding=UTF8. Messages built here never contain the password.
+// client_encoding=UTF8. Messages built here never contain the password: the conninfo is never
+// echoed, and libpq's own text passes through config::Redact (config/redact.h).
 
 #include <libpq-fe.h>
 
@@ -29,8 +30,9 @@ using PgResultPtr = std::unique_ptr<PGresult, PgResultDeleter>;
 enum class ConnKind { kSql, kReplication };
 
 // Opens a connection from the user's conninfo `dsn`, adding our settings (the user's own
-// `options` are kept and ours appended). Blocking. Errors name host/port/db/user, never the
-// password.
+// `options` are kept and ours appended). The settings travel as separate keyword/value arrays
+// (PQconnectdbParams), never by editing the string, so quoted values stay intact. Blocking.
+// Errors name host/port/db/user, never the password.
 Result<PgConnPtr> Connect(const std::string& dsn, ConnKind kind);
 
 // Runs `sql` with the simple query protocol (the only one a walsender accepts). Errors carry the

@@ -1,11 +1,17 @@
 #include "config/config_loader.h"
 
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <unistd.h>
+
+#include "config/conninfo.h"
+#include "config/redact.h"
+#include "connector/pg_connection.h"
 
 namespace cdc::config {
 namespace {
@@ -56,20 +62,20 @@ TEST(Config, ErrorsNameTheKey) {
             "format.schemaz: unknown key");
   EXPECT_EQ(ErrorOf(std::string(kMinimal) + "format:\n  schemas: maybe\n"),
             "format.schemas: must be true or false, got 'maybe'");
-  EXPECT_EQ(ErrorOf("name: x\nsource:\n  dsn: d\n  status_interval_ms: abc\nsink:\n  type: stdout\n"),
+  EXPECT_EQ(ErrorOf("name: x\nsource:\n  dsn: dbname=d\n  status_interval_ms: abc\nsink:\n  type: stdout\n"),
             "source.status_interval_ms: must be an integer");
-  EXPECT_EQ(ErrorOf("name: x\nsource:\n  dsn: d\n  status_interval_ms: 5\nsink:\n  type: stdout\n"),
+  EXPECT_EQ(ErrorOf("name: x\nsource:\n  dsn: dbname=d\n  status_interval_ms: 5\nsink:\n  type: stdout\n"),
             "source.status_interval_ms: must be between 100 and 3600000, got 5");
   EXPECT_EQ(ErrorOf(std::string(kMinimal) + "format:\n  decimal_handling: exact\n"),
             "format.decimal_handling: must be one of precise, double, string, got 'exact'");
-  EXPECT_EQ(ErrorOf("name: x\nsource:\n  dsn: d\nsink:\n  type: kafka\n"),
+  EXPECT_EQ(ErrorOf("name: x\nsource:\n  dsn: dbname=d\nsink:\n  type: kafka\n"),
             "sink.kafka.bootstrap.servers: required key is missing (sink.type is kafka)");
-  EXPECT_EQ(ErrorOf("name: x\nsource:\n  dsn: d\n  slot: Bad-Slot\nsink:\n  type: stdout\n"),
+  EXPECT_EQ(ErrorOf("name: x\nsource:\n  dsn: dbname=d\n  slot: Bad-Slot\nsink:\n  type: stdout\n"),
             "source.slot: 'Bad-Slot' is not a valid slot name (lower-case letters, digits and _, "
             "at most 63)");
   EXPECT_NE(ErrorOf("name: [unclosed\n").find("invalid YAML at line"), std::string::npos);
   EXPECT_EQ(ErrorOf("- a\n- b\n"), "configuration: must be a mapping, got a list");
-  EXPECT_EQ(ErrorOf("name: x\nsource:\n  dsn: d\nsink:\n  type: stdout\nsnapshot:\n  mode: nope\n"),
+  EXPECT_EQ(ErrorOf("name: x\nsource:\n  dsn: dbname=d\nsink:\n  type: stdout\nsnapshot:\n  mode: nope\n"),
             "snapshot.mode: must be one of initial, initial_only, never, always, when_needed, got 'nope'");
 }
 
@@ -77,7 +83,7 @@ TEST(Config, ExpandsEnvironment) {
   ::setenv("PGCDC_TEST_PW", "s3cret", 1);
   Config c = LoadString(
       "name: x\nsource:\n  dsn: \"password=${PGCDC_TEST_PW} cost=$$5\"\nsink:\n  type: stdout\n");
-  EXPECT_EQ(c.source.dsn, "password=s3cret cost=$5");
+  EXPECT_EQ(c.source.dsn, "password='s3cret' cost=$5");
   ::unsetenv("PGCDC_TEST_UNSET");
   EXPECT_EQ(ErrorOf("name: x\nsource:\n  dsn: \"${PGCDC_TEST_UNSET}\"\nsink:\n  type: stdout\n"),
             "source.dsn: environment variable PGCDC_TEST_UNSET is not set");
@@ -103,7 +109,7 @@ TEST(Config, ReadsSecretFiles) {
   }
   Config c = LoadString("name: x\nsource:\n  dsn: \"password=${file:" + path +
                         "}\"\nsink:\n  type: stdout\n");
-  EXPECT_EQ(c.source.dsn, "password=s3cr3t");
+  EXPECT_EQ(c.source.dsn, "password='s3cr3t'");
   std::remove(path.c_str());
   EXPECT_EQ(ErrorOf("name: x\nsource:\n  dsn: \"${file:/nonexistent/pw}\"\nsink:\n  type: stdout\n"),
             "source.dsn: cannot read secret file /nonexistent/pw");
@@ -114,6 +120,164 @@ TEST(Config, ErrorsAreOneLineWhateverTheInput) {
   const std::string err = ErrorOf("name: x\nsource:\n  dsn: \"\\\x0a\"\n");
   EXPECT_EQ(err.find('\n'), std::string::npos) << err;
   EXPECT_EQ(ErrorOf(std::string("name: \"a\x01") + "\"\nfoo: 1\n").find('\x01'), std::string::npos);
+}
+
+// What libpq itself reads from a connection string: keyword -> value (unset keywords absent).
+std::map<std::string, std::string> LibpqReads(const std::string& conninfo) {
+  char* err = nullptr;
+  PQconninfoOption* opts = PQconninfoParse(conninfo.c_str(), &err);
+  std::map<std::string, std::string> out;
+  if (opts == nullptr) {
+    out["<error>"] = err ? err : "out of memory";
+    PQfreemem(err);
+    return out;
+  }
+  for (PQconninfoOption* o = opts; o->keyword != nullptr; ++o) {
+    if (o->val != nullptr) out[o->keyword] = o->val;
+  }
+  PQconninfoFree(opts);
+  return out;
+}
+
+std::string DsnOf(const std::string& dsn_yaml_value) {
+  return LoadString("name: x\nsource:\n  dsn: '" + dsn_yaml_value + "'\nsink:\n  type: stdout\n")
+      .source.dsn;
+}
+
+// Passwords a user may really have: every printable character libpq's syntax cares about.
+std::vector<std::string> HostileValues() {
+  std::string long_one;
+  for (int i = 0; long_one.size() < 1000; ++i) {
+    long_one += static_cast<char>(' ' + i % 95);  // every printable ASCII character, in turn
+    if (i % 50 == 0) long_one += "\xc3\xa4\xe2\x9c\x93";  // a, check mark (UTF-8)
+  }
+  return {"p a s s",  "it's",     "say \"hi\"", "back\\slash", "a=b c=d", "'",
+          "\\",       "'\\''",    " lead",      "trail ",      "tab\tin",  "p\xc3\xa4ss w\xc3\xb6rd",
+          "${NOPE}",  "$$dollar", "}{",         long_one,      ""};
+}
+
+TEST(ConfigDsn, WholeValueReferencesAreQuotedForLibpq) {
+  for (const std::string& pw : HostileValues()) {
+    ::setenv("PGCDC_TEST_PW", pw.c_str(), 1);
+    for (const char* dsn : {"password=${PGCDC_TEST_PW}", "host=h password=${PGCDC_TEST_PW} user=u",
+                            "password = ${PGCDC_TEST_PW}\tport=5"}) {
+      auto got = LibpqReads(DsnOf(dsn));
+      EXPECT_EQ(got["password"], pw) << dsn << " " << pw;
+      EXPECT_EQ(got.count("<error>"), 0u) << got["<error>"];
+      if (std::string(dsn).find("user") != std::string::npos) {
+        EXPECT_EQ(got["user"], "u");
+      }
+    }
+  }
+  ::unsetenv("PGCDC_TEST_PW");
+}
+
+TEST(ConfigDsn, ReferencesInsideValuesAreEscapedOnly) {
+  for (const std::string& pw : HostileValues()) {
+    ::setenv("PGCDC_TEST_PW", pw.c_str(), 1);
+    // Already quoted by the user: escaped in place, no second pair of quotes.
+    EXPECT_EQ(LibpqReads(DsnOf("password=''${PGCDC_TEST_PW}'' user=u"))["password"], pw);
+    // Part of a longer value, quoted or not.
+    EXPECT_EQ(LibpqReads(DsnOf("password=''pre ${PGCDC_TEST_PW} post''"))["password"],
+              "pre " + pw + " post");
+    EXPECT_EQ(LibpqReads(DsnOf("password=pre${PGCDC_TEST_PW}post user=u"))["password"],
+              "pre" + pw + "post");
+    EXPECT_EQ(LibpqReads(DsnOf("password=${PGCDC_TEST_PW}${PGCDC_TEST_PW}"))["password"], pw + pw);
+  }
+  ::unsetenv("PGCDC_TEST_PW");
+}
+
+TEST(ConfigDsn, UriFormIsPercentEncoded) {
+  for (const std::string& pw : HostileValues()) {
+    ::setenv("PGCDC_TEST_PW", pw.c_str(), 1);
+    auto got = LibpqReads(DsnOf("postgresql://cdc:${PGCDC_TEST_PW}@127.0.0.1:5432/shop"));
+    EXPECT_EQ(got["password"], pw);
+    EXPECT_EQ(got["user"], "cdc");
+    EXPECT_EQ(got["dbname"], "shop");
+    got = LibpqReads(DsnOf("postgres://127.0.0.1/shop?user=cdc&password=${PGCDC_TEST_PW}"));
+    EXPECT_EQ(got["password"], pw);
+  }
+  ::unsetenv("PGCDC_TEST_PW");
+}
+
+TEST(ConfigDsn, AWholeStringFromOneVariableIsInsertedAsItIs) {
+  ::setenv("PGCDC_TEST_DSN", "host=h password='a b' user=u", 1);
+  EXPECT_EQ(DsnOf("${PGCDC_TEST_DSN}"), "host=h password='a b' user=u");
+  EXPECT_EQ(DsnOf("${PGCDC_TEST_DSN} port=5433"), "host=h password='a b' user=u port=5433");
+  ::setenv("PGCDC_TEST_DSN", "postgresql://u:p%20w@h/db", 1);
+  EXPECT_EQ(LibpqReads(DsnOf("${PGCDC_TEST_DSN}"))["password"], "p w");
+  ::unsetenv("PGCDC_TEST_DSN");
+}
+
+TEST(ConfigDsn, SyntaxErrorsNameNoValue) {
+  // A literal password with a space, unquoted: libpq would say 'missing "=" after "ghij"'.
+  EXPECT_EQ(ErrorOf("name: x\nsource:\n  dsn: host=h password=abcd efgh ijkl\n"),
+            "source.dsn: not a valid connection string: a word without \"=\" after the value of "
+            "password (write keyword=value pairs; quote a value that holds spaces or quotes as "
+            "'value', with \\' and \\\\ inside)");
+  std::string unterminated =
+      ErrorOf("name: x\nsource:\n  dsn: \"password='abcd efgh host=h\"\n");
+  EXPECT_NE(unterminated.find(": the quoted value of password has no closing quote ("),
+            std::string::npos)
+      << unterminated;
+  unterminated = ErrorOf("name: x\nsource:\n  dsn: \"port=1 abcd='efgh host=h\"\n");
+  EXPECT_NE(unterminated.find(": a quoted value without its closing quote after the value of port"),
+            std::string::npos)
+      << unterminated;
+  // A word that may be the rest of a password is never named, not even as a keyword.
+  const std::string err = ErrorOf("name: x\nsource:\n  dsn: password=ab cdefgh=1 x\n");
+  EXPECT_EQ(err.find("cdefgh"), std::string::npos) << err;
+  EXPECT_NE(err.find("after keyword/value pair 2"), std::string::npos) << err;
+  EXPECT_NE(ErrorOf("name: x\nsource:\n  dsn: \"=x\"\n").find("a value without a keyword"),
+            std::string::npos);
+  EXPECT_EQ(ErrorOf("name: x\nsource:\n  dsn: d\n").rfind("source.dsn: not a valid", 0), 0u);
+}
+
+TEST(Redact, MasksSecretsAndEveryFragmentOfThem) {
+  AddSecret("Tr0ub4dor&3 horse");
+  EXPECT_EQ(Redact("password=Tr0ub4dor&3 horse!"), "password=[redacted]!");
+  // libpq quotes the rest of an unquoted value: a fragment is masked as well.
+  EXPECT_EQ(Redact("missing \"=\" after \"horse\""), "missing \"=\" after \"[redacted]\"");
+  EXPECT_EQ(Redact("ub4d and 3 ho"), "[redacted] and [redacted]");
+  EXPECT_EQ(Redact("Tro and ub4"), "Tro and ub4");  // fewer than 4 bytes: ordinary text
+  EXPECT_EQ(Redact("nothing here"), "nothing here");
+  AddSecret("abc");  // too short to search for without masking ordinary words
+  EXPECT_EQ(Redact("abc"), "abc");
+}
+
+TEST(Redact, MasksWholeUtf8Characters) {
+  AddSecret("gr\xc3\xbc\xc3\x9f" "e99");  // "grüße99"
+  // "üße9" is a fragment; the text around it keeps whole characters.
+  EXPECT_EQ(Redact("x\xc3\xbc\xc3\x9f" "e9!"), "x[redacted]!");
+  EXPECT_EQ(Redact("\xc3\x9f" "e99"), "[redacted]");
+}
+
+TEST(Redact, TheLoaderRegistersConfiguredSecrets) {
+  ::setenv("PGCDC_TEST_SASL", "sasl-pw-7f3a", 1);
+  ::setenv("PGCDC_TEST_PW", "pg pw 'q9z", 1);
+  LoadString(
+      "name: x\nsource:\n  dsn: \"host=h password=${PGCDC_TEST_PW} sslpassword=key-pw-55d\"\n"
+      "sink:\n  type: kafka\n  kafka:\n    bootstrap.servers: b:9092\n"
+      "    sasl.password: ${PGCDC_TEST_SASL}\n    ssl.key.password: literal-kp-81\n"
+      "    sasl.oauthbearer.client.secret: oauth-cs-44\n    client.id: plain-value\n");
+  EXPECT_EQ(Redact("sasl-pw-7f3a|pg pw 'q9z|key-pw-55d|literal-kp-81|oauth-cs-44|plain-value"),
+            "[redacted]|[redacted]|[redacted]|[redacted]|[redacted]|plain-value");
+  // The form the password takes inside the expanded string is masked too.
+  EXPECT_EQ(Redact("'pg pw \\'q9z'"), "[redacted]");
+  EXPECT_TRUE(IsSecretKafkaProperty("ssl.keystore.password"));
+  EXPECT_FALSE(IsSecretKafkaProperty("bootstrap.servers"));
+  ::unsetenv("PGCDC_TEST_SASL");
+  ::unsetenv("PGCDC_TEST_PW");
+}
+
+TEST(Redact, ConnectNeverEchoesAPassword) {
+  // A malformed DSN reaching libpq (not through the loader): its message quotes the piece it
+  // rejects. Here that piece is the tail of a password the configuration registered.
+  AddSecret("s3kr1t-tail");
+  auto conn = connector::Connect("password=a s3kr1t-tail=1", connector::ConnKind::kSql);
+  ASSERT_FALSE(conn.ok());
+  EXPECT_EQ(conn.status().message().find("kr1t"), std::string::npos) << conn.status().message();
+  EXPECT_NE(conn.status().message().find("source.dsn: "), std::string::npos);
 }
 
 TEST(Config, GlobMatch) {
