@@ -1,9 +1,13 @@
 #include "connector/instance_lock.h"
 
+#include <signal.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <climits>
+#include <cstdlib>
+#include <thread>
 
 namespace cdc::connector {
 
@@ -11,6 +15,9 @@ namespace {
 
 // application_name is cut by the server at NAMEDATALEN - 1 bytes.
 constexpr size_t kMaxApplicationName = 63;
+// How long a lock held by a dead pgcdc of this host is waited for: the server ends its session
+// as soon as it reads the closed socket, normally within milliseconds.
+constexpr auto kGoneHolderWait = std::chrono::seconds(5);
 
 std::string Trimmed(const char* s) {
   std::string out = s ? s : "";
@@ -50,8 +57,27 @@ std::string LockRowPredicate(int64_t key) {
          "current_database())";
 }
 
-// The session holding `key`, for the refusal; empty when it let go in the meantime.
-Result<std::string> DescribeHolder(PGconn* sql, int64_t key) {
+// True when `app` names a pgcdc process on this host that no longer exists: its server session
+// is about to end (the server has yet to read the closed socket, e.g. right after a kill -9).
+bool HolderIsGone(const std::string& app) {
+  const size_t host = app.rfind(" host=");
+  const size_t pid = app.rfind(" pid=", host);
+  if (app.rfind("pgcdc/", 0) != 0 || host == std::string::npos || pid == std::string::npos ||
+      app.substr(host + 6) != HostName()) {
+    return false;
+  }
+  const long n = std::strtol(app.c_str() + pid + 5, nullptr, 10);
+  if (n <= 0 || n > INT_MAX) return false;
+  return kill(static_cast<pid_t>(n), 0) != 0 && errno == ESRCH;
+}
+
+struct Holder {
+  std::string description;  // empty when it let go in the meantime
+  bool gone = false;        // HolderIsGone
+};
+
+// The session holding `key`, for the refusal.
+Result<Holder> DescribeHolder(PGconn* sql, int64_t key) {
   auto res = Exec(sql,
                   "SELECT l.pid, COALESCE(a.application_name, ''), COALESCE(a.client_hostname, "
                   "host(a.client_addr), 'a local socket'), COALESCE(date_trunc('second', "
@@ -60,13 +86,17 @@ Result<std::string> DescribeHolder(PGconn* sql, int64_t key) {
                       LockRowPredicate(key) + " LIMIT 1");
   if (!res.ok()) return res.status();
   PGresult* r = res->get();
-  if (PQntuples(r) == 0) return std::string();
+  Holder h;
+  if (PQntuples(r) == 0) return h;
   const std::string app = PQgetvalue(r, 0, 1);
   const std::string backend = std::string("server backend PID ") + PQgetvalue(r, 0, 0) +
                               ", connected from " + PQgetvalue(r, 0, 2) + " since " +
                               PQgetvalue(r, 0, 3);
-  if (app.rfind("pgcdc/", 0) == 0) return app + " (" + backend + ")";
-  return "a session with application_name '" + app + "' (" + backend + ")";
+  h.description = app.rfind("pgcdc/", 0) == 0
+                      ? app + " (" + backend + ")"
+                      : "a session with application_name '" + app + "' (" + backend + ")";
+  h.gone = HolderIsGone(app);
+  return h;
 }
 
 }  // namespace
@@ -82,22 +112,32 @@ int64_t InstanceLockKey(std::string_view slot) {
 
 Status TryLockSlot(PGconn* sql, const std::string& slot) {
   const int64_t key = InstanceLockKey(slot);
-  // The holder may let go between the two queries: then try again.
-  for (int attempt = 0; attempt < 3; ++attempt) {
+  const auto deadline = std::chrono::steady_clock::now() + kGoneHolderWait;
+  // The holder may let go between the two queries, or be a process that just died: try again.
+  for (int attempt = 0;; ++attempt) {
     auto res = Exec(sql, "SELECT pg_try_advisory_lock('" + std::to_string(key) + "'::bigint)");
     if (!res.ok()) return res.status().WithContext("taking the instance lock of slot " + slot);
     if (std::string(PQgetvalue(res->get(), 0, 0)) == "t") return Status::Ok();
     auto holder = DescribeHolder(sql, key);
     if (!holder.ok()) return holder.status().WithContext("reading the instance lock's holder");
-    if (!holder->empty()) {
-      return Status::FailedPrecondition(
-          "slot '" + slot + "' is in use by another pgcdc: " + *holder +
-          "; stop that one first, or give this configuration its own source.slot");
+    const bool retry = holder->description.empty()
+                           ? attempt < 3
+                           : holder->gone && std::chrono::steady_clock::now() < deadline;
+    if (retry) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      continue;
     }
+    if (holder->description.empty()) {
+      return Status::FailedPrecondition("slot '" + slot +
+                                        "' is in use by another pgcdc that keeps starting and "
+                                        "stopping; try again");
+    }
+    return Status::FailedPrecondition(
+        "slot '" + slot + "' is in use by another pgcdc: " + holder->description +
+        (holder->gone ? ", whose process is gone but whose session the server has not ended"
+                      : "") +
+        "; stop that one first, or give this configuration its own source.slot");
   }
-  return Status::FailedPrecondition("slot '" + slot +
-                                    "' is in use by another pgcdc that keeps starting and "
-                                    "stopping; try again");
 }
 
 InstanceLock::InstanceLock(std::string dsn, std::string slot, std::string name)

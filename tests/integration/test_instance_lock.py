@@ -5,6 +5,8 @@ admin commands that change the slot or the offsets refuse under a live instance 
 
 import os
 import socket
+import subprocess
+import time
 import types
 
 from conftest import base_config
@@ -194,3 +196,53 @@ def test_lost_lock_connection_is_retaken_or_the_instance_stops(pg, broker, workd
                "application_name 'intruder'" in last, last
     finally:
         conn.close()
+
+
+def test_restart_right_after_kill_9_is_not_refused(pg, broker, workdir):
+    """The server ends a killed pgcdc's session only once it reads the closed socket; a restart
+    in that instant sees the lock still held by a process that no longer exists, and waits for
+    the server instead of refusing."""
+    fresh_db(pg, "lk_kill")
+    cfg = config(pg, broker.bootstrap, "lk_kill", workdir)
+    for i in range(3):
+        p = instance(cfg, workdir, f"run{i}").start()
+        p.wait_streaming()
+        p.kill()
+    p = instance(cfg, workdir, "last").start()
+    p.wait_streaming()
+    assert p.stop() == 0, p.log()
+
+
+def test_a_lock_left_by_a_dead_process_of_this_host_is_waited_for(pg, broker, workdir):
+    """Deterministically, the case above: a session holds the lock under the application_name
+    of a pgcdc on this host whose PID does not exist. A start waits for that session to end
+    (up to 5 s) rather than refusing; past that it refuses, saying the process is gone."""
+    fresh_db(pg, "lk_gone")
+    cfg = config(pg, broker.bootstrap, "lk_gone", workdir)
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    ghost = pg.connect("lk_gone")
+    try:
+        with ghost.cursor() as cur:
+            cur.execute(f"SET application_name = 'pgcdc/lk_gone pid={dead.pid} host={HOST}'")
+            cur.execute(f"SELECT pg_advisory_lock({lock_key('pgcdc_lk_gone')})")
+        p = instance(cfg, workdir, "waits").start()
+        time.sleep(1)
+        assert p.alive(), p.log()
+    finally:
+        ghost.close()
+    p.wait_streaming()
+    assert p.stop() == 0, p.log()
+
+    ghost = pg.connect("lk_gone")
+    try:
+        with ghost.cursor() as cur:
+            cur.execute(f"SET application_name = 'pgcdc/lk_gone pid={dead.pid} host={HOST}'")
+            cur.execute(f"SELECT pg_advisory_lock({lock_key('pgcdc_lk_gone')})")
+        p = instance(cfg, workdir, "refused").start()
+        p.proc.wait(timeout=10)
+        assert p.proc.returncode == 1, p.log()
+        last = p.log().strip().splitlines()[-1]
+        assert f"pid={dead.pid} host={HOST}" in last and "whose process is gone" in last, last
+    finally:
+        ghost.close()
