@@ -2,6 +2,7 @@
 
 #include "config/redact.h"
 #include "connector/capture_rules.h"
+#include "connector/instance_lock.h"
 #include "connector/offset_store.h"
 #include "connector/pg_connection.h"
 #include "connector/snapshot.h"
@@ -291,6 +292,9 @@ Status ResetOffsets(const config::Config& cfg, const OffsetsReset& reset, std::o
                                       "remove the offsets file to start over with a snapshot");
   }
   CDC_RETURN_IF_ERROR(RefuseIfActive(cfg, slot));
+  // Also a pgcdc that holds the slot but is not streaming (starting, snapshotting, reconnecting);
+  // held until this command's connection closes, so none can start meanwhile.
+  CDC_RETURN_IF_ERROR(TryLockSlot(server.sql.get(), cfg.source.slot));
   if (stored && (stored->slot != cfg.source.slot || stored->system_id != server.system_id)) {
     return Status::FailedPrecondition("offsets file " + store.path() +
                                       " belongs to another slot or cluster; refusing to change it");
@@ -345,6 +349,7 @@ Status DropSlotCommand(const config::Config& cfg, bool confirmed, std::ostream& 
     return Status::FailedPrecondition("slot '" + cfg.source.slot + "' does not exist");
   }
   CDC_RETURN_IF_ERROR(RefuseIfActive(cfg, server->slot));
+  CDC_RETURN_IF_ERROR(TryLockSlot(server->sql.get(), cfg.source.slot));  // as in ResetOffsets
   out << "slot " << cfg.source.slot << " at "
       << server->slot.confirmed_flush.value_or(Lsn()).ToString()
       << " will be dropped; changes not yet streamed are lost, and the offsets file "

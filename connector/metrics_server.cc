@@ -1,6 +1,7 @@
 #include "connector/metrics_server.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <chrono>
 
@@ -24,6 +25,13 @@ Result<int> MetricsServer::Start(const std::string& listen) {
   const int port = std::atoi(listen.c_str() + colon + 1);
 
   server_ = std::make_unique<httplib::Server>();
+  // cpp-httplib's default sets SO_REUSEPORT, which lets a second process bind the same port and
+  // take a random share of the scrapes and health checks. SO_REUSEADDR alone still allows a quick
+  // restart (TIME_WAIT) but makes a port held by a live listener a bind error.
+  server_->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   server_->new_task_queue = [] { return new httplib::ThreadPool(2); };
   server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(metrics_->Render(), "text/plain; version=0.0.4; charset=utf-8");
@@ -47,7 +55,8 @@ Result<int> MetricsServer::Start(const std::string& listen) {
   }
   if (bound <= 0) {
     return Status::Unavailable("metrics.listen " + listen +
-                               ": cannot bind (address in use or not local); choose another "
+                               ": cannot bind (address in use, e.g. by another pgcdc, or not "
+                               "local); give each connector on a host its own metrics.listen "
                                "port, or set metrics.listen: \"\" to turn the endpoint off");
   }
   thread_ = std::thread([this] { server_->listen_after_bind(); });

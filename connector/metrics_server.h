@@ -7,8 +7,9 @@
 //   GET /readyz   200 while streaming or snapshotting and not blocked on the sink for longer
 //                 than `max_blocked_ms`; 503 with the reason otherwise
 //
-// Start() binds (so a taken port is a start-up error) and serves on a thread of its own; the
-// destructor stops it. `metrics` must outlive the server.
+// Start() binds exclusively (no SO_REUSEPORT: a port another process listens on, such as a
+// second pgcdc with the same metrics.listen, is a start-up error) and serves on a thread of its
+// own; the destructor stops it. `metrics` must outlive the server.
 
 #include <memory>
 #include <string>

@@ -79,7 +79,10 @@ void Runner::InstallSignalHandlers() {
 }
 
 Runner::Runner(config::Config cfg, std::string version)
-    : cfg_(std::move(cfg)), version_(std::move(version)), offsets_(cfg_.offsets.file) {
+    : cfg_(std::move(cfg)),
+      version_(std::move(version)),
+      lock_(cfg_.source.dsn, cfg_.source.slot, cfg_.name),
+      offsets_(cfg_.offsets.file) {
   event_options_.name = cfg_.name;
   event_options_.source_version =
       cfg_.format.source_version.empty() ? "pgcdc-" + version_ : cfg_.format.source_version;
@@ -510,6 +513,7 @@ Status Runner::StreamSession() {
   }
 
   const Lsn resume = tracker_->confirmed();
+  CDC_RETURN_IF_ERROR(lock_.Reassert());
   CDC_RETURN_IF_ERROR(CheckSlotStillOurs(resume));
   ReplicationStream stream(std::move(*conn));
   StartOptions opts{cfg_.source.slot, resume, cfg_.source.publication,
@@ -555,6 +559,8 @@ Status Runner::StreamSession() {
     UpdateGauges();
     result = MaybeHeartbeat();
     if (!result.ok()) break;
+    result = lock_.Check();  // lost: end the session; the next one takes the lock again
+    if (!result.ok()) break;
     LogProgress(false);
     if (frames == kMaxFramesPerTurn) continue;  // more is likely buffered already
 
@@ -595,6 +601,9 @@ Status Runner::StreamSession() {
 }
 
 Status Runner::Run() {
+  // First of all: a second instance on this slot is refused before it creates or writes
+  // anything, and before the metrics port (it would otherwise be told the port is taken).
+  CDC_RETURN_IF_ERROR(lock_.Acquire());
   if (!cfg_.metrics.listen.empty()) {
     metrics_server_ = std::make_unique<MetricsServer>(&metrics_, cfg_.metrics.readiness_max_blocked_ms);
     auto port = metrics_server_->Start(cfg_.metrics.listen);

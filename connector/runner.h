@@ -1,12 +1,15 @@
 #pragma once
 
-// Runner: the daemon's run loop. Prepares the source (checks, publication, slot), takes the
-// snapshot when snapshot.mode asks for one (Snapshot), then streams: one poll loop in the style
-// of pg_recvlogical that reads replication frames, feeds them through the ChangeProcessor into
-// the sink, serves the sink's delivery reports, and persists and reports the confirmed LSN.
-// Stops reading when in-flight limits are reached (TCP backpressure) while still sending status
-// updates so wal_sender_timeout never fires. Reconnects with capped, jittered backoff when the
-// replication connection is lost. Serves /metrics, /healthz and /readyz when configured.
+// Runner: the daemon's run loop. Takes the slot's instance lock (InstanceLock) before anything
+// else, so a second pgcdc on the slot is refused before it changes anything. Prepares the source
+// (checks, publication, slot), takes the snapshot when snapshot.mode asks for one (Snapshot),
+// then streams: one poll loop in the style of pg_recvlogical that reads replication frames, feeds
+// them through the ChangeProcessor into the sink, serves the sink's delivery reports, and
+// persists and reports the confirmed LSN. Stops reading when in-flight limits are reached (TCP
+// backpressure) while still sending status updates so wal_sender_timeout never fires. Reconnects
+// with capped, jittered backoff when the replication connection is lost (and takes the instance
+// lock again first if its connection went too). Serves /metrics, /healthz and /readyz when
+// configured.
 //
 // Threads: everything here runs on the thread that calls Run(), except that during a snapshot
 // OnDelivery() is also called from the snapshot's workers (they poll the sink while they wait);
@@ -21,6 +24,7 @@
 #include "connector/capture_rules.h"
 #include "connector/catalog_reader.h"
 #include "connector/change_processor.h"
+#include "connector/instance_lock.h"
 #include "connector/lsn_tracker.h"
 #include "connector/metrics.h"
 #include "connector/metrics_server.h"
@@ -80,6 +84,7 @@ class Runner : public sinks::DeliveryListener {
 
   config::Config cfg_;
   std::string version_;
+  InstanceLock lock_;  // held from the start of Run() to the end
   EventOptions event_options_;
   OffsetStore offsets_;
   SystemIdentity identity_;

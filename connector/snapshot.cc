@@ -7,6 +7,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "connector/name_list.h"
 #include "connector/pg_connection.h"
 #include "connector/snapshot_markers.h"
 #include "decoders/copy_text.h"
@@ -254,7 +255,9 @@ class Snapshot::Worker : public EventEmitter {
     }
     if (t.ranges_left.fetch_sub(1) == 1) {
       const double secs = static_cast<double>(NowMicros() - t.started_us.load()) / 1e6;
-      spdlog::info("snapshot: {} done, {} rows in {:.1f} s", t.name, t.rows_done.load(), secs);
+      // A line per table only for a handful of them: the summary at the end covers the rest.
+      spdlog::log(s_->tables_.size() <= kNamesShown ? spdlog::level::info : spdlog::level::debug,
+                  "snapshot: {} done, {} rows in {:.1f} s", t.name, t.rows_done.load(), secs);
     }
     return Status::Ok();
   }
@@ -426,6 +429,7 @@ Status Snapshot::Plan() {
                          pub + " ORDER BY 5 DESC, 2, 3");
   if (!tables.ok()) return tables.status().WithContext("snapshot: listing the publication's tables");
   PGresult* tr = tables->get();
+  std::vector<std::string> keyless;  // warned about together, after the loop
   for (int i = 0; i < PQntuples(tr); ++i) {
     pgoutput::Relation rel;
     rel.oid = static_cast<uint32_t>(std::strtoul(PQgetvalue(tr, i, 0), nullptr, 10));
@@ -475,11 +479,7 @@ Status Snapshot::Plan() {
     auto schema = relations_.Update(std::move(rel), hints, /*captured=*/true);
     if (!schema.ok()) return schema.status().WithContext("snapshot of " + name);
     t->schema = *schema;
-    if (t->schema->key_columns.empty()) {
-      spdlog::warn("table {} has no primary key (or replica identity index): its events have a "
-                   "null key",
-                   name);
-    }
+    if (t->schema->key_columns.empty()) keyless.push_back(name);
 
     // CTID ranges need a TID range scan (14+) to be cheap; before that a table is read whole.
     const size_t index = tables_.size();
@@ -503,6 +503,19 @@ Status Snapshot::Plan() {
     tables_.push_back(std::move(t));
   }
   (void)Exec(c, "COMMIT", PGRES_COMMAND_OK);
+  if (keyless.size() <= kNamesShown) {
+    for (const auto& name : keyless) {
+      spdlog::warn("table {} has no primary key (or replica identity index): its events have a "
+                   "null key",
+                   name);
+    }
+  } else {
+    spdlog::warn("{} tables have no primary key (or replica identity index), so their events "
+                 "have a null key: {} (log.level debug lists every table)",
+                 keyless.size(), FirstNames(keyless));
+    spdlog::debug("tables without a primary key (or replica identity index): {}",
+                  AllNames(keyless));
+  }
   tags_.assign(tables_.size(), 0);
   return Status::Ok();
 }

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "config/config_loader.h"
+#include "connector/name_list.h"
 
 namespace cdc::connector {
 
@@ -167,30 +168,51 @@ Status EnsurePublication(PGconn* sql, const config::Config& cfg, const SourceFac
 
 void WarnAboutToast(PGconn* sql, const std::string& publication,
                     const std::vector<std::string>& include_patterns) {
+  // Key columns are left out: the replica identity's columns always reach the decoder (the
+  // server logs an out-of-line key value in the old-key tuple), so the placeholder never
+  // stands in for them.
   auto res = Exec(sql,
                   "SELECT p.schemaname || '.' || p.tablename, string_agg(a.attname, ', ' ORDER BY "
                   "a.attnum) FROM pg_publication_tables p "
-                  "JOIN pg_class c ON c.relname = p.tablename "
-                  "JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = p.schemaname "
+                  "JOIN pg_namespace n ON n.nspname = p.schemaname "
+                  "JOIN pg_class c ON c.relname = p.tablename AND c.relnamespace = n.oid "
                   "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT "
                   "a.attisdropped AND a.attstorage IN ('x', 'e') "
                   "WHERE p.pubname = " +
                       QuoteLiteral(sql, publication) +
-                      " AND c.relreplident <> 'f' GROUP BY 1 ORDER BY 1");
+                      " AND c.relreplident <> 'f' AND NOT EXISTS (SELECT 1 FROM pg_index i "
+                      "WHERE i.indrelid = c.oid AND a.attnum = ANY (i.indkey) AND ((c.relreplident "
+                      "= 'd' AND i.indisprimary) OR (c.relreplident = 'i' AND i.indisreplident))) "
+                      "GROUP BY 1 ORDER BY 1");
   if (!res.ok()) {
     spdlog::debug("TOAST check skipped: {}", res.status().message());
     return;
   }
+  std::vector<std::pair<std::string, std::string>> found;  // table, its columns
   for (int i = 0; i < PQntuples(res->get()); ++i) {
-    const std::string table = PQgetvalue(res->get(), i, 0);
+    std::string table = PQgetvalue(res->get(), i, 0);
     bool captured = include_patterns.empty();
     for (const auto& p : include_patterns) captured = captured || config::GlobMatch(p, table);
-    if (!captured) continue;
-    spdlog::warn("table {} has TOAST-able columns ({}) without REPLICA IDENTITY FULL: updates that "
-                 "leave a large value unchanged carry the unavailable-value placeholder for it "
-                 "(ALTER TABLE {} REPLICA IDENTITY FULL to get the real value)",
-                 table, PQgetvalue(res->get(), i, 1), table);
+    if (captured) found.emplace_back(std::move(table), PQgetvalue(res->get(), i, 1));
   }
+  if (found.size() <= kNamesShown) {
+    for (const auto& [table, columns] : found) {
+      spdlog::warn("table {} has TOAST-able columns ({}) without REPLICA IDENTITY FULL: updates "
+                   "that leave a large value unchanged carry the unavailable-value placeholder "
+                   "for it (ALTER TABLE {} REPLICA IDENTITY FULL to get the real value)",
+                   table, columns, table);
+    }
+    return;
+  }
+  std::vector<std::string> tables;  // "schema.table (col, col)"
+  for (const auto& [table, columns] : found) tables.push_back(table + " (" + columns + ")");
+  spdlog::warn("{} tables have TOAST-able columns without REPLICA IDENTITY FULL: {}; updates that "
+               "leave a large value unchanged carry the unavailable-value placeholder for it "
+               "(ALTER TABLE ... REPLICA IDENTITY FULL to get the real value; log.level debug "
+               "lists every table)",
+               tables.size(), FirstNames(tables));
+  spdlog::debug("tables with TOAST-able columns without REPLICA IDENTITY FULL: {}",
+                AllNames(tables));
 }
 
 Result<CreatedSlot> CreateSlot(PGconn* repl, const std::string& slot, int server_version,

@@ -64,8 +64,10 @@ Result<CreatedSlot> CreateSlot(PGconn* repl, const std::string& slot, int server
 // Drops the slot, waiting for a walsender that still holds it (a previous run's) to let go.
 Status DropSlot(PGconn* repl, const std::string& slot);
 
-// Logs one warning per captured table that has TOAST-able columns but not REPLICA IDENTITY FULL:
-// unchanged out-of-line values will arrive as the unavailable-value placeholder.
+// Warns about captured tables with TOAST-able non-key columns but not REPLICA IDENTITY FULL:
+// unchanged out-of-line values will arrive as the unavailable-value placeholder. A line per table
+// for a handful (kNamesShown) of them, else one line with the count and the first few (every
+// name at debug level). Key columns never count.
 void WarnAboutToast(PGconn* sql, const std::string& publication,
                     const std::vector<std::string>& include_patterns);
 

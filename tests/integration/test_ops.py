@@ -159,3 +159,29 @@ def test_metrics_port_in_use_is_one_clear_error(pg, broker, workdir):
         assert "cannot bind" in p.log().strip().splitlines()[-1], p.log()
     finally:
         s.close()
+
+
+def test_two_connectors_with_the_default_metrics_port(pg, broker, workdir):
+    """Neither sets metrics.listen: both default to 127.0.0.1:9187. The first serves it; the
+    second must fail with one line naming the port and the key, not share the port (cpp-httplib's
+    SO_REUSEPORT would let it, and scrapes would reach either process at random)."""
+    procs = []
+    for name in ("porta", "portb"):
+        d = os.path.join(workdir, name)
+        os.makedirs(d)
+        cfg = base_config(pg, broker, name, offsets={"file": os.path.join(d, "o.offsets")})
+        cfg["metrics"] = {"readiness_max_blocked_ms": 30000}  # no listen: the default
+        procs.append(Pgcdc(cfg, d))
+    first, second = procs
+    first.start().wait_streaming()
+    assert "metrics on http://127.0.0.1:9187/metrics" in first.log(), first.log()
+    second.start()
+    second.proc.wait(timeout=30)
+    assert second.proc.returncode == 1, second.log()
+    errors = [line for line in second.log().splitlines() if " error " in line]
+    assert len(errors) == 1, second.log()
+    assert "metrics.listen 127.0.0.1:9187: cannot bind" in errors[0], errors[0]
+    assert first.alive()
+    status, text = get("http://127.0.0.1:9187/metrics")
+    assert status == 200 and "pgcdc_state" in text
+    assert first.stop() == 0, first.log()
