@@ -421,6 +421,8 @@ Status Runner::CheckSlotStillOurs(Lsn resume) const {
     // Re-created or advanced by someone else while pgcdc was reconnecting; the offsets file
     // holds `resume` (the session's end committed it), so the way out is the same as at start.
     return Status::FailedPrecondition(
+        "slot '" + cfg_.source.slot +
+        "' was re-created or advanced by someone else while pgcdc was reconnecting: " +
         SlotAheadMessage(cfg_.source.slot, slot_position, offsets_.path(), resume));
   }
   return Status::Ok();
