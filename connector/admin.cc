@@ -1,5 +1,6 @@
 #include "connector/admin.h"
 
+#include <cctype>
 #include <string>
 #include <vector>
 
@@ -255,10 +256,16 @@ Status ShowStatus(const config::Config& cfg, std::ostream& out) {
 
   auto server = Inspect(cfg);
   if (!server.ok()) {
-    unreadable.push_back("server unreachable");
-    out << "server: UNREACHABLE (" << server.status().message() << ")\n"
-        << "slot " << cfg.source.slot << ": UNKNOWN (server unreachable)\n"
-        << "publication " << cfg.source.publication << ": UNKNOWN (server unreachable)\n";
+    // Down or unreachable, or reachable but refusing what status reads (privileges).
+    const std::string how = server.status().code() == Status::Code::kUnavailable
+                                ? "unreachable"
+                                : "unreadable";
+    unreadable.push_back("server " + how);
+    std::string mark = how;
+    for (char& ch : mark) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    out << "server: " << mark << " (" << server.status().message() << ")\n"
+        << "slot " << cfg.source.slot << ": UNKNOWN (server " << how << ")\n"
+        << "publication " << cfg.source.publication << ": UNKNOWN (server " << how << ")\n";
   } else {
     const SlotState& slot = server->slot;
     out << "server: " << Describe(server->sql.get()) << ", system " << server->system_id

@@ -68,6 +68,11 @@ Result<StuckEvent> StuckFromJson(const nlohmann::json& j, const std::string& pat
 }  // namespace
 
 Result<std::optional<Offset>> OffsetStore::Load() const {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path_, ec)) {
+    return Status::IoError("offsets file " + path_ +
+                           " is a directory; point offsets.file at a file (e.g. in that directory)");
+  }
   std::ifstream in(path_);
   if (!in) {
     if (!std::filesystem::exists(path_)) return std::optional<Offset>();

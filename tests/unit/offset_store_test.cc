@@ -148,6 +148,14 @@ TEST_F(OffsetStoreTest, LongKeysAreCutAtACharacterBoundaryAndSaid) {
   ASSERT_TRUE((*r)->stuck.has_value());
 }
 
+TEST_F(OffsetStoreTest, ADirectoryWhereTheFileShouldBeIsNamed) {
+  std::filesystem::create_directories(path_);
+  auto r = OffsetStore(path_).Load();
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find(path_ + " is a directory"), std::string::npos)
+      << r.status().message();
+}
+
 TEST_F(OffsetStoreTest, StuckRecordNeedsAnExistingFile) {
   StuckEvent e;
   e.topic = "t";
