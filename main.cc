@@ -2,7 +2,9 @@
 // This file only parses the command line, sets up logging and hands over to the connector.
 //
 // Exit codes: 0 success / clean stop; 1 runtime failure (server, broker, delivery, offsets);
-//             2 configuration or usage error.
+//             2 configuration or usage error; 3 an event the broker refused for good (it is
+//             refused again on every start: a person must raise a limit or set a dead-letter
+//             topic, so the systemd unit does not restart on 3).
 
 #include <spdlog/spdlog.h>
 
@@ -23,6 +25,7 @@ namespace {
 constexpr int kExitOk = 0;
 constexpr int kExitRuntime = 1;
 constexpr int kExitUsage = 2;
+constexpr int kExitStuck = 3;
 
 const char kUsage[] = R"(pgcdc - stream PostgreSQL changes into Kafka as Debezium-compatible events
 
@@ -32,7 +35,8 @@ Usage:
   pgcdc validate -c FILE [--offline]
                                     check the configuration file and, unless --offline, the
                                     server (wal_level, privileges, slot, publication)
-  pgcdc status -c FILE              slot (active, confirmed LSN, lag), offsets file, publication
+  pgcdc status -c FILE              slot (active, confirmed LSN, lag), offsets file, stuck
+                                    event, publication; shows what it can read
   pgcdc offsets show -c FILE        the stored position and snapshot state
   pgcdc offsets reset -c FILE (--to-lsn LSN | --to-slot) [--yes]
                                     move the stored position forward (never back: a logical
@@ -47,8 +51,9 @@ Examples:
   pgcdc status -c /etc/pgcdc/shop.yaml
   pgcdc offsets reset -c /etc/pgcdc/shop.yaml --to-slot --yes
 
-Exit codes: 0 ok, 1 runtime failure, 2 configuration or usage error (also: a change asked
-for without --yes).
+Exit codes: 0 ok, 1 runtime failure (for status: something could not be read), 2
+configuration or usage error (also: a change asked for without --yes), 3 run stopped on an
+event the broker refuses for good (recorded in the offsets file; see status).
 See config/pgcdc.example.yaml for every configuration key.
 )";
 
@@ -146,7 +151,7 @@ int main(int argc, char** argv) {
   cdc::Status s = runner.Run();
   if (!s.ok()) {
     spdlog::error("{}", s.message());
-    return kExitRuntime;
+    return runner.stuck() ? kExitStuck : kExitRuntime;
   }
   return kExitOk;
 }

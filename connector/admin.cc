@@ -1,5 +1,9 @@
 #include "connector/admin.h"
 
+#include <cctype>
+#include <string>
+#include <vector>
+
 #include "config/redact.h"
 #include "connector/capture_rules.h"
 #include "connector/instance_lock.h"
@@ -78,6 +82,15 @@ void PrintOffset(const OffsetStore& store, const std::optional<Offset>& o, std::
     }
   }
   out << "\n";
+}
+
+void PrintStuck(const std::optional<StuckEvent>& stuck, std::ostream& out) {
+  if (!stuck) {
+    out << "stuck event: none\n";
+    return;
+  }
+  out << "stuck event: " << DescribeStuck(*stuck) << " (refused " << stuck->at
+      << "; pgcdc stops on it at every start)\n  ways out: " << StuckWaysOut(*stuck) << "\n";
 }
 
 Status RefuseIfActive(const config::Config& cfg, const SlotState& slot) {
@@ -191,9 +204,14 @@ Status ValidateServer(const config::Config& cfg, std::ostream& out) {
   }
 
   OffsetStore store(cfg.offsets.file);
+  f.Check(store.CheckWritable(), "offsets file " + store.path() + " can be written");
   auto stored = store.Load();
   if (f.Check(stored.status(), "offsets file " + store.path() + " readable")) {
     const Offset* o = *stored ? &**stored : nullptr;
+    if (o && o->stuck) {
+      f.Note("stuck event: " + DescribeStuck(*o->stuck) + " (refused " + o->stuck->at +
+             "): pgcdc stops on it again unless you " + StuckWaysOut(*o->stuck));
+    }
     if (o && (o->slot != cfg.source.slot || o->system_id != facts->identity.system_id)) {
       f.Check(Status::FailedPrecondition("offsets file " + store.path() +
                                          " belongs to another slot or cluster"),
@@ -229,43 +247,81 @@ Status ValidateServer(const config::Config& cfg, std::ostream& out) {
   return f.first();
 }
 
+// Each section is read and printed on its own, so that whatever can still be read is shown
+// when another part cannot be (the server is down, the offsets file is damaged): the operator
+// needs the stuck event and the stored position most exactly then.
 Status ShowStatus(const config::Config& cfg, std::ostream& out) {
-  auto state = LoadState(cfg);
-  if (!state.ok()) return state.status();
-  OffsetStore store(state->offsets_path);
-  const std::optional<Offset>& stored = state->stored;
-  Server& server = state->server;
-  const SlotState& slot = server.slot;
-  out << "server: " << Describe(server.sql.get()) << ", system " << server.system_id
-      << ", WAL at " << server.wal_end.ToString() << "\n";
-  out << "slot " << cfg.source.slot << ": ";
-  if (!slot.exists) {
-    out << "missing\n";
+  std::vector<std::string> unreadable;
+  OffsetStore store(cfg.offsets.file);
+  out << "configuration: name " << cfg.name << ", slot " << cfg.source.slot << ", publication "
+      << cfg.source.publication << ", sink " << cfg.sink.type << "\n";
+
+  auto server = Inspect(cfg);
+  if (!server.ok()) {
+    // Down or unreachable, or reachable but refusing what status reads (privileges).
+    const std::string how = server.status().code() == Status::Code::kUnavailable
+                                ? "unreachable"
+                                : "unreadable";
+    unreadable.push_back("server " + how);
+    std::string mark = how;
+    for (char& ch : mark) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    out << "server: " << mark << " (" << server.status().message() << ")\n"
+        << "slot " << cfg.source.slot << ": UNKNOWN (server " << how << ")\n"
+        << "publication " << cfg.source.publication << ": UNKNOWN (server " << how << ")\n";
   } else {
-    const Lsn confirmed = slot.confirmed_flush.value_or(Lsn());
-    out << (slot.active ? "active (walsender PID " + std::to_string(slot.active_pid) + ")"
-                        : std::string("inactive"))
-        << "\n  confirmed_flush_lsn: " << confirmed.ToString() << "\n  wal_status: "
-        << (slot.wal_status.empty() ? "n/a" : slot.wal_status) << "\n  lag_bytes: "
-        << (server.wal_end > confirmed ? server.wal_end.value - confirmed.value : 0) << "\n";
+    const SlotState& slot = server->slot;
+    out << "server: " << Describe(server->sql.get()) << ", system " << server->system_id
+        << ", WAL at " << server->wal_end.ToString() << "\n";
+    out << "slot " << cfg.source.slot << ": ";
+    if (!slot.exists) {
+      out << "missing\n";
+    } else {
+      const Lsn confirmed = slot.confirmed_flush.value_or(Lsn());
+      out << (slot.active ? "active (walsender PID " + std::to_string(slot.active_pid) + ")"
+                          : std::string("inactive"))
+          << "\n  confirmed_flush_lsn: " << confirmed.ToString() << "\n  wal_status: "
+          << (slot.wal_status.empty() ? "n/a" : slot.wal_status) << "\n  lag_bytes: "
+          << (server->wal_end > confirmed ? server->wal_end.value - confirmed.value : 0) << "\n";
+    }
+    PGconn* c = server->sql.get();
+    const std::string name = QuoteLiteral(c, cfg.source.publication);
+    auto pub = Exec(c, "SELECT (SELECT count(*) FROM pg_publication WHERE pubname = " + name +
+                           "), (SELECT count(*) FROM pg_publication_tables WHERE pubname = " +
+                           name + ")");
+    out << "publication " << cfg.source.publication << ": ";
+    if (!pub.ok()) {
+      unreadable.push_back("publication unreadable");
+      out << "UNREADABLE (" << pub.status().message() << ")\n";
+    } else {
+      out << (std::string(PQgetvalue(pub->get(), 0, 0)) == "0"
+                  ? std::string("missing")
+                  : std::string(PQgetvalue(pub->get(), 0, 1)) + " tables")
+          << "\n";
+    }
   }
-  auto pub = Exec(server.sql.get(), "SELECT count(*) FROM pg_publication_tables WHERE pubname = " +
-                                         QuoteLiteral(server.sql.get(), cfg.source.publication));
-  if (!pub.ok()) return pub.status();
-  auto exists = Exec(server.sql.get(), "SELECT 1 FROM pg_publication WHERE pubname = " +
-                                            QuoteLiteral(server.sql.get(), cfg.source.publication));
-  if (!exists.ok()) return exists.status();
-  out << "publication " << cfg.source.publication << ": "
-      << (PQntuples(exists->get()) == 0
-              ? std::string("missing")
-              : std::string(PQgetvalue(pub->get(), 0, 0)) + " tables")
-      << "\n";
-  PrintOffset(store, stored, out);
-  if (stored && slot.exists && stored->lsn < slot.confirmed_flush.value_or(Lsn())) {
-    out << "warning: the slot is ahead of the offsets file: pgcdc will refuse to start "
-           "(see `pgcdc offsets reset --to-slot`)\n";
+
+  auto stored = store.Load();
+  if (!stored.ok()) {
+    unreadable.push_back("offsets file unreadable");
+    out << "offsets file: " << store.path() << " UNREADABLE (" << stored.status().message()
+        << ")\n"
+        << "stuck event: UNKNOWN (offsets file unreadable)\n";
+  } else {
+    PrintOffset(store, *stored, out);
+    PrintStuck(*stored ? (*stored)->stuck : std::nullopt, out);
   }
-  return Status::Ok();
+
+  if (server.ok() && stored.ok() && *stored && server->slot.exists &&
+      (*stored)->lsn < server->slot.confirmed_flush.value_or(Lsn())) {
+    out << "warning: "
+        << SlotAheadMessage(cfg.source.slot, server->slot.confirmed_flush.value_or(Lsn()),
+                            store.path(), (*stored)->lsn)
+        << "\n";
+  }
+  if (unreadable.empty()) return Status::Ok();
+  std::string what;
+  for (const auto& u : unreadable) what += (what.empty() ? "" : ", ") + u;
+  return Status::Unavailable("status incomplete: " + what + " (see above)");
 }
 
 Status ShowOffsets(const config::Config& cfg, std::ostream& out) {
@@ -333,10 +389,16 @@ Status ResetOffsets(const config::Config& cfg, const OffsetsReset& reset, std::o
     out << "transactions committing before " << target.ToString()
         << " will not be published\n";
   }
+  // Skipping past the stuck event's transaction skips the event: say so, and forget it.
+  const bool skips_stuck = o.stuck && !o.stuck->in_snapshot && target > o.stuck->lsn;
+  if (skips_stuck) {
+    out << "the stuck event (" << DescribeStuck(*o.stuck) << ") will not be published\n";
+  }
   if (!reset.confirmed) {
     return Status::InvalidArgument("nothing changed: re-run with --yes to apply");
   }
   o.lsn = target;
+  if (skips_stuck) o.stuck.reset();
   CDC_RETURN_IF_ERROR(store.Save(o));
   out << "done\n";
   return Status::Ok();

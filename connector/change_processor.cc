@@ -116,6 +116,7 @@ Status ChangeProcessor::OnXLogData(const XLogData& frame) {
     txn_.last_commit_lsn = last_commit_lsn_;
     begin_emitted_ = false;
     txn_record_ = skip_txn_ ? nullptr : tracker_->Begin();
+    if (txn_record_ != nullptr) txn_record_->final_lsn = b->final_lsn;
     return Status::Ok();
   }
   if (auto* c = std::get_if<pgoutput::Commit>(&msg)) {

@@ -28,6 +28,7 @@ class LsnTracker {
     int64_t outstanding = 0;
     bool committed = false;
     int64_t commit_unix_us = 0;  // the source commit time, 0 when unknown (for latency metrics)
+    Lsn final_lsn;  // the Begin message's commit LSN, 0 when unknown (names a refused event)
   };
 
   explicit LsnTracker(Lsn start) : confirmed_(start) {}

@@ -4,8 +4,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -34,18 +34,45 @@ Status WriteAll(int fd, const std::string& data, const std::string& path) {
   return Status::Ok();
 }
 
-std::string NowUtc() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+nlohmann::json StuckToJson(const StuckEvent& e) {
+  nlohmann::json j = {
+      {"topic", e.topic},
+      {"table", e.table},
+      {"key", e.key ? nlohmann::json(*e.key) : nlohmann::json(nullptr)},
+      {"key_truncated", e.key_truncated},
+      {"lsn", e.lsn.ToString()},
+      {"phase", e.in_snapshot ? "snapshot" : "stream"},
+      {"cause", e.cause},
+      {"error", e.error},
+      {"at", e.at},
+  };
+  return j;
+}
+
+Result<StuckEvent> StuckFromJson(const nlohmann::json& j, const std::string& path) {
+  StuckEvent e;
+  e.topic = j.at("topic").get<std::string>();
+  e.table = j.value("table", std::string());
+  if (!j.at("key").is_null()) e.key = j.at("key").get<std::string>();
+  e.key_truncated = j.value("key_truncated", false);
+  Result<Lsn> lsn = Lsn::Parse(j.at("lsn").get<std::string>());
+  if (!lsn.ok()) return Status::Corruption("offsets file " + path + ": stuck.lsn: " + lsn.status().message());
+  e.lsn = *lsn;
+  e.in_snapshot = j.value("phase", std::string("stream")) == "snapshot";
+  e.cause = j.value("cause", std::string());
+  e.error = j.value("error", std::string());
+  e.at = j.value("at", std::string());
+  return e;
 }
 
 }  // namespace
 
 Result<std::optional<Offset>> OffsetStore::Load() const {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path_, ec)) {
+    return Status::IoError("offsets file " + path_ +
+                           " is a directory; point offsets.file at a file (e.g. in that directory)");
+  }
   std::ifstream in(path_);
   if (!in) {
     if (!std::filesystem::exists(path_)) return std::optional<Offset>();
@@ -58,8 +85,9 @@ Result<std::optional<Offset>> OffsetStore::Load() const {
     j = nlohmann::json::parse(ss.str());
   } catch (const nlohmann::json::exception&) {
     return Status::Corruption("offsets file " + path_ +
-                              " is not valid JSON; refusing to guess a position (restore it or "
-                              "move it away to start from the slot's position)");
+                              " is not valid JSON; refusing to guess a position (restore it, or "
+                              "move it away and run `pgcdc offsets reset -c FILE --to-slot "
+                              "--yes` to continue from the slot's position)");
   }
   try {
     if (j.at("format").get<int>() != kFormatVersion) {
@@ -96,6 +124,11 @@ Result<std::optional<Offset>> OffsetStore::Load() const {
         o.snapshot_tables[table] = *tlsn;
       }
     }
+    if (j.contains("stuck") && !j.at("stuck").is_null()) {
+      Result<StuckEvent> stuck = StuckFromJson(j.at("stuck"), path_);
+      if (!stuck.ok()) return stuck.status();
+      o.stuck = std::move(*stuck);
+    }
     return std::optional<Offset>(o);
   } catch (const nlohmann::json::exception& e) {
     return Status::Corruption("offsets file " + path_ + " is missing a field or has a wrong type (" +
@@ -108,7 +141,7 @@ Status OffsetStore::Save(const Offset& o) const {
       {"format", kFormatVersion},    {"slot", o.slot},
       {"system_id", o.system_id},    {"database", o.database},
       {"timeline", o.timeline},      {"lsn", o.lsn.ToString()},
-      {"lsn_int", o.lsn.value},      {"updated_at", NowUtc()},
+      {"lsn_int", o.lsn.value},      {"updated_at", UtcNow()},
   };
   if (!o.snapshot.empty()) {
     j["snapshot"] = o.snapshot;
@@ -119,7 +152,10 @@ Status OffsetStore::Save(const Offset& o) const {
     for (const auto& [table, lsn] : o.snapshot_tables) tables[table] = lsn.ToString();
     j["snapshot_tables"] = std::move(tables);
   }
-  const std::string data = j.dump(2) + "\n";
+  if (o.stuck) j["stuck"] = StuckToJson(*o.stuck);
+  // A key cut mid-character (or a key that was never UTF-8) must not make the file unwritable.
+  const std::string data =
+      j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   const std::string tmp = path_ + ".tmp";
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Errno("offsets: open " + tmp);
@@ -135,6 +171,34 @@ Status OffsetStore::Save(const Offset& o) const {
   Status ds = fsync(dfd) == 0 ? Status::Ok() : Errno("offsets: fsync directory " + dir.string());
   close(dfd);
   return ds;
+}
+
+Status OffsetStore::SaveStuck(const std::optional<StuckEvent>& stuck) const {
+  auto stored = Load();
+  if (!stored.ok()) return stored.status();
+  if (!*stored) {
+    return Status::FailedPrecondition("offsets file " + path_ +
+                                      " does not exist: nowhere to record the stuck event");
+  }
+  Offset o = **stored;
+  o.stuck = stuck;
+  return Save(o);
+}
+
+Status OffsetStore::CheckWritable() const {
+  std::filesystem::path dir = std::filesystem::path(path_).parent_path();
+  if (dir.empty()) dir = ".";
+  std::string probe = path_ + ".probe-XXXXXX";
+  int fd = mkstemp(probe.data());
+  if (fd < 0) {
+    return Status::IoError("offsets file " + path_ + ": cannot write in " + dir.string() + " (" +
+                           std::strerror(errno) +
+                           "); pgcdc must replace this file to record its position: make the "
+                           "directory writable for pgcdc's user or point offsets.file elsewhere");
+  }
+  close(fd);
+  unlink(probe.c_str());
+  return Status::Ok();
 }
 
 }  // namespace cdc::connector

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "connector/stuck_event.h"
 #include "decoders/lsn.h"
 #include "decoders/status.h"
 
@@ -33,6 +34,10 @@ struct Offset {
   // complete, only entries past `lsn` are kept: the stream must skip those tables' changes that
   // committed before their read.
   std::map<std::string, Lsn> snapshot_tables;
+  // The event the broker refused for good, when pgcdc stopped on one (see StuckEvent). It does
+  // not move `lsn`: that stays before the event's transaction, which the next start sends again.
+  // Absent in files written before this field existed, and whenever nothing is stuck.
+  std::optional<StuckEvent> stuck;
 };
 
 class OffsetStore {
@@ -46,6 +51,14 @@ class OffsetStore {
 
   // Atomically replaces the file.
   Status Save(const Offset& offset) const;
+
+  // Sets (or, with nullopt, removes) the stuck-event record of the existing file, keeping every
+  // other field. FailedPrecondition when there is no file to record it in.
+  Status SaveStuck(const std::optional<StuckEvent>& stuck) const;
+
+  // Whether the file can be replaced: creates and removes a temporary file beside it (the same
+  // directory, as Save() does). On failure one line naming the directory and the cause.
+  Status CheckWritable() const;
 
  private:
   std::string path_;

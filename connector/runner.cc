@@ -113,7 +113,7 @@ Runner::~Runner() = default;
 
 Offset Runner::OffsetAt(Lsn lsn) const {
   Offset o{cfg_.source.slot, identity_.system_id, identity_.database, identity_.timeline,
-           lsn, snapshot_state_, snapshot_lsn_, {}};
+           lsn, snapshot_state_, snapshot_lsn_, {}, stuck_};
   for (const auto& [table, read_lsn] : snapshot_tables_) {
     // Once complete, a table's entry matters only until the stream passes its read.
     if (snapshot_state_ == "running" || read_lsn > lsn) o.snapshot_tables[table] = read_lsn;
@@ -154,6 +154,11 @@ Status Runner::Prepare() {
     snapshot_state_ = o->snapshot;
     snapshot_lsn_ = o->snapshot_lsn;
     snapshot_tables_ = o->snapshot_tables;
+    stuck_ = o->stuck;
+    if (stuck_) {
+      spdlog::warn("the previous run stopped on an event the broker refused: {}; sending it again",
+                   DescribeStuck(*stuck_));
+    }
   }
 
   auto decision = DecideStart(cfg_, offsets_.path(), o, facts->slot);
@@ -286,6 +291,7 @@ Result<bool> Runner::TakeSnapshot(PGconn* repl, const SlotState& slot, const Off
     CDC_RETURN_IF_ERROR(offsets_.Save(OffsetAt(snapshot_lsn_)));
   }
   const Lsn read_lsn = created->consistent_point;
+  snapshot_read_lsn_ = read_lsn;
 
   SnapshotOptions opts;
   opts.dsn = cfg_.source.dsn;
@@ -313,6 +319,8 @@ Result<bool> Runner::TakeSnapshot(PGconn* repl, const SlotState& slot, const Off
   snapshot_ = nullptr;
   if (!done.ok() || !*done) return done;
   snapshot_state_ = "complete";
+  // Every record of the snapshot was acknowledged, the one refused in an earlier one included.
+  if (stuck_ && stuck_->in_snapshot) ClearStuck();
   CDC_RETURN_IF_ERROR(offsets_.Save(OffsetAt(snapshot_lsn_)));
   return true;
 }
@@ -337,6 +345,55 @@ void Runner::OnDelivery(void* opaque, size_t bytes, const Status& status) {
   }
   // Never acknowledged: the transaction stays outstanding and the LSN cannot pass it.
   if (delivery_error_.ok()) delivery_error_ = status;
+}
+
+void Runner::OnRefused(void* opaque, const Refusal& r) {
+  StuckEvent e;
+  e.topic = std::string(r.topic);
+  // Topics are <name>.<schema>.<table>; the others (<name>.transaction, heartbeats) name no table.
+  const std::string prefix = cfg_.name + ".";
+  e.table = e.topic;
+  if (e.topic.rfind(prefix, 0) == 0 && e.topic.find('.', prefix.size()) != std::string::npos) {
+    e.table = e.topic.substr(prefix.size());
+  }
+  e.SetKey(r.key, r.key_len);
+  e.cause = std::string(r.cause);
+  e.error = std::string(r.error_name);
+  e.at = UtcNow();
+  if (processor_ == nullptr) {
+    // A snapshot record (possibly reported on one of the snapshot's workers).
+    e.in_snapshot = true;
+    e.lsn = snapshot_read_lsn_;
+  } else {
+    // Streaming, on the replication thread: the opaque is the event's transaction record.
+    const auto* txn = static_cast<const LsnTracker::Txn*>(opaque);
+    e.lsn = txn != nullptr && txn->final_lsn.valid() ? txn->final_lsn
+            : txn != nullptr && txn->end_lsn.valid() ? txn->end_lsn
+                                                      : tracker_->confirmed();
+  }
+  std::lock_guard<std::mutex> lock(refused_mu_);
+  if (!refused_) refused_ = std::move(e);
+}
+
+bool Runner::stuck() const {
+  std::lock_guard<std::mutex> lock(refused_mu_);
+  return refused_.has_value();
+}
+
+void Runner::ClearStuck() {
+  spdlog::info("the event the broker refused earlier went through: {}; record cleared",
+               DescribeStuck(*stuck_));
+  stuck_.reset();
+}
+
+Status Runner::StopOnRefusal(const StuckEvent& e) {
+  Status saved = offsets_.SaveStuck(e);
+  const std::string where =
+      saved.ok() ? "recorded in " + offsets_.path() + " (see pgcdc status)"
+                 : "not recorded (" + saved.message() + ")";
+  return Status::DeliveryFailed("event refused by the broker for good: " + DescribeStuck(e) +
+                                ". pgcdc stops here so that nothing is skipped; " + where +
+                                ". Ways out: " + StuckWaysOut(e));
 }
 
 Status Runner::CheckSlotStillOurs(Lsn resume) const {
@@ -364,12 +421,12 @@ Status Runner::CheckSlotStillOurs(Lsn resume) const {
   }
   const Lsn slot_position = slot->confirmed_flush.value_or(Lsn());
   if (slot_position > resume) {
+    // Re-created or advanced by someone else while pgcdc was reconnecting; the offsets file
+    // holds `resume` (the session's end committed it), so the way out is the same as at start.
     return Status::FailedPrecondition(
-        "slot '" + cfg_.source.slot + "' is at " + slot_position.ToString() +
-        ", ahead of pgcdc's position " + resume.ToString() +
-        ": it was re-created or advanced by someone else while pgcdc was reconnecting, and the "
-        "changes in between are not on the topics; restart with snapshot.mode: when_needed to "
-        "take a new snapshot");
+        "slot '" + cfg_.source.slot +
+        "' was re-created or advanced by someone else while pgcdc was reconnecting: " +
+        SlotAheadMessage(cfg_.source.slot, slot_position, offsets_.path(), resume));
   }
   return Status::Ok();
 }
@@ -399,6 +456,8 @@ Status Runner::SendStatus(bool reply_requested) {
 Status Runner::Commit(bool force) {
   const auto now = Clock::now();
   const Lsn confirmed = tracker_->confirmed();
+  // Past the refused event's transaction: it was delivered (or dead-lettered) this time.
+  if (stuck_ && !stuck_->in_snapshot && confirmed > stuck_->lsn) ClearStuck();
   if (confirmed > persisted_ &&
       (force || now - last_commit_ >= std::chrono::milliseconds(cfg_.offsets.commit_interval_ms))) {
     CDC_RETURN_IF_ERROR(offsets_.Save(OffsetAt(confirmed)));
@@ -601,8 +660,10 @@ Status Runner::StreamSession() {
 }
 
 Status Runner::Run() {
-  // First of all: a second instance on this slot is refused before it creates or writes
-  // anything, and before the metrics port (it would otherwise be told the port is taken).
+  // Before anything starts: a directory pgcdc cannot write would fail the first save.
+  CDC_RETURN_IF_ERROR(offsets_.CheckWritable());
+  // Then a second instance on this slot is refused before it creates or writes anything, and
+  // before the metrics port (it would otherwise be told the port is taken).
   CDC_RETURN_IF_ERROR(lock_.Acquire());
   if (!cfg_.metrics.listen.empty()) {
     metrics_server_ = std::make_unique<MetricsServer>(&metrics_, cfg_.metrics.readiness_max_blocked_ms);
@@ -613,6 +674,12 @@ Status Runner::Run() {
   }
   Status s = RunUntilStopped();
   metrics_.state.store(static_cast<int>(RunState::kStopping));
+  std::optional<StuckEvent> refused;
+  {
+    std::lock_guard<std::mutex> lock(refused_mu_);
+    refused = refused_;
+  }
+  if (refused) return StopOnRefusal(*refused);
   return s;
 }
 

@@ -18,6 +18,8 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 
 #include "config/config.h"
@@ -31,6 +33,7 @@
 #include "connector/offset_store.h"
 #include "connector/snapshot.h"
 #include "connector/start_decision.h"
+#include "connector/stuck_event.h"
 #include "connector/replication_stream.h"
 #include "connector/source_setup.h"
 #include "decoders/event_options.h"
@@ -44,8 +47,14 @@ class Runner : public sinks::DeliveryListener {
   ~Runner() override;
 
   // Runs until a stop is requested (returns OK after a clean shutdown) or a fatal error (returned;
-  // nothing past an undelivered change has been confirmed).
+  // nothing past an undelivered change has been confirmed). When the error is an event the
+  // broker refused for good (see stuck()), the returned line names the event and the ways out,
+  // and the event is recorded in the offsets file.
   Status Run();
+
+  // After Run(): whether it stopped on an event the broker refused for good. Starting again
+  // without a change (of limits, topics or sink.dead_letter_topic) fails the same way.
+  bool stuck() const;
 
   // Installs SIGINT/SIGTERM handlers that call RequestStop().
   static void InstallSignalHandlers();
@@ -53,6 +62,7 @@ class Runner : public sinks::DeliveryListener {
 
   void OnDelivery(void* opaque, size_t bytes, const Status& status) override;
   void OnDeadLettered(const Status& cause) override;
+  void OnRefused(void* opaque, const Refusal& refusal) override;
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -81,6 +91,10 @@ class Runner : public sinks::DeliveryListener {
   bool SleepUnlessStopped(int ms);
   void LogProgress(bool force);
   Status MaybeHeartbeat();
+  // Records the refused event in the offsets file and returns the exit line.
+  Status StopOnRefusal(const StuckEvent& e);
+  // Logs that the stuck event went through and forgets it (the next save drops the record).
+  void ClearStuck();
 
   config::Config cfg_;
   std::string version_;
@@ -93,6 +107,14 @@ class Runner : public sinks::DeliveryListener {
   std::string snapshot_state_;  // as in the offsets file
   Lsn snapshot_lsn_;
   std::map<std::string, Lsn> snapshot_tables_;  // as in the offsets file (Offset::snapshot_tables)
+  // As in the offsets file: an event refused in an earlier run, until the confirmed LSN passes it
+  // (or, refused in a snapshot, until a snapshot completes). Replication thread only.
+  std::optional<StuckEvent> stuck_;
+  Lsn snapshot_read_lsn_;  // the running snapshot's consistent point (for a refusal in it)
+  mutable std::mutex refused_mu_;
+  // The first event refused for good in this run; set by OnRefused (the snapshot's workers may
+  // call it), read after the run.
+  std::optional<StuckEvent> refused_;  // guarded by refused_mu_
   bool finished_ = false;  // Prepare() did all there was to do (initial_only, or stopped)
   Lsn persisted_;
   Lsn received_;

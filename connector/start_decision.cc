@@ -8,6 +8,16 @@ bool CanResumeSnapshot(const Offset* o, const SlotState& slot) {
          slot.confirmed_flush == o->snapshot_lsn;
 }
 
+std::string SlotAheadMessage(const std::string& slot_name, Lsn slot_position,
+                             const std::string& offsets_path, Lsn stored) {
+  return "slot '" + slot_name + "' is at " + slot_position.ToString() +
+         ", ahead of the offsets file " + offsets_path + " (" + stored.ToString() +
+         "): another consumer confirmed the changes in between, so they are not on the topics. "
+         "Stop that consumer, then either accept the gap with `pgcdc offsets reset -c FILE "
+         "--to-slot --yes`, or read everything again with snapshot.mode: when_needed (a new "
+         "snapshot)";
+}
+
 Result<std::string> DecideStart(const config::Config& cfg, const std::string& offsets_path,
                                 const Offset* o, const SlotState& slot) {
   const std::string& mode = cfg.snapshot.mode;
@@ -66,10 +76,7 @@ Result<std::string> DecideStart(const config::Config& cfg, const std::string& of
     // pgcdc persists its offset before it reports a flush position, so a slot ahead of the file
     // means someone else consumed or advanced it: those changes never reached our topics.
     return Status::FailedPrecondition(
-        "slot '" + name + "' is at " + slot_position.ToString() + ", ahead of the offsets file " +
-        offsets_path + " (" + o->lsn.ToString() +
-        "): the changes in between were confirmed by another consumer and are not on the "
-        "topics; stop the other consumer, and remove the offsets file to accept the gap");
+        SlotAheadMessage(name, slot_position, offsets_path, o->lsn));
   }
   return std::string();
 }

@@ -23,4 +23,12 @@ Result<std::string> DecideStart(const config::Config& cfg, const std::string& of
 // stream can still start there and the changes since can still be peeked at.
 bool CanResumeSnapshot(const Offset* stored, const SlotState& slot);
 
+// The one message for "the slot is ahead of the offsets file" (run, validate, status, and a slot
+// moved while reconnecting): what happened and the two ways out that work in every
+// snapshot.mode, namely accept the gap (`pgcdc offsets reset -c FILE --to-slot --yes`) or read
+// everything again (snapshot.mode: when_needed). Removing the offsets file is not one of them:
+// with the slot still there, snapshot.mode initial then refuses to start.
+std::string SlotAheadMessage(const std::string& slot_name, Lsn slot_position,
+                             const std::string& offsets_path, Lsn stored);
+
 }  // namespace cdc::connector

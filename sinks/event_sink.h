@@ -11,6 +11,7 @@
 // Poll() may be called concurrently from several threads when thread_safe() is true.
 
 #include <string>
+#include <string_view>
 
 #include "decoders/event.h"
 #include "decoders/status.h"
@@ -26,6 +27,22 @@ class DeliveryListener {
   // An event the destination refused for good went to the dead-letter topic instead; its
   // OnDelivery follows when that record is acknowledged. `cause` names topic, key and reason.
   virtual void OnDeadLettered(const Status& cause) { (void)cause; }
+  // An event the destination refused for good (an error no retry fixes, the kind a dead-letter
+  // topic would take) and that no dead-letter topic took: where it was going, its key and the
+  // cause, for the operator's record. Called just before that event's failure is reported, by
+  // its failed OnDelivery or by Send()'s error return, on the thread that reports it; the
+  // views are valid during the call only.
+  struct Refusal {
+    std::string_view topic;
+    const char* key = nullptr;  // nullptr: a null key
+    size_t key_len = 0;
+    std::string_view cause;       // e.g. "Broker: Message size too large"
+    std::string_view error_name;  // e.g. "MSG_SIZE_TOO_LARGE"
+  };
+  virtual void OnRefused(void* opaque, const Refusal& refusal) {
+    (void)opaque;
+    (void)refusal;
+  }
 };
 
 class EventSink {

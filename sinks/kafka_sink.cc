@@ -295,6 +295,10 @@ Status KafkaSink::Send(const ChangeEvent& ev, void* opaque) {
   if (headers != nullptr) rd_kafka_headers_destroy(headers);
   if (dead_lettered) return Status::Ok();
   if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) return Status::Unavailable("kafka: local queue full");
+  if (DeadLetterable(err)) {
+    listener_->OnRefused(opaque, {ev.topic, key, key_len, rd_kafka_err2str(err),
+                                  rd_kafka_err2name(err)});
+  }
   return Status::DeliveryFailed("kafka: cannot produce to '" + std::string(ev.topic) + "' key " +
                                 (key != nullptr ? Printable(key, key_len) : "null") + ": " +
                                 rd_kafka_err2str(err));
@@ -338,6 +342,11 @@ void KafkaSink::HandleDeliveryReport(const void* m) {
   if (DeadLetter(rd_kafka_topic_name(msg->rkt), msg->key, msg->key_len, msg->payload, msg->len,
                  headers, msg->err, msg->_private, msg->len + msg->key_len)) {
     return;
+  }
+  if (DeadLetterable(msg->err)) {
+    listener_->OnRefused(msg->_private, {rd_kafka_topic_name(msg->rkt),
+                                         static_cast<const char*>(msg->key), msg->key_len,
+                                         rd_kafka_err2str(msg->err), rd_kafka_err2name(msg->err)});
   }
   std::string key = msg->key ? Printable(msg->key, msg->key_len) : "null";
   listener_->OnDelivery(

@@ -1,5 +1,5 @@
-"""[reliability] a change the broker refuses for good stops pgcdc with the table, key and reason
-and freezes the LSN before it; with sink.dead_letter_topic it goes there instead (counted), and
+"""[reliability] a change the broker refuses for good stops pgcdc (exit 3) with the table, key,
+reason and ways out, and freezes the LSN before it (test_stuck_event.py follows the record); with sink.dead_letter_topic it goes there instead (counted), and
 streaming goes on."""
 
 import os
@@ -29,9 +29,10 @@ def test_too_large_change_stops_pgcdc_and_freezes_the_lsn(pg, broker, workdir):
     before = lsn_to_int(pg.execute("SELECT pg_current_wal_lsn()::text", db=db)[0][0])
     pg.execute("INSERT INTO t VALUES (7, repeat('x', 5000))", db=db)
     p.proc.wait(timeout=60)
-    assert p.proc.returncode == 1, p.log()
+    assert p.proc.returncode == 3, p.log()  # refused for good: the unit does not restart on 3
     last = p.log().strip().splitlines()[-1]
     assert "public.t" in last and '{"id":7}' in last and "too large" in last, last
+    assert "sink.dead_letter_topic" in last, last
     assert pg.confirmed_flush(f"pgcdc_{db}", db) <= before
 
 

@@ -6,7 +6,7 @@ import os
 import time
 
 from conftest import base_config
-from pgcdc_harness import Pgcdc, TopicReader, wait_until
+from pgcdc_harness import Pgcdc, TopicReader, run_pgcdc, wait_until
 from writer import Writer
 
 
@@ -51,7 +51,7 @@ def test_postgres_restart_is_survived(pg, broker, workdir):
 
 def test_slot_ahead_of_offsets_is_refused(pg, broker, workdir):
     """Someone else advanced the slot past pgcdc's offset: starting would silently skip changes,
-    so pgcdc refuses with what to do, and starts again once the offsets file is removed."""
+    so pgcdc refuses with what to do, and starts again once the offsets are reset to the slot."""
     pg.create_database("ahead")
     pg.execute("CREATE TABLE t(id int PRIMARY KEY)", db="ahead")
     offsets = os.path.join(workdir, "ahead.offsets")
@@ -66,8 +66,9 @@ def test_slot_ahead_of_offsets_is_refused(pg, broker, workdir):
     assert p.proc.returncode == 1
     errors = [line for line in p.log().splitlines() if line.split(" ")[1:2] == ["error"]]
     assert len(errors) == 1 and "ahead of the offsets file" in errors[0], p.log()
-    assert "remove the offsets file" in errors[0]
-    os.remove(offsets)
+    assert "pgcdc offsets reset -c FILE --to-slot --yes" in errors[0]
+    r = run_pgcdc(["offsets", "reset", "-c", p.config_path, "--to-slot", "--yes"])
+    assert r.returncode == 0, r.stdout + r.stderr
     p.start()
     p.wait_streaming()
     assert p.stop() == 0, p.log()

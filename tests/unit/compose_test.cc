@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 
@@ -67,7 +68,37 @@ TEST(Compose, SystemdUnitRunsValidateThenRun) {
   EXPECT_NE(u.find("ExecStartPre=/usr/local/bin/pgcdc validate -c /etc/pgcdc/%i.yaml"),
             std::string::npos);
   EXPECT_NE(u.find("ExecStart=/usr/local/bin/pgcdc run -c /etc/pgcdc/%i.yaml"), std::string::npos);
-  EXPECT_NE(u.find("RestartPreventExitStatus=2"), std::string::npos);
+  EXPECT_NE(u.find("RestartPreventExitStatus=2 3"), std::string::npos);
+}
+
+// Repeated exit 1 must not restart forever: the start limit sits in [Unit] (systemd ignores it
+// in [Service] since v230) and allows fewer starts than RestartSec would fit in its interval.
+TEST(Compose, SystemdUnitStopsRestartingAfterRepeatedFailures) {
+  std::ifstream in(kRoot + "/config/pgcdc.service");
+  std::string line, section;
+  std::map<std::string, std::string> unit, service;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    if (line[0] == '[') {
+      section = line;
+      continue;
+    }
+    auto* into = section == "[Unit]" ? &unit : section == "[Service]" ? &service : nullptr;
+    const auto eq = line.find('=');
+    if (into == nullptr || eq == std::string::npos) continue;
+    (*into)[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  ASSERT_TRUE(unit.count("StartLimitIntervalSec")) << "StartLimitIntervalSec= not in [Unit]";
+  ASSERT_TRUE(unit.count("StartLimitBurst")) << "StartLimitBurst= not in [Unit]";
+  EXPECT_FALSE(service.count("StartLimitIntervalSec"));
+  const long interval = std::stol(unit["StartLimitIntervalSec"]);
+  const long burst = std::stol(unit["StartLimitBurst"]);
+  const long restart_sec = std::stol(service["RestartSec"]);
+  EXPECT_GT(burst, 0);
+  // Restarting every RestartSec, more than `burst` starts fall within the interval.
+  EXPECT_LT(burst * restart_sec, interval);
+  EXPECT_EQ(service["Restart"], "on-failure");
+  EXPECT_EQ(service["RestartPreventExitStatus"], "2 3");
 }
 
 }  // namespace

@@ -67,5 +67,30 @@ TEST(StartDecision, NeverRefusesAnUnfinishedSnapshot) {
   EXPECT_FALSE(DecideStart(x.cfg, "f", &x.offset, x.slot).ok());
 }
 
+TEST(StartDecision, SlotAheadGivesTheAdviceThatWorksInEveryMode) {
+  for (const char* mode : {"initial", "never"}) {
+    Interrupted x;
+    x.cfg.snapshot.mode = mode;
+    x.offset.snapshot = "complete";
+    x.slot.confirmed_flush = Lsn(0x600);
+    auto why = DecideStart(x.cfg, "/var/lib/pgcdc/s.offsets", &x.offset, x.slot);
+    ASSERT_FALSE(why.ok()) << mode;
+    const std::string& m = why.status().message();
+    EXPECT_EQ(m, SlotAheadMessage("s", Lsn(0x600), "/var/lib/pgcdc/s.offsets", Lsn(0x500)));
+    EXPECT_NE(m.find("pgcdc offsets reset -c FILE --to-slot --yes"), std::string::npos) << m;
+    EXPECT_NE(m.find("snapshot.mode: when_needed"), std::string::npos) << m;
+    // Removing the file fails again under snapshot.mode initial (the slot exists): not advice.
+    EXPECT_EQ(m.find("remove the offsets file"), std::string::npos) << m;
+  }
+  // What the advice promises: when_needed takes a new snapshot.
+  Interrupted x;
+  x.cfg.snapshot.mode = "when_needed";
+  x.offset.snapshot = "complete";
+  x.slot.confirmed_flush = Lsn(0x600);
+  auto why = DecideStart(x.cfg, "f", &x.offset, x.slot);
+  ASSERT_TRUE(why.ok());
+  EXPECT_NE(why->find("ahead of the offsets"), std::string::npos) << *why;
+}
+
 }  // namespace
 }  // namespace cdc::connector
