@@ -40,6 +40,9 @@ class ReplicationStream {
   // connection ended (with the server's error, if any).
   Result<bool> Next(std::span<const uint8_t>* frame);
 
+  // Frees the frame Next() returned, once the caller is done with it (Next() also does).
+  void Release() { FreeBuffer(); }
+
   // Reads what the socket has into libpq's buffer.
   Status ConsumeInput();
 

@@ -608,6 +608,9 @@ Status Runner::StreamSession() {
       }
       if (!*next) break;
       result = HandleFrame(frame);
+      // Freed now, not at the next Next(): while the sink is full that call waits, and a large
+      // message would be held beside its event and librdkafka's compressed copy of it.
+      stream.Release();
       if (!result.ok()) break;
       ++frames;
       blocked = Blocked();
