@@ -247,11 +247,10 @@ class Snapshot::Worker : public EventEmitter {
                                    ResultError(res.get()));
       }
     }
-    std::optional<std::string> last;
-    if (prev) last.emplace(prev.get(), static_cast<size_t>(prev_len));
-    prev.reset();  // held once: a 100 MB row is not also kept in libpq's buffer while emitted
+    std::optional<RowText> last;  // libpq's buffer itself: a large row is not copied
+    if (prev) last.emplace(prev.release(), static_cast<size_t>(prev_len), &PQfreemem);
     for (auto& held : s_->markers_->FinishRange(r.table, std::move(last))) {
-      CDC_RETURN_IF_ERROR(EmitRow(held.table, held.row, held.marker));
+      CDC_RETURN_IF_ERROR(EmitRow(held.table, held.row.view(), held.marker));
     }
     if (t.ranges_left.fetch_sub(1) == 1) {
       const double secs = static_cast<double>(NowMicros() - t.started_us.load()) / 1e6;
@@ -623,7 +622,7 @@ Result<bool> Snapshot::Run() {
 
   Worker last(this);
   if (auto held = markers_->TakeLast()) {
-    CDC_RETURN_IF_ERROR(last.EmitRow(held->table, held->row, held->marker));
+    CDC_RETURN_IF_ERROR(last.EmitRow(held->table, held->row.view(), held->marker));
   }
   // Every record acknowledged before the snapshot counts as done.
   while (inflight_events_.load() > 0) {

@@ -38,7 +38,7 @@ std::string_view SnapshotMarkers::ForRow(size_t table) {
 }
 
 std::vector<SnapshotMarkers::HeldRow> SnapshotMarkers::FinishRange(
-    size_t table, std::optional<std::string> last_row) {
+    size_t table, std::optional<RowText> last_row) {
   std::vector<HeldRow> out;
   std::lock_guard<std::mutex> lock(mu_);
   Table& t = *tables_[table];

@@ -23,6 +23,24 @@
 
 namespace cdc::connector {
 
+// A held row's COPY text, owned without a copy: the buffer libpq returned (with PQfreemem as
+// `free_fn`), so a 100 MB row is not held twice while it waits for its marker; or a string.
+class RowText {
+ public:
+  RowText() = default;
+  RowText(char* data, size_t size, void (*free_fn)(void*)) : buf_(data, free_fn), size_(size) {}
+  explicit RowText(std::string s) : owned_(std::move(s)) {}
+  std::string_view view() const {
+    return buf_ ? std::string_view(buf_.get(), size_) : std::string_view(owned_);
+  }
+
+ private:
+  static void NoFree(void*) {}
+  std::unique_ptr<char, void (*)(void*)> buf_{nullptr, &NoFree};
+  size_t size_ = 0;
+  std::string owned_;
+};
+
 class SnapshotMarkers {
  public:
   // `ranges_per_table[i]` is the number of ranges table i is read in (at least 1 each).
@@ -33,13 +51,13 @@ class SnapshotMarkers {
 
   struct HeldRow {
     size_t table;
-    std::string row;  // the row as read (COPY text line)
+    RowText row;  // the row as read (COPY text line)
     std::string_view marker;
   };
 
   // A range of `table` is done; `last_row` is its final row (nullopt if the range was empty).
   // Returns the held rows that are now known not to be the snapshot's final row, marked.
-  std::vector<HeldRow> FinishRange(size_t table, std::optional<std::string> last_row);
+  std::vector<HeldRow> FinishRange(size_t table, std::optional<RowText> last_row);
 
   // Once every range has finished: the snapshot's final row, marked "last" (nullopt: no rows).
   std::optional<HeldRow> TakeLast();
@@ -48,14 +66,14 @@ class SnapshotMarkers {
   struct Table {
     std::atomic<bool> first_taken{false};
     int ranges_left = 0;                 // guarded by mu_
-    std::optional<std::string> pending;  // guarded by mu_: the latest held row
+    std::optional<RowText> pending;  // guarded by mu_: the latest held row
   };
   std::string_view Mark(size_t table, bool table_last, bool snapshot_last);
 
   std::atomic<bool> first_taken_{false};
   std::vector<std::unique_ptr<Table>> tables_;
   std::mutex mu_;
-  std::optional<std::pair<size_t, std::string>> last_candidate_;  // guarded by mu_
+  std::optional<std::pair<size_t, RowText>> last_candidate_;  // guarded by mu_
 };
 
 }  // namespace cdc::connector

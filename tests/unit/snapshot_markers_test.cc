@@ -13,16 +13,18 @@ class Recorder {
  public:
   explicit Recorder(SnapshotMarkers* m) : m_(m) {}
   void Range(size_t table, std::vector<std::string> rows) {
-    std::optional<std::string> last;
+    std::optional<RowText> last;
     if (!rows.empty()) {
-      last = rows.back();
+      last.emplace(rows.back());
       rows.pop_back();
     }
     for (auto& r : rows) marks[r] = std::string(m_->ForRow(table));
-    for (auto& h : m_->FinishRange(table, std::move(last))) marks[h.row] = std::string(h.marker);
+    for (auto& h : m_->FinishRange(table, std::move(last))) {
+      marks[std::string(h.row.view())] = std::string(h.marker);
+    }
   }
   void Finish() {
-    if (auto h = m_->TakeLast()) marks[h->row] = std::string(h->marker);
+    if (auto h = m_->TakeLast()) marks[std::string(h->row.view())] = std::string(h->marker);
   }
   std::map<std::string, std::string> marks;
 
