@@ -7,8 +7,8 @@
   stream    pgcdc's end-to-end rate (events acknowledged by the broker, LSN confirmed) against
             pg_recvlogical draining slots created at the same LSN (pgoutput to /dev/null)
   latency   commit-to-acknowledgement p50/p99 at a steady transaction rate (pgbench -R)
-  memory    pgcdc's peak RSS with one large bytea value (1, 10, 100 MB) in a snapshot and in the
-            stream, both schema modes, against the bound 64 MB + 3.5x the value (README, Memory)
+  memory    pgcdc's peak RSS with one large bytea or text value (1, 10, 100 MB) in a snapshot and
+            in the stream, both schema modes, against the bound 64 MB + 3.5x the value (README)
 
 Each starts a throwaway PostgreSQL and the mock broker (tests/integration/pgcdc_harness.py), runs
 both schema modes, prints rates, ratios and pgcdc's peak RSS (/usr/bin/time -v), and cleans up.
@@ -305,57 +305,62 @@ def bench_latency(pg, broker, workdir, tps, seconds):
 
 
 def bench_memory(pg, broker, workdir, sizes_mb, extra_kafka=()):
-    """One row holding one bytea of each size (pseudo-random bytes: md5 output, incompressible),
-    read by the snapshot and then inserted again and streamed; peak RSS of each pgcdc run."""
-    print("\n== memory: one large bytea value per run; bound = 64 MB + 3.5x the value")
-    for mb in sizes_mb:
-        db = f"membench{mb}"
-        pg.create_database(db)
-        pg.execute("CREATE TABLE blobs(id int PRIMARY KEY, data bytea)", db=db)
-        pg.execute("ALTER TABLE blobs ALTER COLUMN data SET STORAGE EXTERNAL", db=db)
-        pg.execute("CREATE PUBLICATION membench FOR TABLE blobs", db=db)
-        fill_sql = (f"INSERT INTO blobs SELECT %d, substring(decode(string_agg(md5(g::text), ''),"
-                    f" 'hex') FROM 1 FOR {mb * 1024 * 1024}) FROM generate_series(1, "
-                    f"{mb * 1024 * 1024 // 16 + 1}) g")
-        pg.execute(fill_sql % 1, db=db)
-        bound = 64 + 3.5 * mb
-        for schemas in (True, False):
-            for phase in ("snapshot", "stream"):
-                name = f"mem{mb}{int(schemas)}{phase[:2]}"
-                cfg = base(pg, broker, name, db, workdir, schemas)
-                cfg["source"]["publication"] = "membench"
-                cfg["source"]["create_publication"] = False
-                # Large enough for the value's JSON (base64 is 4/3 of it, plus the schema).
-                cfg["sink"]["kafka"]["message.max.bytes"] = str(min(1_000_000_000,
-                                                                    mb * 2 * 1024 * 1024 + 1_000_000))
-                for kv in extra_kafka:
-                    k, v = kv.split("=", 1)
-                    cfg["sink"]["kafka"][k] = v
-                if phase == "snapshot":
-                    cfg["snapshot"] = {"mode": "initial_only", "parallelism": 2}
-                    log, rss, _ = run_pgcdc(cfg, workdir)
-                    if "snapshot complete: 1 rows" not in log:
-                        print(log)
-                        raise SystemExit("pgcdc snapshot failed")
-                else:
-                    slot = f"pgcdc_{name}"
-                    pg.execute(f"SELECT pg_create_logical_replication_slot('{slot}', 'pgoutput')",
-                               db=db)
-                    pg.execute(fill_sql % (1000 + len(name)), db=db)
-                    pg.execute(f"DELETE FROM blobs WHERE id = {1000 + len(name)}", db=db)
-                    end = pg.execute("SELECT pg_current_wal_lsn()::text", db=db)[0][0]
-                    cfg["snapshot"] = {"mode": "never"}
-                    cfg["source"]["slot"] = slot
-                    target = lsn_to_int(end)
-                    log, rss, _ = run_pgcdc(
-                        cfg, workdir, until=lambda: (pg.confirmed_flush(slot, db) or 0) >= target)
-                    # The walsender may outlive pgcdc by a moment.
-                    wait_until(lambda: not pg.slot(slot, db)[1], 30, what="the walsender to exit")
-                    pg.execute(f"SELECT pg_drop_replication_slot('{slot}')", db=db)
-                verdict = "within" if rss <= bound else "OVER"
-                print(f"{mb:4d} MB bytea, {phase:8}, schemas={str(schemas).lower():5}: peak RSS "
-                      f"{rss:6.0f} MB; bound {bound:4.0f} MB: {verdict}")
-        pg.execute(f"DROP DATABASE {db}")
+    """One row holding one large value of each size, read by the snapshot and then inserted again
+    and streamed; peak RSS of each pgcdc run. bytea: pseudo-random bytes (md5 output,
+    incompressible), sent by PostgreSQL as hex (twice its size); text: the same as hex digits."""
+    print("\n== memory: one large value per run; bound = 64 MB + 3.5x the value")
+    for kind in ("bytea", "text"):
+        for mb in sizes_mb:
+            db = f"membench{kind}{mb}"
+            pg.create_database(db)
+            pg.execute(f"CREATE TABLE blobs(id int PRIMARY KEY, data {kind})", db=db)
+            pg.execute("ALTER TABLE blobs ALTER COLUMN data SET STORAGE EXTERNAL", db=db)
+            pg.execute("CREATE PUBLICATION membench FOR TABLE blobs", db=db)
+            digits = "string_agg(md5(g::text), '')"
+            value = f"decode({digits}, 'hex')" if kind == "bytea" else digits
+            fill_sql = (f"INSERT INTO blobs SELECT %d, substring({value} FROM 1 FOR "
+                        f"{mb * 1024 * 1024}) FROM generate_series(1, {mb * 1024 * 1024 // 16 + 1}) g")
+            pg.execute(fill_sql % 1, db=db)
+            bound = 64 + 3.5 * mb
+            for schemas in (True, False):
+                for phase in ("snapshot", "stream"):
+                    name = f"mem{kind[0]}{mb}{int(schemas)}{phase[:2]}"
+                    cfg = base(pg, broker, name, db, workdir, schemas)
+                    cfg["source"]["publication"] = "membench"
+                    cfg["source"]["create_publication"] = False
+                    # Large enough for the value's JSON (base64 is 4/3 of it, plus the schema).
+                    cfg["sink"]["kafka"]["message.max.bytes"] = str(
+                        min(1_000_000_000, mb * 2 * 1024 * 1024 + 1_000_000))
+                    for kv in extra_kafka:
+                        k, v = kv.split("=", 1)
+                        cfg["sink"]["kafka"][k] = v
+                    if phase == "snapshot":
+                        cfg["snapshot"] = {"mode": "initial_only", "parallelism": 2}
+                        log, rss, _ = run_pgcdc(cfg, workdir)
+                        if "snapshot complete: 1 rows" not in log:
+                            print(log)
+                            raise SystemExit("pgcdc snapshot failed")
+                    else:
+                        slot = f"pgcdc_{name}"
+                        pg.execute(f"SELECT pg_create_logical_replication_slot('{slot}', "
+                                   "'pgoutput')", db=db)
+                        pg.execute(fill_sql % 2, db=db)
+                        pg.execute("DELETE FROM blobs WHERE id = 2", db=db)
+                        end = pg.execute("SELECT pg_current_wal_lsn()::text", db=db)[0][0]
+                        cfg["snapshot"] = {"mode": "never"}
+                        cfg["source"]["slot"] = slot
+                        target = lsn_to_int(end)
+                        log, rss, _ = run_pgcdc(
+                            cfg, workdir,
+                            until=lambda: (pg.confirmed_flush(slot, db) or 0) >= target)
+                        # The walsender may outlive pgcdc by a moment.
+                        wait_until(lambda: not pg.slot(slot, db)[1], 30,
+                                   what="the walsender to exit")
+                        pg.execute(f"SELECT pg_drop_replication_slot('{slot}')", db=db)
+                    verdict = "within" if rss <= bound else "OVER"
+                    print(f"{mb:4d} MB {kind:5}, {phase:8}, schemas={str(schemas).lower():5}: "
+                          f"peak RSS {rss:6.0f} MB; bound {bound:4.0f} MB: {verdict}")
+            pg.execute(f"DROP DATABASE {db}")
 
 
 def main():
