@@ -5,8 +5,9 @@ It is docker-compose.yml minus what cannot run on pgcdc's CI machines, and nothi
   - no kafka service (no Kafka image from Debian's packages; pgcdc's config gets a stdout sink);
   - postgres runs the Debian-built stand-in for postgres:15, pgcdc the image just built (no build:);
   - no published ports (the host's own test clusters may hold 5432), no restart policy.
-pgcdc keeps its environment, its data volume and the compose file's config mount; that config is
-also mounted at /etc/pgcdc/compose.yaml untouched, for `validate` against the live postgres.
+pgcdc keeps its environment, its data volume and its config mount; the config mounted is the
+compose file's with the Kafka sink replaced by stdout (`validate` would otherwise fail on the
+absent broker), written to OUT_DIR/pgcdc-stdout.yaml.
 
 Usage: compose_for_podman.py REPO_ROOT OUT_DIR PGCDC_IMAGE POSTGRES_IMAGE
 """
@@ -39,7 +40,6 @@ def main() -> int:
             src = os.path.join(root, src[2:])
             if rest.startswith("/etc/pgcdc/pgcdc.yaml"):
                 user_config = src
-                volumes.append(f"{src}:/etc/pgcdc/compose.yaml:ro")
                 src = os.path.join(out, "pgcdc-stdout.yaml")
         volumes.append(f"{src}:{rest}")
     pgcdc["volumes"] = volumes
