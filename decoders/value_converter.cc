@@ -556,7 +556,9 @@ Status AppendValue(const ColumnCodec& c, std::string_view t, JsonWriter& w) {
         return Status::Ok();
       }
       scratch.clear();
-      scratch += "P" + std::to_string(months / 12) + "Y" + std::to_string(months % 12) + "M" +
+      // 'P' alone: `"P" + std::to_string(..)` trips GCC 12's -Wrestrict at -O3 (GCC bug 105329).
+      scratch += 'P';
+      scratch += std::to_string(months / 12) + "Y" + std::to_string(months % 12) + "M" +
                  std::to_string(days) + "DT";
       int64_t secs = micros / kMicrosPerSecond;
       scratch += std::to_string(secs / 3600) + "H" + std::to_string((secs / 60) % 60) + "M";

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs dependencies, builds, runs unit and
 # integration tests (real PostgreSQL + Kafka-protocol mock broker), then builds again with
-# AddressSanitizer + UndefinedBehaviorSanitizer and runs everything once more, and finally runs
-# the libFuzzer target over the pgoutput decoder and value parsers for a bounded time.
+# AddressSanitizer + UndefinedBehaviorSanitizer and runs everything once more, runs the libFuzzer
+# target over the pgoutput decoder and value parsers for a bounded time, and finally checks what a
+# Docker user gets (scripts/container-check.sh: the Dockerfile's Release build, the image built and
+# run with podman, docker-compose.yml validated and run). Each container check counts as a test;
+# on a machine that cannot run containers the image checks are reported as skipped, not failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,6 +44,20 @@ run_suite build-asan "" -DCMAKE_BUILD_TYPE=Debug -DCDC_SANITIZE=address,undefine
 # Fuzzing needs clang's libFuzzer; the decoders are built with coverage + ASan/UBSan.
 CC=clang CXX=clang++ run_suite build-fuzz fuzz -DCDC_FUZZ=ON -DCDC_BUILD_TESTS=OFF \
   -DCDC_SANITIZE=address,undefined || status=1
-echo "pgcdc test suite, release + ASan/UBSan builds + fuzzing, together:"
+mkdir -p build
+container_log=build/container-check.log
+set +e
+bash scripts/container-check.sh | tee "$container_log"
+container_rc=${PIPESTATUS[0]}
+set -e
+counts=$(sed -nE 's/^container-check: ([0-9]+) passed, ([0-9]+) failed.*/\1 \2/p' "$container_log")
+if [ -n "$counts" ]; then
+  passed_total=$((passed_total + ${counts% *}))
+  failed_total=$((failed_total + ${counts#* }))
+else
+  failed_total=$((failed_total + 1))  # the check itself broke before its summary
+fi
+[ "$container_rc" -eq 0 ] || status=1
+echo "pgcdc test suite, release + ASan/UBSan builds + fuzzing + container image, together:"
 echo "tests: ${passed_total} passed, ${failed_total} failed"
 exit "$status"

@@ -1,6 +1,8 @@
-// docker-compose.yml and the systemd unit cannot be run here (no Docker engine, no systemd in
-// CI), so they are kept honest by parsing them: the services exist with healthchecks, pgcdc is
-// built from this repository's Dockerfile and mounts a config that pgcdc itself accepts.
+// The deployment files, parsed: docker-compose.yml's services exist with healthchecks, pgcdc is
+// built from this repository's Dockerfile and mounts a config that pgcdc itself accepts; the
+// Dockerfile's build context and flags suit a user's build; the systemd unit (no systemd in CI).
+// The image itself is built and run, and the compose file validated and run, by
+// scripts/container-check.sh; these tests say which property broke without a container engine.
 
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
@@ -58,6 +60,23 @@ TEST(Compose, DockerfileRunsAsNonRootWithRuntimeLibraries) {
                           "libcpp-httplib0.11"}) {
     EXPECT_NE(d.find(lib), std::string::npos) << lib;
   }
+}
+
+// A host build tree in the context breaks `COPY . .` (cmake refuses a foreign CMakeCache.txt), and
+// a user's build must not stop at a warning that a newer or older compiler adds (CDC_WERROR).
+TEST(Compose, ImageBuildIgnoresHostBuildTreesAndWarnings) {
+  std::ifstream in(kRoot + "/.dockerignore");
+  ASSERT_TRUE(in) << ".dockerignore is missing";
+  bool ignores_build = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line == "build*" || line == "build*/" || line == "/build*") ignores_build = true;
+  }
+  EXPECT_TRUE(ignores_build) << ".dockerignore must exclude build*";
+  std::ifstream df(kRoot + "/Dockerfile");
+  std::stringstream ss;
+  ss << df.rdbuf();
+  EXPECT_NE(ss.str().find("-DCMAKE_BUILD_TYPE=Release"), std::string::npos);
+  EXPECT_EQ(ss.str().find("CDC_WERROR=ON"), std::string::npos);
 }
 
 TEST(Compose, SystemdUnitRunsValidateThenRun) {
