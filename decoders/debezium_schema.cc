@@ -21,8 +21,11 @@ const char kSourceSchemaJson[] =
     R"({"type":"string","optional":false,"field":"table"},)"
     R"({"type":"int64","optional":true,"field":"txId"},)"
     R"({"type":"int64","optional":true,"field":"lsn"},)"
-    R"({"type":"int64","optional":true,"field":"xmin"}],)"
-    R"("optional":false,"name":"io.debezium.connector.postgresql.Source","field":"source"})";
+    R"({"type":"int64","optional":true,"field":"xmin"},)"
+    R"({"type":"string","optional":true,"field":"origin"},)"
+    R"({"type":"int64","optional":true,"field":"origin_lsn"}],)"
+    R"("optional":false,"name":"io.debezium.connector.postgresql.Source","version":1,)"
+    R"("field":"source"})";
 
 const char kTransactionBlockSchemaJson[] =
     R"({"type":"struct","fields":[)"
@@ -71,7 +74,7 @@ std::string BuildMessageValueSchemaJson(bool content_as_bytes) {
   s += R"(,{"type":"struct","fields":[{"type":"string","optional":true,"field":"prefix"},)";
   s += content_as_bytes ? R"({"type":"bytes","optional":true,"field":"content"}],)"
                         : R"({"type":"string","optional":true,"field":"content"}],)";
-  s += R"("optional":true,"name":"io.debezium.connector.postgresql.Message","version":1,)"
+  s += R"("optional":false,"name":"io.debezium.connector.postgresql.Message","version":1,)"
        R"("field":"message"}],"optional":false,)"
        R"("name":"io.debezium.connector.postgresql.MessageValue","version":1})";
   return s;

@@ -27,6 +27,10 @@ struct TxnContext {
   int64_t commit_ts = 0;  // PG epoch micros
   Lsn final_lsn;          // the commit record's LSN
   std::optional<Lsn> last_commit_lsn;  // end LSN of the previous transaction (source.sequence)
+  // The replication origin of a transaction replayed from elsewhere (pgoutput Origin message,
+  // which follows Begin): source.origin / origin_lsn, as Debezium 3.5+.
+  std::optional<std::string> origin;
+  std::optional<Lsn> origin_lsn;
 
   // "<xid>:<commit LSN>". Debezium suffixes a different LSN on each record of a transaction;
   // pgcdc uses one id for BEGIN, every event and END, so the whole id correlates them (splitting
@@ -109,6 +113,8 @@ class EventBuilder {
     Lsn lsn;
     std::string_view snapshot = "false";
     int64_t processed_us = 0;  // payload ts_*: 0 reads the builder's clock
+    const std::string* origin = nullptr;  // borrowed from the TxnContext; null = no origin
+    std::optional<Lsn> origin_lsn;
   };
   static SourceFields Streamed(const TxnContext& txn, Lsn lsn);
 
@@ -135,8 +141,10 @@ class EventBuilder {
                     const pgoutput::Tuple* after, const pgoutput::Tuple* after_fallback,
                     const SourceFields& source, TxnContext* txn,
                     std::span<const EventHeader> headers, EventEmitter& out);
+  // The null-value record after a delete; a key-change delete's carries `headers`
+  // (__debezium.newkey), as Debezium's does.
   Status EmitTombstone(const TableSchema& t, const std::string* key_payload, Lsn lsn,
-                       EventEmitter& out);
+                       EventEmitter& out, std::span<const EventHeader> headers = {});
   void WrapKey(const TableSchema& t, const std::string& payload);
   // Wraps `payload` with `schema` into key_buf_/value_buf_ per the schemas option.
   void Wrap(std::string* buf, std::string_view schema, std::string_view payload);

@@ -132,6 +132,30 @@ TEST_F(EventBuilderTest, InsertWithSchemas) {
   EXPECT_EQ(s["snapshot"], "false");
   EXPECT_EQ(s["sequence"], "[\"23044000\",\"23044320\"]");
   EXPECT_TRUE(s["xmin"].is_null());
+  EXPECT_TRUE(s["origin"].is_null());
+  EXPECT_TRUE(s["origin_lsn"].is_null());
+}
+
+// Debezium 3.6's Source struct (checked against its records by test_debezium_diff.py): version
+// 1, and origin/origin_lsn last, filled from the pgoutput Origin message.
+TEST_F(EventBuilderTest, SourceSchemaAndOriginAsDebezium3) {
+  EventBuilder b(options_, FixedClock);
+  const auto& t = Table();
+  TxnContext& txn = Txn();
+  txn.origin = "node_a";
+  txn.origin_lsn = Lsn(777);
+  pgoutput::Insert ins{16446, Tuple{T("1"), T("Tom"), N()}};
+  ASSERT_TRUE(b.OnInsert(t, ins, txn, Lsn(23044320), out_).ok());
+  const json& v = *out_.events[0].value;
+  const json& schema = v["schema"]["fields"][2];
+  EXPECT_EQ(schema["name"], "io.debezium.connector.postgresql.Source");
+  EXPECT_EQ(schema["version"], 1);
+  const json& fields = schema["fields"];
+  ASSERT_EQ(fields.size(), 16u);
+  EXPECT_EQ(fields[14], json::parse(R"({"type":"string","optional":true,"field":"origin"})"));
+  EXPECT_EQ(fields[15], json::parse(R"({"type":"int64","optional":true,"field":"origin_lsn"})"));
+  EXPECT_EQ(v["payload"]["source"]["origin"], "node_a");
+  EXPECT_EQ(v["payload"]["source"]["origin_lsn"], 777);
 }
 
 TEST_F(EventBuilderTest, PayloadOnlyWithoutSchemas) {
@@ -218,6 +242,10 @@ TEST_F(EventBuilderTest, PrimaryKeyChangeIsDeleteTombstoneCreate) {
   EXPECT_EQ(out_.events[2].op, 'c');
   EXPECT_EQ(out_.events[2].key->at("payload"), json::parse(R"({"id":2})"));
   EXPECT_EQ(out_.events[2].headers[0].first, "__debezium.oldkey");
+  // Debezium's tombstone of the moved key names the new key too.
+  ASSERT_EQ(out_.events[1].headers.size(), 1u);
+  EXPECT_EQ(out_.events[1].headers[0].first, "__debezium.newkey");
+  EXPECT_EQ(json::parse(out_.events[1].headers[0].second), json::parse(R"({"id":2})"));
 }
 
 TEST_F(EventBuilderTest, UnchangedToastUsesPlaceholderOrOldRow) {
@@ -332,7 +360,12 @@ TEST_F(EventBuilderTest, LogicalMessages) {
   EXPECT_EQ(p["source"]["lsn"], 99);
   EXPECT_EQ(p["source"]["ts_ms"], 1700000000000);
   EXPECT_EQ(p["source"]["table"], "");
+  // Debezium: a non-transactional message is its own commit.
+  EXPECT_EQ(p["source"]["sequence"], "[\"99\",\"99\"]");
   EXPECT_EQ((*e.value)["schema"]["name"], "io.debezium.connector.postgresql.MessageValue");
+  const json& message_schema = (*e.value)["schema"]["fields"][4];
+  EXPECT_EQ(message_schema["name"], "io.debezium.connector.postgresql.Message");
+  EXPECT_EQ(message_schema["optional"], false);
 
   TxnContext& txn = Txn();
   m.transactional = true;
