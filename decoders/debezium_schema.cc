@@ -46,7 +46,7 @@ const char kTransactionValueSchemaJson[] =
     R"({"type":"array","items":{"type":"struct","fields":[)"
     R"({"type":"string","optional":false,"field":"data_collection"},)"
     R"({"type":"int64","optional":false,"field":"event_count"}],)"
-    R"("optional":false,"name":"event.collection","version":1},"optional":true,)"
+    R"("optional":true,"name":"event.collection","version":1},"optional":true,)"
     R"("field":"data_collections"},)"
     R"({"type":"int64","optional":false,"field":"ts_ms"}],)"
     R"("optional":false,"name":"io.debezium.connector.common.TransactionMetadataValue",)"

@@ -199,12 +199,14 @@ void EventBuilder::AppendSource(JsonWriter& w, std::string* v, const SourceField
   v->push_back('}');
 }
 
-void EventBuilder::AppendTransactionBlock(const TableSchema& t, TxnContext& txn, JsonWriter& w) {
-  uint64_t* per_table = nullptr;
-  for (auto& [name, count] : txn.collections) {
-    if (name == t.qualified_name) per_table = &count;
+void EventBuilder::AppendTransactionBlock(const TableSchema* t, TxnContext& txn, JsonWriter& w) {
+  uint64_t* per_table = t == nullptr ? &txn.messages : nullptr;
+  if (t != nullptr) {
+    for (auto& [name, count] : txn.collections) {
+      if (name == t->qualified_name) per_table = &count;
+    }
+    if (per_table == nullptr) per_table = &txn.collections.emplace_back(t->qualified_name, 0).second;
   }
-  if (per_table == nullptr) per_table = &txn.collections.emplace_back(t.qualified_name, 0).second;
   ++txn.total_order;
   ++*per_table;
   w.BeginObject();
@@ -292,7 +294,7 @@ Status EventBuilder::EmitChange(const TableSchema& t, char op, const std::string
   AppendSource(w, &value_buf_, source, t.source_tail_json);
   w.RawKey(R"("transaction":)");
   if (options_.transaction_metadata && txn != nullptr) {
-    AppendTransactionBlock(t, *txn, w);
+    AppendTransactionBlock(&t, *txn, w);
   } else {
     w.Null();
   }
@@ -538,7 +540,11 @@ Status EventBuilder::OnMessage(const MessageContext& m, EventEmitter& out) {
   }
   AppendSource(w, &scratch_, source, R"("schema":"","table":"")");
   w.Key("transaction");
-  w.Null();
+  if (tx && options_.transaction_metadata) {
+    AppendTransactionBlock(nullptr, *m.txn, w);
+  } else {
+    w.Null();
+  }
   w.Key("message");
   w.BeginObject();
   w.Key("prefix");

@@ -38,6 +38,10 @@ struct TxnContext {
   std::string id;
   uint64_t total_order = 0;
   std::vector<std::pair<std::string, uint64_t>> collections;  // "schema.table" -> events
+  // Transactional logical messages so far: their data_collection_order. They count in
+  // total_order and END's event_count, as with Debezium, but are not a data collection (Debezium
+  // lists each under the toString() of an internal object, which no consumer can use).
+  uint64_t messages = 0;
 
   // The transaction `b` opens. `with_id` fills `id`, which only transaction metadata uses (it
   // costs an allocation per transaction).
@@ -47,7 +51,7 @@ struct TxnContext {
 // A logical decoding message (pg_logical_emit_message), for op "m" records.
 struct MessageContext {
   bool transactional = false;
-  const TxnContext* txn = nullptr;  // set for transactional messages
+  TxnContext* txn = nullptr;  // set for transactional messages (their transaction block counts)
   int64_t seen_unix_micros = 0;     // source.ts_ms for non-transactional messages
   Lsn lsn;
   std::string_view prefix;
@@ -155,7 +159,9 @@ class EventBuilder {
   // `w` must write into `v`, right after a Key("source").
   void AppendSource(JsonWriter& w, std::string* v, const SourceFields& f,
                     std::string_view schema_table_json);
-  void AppendTransactionBlock(const TableSchema& t, TxnContext& txn, JsonWriter& w);
+  // The transaction block {id, total_order, data_collection_order} of the next event of `txn`
+  // (table `t`'s count, or the transaction's messages when `t` is null), counting it.
+  void AppendTransactionBlock(const TableSchema* t, TxnContext& txn, JsonWriter& w);
   Status EmitTransactionRecord(const TxnContext& txn, bool end, EventEmitter& out);
   Status CheckArity(const TableSchema& t, const pgoutput::Tuple& tuple) const;
 

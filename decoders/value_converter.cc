@@ -612,6 +612,13 @@ Status AppendUnavailable(const ColumnCodec& c, const ConverterOptions& o, JsonWr
           "an unchanged TOAST value of a non-text array cannot be represented; use REPLICA "
           "IDENTITY FULL on this table");
     case ValueType::kBytes: {
+      // binary_handling bytes: the placeholder's bytes (base64 in JSON). The other modes make
+      // the column a STRING, which gets the placeholder itself, as Debezium does in hex mode
+      // (in base64 modes Debezium 3.6.1 writes null, indistinguishable from a real NULL).
+      if (c.binary != BinaryHandling::kBytes) {
+        w.String(o.unavailable_placeholder);
+        return Status::Ok();
+      }
       std::string scratch;
       AppendBinary(c.binary, o.unavailable_placeholder, w, &scratch);
       return Status::Ok();

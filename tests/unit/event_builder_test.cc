@@ -313,6 +313,34 @@ TEST_F(EventBuilderTest, TransactionMetadataBlockAndRecords) {
             json::parse(R"([{"data_collection":"public.users","event_count":2}])"));
 }
 
+// As Debezium 3.6.1 (test_debezium_diff.py): a transactional message gets the transaction
+// block and counts in total_order and END's event_count; it is not a data collection.
+TEST_F(EventBuilderTest, TransactionalMessagesCountInTheTransaction) {
+  options_.transaction_metadata = true;
+  EventBuilder b(options_, FixedClock);
+  const auto& t = Table();
+  TxnContext& txn = Txn();
+  txn.id = "492:23044400";
+  ASSERT_TRUE(b.OnInsert(t, {16446, Tuple{T("1"), N(), N()}}, txn, Lsn(1), out_).ok());
+  MessageContext m;
+  m.transactional = true;
+  m.txn = &txn;
+  m.lsn = Lsn(2);
+  m.prefix = "audit";
+  ASSERT_TRUE(b.OnMessage(m, out_).ok());
+  ASSERT_TRUE(b.OnInsert(t, {16446, Tuple{T("2"), N(), N()}}, txn, Lsn(3), out_).ok());
+  ASSERT_TRUE(b.OnTransactionEnd(txn, out_).ok());
+  ASSERT_EQ(out_.events.size(), 4u);
+  EXPECT_EQ((*out_.events[1].value)["payload"]["transaction"],
+            json::parse(R"({"id":"492:23044400","total_order":2,"data_collection_order":1})"));
+  EXPECT_EQ((*out_.events[2].value)["payload"]["transaction"]["total_order"], 3);
+  const json& end = (*out_.events[3].value)["payload"];
+  EXPECT_EQ(end["event_count"], 3);
+  EXPECT_EQ(end["data_collections"],
+            json::parse(R"([{"data_collection":"public.users","event_count":2}])"));
+  EXPECT_EQ((*out_.events[3].value)["schema"]["fields"][3]["items"]["optional"], true);
+}
+
 // The connector emits BEGIN from inside the Emit of a transaction's first event; the event's
 // views must survive that.
 TEST_F(EventBuilderTest, BeginEmittedFromInsideEmitKeepsTheEvent) {
