@@ -140,7 +140,7 @@ class DebeziumCapture:
 
 def roundtrip(workdir, pairs_path):
     """Runs JsonConverter.toConnectData over the pairs file; returns the result file's path."""
-    out = os.path.join(workdir, "roundtrip.results.jsonl")
+    out = os.path.join(workdir, os.path.basename(pairs_path) + ".results")
     r = subprocess.run(_java(classpath(), ["roundtrip", pairs_path, out]), capture_output=True,
                        text=True, timeout=300)
     if r.returncode != 0:
