@@ -102,8 +102,11 @@ void AppendColumnSchema(const TableSchema& t, size_t i, bool optional, JsonWrite
   w.EndObject();
 }
 
-std::string StructName(const TableSchema& t, const EventOptions& o, const char* suffix) {
-  return o.name + "." + t.relation.nspname + "." + t.relation.relname + "." + suffix;
+// Named after the topic, whose characters Kafka rejects are already '_', as Debezium names them
+// (a schema "a b" gives topic and schema names "<name>.a_b...").
+std::string StructName(const TableSchema& t, const EventOptions& /*o: the topic has the prefix*/,
+                       const char* suffix) {
+  return t.topic + "." + suffix;
 }
 
 void AppendValueStruct(const TableSchema& t, const EventOptions& o, const char* field,

@@ -208,20 +208,31 @@ TEST_F(EventBuilderTest, KeyOnlyBeforeFillsRequiredColumnsWithZero) {
                  {0, "owner", pgtype::kText, -1},
                  {0, "balance", pgtype::kNumeric, ((12 << 16) | 2) + 4},
                  {0, "opened", pgtype::kTimestamptz, -1},
-                 {0, "note", pgtype::kText, -1}};
+                 {0, "note", pgtype::kText, -1},
+                 {0, "at", pgtype::kPoint, -1},
+                 {0, "area", pgtype::kBox, -1},
+                 {0, "ring", pgtype::kCircle, -1},
+                 {0, "ln", pgtype::kLine, -1}};
   CatalogHints hints;
   hints.known = true;
   hints.primary_key = {"id"};
-  hints.not_null = {"id", "owner", "balance", "opened"};
+  hints.not_null = {"id", "owner", "balance", "opened", "at", "area", "ring", "ln"};
   const auto& t = **cache_.Update(rel, hints, true);
   EventBuilder b(options_, FixedClock);
-  pgoutput::Delete del{77, 'K', Tuple{T("5"), N(), N(), N(), N()}};
+  pgoutput::Delete del{77, 'K', Tuple{T("5"), N(), N(), N(), N(), N(), N(), N(), N()}};
   ASSERT_TRUE(b.OnDelete(t, del, Txn(), Lsn(5), out_).ok());
+  // As Debezium 3.6.1 (test_debezium_diff.py): the epoch without a fraction, the point's WKB;
+  // the struct types get zero structs, never a bare 0.
   EXPECT_EQ((*out_.events[0].value)["payload"]["before"],
             json::parse(R"({"id":5,"owner":"","balance":"AA==",
-                "opened":"1970-01-01T00:00:00.000000Z","note":null})"));
+                "opened":"1970-01-01T00:00:00Z","note":null,
+                "at":{"x":0.0,"y":0.0,"wkb":"AQEAAAAAAAAAAAAAAAAAAAAAAAAA","srid":null},
+                "area":{"wkb":"","srid":null,"extensions":{"type":"box"}},
+                "ring":{"center":{"x":0.0,"y":0.0,"wkb":"AQEAAAAAAAAAAAAAAAAAAAAAAAAA","srid":null},
+                        "radius":0.0},
+                "ln":{"a":0.0,"b":0.0,"c":0.0}})"));
   // A real NULL in a FULL old row stays null.
-  pgoutput::Delete full{77, 'O', Tuple{T("6"), T("x"), T("1.00"), N(), N()}};
+  pgoutput::Delete full{77, 'O', Tuple{T("6"), T("x"), T("1.00"), N(), N(), N(), N(), N(), N()}};
   ASSERT_TRUE(b.OnDelete(t, full, Txn(), Lsn(6), out_).ok());
   EXPECT_TRUE((*out_.events[2].value)["payload"]["before"]["opened"].is_null());
 }
@@ -450,6 +461,28 @@ TEST_F(EventBuilderTest, UnknownTypesExcludedColumnsAndKeyOverride) {
   hints.excluded_columns.clear();
   hints.key_override = {"nope"};
   EXPECT_FALSE(cache_.Update(rel, hints, true).ok());  // override names a missing column
+}
+
+// Debezium names the Key/Value/Envelope schemas after the topic, rejected characters included
+// (test_debezium_diff.py, a quoted schema and table).
+TEST_F(EventBuilderTest, SchemaNamesFollowTheTopicName) {
+  pgoutput::Relation rel;
+  rel.oid = 78;
+  rel.nspname = "Sales \" EU";
+  rel.relname = "Order Items";
+  rel.columns = {{1, "id", pgtype::kInt4, -1}};
+  CatalogHints hints;
+  hints.known = true;
+  hints.primary_key = {"id"};
+  const auto& t = **cache_.Update(rel, hints, true);
+  EventBuilder b(options_, FixedClock);
+  ASSERT_TRUE(b.OnInsert(t, {78, Tuple{T("1")}}, Txn(), Lsn(1), out_).ok());
+  const Captured& e = out_.events[0];
+  EXPECT_EQ(e.topic, "shop.Sales___EU.Order_Items");
+  EXPECT_EQ(e.key->at("schema")["name"], "shop.Sales___EU.Order_Items.Key");
+  EXPECT_EQ((*e.value)["schema"]["name"], "shop.Sales___EU.Order_Items.Envelope");
+  EXPECT_EQ((*e.value)["schema"]["fields"][1]["name"], "shop.Sales___EU.Order_Items.Value");
+  EXPECT_EQ((*e.value)["payload"]["source"]["schema"], "Sales \" EU");  // the real names here
 }
 
 TEST(TopicName, ReplacesCharactersKafkaRejects) {
