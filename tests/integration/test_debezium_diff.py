@@ -58,6 +58,38 @@ CREATE TABLE composite_key (a int, b text, v text, PRIMARY KEY (a, b));
 CREATE TABLE nokey (v text);
 CREATE TABLE trunc_t (id int PRIMARY KEY);
 CREATE TABLE zz_end (id int PRIMARY KEY);
+-- Every NOT NULL type: a delete's key-only before image fills them with zero values.
+CREATE TABLE not_null_t (
+  id int PRIMARY KEY, c_ts timestamp NOT NULL, c_ts3 timestamp(3) NOT NULL,
+  c_tstz timestamptz NOT NULL, c_time time NOT NULL, c_timetz timetz NOT NULL,
+  c_date date NOT NULL, c_money money NOT NULL, c_bits bit(3) NOT NULL, c_varbit varbit(3) NOT NULL,
+  c_i2 smallint NOT NULL, c_i4 int NOT NULL, c_i8 bigint NOT NULL, c_f4 real NOT NULL,
+  c_f8 float8 NOT NULL, c_bool bool NOT NULL, c_num numeric(6,2) NOT NULL, c_numv numeric NOT NULL,
+  c_vc varchar(5) NOT NULL, c_char char NOT NULL, c_text text NOT NULL, c_bytea bytea NOT NULL,
+  c_interval interval NOT NULL, c_json json NOT NULL, c_jsonb jsonb NOT NULL, c_xml xml NOT NULL,
+  c_uuid uuid NOT NULL, c_inet inet NOT NULL, c_cidr cidr NOT NULL, c_mac macaddr NOT NULL,
+  c_enum mood NOT NULL, c_hstore hstore NOT NULL, c_int_arr int[] NOT NULL,
+  c_point point NOT NULL, c_box box NOT NULL, c_circle circle NOT NULL, c_line line NOT NULL,
+  c_lseg lseg NOT NULL, c_path path NOT NULL, c_polygon polygon NOT NULL);
+CREATE TABLE arrays_t (
+  id int PRIMARY KEY, a_i2 int2[], a_i8 int8[], a_oid oid[], a_bool bool[], a_f4 real[],
+  a_f8 float8[], a_num numeric(10,2)[], a_numv numeric[], a_char char(3)[], a_vc varchar(5)[],
+  a_citext citext[], a_date date[], a_time time[], a_timetz timetz[], a_ts timestamp[],
+  a_tstz timestamptz[], a_json json[], a_jsonb jsonb[], a_inet inet[], a_cidr cidr[],
+  a_mac macaddr[], a_i4range int4range[], a_numrange numrange[], a_tstzrange tstzrange[],
+  a_daterange daterange[], a_enum mood[], a_bytea bytea[], a_ltree ltree[], a_2d int[][]);
+CREATE TABLE time_edges (
+  id int PRIMARY KEY, ts_pinf timestamp, ts_ninf timestamp, ts3_pinf timestamp(3),
+  ts3_ninf timestamp(3), tstz_pinf timestamptz,
+  tstz_ninf timestamptz, ts_large timestamp, ts_large3 timestamp(3), tstz_large timestamptz,
+  ts_bc timestamp, ts_neg timestamp(6), tstz_zero timestamptz, tstz0 timestamptz(0),
+  timetz3 timetz(3), time0 time(0), interval_neg interval, interval_us interval,
+  r_int8 int8range, r_num numrange, r_tstz tstzrange, r_date daterange, r_empty int4range);
+CREATE TABLE geom_t (id int PRIMARY KEY, p point, b box, c circle, l line, s lseg, path_open path,
+                     path_closed path, poly polygon);
+CREATE SCHEMA "Quoted_"" . Schema";
+CREATE TABLE "Quoted_"" . Schema"."Quoted_"" . Table" (pk serial PRIMARY KEY,
+                                                       "Quoted_"" . Text_Column" text);
 """
 
 BIG = "(SELECT string_agg(md5(i::text), '') FROM generate_series(1, 400) i)"
@@ -102,6 +134,31 @@ INSERT INTO composite_key VALUES (1, 'a', 'x');
 INSERT INTO nokey VALUES ('n1');
 INSERT INTO trunc_t VALUES (1), (2);
 """
+INITIAL_WIDE = r"""
+INSERT INTO not_null_t VALUES (1, '2020-01-02 03:04:05.678901', '2020-01-02 03:04:05.678',
+  '2020-01-02 03:04:05+01', '03:04:05', '03:04:05+01', '2020-01-02', '12.34', B'101', B'11',
+  1, 2, 3, 4.5, 6.5, true, 7.89, 1.5, 'vc', 'c', 'text', '\x01', '1 day', '{}', '[]', '<a/>',
+  'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '10.0.0.1', '10.0.0.0/8', '08:00:2b:01:02:03', 'sad',
+  'k=>v', '{1}', '(1,2)', '((0,0),(1,1))', '<(1,1),2>', '{1,-1,0}', '[(0,0),(1,1)]',
+  '[(0,0),(1,1),(2,0)]', '((0,0),(1,1),(1,0))');
+INSERT INTO arrays_t VALUES (1, '{1,-2}', '{9223372036854775807}', '{4000000000}', '{t,f,NULL}',
+  '{1.5,NaN}', '{-2.5e-10,Infinity}', '{1.10,NULL,-3}', '{1.5,100,0.001}', '{ab,"c "}',
+  '{"x,y",z}', '{MiXeD}', '{2020-01-01,1970-01-01}', '{13:00:00.5}', '{13:00:00+02}',
+  '{"2020-01-01 00:00:00.123456"}', '{"2020-01-01 00:00:00+05"}', ARRAY['{"a":1}']::json[],
+  ARRAY['{"b": [1]}']::jsonb[], '{192.168.0.1,::1}', '{10.0.0.0/8}', '{08:00:2b:01:02:03}',
+  '{"[1,5)"}', '{"[1.5,2.5]"}', '{"[2020-01-01 00:00:00+00,)"}', '{"[2020-01-01,2020-01-05)"}',
+  '{sad,happy}', '{"\\x0102",NULL}', '{a.b,c}', '{{1,2},{3,4}}');
+INSERT INTO time_edges VALUES (1, 'infinity', '-infinity', 'infinity', '-infinity', 'infinity',
+  '-infinity',
+  '21016-11-04 13:51:30.123456', '21016-11-04 13:51:30.123', '21016-11-04 13:51:30.123456+00',
+  '0100-01-01 00:00:00 BC', '1936-10-25 22:10:12.608', '1970-01-01 00:00:00+00',
+  '2020-01-01 10:11:12.9+03', '13:51:30.12+05:30', '23:59:59', '-1 year -2 mons +3 days -04:05:06',
+  '0.000001 seconds', '[1,9223372036854775807)', '(-1.5,2.25]',
+  '["2019-03-31 15:30:00+00","2019-04-01 00:00:00+02")', '[2020-01-01,2020-02-01]', 'empty');
+INSERT INTO geom_t VALUES (1, '(1.5,2.5)', '((3,4),(1,2))', '<(10,4),7>', '{1,-1,0.5}',
+  '[(0,0),(2.5,1)]', '[(0,0),(1,1),(2,0)]', '((0,0),(1,1),(2,0))', '((0,0),(0,1),(1,1),(1,0))');
+INSERT INTO "Quoted_"" . Schema"."Quoted_"" . Table" ("Quoted_"" . Text_Column") VALUES ('q');
+"""
 
 # Each item is one transaction (a list of statements run in one BEGIN/COMMIT, or one statement).
 WORKLOAD = [
@@ -129,6 +186,11 @@ WORKLOAD = [
     "SELECT pg_logical_emit_message(true, 'dbzdiff-bin', '\\x00ff'::bytea)",
     "TRUNCATE trunc_t",
     "INSERT INTO trunc_t VALUES (3)",
+    "DELETE FROM not_null_t WHERE id = 1",           # zero values for every NOT NULL type
+    "UPDATE arrays_t SET a_i2 = '{}', a_numv = NULL, a_2d = '{{5}}' WHERE id = 1",
+    "UPDATE time_edges SET ts_pinf = '-infinity', tstz_ninf = '2000-02-29 12:00:00+00' WHERE id = 1",
+    "UPDATE geom_t SET p = '(-1e-5,1e20)', c = '<(0,0),0.5>' WHERE id = 1",
+    'UPDATE "Quoted_"" . Schema"."Quoted_"" . Table" SET "Quoted_"" . Text_Column" = \'r\'',
 ]
 
 # What must differ between two processes reading the same change. Each is replaced by a
@@ -157,6 +219,15 @@ def _norm_path(path):
 def _numbers_equal(a, b):
     return (isinstance(a, (int, float)) and isinstance(b, (int, float))
             and not isinstance(a, bool) and not isinstance(b, bool) and float(a) == float(b))
+
+
+# Columns of the types Debezium 3.6.1 does not map (it leaves them out of schema and payload).
+GEOMETRIC = {"b", "c", "l", "s", "path_open", "path_closed", "poly", "c_box", "c_circle", "c_line",
+             "c_lseg", "c_path", "c_polygon"}
+
+
+def _without_geometric(fields):
+    return [f for f in fields if f.get("field") not in GEOMETRIC]
 
 
 # Differences pgcdc makes on purpose, each documented in README.md ("Events", "Snapshots").
@@ -191,6 +262,21 @@ ALLOWED = {
         "unchanged TOAST bytea as null (a real NULL looks the same); pgcdc writes the "
         "placeholder, as Debezium does in hex mode",
         lambda path, a, b, op: a == "__debezium_unavailable_value" and b is None),
+    "geometric-types": (
+        "README Events: pgcdc renders box, lseg, path, polygon (Geometry), circle and line as "
+        "newer Debezium releases do; Debezium 3.6.1 leaves these columns out",
+        lambda path, a, b, op: (path.rsplit(".", 1)[-1] in GEOMETRIC and b == "<absent>")
+        or (path.endswith(".fields") and isinstance(a, list) and isinstance(b, list)
+            and _without_geometric(a) == b)),
+    "multidimensional-arrays": (
+        "README Events: pgcdc flattens multi-dimensional arrays in row-major order; Debezium "
+        "3.6.1 writes one null per sub-array",
+        lambda path, a, b, op: path.split(".")[-1].split("[")[0] == "a_2d"),
+    "enum-array-elements-optional": (
+        "README Events: elements of enum arrays are optional in pgcdc's schema, as those of "
+        "every other array (an array may hold NULLs); Debezium 3.6.1 declares them required, so "
+        "a NULL element would not pass JsonConverter",
+        lambda path, a, b, op: path.endswith(".items.optional") and a is True and b is False),
     "debezium-streams-name-as-null": (
         "README Events: Debezium 3.6.1 streams columns of type name as null (its snapshot "
         "reads them); pgcdc streams the value",
@@ -435,6 +521,7 @@ def captured(pg, tmp_path_factory):
     workdir = str(tmp_path_factory.mktemp("dbzdiff"))
     pg.execute(SETUP)
     pg.execute(INITIAL)
+    pg.execute(INITIAL_WIDE)
     dbz = DebeziumCapture(workdir, {label: _dbz_props(pg, label) for label in RUNS})
     procs = {}
     for label, s in SIDES:
