@@ -2,9 +2,10 @@
 engine, Kafka Connect's JsonConverter) and pgcdc read the same database, and their records are
 compared one by one, with schemas and without.
 
-One PostgreSQL; one JVM running Debezium (debezium_runner.py, tests/debezium/) whose records are
-written by JsonConverter in both schema modes; two pgcdc processes (format.schemas true and
-false) with the stdout sink. Each has its own slot and publication, so all see the same WAL.
+One PostgreSQL; one JVM running one Debezium engine per run in RUNS (debezium_runner.py,
+tests/debezium/), whose records are written by JsonConverter in both schema modes; one pgcdc
+process per run and schema mode compared, with the stdout sink. Each has its own slot and
+publication, so all see the same WAL. The runs set the same handling modes on both sides.
 Rows present at start are snapshotted (op r); then the workload streams. Records are paired by
 topic and order within the topic. Only what must differ is ignored (IGNORED below, each with its
 reason); differences pgcdc makes by design (README "Events"/"Snapshots") are listed in ALLOWED;
@@ -18,6 +19,8 @@ import copy
 import json
 import os
 import re
+import shutil
+import tempfile
 
 import pytest
 
@@ -516,11 +519,13 @@ SIDES = [(label, s) for label, run in RUNS.items() for s in run["schemas"]]
 
 
 @pytest.fixture(scope="module")
-def captured(pg, tmp_path_factory):
+def captured(pg):
     """Runs Debezium (every run's engine in one JVM) and pgcdc (one process per run and schema
     mode) over the scenario: the initial rows are snapshotted, then WORKLOAD streams, then a
-    row in zz_end marks the end. Returns each side's records by (run, schemas)."""
-    workdir = str(tmp_path_factory.mktemp("dbzdiff"))
+    row in zz_end marks the end. Returns each side's records by (run, schemas). The work
+    directory (outputs, logs) is removed at the end unless PGCDC_KEEP_DEBEZIUM_DIFF is set."""
+    workdir = tempfile.mkdtemp(prefix="pgcdc-dbzdiff-")
+    captured_ok = False
     pg.execute(SETUP)
     pg.execute(INITIAL)
     pg.execute(INITIAL_WIDE)
@@ -572,15 +577,22 @@ def captured(pg, tmp_path_factory):
             check_alive()
             return all(_has_topic(records, end) for _, records in outputs())
         wait_until(finished, timeout=120, interval=0.5, what="the end marker on every side")
+        captured_ok = True
     finally:
         dbz.stop()
         for p in procs.values():
             p.stop()
-    return {
+        if not captured_ok and not os.environ.get("PGCDC_KEEP_DEBEZIUM_DIFF"):
+            shutil.rmtree(workdir, ignore_errors=True)
+    yield {
         "workdir": workdir,
         "pgcdc": {k: _read(p.out_path) for k, p in procs.items()},
         "debezium": {(label, s): _read(dbz.out(label, s)) for label, s in SIDES},
     }
+    if os.environ.get("PGCDC_KEEP_DEBEZIUM_DIFF"):
+        print(f"debezium diff: outputs kept in {workdir}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _without_heartbeats(records):
