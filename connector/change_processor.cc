@@ -137,7 +137,14 @@ Status ChangeProcessor::OnXLogData(const XLogData& frame) {
     return Status::Ok();
   }
   if (auto* lm = std::get_if<pgoutput::LogicalMessage>(&msg)) return OnLogicalMessage(*lm);
-  if (std::holds_alternative<pgoutput::Origin>(msg)) return Status::Ok();
+  if (auto* o = std::get_if<pgoutput::Origin>(&msg)) {
+    // Sent after Begin for a transaction replayed from another node: source.origin.
+    if (in_txn_) {
+      txn_.origin = std::move(o->name);
+      txn_.origin_lsn = o->origin_lsn;
+    }
+    return Status::Ok();
+  }
 
   // Row changes and truncates: only inside a transaction.
   if (!in_txn_) return Status::Corruption("row change outside a transaction");
@@ -210,6 +217,8 @@ Status ChangeProcessor::OnLogicalMessage(const pgoutput::LogicalMessage& m) {
   // Non-transactional: arrives on its own, positioned by its LSN; confirmed once delivered.
   if (in_txn_) return Status::Corruption("non-transactional message inside a transaction");
   if (m.lsn < resume_lsn_) return Status::Ok();
+  // Debezium counts it as a commit: the next transaction's source.sequence starts from it.
+  last_commit_lsn_ = m.lsn;
   ctx.seen_unix_micros = std::chrono::duration_cast<std::chrono::microseconds>(
                              std::chrono::system_clock::now().time_since_epoch())
                              .count();

@@ -21,8 +21,11 @@ const char kSourceSchemaJson[] =
     R"({"type":"string","optional":false,"field":"table"},)"
     R"({"type":"int64","optional":true,"field":"txId"},)"
     R"({"type":"int64","optional":true,"field":"lsn"},)"
-    R"({"type":"int64","optional":true,"field":"xmin"}],)"
-    R"("optional":false,"name":"io.debezium.connector.postgresql.Source","field":"source"})";
+    R"({"type":"int64","optional":true,"field":"xmin"},)"
+    R"({"type":"string","optional":true,"field":"origin"},)"
+    R"({"type":"int64","optional":true,"field":"origin_lsn"}],)"
+    R"("optional":false,"name":"io.debezium.connector.postgresql.Source","version":1,)"
+    R"("field":"source"})";
 
 const char kTransactionBlockSchemaJson[] =
     R"({"type":"struct","fields":[)"
@@ -43,7 +46,7 @@ const char kTransactionValueSchemaJson[] =
     R"({"type":"array","items":{"type":"struct","fields":[)"
     R"({"type":"string","optional":false,"field":"data_collection"},)"
     R"({"type":"int64","optional":false,"field":"event_count"}],)"
-    R"("optional":false,"name":"event.collection","version":1},"optional":true,)"
+    R"("optional":true,"name":"event.collection","version":1},"optional":true,)"
     R"("field":"data_collections"},)"
     R"({"type":"int64","optional":false,"field":"ts_ms"}],)"
     R"("optional":false,"name":"io.debezium.connector.common.TransactionMetadataValue",)"
@@ -71,7 +74,7 @@ std::string BuildMessageValueSchemaJson(bool content_as_bytes) {
   s += R"(,{"type":"struct","fields":[{"type":"string","optional":true,"field":"prefix"},)";
   s += content_as_bytes ? R"({"type":"bytes","optional":true,"field":"content"}],)"
                         : R"({"type":"string","optional":true,"field":"content"}],)";
-  s += R"("optional":true,"name":"io.debezium.connector.postgresql.Message","version":1,)"
+  s += R"("optional":false,"name":"io.debezium.connector.postgresql.Message","version":1,)"
        R"("field":"message"}],"optional":false,)"
        R"("name":"io.debezium.connector.postgresql.MessageValue","version":1})";
   return s;
@@ -99,8 +102,11 @@ void AppendColumnSchema(const TableSchema& t, size_t i, bool optional, JsonWrite
   w.EndObject();
 }
 
-std::string StructName(const TableSchema& t, const EventOptions& o, const char* suffix) {
-  return o.name + "." + t.relation.nspname + "." + t.relation.relname + "." + suffix;
+// Named after the topic, whose characters Kafka rejects are already '_', as Debezium names them
+// (a schema "a b" gives topic and schema names "<name>.a_b...").
+std::string StructName(const TableSchema& t, const EventOptions& /*o: the topic has the prefix*/,
+                       const char* suffix) {
+  return t.topic + "." + suffix;
 }
 
 void AppendValueStruct(const TableSchema& t, const EventOptions& o, const char* field,

@@ -142,6 +142,8 @@ EventBuilder::SourceFields EventBuilder::Streamed(const TxnContext& txn, Lsn lsn
   f.xid = txn.xid;
   f.last_commit = txn.last_commit_lsn;
   f.lsn = lsn;
+  if (txn.origin) f.origin = &*txn.origin;
+  f.origin_lsn = txn.origin_lsn;
   return f;
 }
 
@@ -180,15 +182,31 @@ void EventBuilder::AppendSource(JsonWriter& w, std::string* v, const SourceField
   }
   v->append(",\"lsn\":");
   AppendUInt(v, f.lsn.value);
-  v->append(",\"xmin\":null}");
+  v->append(",\"xmin\":null,\"origin\":");
+  if (f.origin != nullptr) {
+    v->push_back('"');
+    JsonWriter::AppendEscaped(v, *f.origin);
+    v->push_back('"');
+  } else {
+    v->append("null");
+  }
+  v->append(",\"origin_lsn\":");
+  if (f.origin_lsn) {
+    AppendUInt(v, f.origin_lsn->value);
+  } else {
+    v->append("null");
+  }
+  v->push_back('}');
 }
 
-void EventBuilder::AppendTransactionBlock(const TableSchema& t, TxnContext& txn, JsonWriter& w) {
-  uint64_t* per_table = nullptr;
-  for (auto& [name, count] : txn.collections) {
-    if (name == t.qualified_name) per_table = &count;
+void EventBuilder::AppendTransactionBlock(const TableSchema* t, TxnContext& txn, JsonWriter& w) {
+  uint64_t* per_table = t == nullptr ? &txn.messages : nullptr;
+  if (t != nullptr) {
+    for (auto& [name, count] : txn.collections) {
+      if (name == t->qualified_name) per_table = &count;
+    }
+    if (per_table == nullptr) per_table = &txn.collections.emplace_back(t->qualified_name, 0).second;
   }
-  if (per_table == nullptr) per_table = &txn.collections.emplace_back(t.qualified_name, 0).second;
   ++txn.total_order;
   ++*per_table;
   w.BeginObject();
@@ -276,7 +294,7 @@ Status EventBuilder::EmitChange(const TableSchema& t, char op, const std::string
   AppendSource(w, &value_buf_, source, t.source_tail_json);
   w.RawKey(R"("transaction":)");
   if (options_.transaction_metadata && txn != nullptr) {
-    AppendTransactionBlock(t, *txn, w);
+    AppendTransactionBlock(&t, *txn, w);
   } else {
     w.Null();
   }
@@ -312,13 +330,14 @@ Status EventBuilder::EmitChange(const TableSchema& t, char op, const std::string
 }
 
 Status EventBuilder::EmitTombstone(const TableSchema& t, const std::string* key_payload, Lsn lsn,
-                                   EventEmitter& out) {
+                                   EventEmitter& out, std::span<const EventHeader> headers) {
   // A tombstone without a key compacts nothing; Debezium sends none for key-less tables.
   if (!options_.tombstones || key_payload == nullptr) return Status::Ok();
   WrapKey(t, *key_payload);
   ChangeEvent ev;
   ev.topic = t.topic;
   ev.key = key_buf_;
+  ev.headers = headers;
   ev.table = t.qualified_name;
   ev.lsn = lsn;
   return out.Emit(ev);
@@ -359,7 +378,7 @@ Status EventBuilder::EmitKeyChangeDelete(const TableSchema& t, const pgoutput::U
   const std::array<EventHeader, 1> newkey_header{EventHeader{"__debezium.newkey", new_key}};
   CDC_RETURN_IF_ERROR(EmitChange(t, 'd', &old_key, &m.old_tuple, m.old_kind == 'K', nullptr,
                                  nullptr, Streamed(txn, lsn), &txn, newkey_header, out));
-  return EmitTombstone(t, &old_key, lsn, out);
+  return EmitTombstone(t, &old_key, lsn, out, newkey_header);
 }
 
 Status EventBuilder::OnUpdate(const TableSchema& t, const pgoutput::Update& m,
@@ -515,10 +534,17 @@ Status EventBuilder::OnMessage(const MessageContext& m, EventEmitter& out) {
   } else {
     source.ts_us = m.seen_unix_micros;
     source.lsn = m.lsn;
+    // Debezium treats a non-transactional message as its own commit: sequence [lsn, lsn], and
+    // the next transaction's sequence starts from it (ChangeProcessor keeps that).
+    source.last_commit = m.lsn;
   }
   AppendSource(w, &scratch_, source, R"("schema":"","table":"")");
   w.Key("transaction");
-  w.Null();
+  if (tx && options_.transaction_metadata) {
+    AppendTransactionBlock(nullptr, *m.txn, w);
+  } else {
+    w.Null();
+  }
   w.Key("message");
   w.BeginObject();
   w.Key("prefix");

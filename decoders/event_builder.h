@@ -27,6 +27,10 @@ struct TxnContext {
   int64_t commit_ts = 0;  // PG epoch micros
   Lsn final_lsn;          // the commit record's LSN
   std::optional<Lsn> last_commit_lsn;  // end LSN of the previous transaction (source.sequence)
+  // The replication origin of a transaction replayed from elsewhere (pgoutput Origin message,
+  // which follows Begin): source.origin / origin_lsn, as Debezium 3.5+.
+  std::optional<std::string> origin;
+  std::optional<Lsn> origin_lsn;
 
   // "<xid>:<commit LSN>". Debezium suffixes a different LSN on each record of a transaction;
   // pgcdc uses one id for BEGIN, every event and END, so the whole id correlates them (splitting
@@ -34,6 +38,10 @@ struct TxnContext {
   std::string id;
   uint64_t total_order = 0;
   std::vector<std::pair<std::string, uint64_t>> collections;  // "schema.table" -> events
+  // Transactional logical messages so far: their data_collection_order. They count in
+  // total_order and END's event_count, as with Debezium, but are not a data collection (Debezium
+  // lists each under the toString() of an internal object, which no consumer can use).
+  uint64_t messages = 0;
 
   // The transaction `b` opens. `with_id` fills `id`, which only transaction metadata uses (it
   // costs an allocation per transaction).
@@ -43,7 +51,7 @@ struct TxnContext {
 // A logical decoding message (pg_logical_emit_message), for op "m" records.
 struct MessageContext {
   bool transactional = false;
-  const TxnContext* txn = nullptr;  // set for transactional messages
+  TxnContext* txn = nullptr;  // set for transactional messages (their transaction block counts)
   int64_t seen_unix_micros = 0;     // source.ts_ms for non-transactional messages
   Lsn lsn;
   std::string_view prefix;
@@ -109,6 +117,8 @@ class EventBuilder {
     Lsn lsn;
     std::string_view snapshot = "false";
     int64_t processed_us = 0;  // payload ts_*: 0 reads the builder's clock
+    const std::string* origin = nullptr;  // borrowed from the TxnContext; null = no origin
+    std::optional<Lsn> origin_lsn;
   };
   static SourceFields Streamed(const TxnContext& txn, Lsn lsn);
 
@@ -135,8 +145,10 @@ class EventBuilder {
                     const pgoutput::Tuple* after, const pgoutput::Tuple* after_fallback,
                     const SourceFields& source, TxnContext* txn,
                     std::span<const EventHeader> headers, EventEmitter& out);
+  // The null-value record after a delete; a key-change delete's carries `headers`
+  // (__debezium.newkey), as Debezium's does.
   Status EmitTombstone(const TableSchema& t, const std::string* key_payload, Lsn lsn,
-                       EventEmitter& out);
+                       EventEmitter& out, std::span<const EventHeader> headers = {});
   void WrapKey(const TableSchema& t, const std::string& payload);
   // Wraps `payload` with `schema` into key_buf_/value_buf_ per the schemas option.
   void Wrap(std::string* buf, std::string_view schema, std::string_view payload);
@@ -147,7 +159,9 @@ class EventBuilder {
   // `w` must write into `v`, right after a Key("source").
   void AppendSource(JsonWriter& w, std::string* v, const SourceFields& f,
                     std::string_view schema_table_json);
-  void AppendTransactionBlock(const TableSchema& t, TxnContext& txn, JsonWriter& w);
+  // The transaction block {id, total_order, data_collection_order} of the next event of `txn`
+  // (table `t`'s count, or the transaction's messages when `t` is null), counting it.
+  void AppendTransactionBlock(const TableSchema* t, TxnContext& txn, JsonWriter& w);
   Status EmitTransactionRecord(const TxnContext& txn, bool end, EventEmitter& out);
   Status CheckArity(const TableSchema& t, const pgoutput::Tuple& tuple) const;
 

@@ -17,7 +17,8 @@ using namespace pgtext;  // NOLINT(google-build-using-namespace): this file rend
 
 // Debezium's MicroDuration counts a month as 365.25 / 12 days = 2,629,800 s.
 constexpr int64_t kMicrosPerMonth = 2'629'800 * kMicrosPerSecond;
-// pgjdbc's sentinels for timestamp ±infinity, which Debezium passes through.
+// pgjdbc's sentinels for timestamp ±infinity, which Debezium passes through as microseconds;
+// the millisecond renderings get the same instant in ms (Debezium 3.6.1, test_debezium_diff.py).
 constexpr int64_t kTimestampPosInfinity = 9223372036825200000LL;
 constexpr int64_t kTimestampNegInfinity = -9223372036832400000LL;
 
@@ -95,6 +96,7 @@ ColumnCodec BuiltinCodec(uint32_t type_oid, int32_t typmod, const ConverterOptio
         c.type = ValueType::kDecimalDouble;
       } else if (o.decimal == DecimalHandling::kString) {
         c.type = ValueType::kDecimalString;
+        if (typmod >= 4) c.scale = (typmod - 4) & 0xffff;  // only for the zero value ("0.00")
       } else if (typmod >= 4) {
         c.type = ValueType::kDecimal;
         c.scale = (typmod - 4) & 0xffff;
@@ -516,7 +518,8 @@ Status AppendValue(const ColumnCodec& c, std::string_view t, JsonWriter& w) {
     case ValueType::kTimestampMicros:
     case ValueType::kConnectTimestamp: {
       if (t == "infinity" || t == "-infinity") {
-        w.Int(t[0] == '-' ? kTimestampNegInfinity : kTimestampPosInfinity);
+        const int64_t sentinel = t[0] == '-' ? kTimestampNegInfinity : kTimestampPosInfinity;
+        w.Int(c.type == ValueType::kTimestampMicros ? sentinel : sentinel / 1000);
         return Status::Ok();
       }
       int64_t micros;
@@ -614,6 +617,13 @@ Status AppendUnavailable(const ColumnCodec& c, const ConverterOptions& o, JsonWr
           "an unchanged TOAST value of a non-text array cannot be represented; use REPLICA "
           "IDENTITY FULL on this table");
     case ValueType::kBytes: {
+      // binary_handling bytes: the placeholder's bytes (base64 in JSON). The other modes make
+      // the column a STRING, which gets the placeholder itself, as Debezium does in hex mode
+      // (in base64 modes Debezium 3.6.1 writes null, indistinguishable from a real NULL).
+      if (c.binary != BinaryHandling::kBytes) {
+        w.String(o.unavailable_placeholder);
+        return Status::Ok();
+      }
       std::string scratch;
       AppendBinary(c.binary, o.unavailable_placeholder, w, &scratch);
       return Status::Ok();
@@ -641,16 +651,48 @@ void AppendZeroValue(const ColumnCodec& c, JsonWriter& w) {
       // Zero renders the same in every scale: a single 0x00 byte.
       (void)AppendValue(c, "0", w);
       return;
-    case ValueType::kDecimalString: w.String("0"); return;
+    case ValueType::kDecimalString: {
+      // Debezium 3.6.1 writes zero at the column's scale: "0.00" for numeric(6,2) and money.
+      std::string zero = "0";
+      if (c.scale > 0) {
+        zero.push_back('.');
+        zero.append(static_cast<size_t>(c.scale), '0');
+      }
+      w.String(zero);
+      return;
+    }
     case ValueType::kBytes:
     case ValueType::kBits: w.String(""); return;
     case ValueType::kTimeTz: w.String("00:00:00Z"); return;
-    case ValueType::kTimestampTz: (void)AppendValue(c, "1970-01-01 00:00:00+00", w); return;
+    // Debezium 3.6.1 writes the epoch without a fraction here, whatever the column's precision.
+    case ValueType::kTimestampTz: w.String("1970-01-01T00:00:00Z"); return;
     case ValueType::kIntervalString: w.String("P0Y0M0DT0H0M0S"); return;
     case ValueType::kArray: w.Raw("[]"); return;
     case ValueType::kHstoreMap: w.Raw("{}"); return;
     case ValueType::kHstoreJson: w.String("{}"); return;
-    case ValueType::kPoint: w.Raw(R"({"x":0.0,"y":0.0,"wkb":null,"srid":null})"); return;
+    // Debezium 3.6.1 fills the point's WKB: POINT(0 0), little-endian.
+    case ValueType::kPoint:
+      w.Raw(R"({"x":0.0,"y":0.0,"wkb":"AQEAAAAAAAAAAAAAAAAAAAAAAAAA","srid":null})");
+      return;
+    // Structs too (a plain 0 would not match their schema); Debezium 3.6.1 has no such types.
+    case ValueType::kGeometry:
+      w.BeginObject();
+      w.Key("wkb");
+      w.String("");
+      w.Key("srid");
+      w.Null();
+      w.Key("extensions");
+      w.BeginObject();
+      w.Key("type");
+      w.String(c.type_name);
+      w.EndObject();
+      w.EndObject();
+      return;
+    case ValueType::kCircle:
+      w.Raw(R"({"center":{"x":0.0,"y":0.0,"wkb":"AQEAAAAAAAAAAAAAAAAAAAAAAAAA","srid":null},)"
+            R"("radius":0.0})");
+      return;
+    case ValueType::kLine: w.Raw(R"({"a":0.0,"b":0.0,"c":0.0})"); return;
     case ValueType::kEnum:
     case ValueType::kLtree:
     case ValueType::kTsvector:

@@ -54,7 +54,7 @@ def test_transaction_metadata_messages_and_heartbeats(pg, broker, workdir):
     assert begin["status"] == "BEGIN" and end["status"] == "END"
     assert begin["id"] == end["id"] and begin["id"].split(":")[0] == str(xid)
     assert tx[0].key_payload == {"id": begin["id"]}
-    assert end["event_count"] == 3
+    assert end["event_count"] == 4  # the transactional message counts too, as with Debezium
     assert sorted((c["data_collection"], c["event_count"]) for c in end["data_collections"]) == \
         [("public.a", 2), ("public.b", 1)]
     data = [r for r in recs if r.topic in ("meta.public.a", "meta.public.b")]
@@ -68,6 +68,8 @@ def test_transaction_metadata_messages_and_heartbeats(pg, broker, workdir):
     assert set(msgs) == {"audit.tx", "audit.nontx"}  # 'other' filtered by message_prefixes
     inside = msgs["audit.tx"].payload
     assert inside["op"] == "m" and inside["source"]["txId"] == xid
+    assert inside["transaction"] == {"id": begin["id"], "total_order": 4,
+                                     "data_collection_order": 1}
     assert inside["message"] == {"prefix": "audit.tx", "content": "aW5zaWRl"}  # "inside"
     outside = msgs["audit.nontx"].payload
     assert outside["source"]["txId"] is None and outside["message"]["content"] == "AP8="

@@ -132,6 +132,30 @@ TEST_F(EventBuilderTest, InsertWithSchemas) {
   EXPECT_EQ(s["snapshot"], "false");
   EXPECT_EQ(s["sequence"], "[\"23044000\",\"23044320\"]");
   EXPECT_TRUE(s["xmin"].is_null());
+  EXPECT_TRUE(s["origin"].is_null());
+  EXPECT_TRUE(s["origin_lsn"].is_null());
+}
+
+// Debezium 3.6's Source struct (checked against its records by test_debezium_diff.py): version
+// 1, and origin/origin_lsn last, filled from the pgoutput Origin message.
+TEST_F(EventBuilderTest, SourceSchemaAndOriginAsDebezium3) {
+  EventBuilder b(options_, FixedClock);
+  const auto& t = Table();
+  TxnContext& txn = Txn();
+  txn.origin = "node_a";
+  txn.origin_lsn = Lsn(777);
+  pgoutput::Insert ins{16446, Tuple{T("1"), T("Tom"), N()}};
+  ASSERT_TRUE(b.OnInsert(t, ins, txn, Lsn(23044320), out_).ok());
+  const json& v = *out_.events[0].value;
+  const json& schema = v["schema"]["fields"][2];
+  EXPECT_EQ(schema["name"], "io.debezium.connector.postgresql.Source");
+  EXPECT_EQ(schema["version"], 1);
+  const json& fields = schema["fields"];
+  ASSERT_EQ(fields.size(), 16u);
+  EXPECT_EQ(fields[14], json::parse(R"({"type":"string","optional":true,"field":"origin"})"));
+  EXPECT_EQ(fields[15], json::parse(R"({"type":"int64","optional":true,"field":"origin_lsn"})"));
+  EXPECT_EQ(v["payload"]["source"]["origin"], "node_a");
+  EXPECT_EQ(v["payload"]["source"]["origin_lsn"], 777);
 }
 
 TEST_F(EventBuilderTest, PayloadOnlyWithoutSchemas) {
@@ -184,20 +208,31 @@ TEST_F(EventBuilderTest, KeyOnlyBeforeFillsRequiredColumnsWithZero) {
                  {0, "owner", pgtype::kText, -1},
                  {0, "balance", pgtype::kNumeric, ((12 << 16) | 2) + 4},
                  {0, "opened", pgtype::kTimestamptz, -1},
-                 {0, "note", pgtype::kText, -1}};
+                 {0, "note", pgtype::kText, -1},
+                 {0, "at", pgtype::kPoint, -1},
+                 {0, "area", pgtype::kBox, -1},
+                 {0, "ring", pgtype::kCircle, -1},
+                 {0, "ln", pgtype::kLine, -1}};
   CatalogHints hints;
   hints.known = true;
   hints.primary_key = {"id"};
-  hints.not_null = {"id", "owner", "balance", "opened"};
+  hints.not_null = {"id", "owner", "balance", "opened", "at", "area", "ring", "ln"};
   const auto& t = **cache_.Update(rel, hints, true);
   EventBuilder b(options_, FixedClock);
-  pgoutput::Delete del{77, 'K', Tuple{T("5"), N(), N(), N(), N()}};
+  pgoutput::Delete del{77, 'K', Tuple{T("5"), N(), N(), N(), N(), N(), N(), N(), N()}};
   ASSERT_TRUE(b.OnDelete(t, del, Txn(), Lsn(5), out_).ok());
+  // As Debezium 3.6.1 (test_debezium_diff.py): the epoch without a fraction, the point's WKB;
+  // the struct types get zero structs, never a bare 0.
   EXPECT_EQ((*out_.events[0].value)["payload"]["before"],
             json::parse(R"({"id":5,"owner":"","balance":"AA==",
-                "opened":"1970-01-01T00:00:00.000000Z","note":null})"));
+                "opened":"1970-01-01T00:00:00Z","note":null,
+                "at":{"x":0.0,"y":0.0,"wkb":"AQEAAAAAAAAAAAAAAAAAAAAAAAAA","srid":null},
+                "area":{"wkb":"","srid":null,"extensions":{"type":"box"}},
+                "ring":{"center":{"x":0.0,"y":0.0,"wkb":"AQEAAAAAAAAAAAAAAAAAAAAAAAAA","srid":null},
+                        "radius":0.0},
+                "ln":{"a":0.0,"b":0.0,"c":0.0}})"));
   // A real NULL in a FULL old row stays null.
-  pgoutput::Delete full{77, 'O', Tuple{T("6"), T("x"), T("1.00"), N(), N()}};
+  pgoutput::Delete full{77, 'O', Tuple{T("6"), T("x"), T("1.00"), N(), N(), N(), N(), N(), N()}};
   ASSERT_TRUE(b.OnDelete(t, full, Txn(), Lsn(6), out_).ok());
   EXPECT_TRUE((*out_.events[2].value)["payload"]["before"]["opened"].is_null());
 }
@@ -218,6 +253,10 @@ TEST_F(EventBuilderTest, PrimaryKeyChangeIsDeleteTombstoneCreate) {
   EXPECT_EQ(out_.events[2].op, 'c');
   EXPECT_EQ(out_.events[2].key->at("payload"), json::parse(R"({"id":2})"));
   EXPECT_EQ(out_.events[2].headers[0].first, "__debezium.oldkey");
+  // Debezium's tombstone of the moved key names the new key too.
+  ASSERT_EQ(out_.events[1].headers.size(), 1u);
+  EXPECT_EQ(out_.events[1].headers[0].first, "__debezium.newkey");
+  EXPECT_EQ(json::parse(out_.events[1].headers[0].second), json::parse(R"({"id":2})"));
 }
 
 TEST_F(EventBuilderTest, UnchangedToastUsesPlaceholderOrOldRow) {
@@ -285,6 +324,34 @@ TEST_F(EventBuilderTest, TransactionMetadataBlockAndRecords) {
             json::parse(R"([{"data_collection":"public.users","event_count":2}])"));
 }
 
+// As Debezium 3.6.1 (test_debezium_diff.py): a transactional message gets the transaction
+// block and counts in total_order and END's event_count; it is not a data collection.
+TEST_F(EventBuilderTest, TransactionalMessagesCountInTheTransaction) {
+  options_.transaction_metadata = true;
+  EventBuilder b(options_, FixedClock);
+  const auto& t = Table();
+  TxnContext& txn = Txn();
+  txn.id = "492:23044400";
+  ASSERT_TRUE(b.OnInsert(t, {16446, Tuple{T("1"), N(), N()}}, txn, Lsn(1), out_).ok());
+  MessageContext m;
+  m.transactional = true;
+  m.txn = &txn;
+  m.lsn = Lsn(2);
+  m.prefix = "audit";
+  ASSERT_TRUE(b.OnMessage(m, out_).ok());
+  ASSERT_TRUE(b.OnInsert(t, {16446, Tuple{T("2"), N(), N()}}, txn, Lsn(3), out_).ok());
+  ASSERT_TRUE(b.OnTransactionEnd(txn, out_).ok());
+  ASSERT_EQ(out_.events.size(), 4u);
+  EXPECT_EQ((*out_.events[1].value)["payload"]["transaction"],
+            json::parse(R"({"id":"492:23044400","total_order":2,"data_collection_order":1})"));
+  EXPECT_EQ((*out_.events[2].value)["payload"]["transaction"]["total_order"], 3);
+  const json& end = (*out_.events[3].value)["payload"];
+  EXPECT_EQ(end["event_count"], 3);
+  EXPECT_EQ(end["data_collections"],
+            json::parse(R"([{"data_collection":"public.users","event_count":2}])"));
+  EXPECT_EQ((*out_.events[3].value)["schema"]["fields"][3]["items"]["optional"], true);
+}
+
 // The connector emits BEGIN from inside the Emit of a transaction's first event; the event's
 // views must survive that.
 TEST_F(EventBuilderTest, BeginEmittedFromInsideEmitKeepsTheEvent) {
@@ -332,7 +399,12 @@ TEST_F(EventBuilderTest, LogicalMessages) {
   EXPECT_EQ(p["source"]["lsn"], 99);
   EXPECT_EQ(p["source"]["ts_ms"], 1700000000000);
   EXPECT_EQ(p["source"]["table"], "");
+  // Debezium: a non-transactional message is its own commit.
+  EXPECT_EQ(p["source"]["sequence"], "[\"99\",\"99\"]");
   EXPECT_EQ((*e.value)["schema"]["name"], "io.debezium.connector.postgresql.MessageValue");
+  const json& message_schema = (*e.value)["schema"]["fields"][4];
+  EXPECT_EQ(message_schema["name"], "io.debezium.connector.postgresql.Message");
+  EXPECT_EQ(message_schema["optional"], false);
 
   TxnContext& txn = Txn();
   m.transactional = true;
@@ -389,6 +461,28 @@ TEST_F(EventBuilderTest, UnknownTypesExcludedColumnsAndKeyOverride) {
   hints.excluded_columns.clear();
   hints.key_override = {"nope"};
   EXPECT_FALSE(cache_.Update(rel, hints, true).ok());  // override names a missing column
+}
+
+// Debezium names the Key/Value/Envelope schemas after the topic, rejected characters included
+// (test_debezium_diff.py, a quoted schema and table).
+TEST_F(EventBuilderTest, SchemaNamesFollowTheTopicName) {
+  pgoutput::Relation rel;
+  rel.oid = 78;
+  rel.nspname = "Sales \" EU";
+  rel.relname = "Order Items";
+  rel.columns = {{1, "id", pgtype::kInt4, -1}};
+  CatalogHints hints;
+  hints.known = true;
+  hints.primary_key = {"id"};
+  const auto& t = **cache_.Update(rel, hints, true);
+  EventBuilder b(options_, FixedClock);
+  ASSERT_TRUE(b.OnInsert(t, {78, Tuple{T("1")}}, Txn(), Lsn(1), out_).ok());
+  const Captured& e = out_.events[0];
+  EXPECT_EQ(e.topic, "shop.Sales___EU.Order_Items");
+  EXPECT_EQ(e.key->at("schema")["name"], "shop.Sales___EU.Order_Items.Key");
+  EXPECT_EQ((*e.value)["schema"]["name"], "shop.Sales___EU.Order_Items.Envelope");
+  EXPECT_EQ((*e.value)["schema"]["fields"][1]["name"], "shop.Sales___EU.Order_Items.Value");
+  EXPECT_EQ((*e.value)["payload"]["source"]["schema"], "Sales \" EU");  // the real names here
 }
 
 TEST(TopicName, ReplacesCharactersKafkaRejects) {

@@ -94,6 +94,30 @@ TEST(ValueConverter, NumericSpecialsFailInPreciseModeAndRenderInOthers) {
   dbl.decimal = DecimalHandling::kDouble;
   EXPECT_EQ(Render(CodecFor(pgtype::kNumeric, -1, dbl), "22.22"), "22.22");
   EXPECT_EQ(Render(CodecFor(pgtype::kMoney, -1, dbl), "$1,234.11"), "1234.11");
+  // A NOT NULL column missing from a key-only before image: zero at the column's scale, as
+  // Debezium 3.6.1 (test_debezium_diff.py). The scale does not touch real values.
+  auto zero = [](const ColumnCodec& c) {
+    std::string out;
+    JsonWriter w(&out);
+    AppendZeroValue(c, w);
+    return out;
+  };
+  EXPECT_EQ(zero(CodecFor(pgtype::kNumeric, Numeric(6, 2), str)), "\"0.00\"");
+  EXPECT_EQ(zero(CodecFor(pgtype::kMoney, -1, str)), "\"0.00\"");
+  EXPECT_EQ(zero(CodecFor(pgtype::kNumeric, -1, str)), "\"0\"");
+  EXPECT_EQ(Render(CodecFor(pgtype::kNumeric, Numeric(6, 2), str), "1.5"), "\"1.5\"");
+}
+
+// ±infinity timestamps: pgjdbc's sentinel as microseconds, the same instant in milliseconds
+// (Debezium 3.6.1 in connect mode; test_debezium_diff.py).
+TEST(ValueConverter, InfinityTimestampsInEveryPrecision) {
+  ConverterOptions connect;
+  connect.time_precision = TimePrecision::kConnect;
+  EXPECT_EQ(Render(CodecFor(pgtype::kTimestamp, -1, connect), "infinity"), "9223372036825200");
+  EXPECT_EQ(Render(CodecFor(pgtype::kTimestamp, -1, connect), "-infinity"), "-9223372036832400");
+  ConverterOptions adaptive;
+  EXPECT_EQ(Render(CodecFor(pgtype::kTimestamp, 3, adaptive), "infinity"), "9223372036825200");
+  EXPECT_EQ(Render(CodecFor(pgtype::kTimestamp, 6, adaptive), "infinity"), "9223372036825200000");
 }
 
 TEST(ValueConverter, BinaryModes) {
@@ -202,6 +226,14 @@ TEST(ValueConverter, UnavailablePlaceholderIsTypeShaped) {
   EXPECT_EQ(render(CodecFor(1009, -1, o)), "[\"ab\"]");  // text[]
   EXPECT_EQ(render(CodecFor(1016, -1, o)), "[97,98]");   // int8[]
   EXPECT_EQ(render(CodecFor(pgtype::kInt4, -1, o)), "ERROR");
+  // binary_handling other than bytes makes bytea a string column: the placeholder as is
+  // (Debezium 3.6.1 in hex mode; test_debezium_diff.py).
+  for (BinaryHandling mode : {BinaryHandling::kHex, BinaryHandling::kBase64,
+                              BinaryHandling::kBase64UrlSafe}) {
+    ConverterOptions m = o;
+    m.binary = mode;
+    EXPECT_EQ(render(CodecFor(pgtype::kBytea, -1, m)), "\"ab\"");
+  }
 }
 
 TEST(ValueConverter, EnumsDomainsAndArraysOfThem) {
