@@ -50,7 +50,12 @@ def kafka_home():
 
 
 def _cluster_id():
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+    """A random cluster id as Kafka writes them (URL-safe base64 of a UUID), not starting with
+    '-': the storage tool's argument parser would take that for an option."""
+    while True:
+        cid = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        if not cid.startswith("-"):
+            return cid
 
 
 class _Node:
@@ -284,3 +289,38 @@ class KafkaCluster:
         md = self.admin().list_topics(topic, timeout=10)
         return {p: (list(pm.replicas), list(pm.isrs))
                 for p, pm in md.topics[topic].partitions.items()}
+
+    # --- read back with clients pgcdc does not use ------------------------------------------
+
+    def read_with_java(self, topic, idle_ms=5000):
+        """Every record of topic, read with the Java client (Kafka's console consumer) until
+        idle_ms pass without one: a list of (partition, offset, key, value), key and value as
+        text (None for null)."""
+        out = subprocess.run(
+            self._java("org.apache.kafka.tools.consumer.ConsoleConsumer",
+                       "--bootstrap-server", self.bootstrap, "--topic", topic,
+                       "--from-beginning", "--timeout-ms", str(idle_ms),
+                       "--formatter-property", "print.partition=true",
+                       "--formatter-property", "print.offset=true",
+                       "--formatter-property", "print.key=true",
+                       "--formatter-property", "key.separator=\t"),
+            capture_output=True, text=True, timeout=120)
+        records = []
+        for line in out.stdout.splitlines():
+            # Partition:P<TAB>Offset:O<TAB>key<TAB>value; pgcdc's JSON escapes tabs.
+            part, off, key, value = line.split("\t", 3)
+            records.append((int(part.split(":")[1]), int(off.split(":")[1]),
+                            None if key == "null" else key, None if value == "null" else value))
+        if not records:
+            raise AssertionError(f"the Java consumer read nothing from {topic}:\n"
+                                 f"{out.stderr[-2000:]}")
+        return records
+
+    def read_with_kcat(self, topic):
+        """Every record of topic up to its end, read with kcat: as read_with_java."""
+        import json
+        out = subprocess.run(["kcat", "-C", "-b", self.bootstrap, "-t", topic, "-o", "beginning",
+                              "-e", "-J", "-q"], capture_output=True, text=True, timeout=120,
+                             check=True)
+        return [(m["partition"], m["offset"], m["key"], m["payload"])
+                for m in map(json.loads, out.stdout.splitlines())]
