@@ -23,9 +23,10 @@ def make_broker():
 
 
 def mock_only(reason):
-    """For a test that needs what only the mock has (its fault injection): skipped, with the
-    reason shown, when the run is against real Kafka. The mock run still covers it."""
-    return pytest.mark.skipif(REAL_KAFKA, reason=f"mock broker only: {reason}")
+    """For a test that needs what only the mock has (its fault injection), or that does not
+    involve the broker at all: skipped, with the reason shown, in the real-Kafka run. The mock
+    run of the same file still covers it."""
+    return pytest.mark.skipif(REAL_KAFKA, reason=f"runs against the mock broker only: {reason}")
 
 
 @pytest.fixture(autouse=True)
