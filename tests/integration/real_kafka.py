@@ -16,6 +16,7 @@ pytest fixtures in conftest.py call it even when a test fails.
 """
 
 import base64
+import ctypes
 import os
 import shutil
 import signal
@@ -34,6 +35,12 @@ JAVA_OPTS = ["-Xmx512m", "-Xms64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1
              "-Xshare:auto", "-Djava.awt.headless=true",
              "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
              "-Dorg.slf4j.simpleLogger.showDateTime=true"]
+
+
+def _die_with_parent():
+    """Runs in the child before exec: SIGKILL it when the test process dies, even by SIGKILL
+    (a ctest timeout), so no broker outlives its test. PR_SET_PDEATHSIG = 1."""
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
 
 
 class UnsupportedCommand(RuntimeError):
@@ -95,6 +102,7 @@ class KafkaCluster:
         self.home = None
         self.bootstrap = None
         self._admin = None
+        self.frozen = set()  # node ids stopped with SIGSTOP
 
     # --- life cycle -------------------------------------------------------------------------
 
@@ -184,7 +192,8 @@ class KafkaCluster:
         log.write(f"=== start {n.starts} ===\n")
         log.flush()
         n.proc = subprocess.Popen(self._java("kafka.Kafka", n.props), stdout=log,
-                                  stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                                  stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                  preexec_fn=_die_with_parent)
         log.close()
 
     def _wait_serving(self, ids, timeout):
@@ -228,6 +237,13 @@ class KafkaCluster:
 
     def kill_broker(self, node_id):
         self.stop_broker(node_id, sig=signal.SIGKILL)
+        self.frozen.discard(node_id)
+
+    def freeze_broker(self, node_id):
+        """SIGSTOP: a hung broker. Connections stay open and requests go unanswered; the
+        controller fences it after broker.session.timeout.ms. kill_broker() ends it."""
+        self.nodes[node_id].proc.send_signal(signal.SIGSTOP)
+        self.frozen.add(node_id)
 
     def start_broker(self, node_id, timeout=120):
         n = self.nodes[node_id]
@@ -278,17 +294,29 @@ class KafkaCluster:
                                          operation_timeout=30)[name]
         fut.result(timeout=60)
 
+    def _topic_metadata(self, topic):
+        """The topic's metadata as a serving node sees it. Asked of each running, unfrozen node
+        in turn through a client of its own: a shared client may pick a hung broker."""
+        last = None
+        for i, n in self.nodes.items():
+            if not n.alive() or i in self.frozen:
+                continue
+            try:
+                md = AdminClient({"bootstrap.servers": f"127.0.0.1:{n.port}",
+                                  "log_level": 0}).list_topics(topic, timeout=5)
+                return md.topics[topic]
+            except KafkaException as e:
+                last = e
+        raise KafkaException(last.args[0]) if last else RuntimeError("no kafka node is serving")
+
     def leaders(self, topic):
         """{partition: leader node id} from the cluster's metadata now (-1: none)."""
-        md = self.admin().list_topics(topic, timeout=10)
-        tm = md.topics[topic]
-        return {p: pm.leader for p, pm in tm.partitions.items()}
+        return {p: pm.leader for p, pm in self._topic_metadata(topic).partitions.items()}
 
     def replicas(self, topic):
         """{partition: (replicas, in-sync replicas)}."""
-        md = self.admin().list_topics(topic, timeout=10)
         return {p: (list(pm.replicas), list(pm.isrs))
-                for p, pm in md.topics[topic].partitions.items()}
+                for p, pm in self._topic_metadata(topic).partitions.items()}
 
     # --- read back with clients pgcdc does not use ------------------------------------------
 
