@@ -107,6 +107,14 @@ class KafkaCluster:
     # --- life cycle -------------------------------------------------------------------------
 
     def start(self, timeout=120):
+        """Formats and starts every node; tries once more on new ports if a node fails (a port
+        picked by free_port() may be taken by a test running beside this one)."""
+        try:
+            return self._start_once(timeout)
+        except RuntimeError:
+            return self._start_once(timeout)
+
+    def _start_once(self, timeout):
         self.home = kafka_home()
         self.base = tempfile.mkdtemp(prefix="pgcdc-kafka-")
         self.nodes = {i: _Node(i, self.base) for i in range(1, self.n + 1)}

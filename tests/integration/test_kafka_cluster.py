@@ -51,8 +51,9 @@ def test_leader_change_and_broker_loss_under_writes_lose_nothing(pg, cluster, wo
 
     def check_confirmed():
         """Every change the slot confirms is on the topic: read back within a minute. (No
-        watermark queries: librdkafka 2.0.2's query_watermark_offsets was seen to block past its
-        timeout while a partition's leader was dead.)"""
+        watermark queries: librdkafka 2.0.2's query_watermark_offsets blocks past its timeout,
+        here for over ten minutes, while a partition's old leader is dead: librdkafka #2588,
+        fixed in 2.3.0 by #4460.)"""
         cf = pg.confirmed_flush(slot, db) or 0
         covered = max((n for n, lsn in list(writer.commit_lsns) if lsn_to_int(lsn) <= cf),
                       default=0)
