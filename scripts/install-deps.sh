@@ -19,6 +19,10 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   missing+=(postgresql)
 fi
 
+# Java and Maven for the real Kafka broker of the label-kafka tests (scripts/kafka-fetch.sh).
+command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
+command -v mvn >/dev/null 2>&1 || missing+=(maven)
+
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

@@ -9,6 +9,25 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from pgcdc_harness import MockBroker, Pgcdc, PostgresServer  # noqa: E402
 
+# PGCDC_BROKER=kafka: the `broker` fixture is a real Apache Kafka (real_kafka.KafkaCluster, one
+# KRaft node) instead of the librdkafka mock. ctest runs the core suites both ways.
+REAL_KAFKA = os.environ.get("PGCDC_BROKER", "mock") == "kafka"
+
+
+def make_broker():
+    """A started broker of the kind this run uses; the caller stops it."""
+    if REAL_KAFKA:
+        from real_kafka import KafkaCluster
+        return KafkaCluster().start()
+    return MockBroker().start()
+
+
+def mock_only(reason):
+    """For a test that needs what only the mock has (its fault injection), or that does not
+    involve the broker at all: skipped, with the reason shown, in the real-Kafka run. The mock
+    run of the same file still covers it."""
+    return pytest.mark.skipif(REAL_KAFKA, reason=f"runs against the mock broker only: {reason}")
+
 
 @pytest.fixture(autouse=True)
 def stop_leftover_pgcdc():
@@ -30,7 +49,7 @@ def pg():
 
 @pytest.fixture(scope="module")
 def broker():
-    b = MockBroker().start()
+    b = make_broker()
     yield b
     b.stop()
 

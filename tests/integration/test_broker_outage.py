@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from conftest import base_config
-from pgcdc_harness import MockBroker, Pgcdc, PostgresServer, TopicReader, lsn_to_int
+from conftest import base_config, make_broker, mock_only
+from pgcdc_harness import Pgcdc, PostgresServer, TopicReader, lsn_to_int
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +22,8 @@ def pg():
 
 @pytest.fixture
 def broker():
-    b = MockBroker().start()
+    # Real Kafka (PGCDC_BROKER=kafka): "down -1" stops the broker process, "up -1" restarts it.
+    b = make_broker()
     yield b
     b.stop()
 
@@ -99,5 +100,6 @@ def test_backpressure_keeps_walsender_alive(pg, broker, workdir):
     run_outage(pg, broker, workdir, "down2", limits={"max_inflight_events": 16})
 
 
+@mock_only("injects produce errors with the mock's 'errors' command")
 def test_produce_errors_are_retried_without_loss(pg, broker, workdir):
     run_outage(pg, broker, workdir, "errs", fault="errors")

@@ -7,7 +7,7 @@ import re
 import urllib.error
 import urllib.request
 
-from conftest import base_config
+from conftest import base_config, mock_only
 from pgcdc_harness import Pgcdc, TopicReader, run_pgcdc, wait_until
 
 
@@ -145,6 +145,7 @@ def test_admin_subcommands(pg, broker, workdir):
     assert r.returncode == 0 and "slot pgcdc_admin: missing" in r.stdout, r.stdout
 
 
+@mock_only("does not involve the broker")
 def test_metrics_port_in_use_is_one_clear_error(pg, broker, workdir):
     import socket
     s = socket.socket()
@@ -162,6 +163,8 @@ def test_metrics_port_in_use_is_one_clear_error(pg, broker, workdir):
         s.close()
 
 
+@mock_only("does not involve the broker, and the mock run of this file may hold port 9187 "
+           "at the same time")
 def test_two_connectors_with_the_default_metrics_port(pg, broker, workdir):
     """Neither sets metrics.listen: both default to 127.0.0.1:9187. The first serves it; the
     second must fail with one line naming the port and the key, not share the port (cpp-httplib's

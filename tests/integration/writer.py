@@ -9,9 +9,11 @@ import psycopg2
 
 class Writer(threading.Thread):
     """Inserts, updates and deletes rows of `table(id int pk, version int, payload text)` in small
-    transactions. `committed` lists (id, version, op) for every committed change."""
+    transactions. `committed` lists (id, version, op) for every committed change. With
+    track_lsn, `commit_lsns` gets (n, lsn) after each commit: the first n changes of `committed`
+    committed at or below WAL position lsn (read just after the commit)."""
 
-    def __init__(self, dsn, table, keys=50, seed=1, pause=0.002, first_key=1):
+    def __init__(self, dsn, table, keys=50, seed=1, pause=0.002, first_key=1, track_lsn=False):
         super().__init__(daemon=True)
         self.dsn = dsn
         self.table = table
@@ -21,6 +23,8 @@ class Writer(threading.Thread):
         self.pause = pause
         self.stop_event = threading.Event()
         self.committed = []
+        self.track_lsn = track_lsn
+        self.commit_lsns = []
         self.error = None
 
     def run(self):
@@ -47,6 +51,10 @@ class Writer(threading.Thread):
                         batch.append((k, versions[k], "u"))
                 conn.commit()
                 self.committed.extend(batch)
+                if self.track_lsn:
+                    cur.execute("SELECT pg_current_wal_lsn()::text")
+                    self.commit_lsns.append((len(self.committed), cur.fetchone()[0]))
+                    conn.commit()
                 self.stop_event.wait(self.pause)
             conn.close()
         except Exception as e:  # surfaced by the test
