@@ -289,7 +289,14 @@ std::vector<Piece> Split(const std::string& tmpl, const std::string& key) {
 }  // namespace
 
 std::string QuoteConninfoValue(const std::string& value) {
-  return "'" + EscapeQuoted(value) + "'";
+  // Appended piece by piece: "'" + std::string&& trips GCC 12's -Wrestrict false positive at -O3
+  // (GCC bug 105329), which the Release build (container check) would report.
+  std::string quoted;
+  quoted.reserve(value.size() + 2);
+  quoted.push_back('\'');
+  quoted += EscapeQuoted(value);
+  quoted.push_back('\'');
+  return quoted;
 }
 
 std::string ExpandConninfo(const std::string& tmpl, const std::string& key,
