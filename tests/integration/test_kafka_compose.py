@@ -10,6 +10,7 @@ release pass runs it, the sanitizer pass leaves it out.
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -18,7 +19,15 @@ from confluent_kafka.admin import AdminClient, ConfigResource
 
 from compose_env import (Compose, ComposePgcdc, ComposePostgres, Loopback, kafka_healthcheck_argv,
                          kafka_properties, start_kafka, wait_healthy)
-from pgcdc_harness import lsn_to_int, wait_until
+from pgcdc_harness import ROOT, lsn_to_int, wait_until
+
+
+def test_compose_runs_the_kafka_release_ci_tests():
+    """What users run is what the test below runs: the kafka service's image is the Kafka
+    release whose jars scripts/kafka-fetch.sh fetches."""
+    with open(os.path.join(ROOT, "tests", "kafka", "pom.xml")) as f:
+        tested = re.search(r"<kafka.version>(.+)</kafka.version>", f.read()).group(1)
+    assert Compose().services["kafka"]["image"] == f"apache/kafka:{tested}"
 
 
 def _payload(doc):
