@@ -164,11 +164,16 @@ class KafkaNode:
         return self.proc is not None and self.proc.poll() is None
 
     def log_tail(self, lines=30):
+        """The first ERROR lines (a failed start's cause comes before pages of shutdown
+        messages), then the last lines."""
         try:
             with open(self.log_path, errors="replace") as f:
-                return "".join(f.readlines()[-lines:])
+                all_lines = f.readlines()
         except (OSError, TypeError):
             return "(no log)"
+        errors = [ln for ln in all_lines if " ERROR " in ln][:5]
+        return "".join(errors + ["...\n"] + all_lines[-lines:]) if errors \
+            else "".join(all_lines[-lines:])
 
     def stop(self):
         if self.alive():
