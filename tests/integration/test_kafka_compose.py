@@ -113,6 +113,9 @@ def test_compose_quick_start_reaches_the_external_listener():
 
         # One run throughout: no restart was needed for the table created after the start.
         assert pgcdc.alive(), pgcdc.log()[-3000:]
+        # pgcdc masks every 4-byte piece of a secret in its output; a password made of common
+        # words masks them in every line (user names, "postgresql.conf", "PostgreSQL").
+        assert "[redacted]" not in pgcdc.log(), pgcdc.log()[-3000:]
         pgcdc.stop()
         assert pgcdc.proc.returncode == 0, pgcdc.log()[-3000:]
     finally:
