@@ -134,9 +134,10 @@ class KafkaNode:
             if out.returncode != 0:
                 raise RuntimeError(f"kafka storage format failed:\n{out.stdout[-2000:]}")
             with open(self.log_path, "w") as log:
-                self.proc = subprocess.Popen(java_command(self.home, "kafka.Kafka", self.props_path),
-                                             stdout=log, stderr=subprocess.STDOUT,
-                                             stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+                self.proc = subprocess.Popen(
+                    java_command(self.home, "kafka.Kafka", self.props_path), stdout=log,
+                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                    preexec_fn=_die_with_parent)
             self._wait_serving(timeout)
         except BaseException:
             self.stop()
