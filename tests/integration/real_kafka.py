@@ -11,6 +11,9 @@ UnsupportedCommand: tests that need it stay on the mock (conftest.mock_only).
 Three nodes: replication factor 3 and min.insync.replicas=2 for every topic, the internal ones
 too. One node: factor 1. Auto-created topics get 4 partitions, as the mock's.
 
+KafkaNode is one node started from server properties the caller derived as they are (the compose
+file's kafka service, tests/integration/compose_env.py), with none of KafkaCluster's test settings.
+
 Every process started here is stopped by stop(), which also removes the data directories; the
 pytest fixtures in conftest.py call it even when a test fails.
 """
@@ -86,6 +89,100 @@ class _Node:
                 return "".join(f.readlines()[-lines:])
         except OSError:
             return "(no log)"
+
+
+def java_command(home, main, *args):
+    """A JVM running main from the Kafka jars under home (kafka_home()), with JAVA_OPTS."""
+    return ["java", *JAVA_OPTS, "-cp", os.path.join(home, "libs", "*"), main, *args]
+
+
+class KafkaNode:
+    """One Kafka process from a complete server.properties the caller derived (the compose
+    file's, see compose_env.py), formatted as the apache/kafka image formats its storage
+    (`format --cluster-id=ID -c server.properties`). Nothing is added to the properties: the
+    caller gives log.dirs. `bootstrap` is where start() waits for the node to serve.
+
+    stop() kills the process and removes the temp dir; the caller calls it, even on failure."""
+
+    kind = "kafka"
+
+    def __init__(self, properties, cluster_id, bootstrap, node_id):
+        self.properties = dict(properties)
+        self.cluster_id = cluster_id
+        self.bootstrap = bootstrap
+        self.node_id = int(node_id)
+        self.home = None
+        self.dir = None
+        self.props_path = None
+        self.log_path = None
+        self.proc = None
+
+    def start(self, timeout=120):
+        self.home = kafka_home()
+        self.dir = tempfile.mkdtemp(prefix="pgcdc-kafka-node-")
+        self.props_path = os.path.join(self.dir, "server.properties")
+        self.log_path = os.path.join(self.dir, "broker.log")
+        with open(self.props_path, "w") as f:
+            for k, v in self.properties.items():
+                f.write(f"{k}={v}\n")
+        try:
+            out = subprocess.run(java_command(self.home, "kafka.tools.StorageTool", "format",
+                                              f"--cluster-id={self.cluster_id}",
+                                              "-c", self.props_path),
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                 timeout=120)
+            if out.returncode != 0:
+                raise RuntimeError(f"kafka storage format failed:\n{out.stdout[-2000:]}")
+            with open(self.log_path, "w") as log:
+                self.proc = subprocess.Popen(
+                    java_command(self.home, "kafka.Kafka", self.props_path), stdout=log,
+                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                    preexec_fn=_die_with_parent)
+            self._wait_serving(timeout)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _wait_serving(self, timeout):
+        deadline = time.monotonic() + timeout
+        while True:
+            if not self.alive():
+                raise RuntimeError(f"kafka exited ({self.proc.returncode}):\n{self.log_tail()}")
+            try:
+                md = AdminClient({"bootstrap.servers": self.bootstrap,
+                                  "log_level": 0}).list_topics(timeout=1)
+                if self.node_id in md.brokers:
+                    return
+            except KafkaException:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"kafka not serving on {self.bootstrap} after {timeout}s:\n"
+                                   f"{self.log_tail()}")
+            time.sleep(0.3)
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def log_tail(self, lines=30):
+        """The first ERROR lines (a failed start's cause comes before pages of shutdown
+        messages), then the last lines."""
+        try:
+            with open(self.log_path, errors="replace") as f:
+                all_lines = f.readlines()
+        except (OSError, TypeError):
+            return "(no log)"
+        errors = [ln for ln in all_lines if " ERROR " in ln][:5]
+        return "".join(errors + ["...\n"] + all_lines[-lines:]) if errors \
+            else "".join(all_lines[-lines:])
+
+    def stop(self):
+        if self.alive():
+            self.proc.kill()
+            self.proc.wait()
+        if self.dir:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            self.dir = None
 
 
 class KafkaCluster:
@@ -192,7 +289,7 @@ class KafkaCluster:
         return cfg
 
     def _java(self, main, *args):
-        return ["java", *JAVA_OPTS, "-cp", os.path.join(self.home, "libs", "*"), main, *args]
+        return java_command(self.home, main, *args)
 
     def _spawn(self, n):
         n.starts += 1
