@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config clang libclang-rt-dev
   libpq-dev librdkafka-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libgtest-dev
   libcpp-httplib-dev
-  python3 python3-pytest python3-psycopg2 python3-confluent-kafka kcat
+  python3 python3-pytest python3-psycopg2 python3-confluent-kafka python3-avro kcat
 )
 
 missing=()
