@@ -264,7 +264,7 @@ compose_live() {  # echoes the failure cause and returns 1, or returns 0
   pg=$(service_container postgres)
   wait_for 90 podman healthcheck run "$pg" ||
     { echo "postgres did not pass the compose healthcheck in 90 s"; return 1; }
-  # A table first: validate fails when source.tables matches none.
+  # A table first, as the compose header says, so that its row arrives by the snapshot.
   sql="CREATE TABLE orders(id int PRIMARY KEY, item text); INSERT INTO orders VALUES (1, 'apple')"
   podman exec "$pg" psql -q -v ON_ERROR_STOP=1 -U postgres -d shop -c "$sql" \
     >>"$tmp/compose-live.log" 2>&1 || { echo "psql in the postgres service failed"; return 1; }
