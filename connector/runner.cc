@@ -12,17 +12,12 @@
 
 #include "decoders/replication_frame.h"
 #include "connector/counting_sink.h"
-#include "sinks/kafka_sink.h"
-#include "sinks/stdout_sink.h"
+#include "connector/sink_factory.h"
+#include "connector/stop_signal.h"
 
 namespace cdc::connector {
 
 namespace {
-
-std::atomic<bool> g_stop{false};
-int g_stop_pipe[2] = {-1, -1};
-
-void OnSignal(int) { Runner::RequestStop(); }
 
 constexpr int kFlushTimeoutMs = 30000;
 constexpr int kMaxFramesPerTurn = 1024;
@@ -53,30 +48,10 @@ bool Skipped(const config::Config& c, const char* op) {
 }
 
 bool IsSlotActiveError(const Status& s) {
-  return s.message().find("SQLSTATE 55006") != std::string::npos;
+  return s.sqlstate() == "55006";  // object_in_use: the slot is active for another PID
 }
 
 }  // namespace
-
-void Runner::RequestStop() {
-  g_stop.store(true);
-  if (g_stop_pipe[1] >= 0) {
-    char c = 1;
-    [[maybe_unused]] ssize_t n = write(g_stop_pipe[1], &c, 1);
-  }
-}
-
-void Runner::InstallSignalHandlers() {
-  if (g_stop_pipe[0] < 0 && pipe2(g_stop_pipe, O_NONBLOCK | O_CLOEXEC) != 0) {
-    g_stop_pipe[0] = g_stop_pipe[1] = -1;
-  }
-  struct sigaction sa {};
-  sa.sa_handler = OnSignal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-}
 
 Runner::Runner(config::Config cfg, std::string version)
     : cfg_(std::move(cfg)),
@@ -116,7 +91,7 @@ Offset Runner::OffsetAt(Lsn lsn) const {
            lsn, snapshot_state_, snapshot_lsn_, {}, stuck_};
   for (const auto& [table, read_lsn] : snapshot_tables_) {
     // Once complete, a table's entry matters only until the stream passes its read.
-    if (snapshot_state_ == "running" || read_lsn > lsn) o.snapshot_tables[table] = read_lsn;
+    if (snapshot_state_ == SnapshotState::kRunning || read_lsn > lsn) o.snapshot_tables[table] = read_lsn;
   }
   return o;
 }
@@ -163,7 +138,7 @@ Status Runner::Prepare() {
 
   auto decision = DecideStart(cfg_, offsets_.path(), o, facts->slot);
   if (!decision.ok()) return decision.status();
-  const bool snapshot = !decision->empty();
+  const bool snapshot = decision->snapshot;
   if (!snapshot && cfg_.snapshot.mode == "initial_only") {
     spdlog::info("snapshot.mode initial_only: the snapshot was already taken ({}); nothing to do",
                  offsets_.path());
@@ -172,16 +147,15 @@ Status Runner::Prepare() {
   }
 
   // The sink is checked before anything is created on the server.
-  std::unique_ptr<sinks::EventSink> sink;
-  if (cfg_.sink.type == "kafka") {
-    auto kafka = sinks::KafkaSink::Create(cfg_.sink.kafka, this, cfg_.sink.dead_letter_topic);
-    if (!kafka.ok()) return kafka.status();
-    sink = std::move(*kafka);
-  } else {
-    sink = std::make_unique<sinks::StdoutSink>(this);
-  }
-  sink_ = std::make_unique<CountingSink>(std::move(sink), &metrics_);
-  CDC_RETURN_IF_ERROR(sink_->CheckReachable(15000));
+  publisher_ = std::make_unique<Publisher>(
+      InflightLimits{cfg_.limits.max_inflight_events, cfg_.limits.max_inflight_bytes}, &metrics_,
+      [this](const TicketOrigin& origin, const sinks::DeliveryListener::Refusal& r) {
+        OnRefusal(origin, r);
+      });
+  auto sink = MakeSink(cfg_.sink, publisher_.get());
+  if (!sink.ok()) return sink.status();
+  publisher_->Attach(std::make_unique<CountingSink>(std::move(*sink), &metrics_));
+  CDC_RETURN_IF_ERROR(publisher_->sink().CheckReachable(15000));
 
   // Everything checked: now create what is missing (publication first: pgoutput.md §6.8).
   CDC_RETURN_IF_ERROR(EnsurePublication(sql->get(), cfg_, *facts));
@@ -192,7 +166,7 @@ Status Runner::Prepare() {
 
   if (snapshot) {
     CDC_RETURN_IF_ERROR(CheckSnapshotPrivileges(sql->get(), cfg_.source.publication, *rules_));
-    spdlog::info("taking a snapshot: {}", *decision);
+    spdlog::info("taking a snapshot: {}", decision->why);
     auto taken = TakeSnapshot(repl->get(), facts->slot, o);
     if (!taken.ok()) return taken.status();
     if (!*taken) {
@@ -236,9 +210,14 @@ Status Runner::Prepare() {
   ProcessorOptions popts;
   popts.emit_messages = cfg_.format.messages;
   popts.message_prefixes = cfg_.format.message_prefixes;
+  // While the sink's queue is full: serve reports, and keep confirming and reporting status so
+  // wal_sender_timeout never fires.
   processor_ = std::make_unique<ChangeProcessor>(event_options_, std::move(popts), rules_.get(),
-                                                 catalog_.get(), tracker_.get(), sink_.get(),
-                                                 [this] { OnSinkFull(); });
+                                                 catalog_.get(), tracker_.get(), publisher_.get(),
+                                                 [this] {
+                                                   publisher_->Serve(100);
+                                                   return Commit(false);
+                                                 });
   std::map<std::string, Lsn> read_later;  // tables a resumed snapshot read after start_lsn_
   for (const auto& [table, read_lsn] : snapshot_tables_) {
     if (read_lsn > start_lsn_) read_later[table] = read_lsn;
@@ -279,7 +258,7 @@ Result<bool> Runner::TakeSnapshot(PGconn* repl, const SlotState& slot, const Off
   }
   if (!created) {
     // Recorded before the slot changes: a crash from here on finds "running" and starts over.
-    snapshot_state_ = "running";
+    snapshot_state_ = SnapshotState::kRunning;
     snapshot_lsn_ = Lsn();
     snapshot_tables_.clear();
     CDC_RETURN_IF_ERROR(offsets_.Save(OffsetAt(stored ? stored->lsn : Lsn())));
@@ -291,7 +270,6 @@ Result<bool> Runner::TakeSnapshot(PGconn* repl, const SlotState& slot, const Off
     CDC_RETURN_IF_ERROR(offsets_.Save(OffsetAt(snapshot_lsn_)));
   }
   const Lsn read_lsn = created->consistent_point;
-  snapshot_read_lsn_ = read_lsn;
 
   SnapshotOptions opts;
   opts.dsn = cfg_.source.dsn;
@@ -307,47 +285,22 @@ Result<bool> Runner::TakeSnapshot(PGconn* repl, const SlotState& slot, const Off
   opts.parallelism = cfg_.snapshot.parallelism;
   opts.chunk_pages = cfg_.snapshot.chunk_pages;
   opts.progress_interval_ms = cfg_.snapshot.progress_interval_ms;
-  opts.max_inflight_events = cfg_.limits.max_inflight_events;
-  opts.max_inflight_bytes = cfg_.limits.max_inflight_bytes;
-  Snapshot snap(std::move(opts), event_options_, rules_.get(), catalog_.get(), sink_.get(),
-                &g_stop, g_stop_pipe[0]);
-  snapshot_ = &snap;
+  Snapshot snap(std::move(opts), event_options_, rules_.get(), catalog_.get(), publisher_.get(),
+                &StopSignal::Process());
   metrics_.state.store(static_cast<int>(RunState::kSnapshotting));
   metrics_.SetSnapshotSource([&snap] { return snap.Progress(); });
   auto done = snap.Run();
   metrics_.SetSnapshotSource(nullptr);
-  snapshot_ = nullptr;
   if (!done.ok() || !*done) return done;
-  snapshot_state_ = "complete";
+  snapshot_state_ = SnapshotState::kComplete;
   // Every record of the snapshot was acknowledged, the one refused in an earlier one included.
   if (stuck_ && stuck_->in_snapshot) ClearStuck();
   CDC_RETURN_IF_ERROR(offsets_.Save(OffsetAt(snapshot_lsn_)));
   return true;
 }
 
-void Runner::OnDelivery(void* opaque, size_t bytes, const Status& status) {
-  if (status.ok()) {
-    metrics_.last_ack_unix_ms.store(UnixMillis(), std::memory_order_relaxed);
-  } else {
-    metrics_.delivery_errors.fetch_add(1);
-  }
-  if (processor_ == nullptr) {  // nothing but the snapshot sends before streaming
-    if (snapshot_ != nullptr && snapshot_->Owns(opaque)) {
-      snapshot_->OnDelivery(opaque, bytes, status);
-    }
-    return;
-  }
-  processor_->OnDelivered(bytes);
-  if (status.ok()) {
-    tracker_->Acknowledge(static_cast<LsnTracker::Txn*>(opaque));
-    ++events_acked_;
-    return;
-  }
-  // Never acknowledged: the transaction stays outstanding and the LSN cannot pass it.
-  if (delivery_error_.ok()) delivery_error_ = status;
-}
-
-void Runner::OnRefused(void* opaque, const Refusal& r) {
+void Runner::OnRefusal(const TicketOrigin& origin,
+                       const sinks::DeliveryListener::Refusal& r) {
   StuckEvent e;
   e.topic = std::string(r.topic);
   // Topics are <name>.<schema>.<table>; the others (<name>.transaction, heartbeats) name no table.
@@ -360,17 +313,11 @@ void Runner::OnRefused(void* opaque, const Refusal& r) {
   e.cause = std::string(r.cause);
   e.error = std::string(r.error_name);
   e.at = UtcNow();
-  if (processor_ == nullptr) {
-    // A snapshot record (possibly reported on one of the snapshot's workers).
-    e.in_snapshot = true;
-    e.lsn = snapshot_read_lsn_;
-  } else {
-    // Streaming, on the replication thread: the opaque is the event's transaction record.
-    const auto* txn = static_cast<const LsnTracker::Txn*>(opaque);
-    e.lsn = txn != nullptr && txn->final_lsn.valid() ? txn->final_lsn
-            : txn != nullptr && txn->end_lsn.valid() ? txn->end_lsn
-                                                      : tracker_->confirmed();
-  }
+  // A snapshot record carries the snapshot's read LSN; a streamed one its transaction's. A
+  // record with none (a heartbeat) is placed at the confirmed LSN: only streaming sends those,
+  // on the replication thread.
+  e.in_snapshot = origin.in_snapshot;
+  e.lsn = origin.lsn ? *origin.lsn : tracker_->confirmed();
   std::lock_guard<std::mutex> lock(refused_mu_);
   if (!refused_) refused_ = std::move(e);
 }
@@ -412,7 +359,7 @@ Status Runner::CheckSlotStillOurs(Lsn resume) const {
         "; changes after that position are lost: restart with snapshot.mode: when_needed to "
         "take a new snapshot");
   }
-  if (slot->wal_status == "lost") {
+  if (slot->wal_status == WalStatus::kLost) {
     return Status::FailedPrecondition(
         "slot '" + cfg_.source.slot + "' was invalidated (wal_status = lost) while pgcdc was "
         "streaming at " + resume.ToString() +
@@ -429,21 +376,6 @@ Status Runner::CheckSlotStillOurs(Lsn resume) const {
         SlotAheadMessage(cfg_.source.slot, slot_position, offsets_.path(), resume));
   }
   return Status::Ok();
-}
-
-void Runner::OnDeadLettered(const Status& cause) {
-  metrics_.dead_lettered.fetch_add(1);
-  spdlog::warn("{}", cause.message());
-}
-
-bool Runner::Blocked() const {
-  return tracker_->inflight_events() >= cfg_.limits.max_inflight_events ||
-         processor_->inflight_bytes() >= cfg_.limits.max_inflight_bytes;
-}
-
-void Runner::OnSinkFull() {
-  sink_->Poll(100);
-  (void)Commit(false);
 }
 
 Status Runner::SendStatus(bool reply_requested) {
@@ -494,18 +426,8 @@ Status Runner::HandleFrame(std::span<const uint8_t> bytes) {
 }
 
 void Runner::DrainSink(int timeout_ms) {
-  Status s = sink_->Flush(timeout_ms);
+  Status s = publisher_->Drain(timeout_ms);
   if (!s.ok()) spdlog::warn("{}", s.message());
-}
-
-bool Runner::SleepUnlessStopped(int ms) {
-  pollfd p{g_stop_pipe[0], POLLIN, 0};
-  if (g_stop_pipe[0] >= 0) {
-    poll(&p, 1, ms);
-  } else {
-    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
-  }
-  return !g_stop.load();
 }
 
 Status Runner::MaybeHeartbeat() {
@@ -546,7 +468,8 @@ void Runner::LogProgress(bool force) {
   if (!force && now - last_progress_ < kProgressInterval) return;
   last_progress_ = now;
   spdlog::info("progress: {} events sent, {} acknowledged, {} in flight, confirmed {}",
-               processor_->events_sent(), events_acked_, tracker_->inflight_events(),
+               processor_->events_sent(), publisher_->acknowledged(),
+               publisher_->inflight_events(),
                persisted_.ToString());
 }
 
@@ -583,7 +506,7 @@ Status Runner::StreamSession() {
     // Right after a crash the old walsender may still hold the slot (pgoutput.md §6.7).
     if (!IsSlotActiveError(s) || attempt >= 30) return s;
     if (attempt == 0) spdlog::warn("{}; retrying", s.message());
-    if (!SleepUnlessStopped(1000)) return Status::Ok();
+    if (!StopSignal::Process().SleepFor(1000)) return Status::Ok();
   }
   stream_ = &stream;
   metrics_.state.store(static_cast<int>(RunState::kStreaming));
@@ -592,14 +515,12 @@ Status Runner::StreamSession() {
 
   Status result;
   std::span<const uint8_t> frame;
-  while (!g_stop.load()) {
-    if (!delivery_error_.ok()) {
-      result = delivery_error_;
-      break;
-    }
-    sink_->Poll(0);
+  while (!StopSignal::Process().requested()) {
+    result = publisher_->failure();
+    if (!result.ok()) break;
+    publisher_->Serve(0);
     int frames = 0;
-    bool blocked = Blocked();
+    bool blocked = publisher_->blocked();
     while (!blocked && frames < kMaxFramesPerTurn) {
       auto next = stream.Next(&frame);
       if (!next.ok()) {
@@ -613,7 +534,7 @@ Status Runner::StreamSession() {
       stream.Release();
       if (!result.ok()) break;
       ++frames;
-      blocked = Blocked();
+      blocked = publisher_->blocked();
     }
     if (!result.ok()) break;
     result = Commit(false);
@@ -635,11 +556,11 @@ Status Runner::StreamSession() {
     nfds_t n = 0;
     fds[n++] = pollfd{stream.socket(),
                       static_cast<short>((blocked ? 0 : POLLIN) | (*out_pending ? POLLOUT : 0)), 0};
-    if (sink_->wakeup_fd() >= 0) fds[n++] = pollfd{sink_->wakeup_fd(), POLLIN, 0};
-    if (g_stop_pipe[0] >= 0) fds[n++] = pollfd{g_stop_pipe[0], POLLIN, 0};
+    if (publisher_->wakeup_fd() >= 0) fds[n++] = pollfd{publisher_->wakeup_fd(), POLLIN, 0};
+    if (const int fd = StopSignal::Process().fd(); fd >= 0) fds[n++] = pollfd{fd, POLLIN, 0};
     int timeout_ms = std::min(cfg_.offsets.commit_interval_ms, cfg_.source.status_interval_ms);
     if (cfg_.heartbeat.interval_ms > 0) timeout_ms = std::min(timeout_ms, cfg_.heartbeat.interval_ms);
-    if (sink_->wakeup_fd() < 0 && tracker_->inflight_events() > 0) timeout_ms = 5;
+    if (publisher_->wakeup_fd() < 0 && publisher_->inflight_events() > 0) timeout_ms = 5;
     if (blocked) timeout_ms = std::min(timeout_ms, 50);
     if (poll(fds, n, timeout_ms) < 0 && errno != EINTR) {
       result = Status::IoError("poll failed");
@@ -654,7 +575,7 @@ Status Runner::StreamSession() {
   // Leaving the session: deliver what is in flight, confirm it, tell the server, end COPY.
   DrainSink(kFlushTimeoutMs);
   Status commit = Commit(true);
-  if (result.ok() && !delivery_error_.ok()) result = delivery_error_;
+  if (result.ok()) result = publisher_->failure();
   if (result.ok()) result = commit;
   (void)SendStatus(false);
   stream.Finish();
@@ -687,9 +608,9 @@ Status Runner::Run() {
 }
 
 void Runner::UpdateGauges() {
-  const int64_t inflight = tracker_->inflight_events();
+  const int64_t inflight = publisher_->inflight_events();
   metrics_.inflight_events.store(inflight, std::memory_order_relaxed);
-  metrics_.inflight_bytes.store(processor_->inflight_bytes(), std::memory_order_relaxed);
+  metrics_.inflight_bytes.store(publisher_->inflight_bytes(), std::memory_order_relaxed);
   metrics_.confirmed_lsn.store(persisted_.value, std::memory_order_relaxed);
   metrics_.wal_end_lsn.store(std::max(received_, persisted_).value, std::memory_order_relaxed);
   // Blocked: events wait and nothing was acknowledged since they started waiting.
@@ -720,14 +641,16 @@ Status Runner::RunUntilStopped() {
     }
     // Only a lost connection is worth retrying; bad bytes, unrepresentable values and refused
     // deliveries would fail the same way again.
-    if (s.code() != Status::Code::kUnavailable || !delivery_error_.ok() || g_stop.load()) return s;
+    if (s.code() != Status::Code::kUnavailable || !publisher_->failure().ok() || StopSignal::Process().requested()) {
+      return s;
+    }
     // A session that streamed for a while was healthy: start the backoff over.
     if (Clock::now() - session_start > std::chrono::seconds(60)) backoff_ms = 500;
     int wait = backoff_ms / 2 + static_cast<int>(rng() % static_cast<unsigned>(backoff_ms / 2 + 1));
     spdlog::warn("{}; reconnecting in {} ms", s.message(), wait);
     metrics_.state.store(static_cast<int>(RunState::kReconnecting));
     metrics_.reconnects.fetch_add(1);
-    if (!SleepUnlessStopped(wait)) return Status::Ok();
+    if (!StopSignal::Process().SleepFor(wait)) return Status::Ok();
     backoff_ms = std::min(backoff_ms * 2, cfg_.source.reconnect_max_backoff_ms);
   }
 }
