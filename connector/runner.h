@@ -11,6 +11,11 @@
 // lock again first if its connection went too). Serves /metrics, /healthz and /readyz when
 // configured.
 //
+// The class spans three files, one room each: runner.cc (life, reconnects, refusals),
+// start_up.cc (Prepare, the snapshot) and stream_session.cc (one session, commit cadence). The
+// heartbeat (Heartbeat), the stop request (StopSignal), delivery (Publisher) and the
+// configuration's translation (options.h) are objects of their own.
+//
 // Delivery reports go to the Publisher, which settles them on their tickets; the Runner only
 // hears of refusals (OnRefusal), to record the stuck event.
 //
@@ -29,6 +34,7 @@
 #include "connector/capture_rules.h"
 #include "connector/catalog_reader.h"
 #include "connector/change_processor.h"
+#include "connector/heartbeat.h"
 #include "connector/instance_lock.h"
 #include "connector/lsn_tracker.h"
 #include "connector/metrics.h"
@@ -84,7 +90,6 @@ class Runner {
   void OnRefusal(const TicketOrigin& origin, const sinks::DeliveryListener::Refusal& refusal);
   void DrainSink(int timeout_ms);
   void LogProgress(bool force);
-  Status MaybeHeartbeat();
   // Records the refused event in the offsets file and returns the exit line.
   Status StopOnRefusal(const StuckEvent& e);
   // Logs that the stuck event went through and forgets it (the next save drops the record).
@@ -95,6 +100,7 @@ class Runner {
   InstanceLock lock_;  // held from the start of Run() to the end
   EventOptions event_options_;
   OffsetStore offsets_;
+  Heartbeat heartbeat_;
   SystemIdentity identity_;
   int server_version_ = 0;
   Lsn start_lsn_;
@@ -114,8 +120,6 @@ class Runner {
   Clock::time_point last_status_{};
   Clock::time_point last_commit_{};
   Clock::time_point last_progress_{};
-  Clock::time_point last_heartbeat_{};
-  PgConnPtr heartbeat_conn_;
   int64_t inflight_since_ms_ = 0;
   Metrics metrics_;
   std::unique_ptr<MetricsServer> metrics_server_;  // reads metrics_: declared after it

@@ -52,10 +52,15 @@ Result<StartDecision> DecideStart(const config::Config& cfg, const std::string& 
   } else if (mode == "always") {
     return StartDecision{true, "snapshot.mode always"};
   } else if (mode == "when_needed") {
-    if (!slot.exists) return StartDecision{true, "slot '" + name + "' is missing (snapshot.mode when_needed)"};
-    if (lost) return StartDecision{true, "slot '" + name + "' is invalidated (snapshot.mode when_needed)"};
+    if (!slot.exists) {
+      return StartDecision{true, "slot '" + name + "' is missing (snapshot.mode when_needed)"};
+    }
+    if (lost) {
+      return StartDecision{true, "slot '" + name + "' is invalidated (snapshot.mode when_needed)"};
+    }
     if (slot_ahead) {
-      return StartDecision{true, "slot '" + name + "' is ahead of the offsets (snapshot.mode when_needed)"};
+      return StartDecision{true, "slot '" + name +
+                                     "' is ahead of the offsets (snapshot.mode when_needed)"};
     }
   }
 
