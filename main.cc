@@ -19,6 +19,7 @@
 #include "connector/admin.h"
 #include "connector/logging.h"
 #include "connector/runner.h"
+#include "connector/stop_signal.h"
 
 namespace {
 
@@ -146,7 +147,7 @@ int main(int argc, char** argv) {
 
   cdc::connector::SetUpLogging(cfg.log.level, cfg.log.format);
   spdlog::info("pgcdc {} starting: name={} sink={}", PGCDC_VERSION, cfg.name, cfg.sink.type);
-  cdc::connector::Runner::InstallSignalHandlers();
+  cdc::connector::StopSignal::Process().InstallHandlers();
   cdc::connector::Runner runner(std::move(cfg), PGCDC_VERSION);
   cdc::Status s = runner.Run();
   if (!s.ok()) {

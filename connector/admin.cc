@@ -12,7 +12,7 @@
 #include "connector/snapshot.h"
 #include "connector/source_setup.h"
 #include "connector/start_decision.h"
-#include "sinks/kafka_sink.h"
+#include "connector/sink_factory.h"
 
 namespace cdc::connector {
 
@@ -72,10 +72,10 @@ void PrintOffset(const OffsetStore& store, const std::optional<Offset>& o, std::
   }
   out << "\n  slot: " << o->slot << "\n  system: " << o->system_id << "\n  database: "
       << o->database << "\n  timeline: " << o->timeline << "\n  lsn: " << o->lsn.ToString()
-      << "\n  snapshot: " << (o->snapshot.empty() ? "none" : o->snapshot);
-  if (!o->snapshot.empty()) out << " at " << o->snapshot_lsn.ToString();
+      << "\n  snapshot: " << SnapshotStateName(o->snapshot);
+  if (o->snapshot != SnapshotState::kNone) out << " at " << o->snapshot_lsn.ToString();
   if (!o->snapshot_tables.empty()) {
-    out << (o->snapshot == "running" ? "\n  tables read (a restart resumes with the others):"
+    out << (o->snapshot == SnapshotState::kRunning ? "\n  tables read (a restart resumes with the others):"
                                      : "\n  tables read by a resumed snapshot:");
     for (const auto& [table, lsn] : o->snapshot_tables) {
       out << "\n    " << table << " as of " << lsn.ToString();
@@ -187,7 +187,7 @@ Status ValidateServer(const config::Config& cfg, std::ostream& out) {
   } else {
     f.Ok("slot " + cfg.source.slot + " exists at " +
          slot.confirmed_flush.value_or(Lsn()).ToString() + " (wal_status " +
-         (slot.wal_status.empty() ? "n/a" : slot.wal_status) + ", " +
+         std::string(WalStatusName(slot.wal_status)) + ", " +
          (slot.active ? "active, PID " + std::to_string(slot.active_pid) : "inactive") + ")");
   }
   f.Ok("publication " + cfg.source.publication +
@@ -220,8 +220,8 @@ Status ValidateServer(const config::Config& cfg, std::ostream& out) {
       auto decision = DecideStart(cfg, store.path(), o, slot);
       if (decision.ok()) {
         std::string plan;
-        if (!decision->empty()) {
-          plan = "takes a snapshot (" + *decision + ")";
+        if (decision->snapshot) {
+          plan = "takes a snapshot (" + decision->why + ")";
         } else if (o) {
           plan = "streams from " + o->lsn.ToString() + " (offsets file)";
         } else if (slot.exists) {
@@ -237,8 +237,9 @@ Status ValidateServer(const config::Config& cfg, std::ostream& out) {
   }
 
   if (cfg.sink.type == "kafka") {
+    // The sink `run` would build (MakeSink), dead-letter topic included.
     NoListener listener;
-    auto sink = sinks::KafkaSink::Create(cfg.sink.kafka, &listener);
+    auto sink = MakeSink(cfg.sink, &listener);
     if (f.Check(sink.status(), "kafka configuration accepted")) {
       f.Check((*sink)->CheckReachable(10000),
               "broker reachable at " + cfg.sink.kafka.at("bootstrap.servers"));
@@ -280,7 +281,7 @@ Status ShowStatus(const config::Config& cfg, std::ostream& out) {
       out << (slot.active ? "active (walsender PID " + std::to_string(slot.active_pid) + ")"
                           : std::string("inactive"))
           << "\n  confirmed_flush_lsn: " << confirmed.ToString() << "\n  wal_status: "
-          << (slot.wal_status.empty() ? "n/a" : slot.wal_status) << "\n  lag_bytes: "
+          << WalStatusName(slot.wal_status) << "\n  lag_bytes: "
           << (server->wal_end > confirmed ? server->wal_end.value - confirmed.value : 0) << "\n";
     }
     PGconn* c = server->sql.get();
@@ -376,7 +377,7 @@ Status ResetOffsets(const config::Config& cfg, const OffsetsReset& reset, std::o
     auto tl = Exec(server.sql.get(), "SELECT timeline_id FROM pg_control_checkpoint()");
     if (!tl.ok()) return tl.status();
     o.timeline = static_cast<uint32_t>(std::strtoul(PQgetvalue(tl->get(), 0, 0), nullptr, 10));
-    o.snapshot = "complete";  // what the operator asks for: stream from here, no snapshot
+    o.snapshot = SnapshotState::kComplete;  // what the operator asks for: stream from here, no snapshot
     o.snapshot_lsn = target;
   }
   out << "offsets file " << store.path() << ": "

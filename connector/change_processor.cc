@@ -10,15 +10,16 @@
 namespace cdc::connector {
 
 ChangeProcessor::ChangeProcessor(const EventOptions& options, ProcessorOptions processor_options,
-                                 const CaptureRules* rules, CatalogReader* catalog, LsnTracker* tracker,
-                                 sinks::EventSink* sink, std::function<void()> on_sink_full)
+                                 const CaptureRules* rules, CatalogReader* catalog,
+                                 LsnTracker* tracker, Publisher* publisher,
+                                 std::function<Status()> while_full)
     : options_(options),
       processor_options_(std::move(processor_options)),
       rules_(rules),
       catalog_(catalog),
       tracker_(tracker),
-      sink_(sink),
-      on_sink_full_(std::move(on_sink_full)),
+      publisher_(publisher),
+      while_full_(std::move(while_full)),
       relations_(options),
       builder_(options) {}
 
@@ -237,17 +238,8 @@ Status ChangeProcessor::Emit(const ChangeEvent& ev) {
     begin_emitted_ = true;
     CDC_RETURN_IF_ERROR(builder_.OnTransactionBegin(txn_, *this));
   }
-  // The opaque is the transaction record: its delivery report decrements that transaction.
-  for (;;) {
-    Status s = sink_->Send(ev, txn_record_);
-    if (s.ok()) break;
-    if (s.code() != Status::Code::kUnavailable) {
-      return s.WithContext("sending " + std::string(ev.table) + " change at " + ev.lsn.ToString());
-    }
-    on_sink_full_();
-  }
-  tracker_->AddEvent(txn_record_);
-  inflight_bytes_ += static_cast<int64_t>(ev.size_bytes());
+  // The ticket is the transaction record: its delivery report settles one of its events.
+  CDC_RETURN_IF_ERROR(publisher_->Publish(ev, *txn_record_, while_full_));
   ++events_sent_;
   return Status::Ok();
 }

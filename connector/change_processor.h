@@ -1,9 +1,9 @@
 #pragma once
 
 // ChangeProcessor: the middle of the pipeline. Takes XLogData frames of one replication session,
-// decodes the pgoutput message, keeps the relation cache, builds events and hands them to the
-// sink, registering each with the LsnTracker under its transaction so that the transaction's
-// end LSN is confirmed only after every event is acknowledged.
+// decodes the pgoutput message, keeps the relation cache, builds events and publishes them under
+// their transaction's LsnTracker record (the delivery ticket), so that the transaction's end LSN
+// is confirmed only after every event is acknowledged.
 //
 // Transactions whose commit precedes `resume_lsn` were confirmed in an earlier run and are
 // skipped (pgoutput.md §4.5): restarts never re-publish them.
@@ -19,11 +19,11 @@
 #include "connector/capture_rules.h"
 #include "connector/catalog_reader.h"
 #include "connector/lsn_tracker.h"
+#include "connector/publisher.h"
 #include "decoders/event.h"
 #include "decoders/event_builder.h"
 #include "decoders/relation_cache.h"
 #include "decoders/replication_frame.h"
-#include "sinks/event_sink.h"
 
 namespace cdc::connector {
 
@@ -35,11 +35,11 @@ struct ProcessorOptions {
 
 class ChangeProcessor : public EventEmitter {
  public:
-  // `on_sink_full` is called while the sink's local queue is full; it must make progress on
-  // delivery (poll the sink) and keep the replication connection alive.
+  // `while_full` is called while the sink's local queue is full; it must serve delivery reports
+  // and keep the replication connection alive (its error ends the wait and the session).
   ChangeProcessor(const EventOptions& options, ProcessorOptions processor_options,
-                  const CaptureRules* rules, CatalogReader* catalog, LsnTracker* tracker, sinks::EventSink* sink,
-                  std::function<void()> on_sink_full);
+                  const CaptureRules* rules, CatalogReader* catalog, LsnTracker* tracker,
+                  Publisher* publisher, std::function<Status()> while_full);
 
   // Starts a new replication session: clears the relation cache (the server re-sends Relation
   // messages per session) and sets the position below which transactions are skipped.
@@ -61,8 +61,6 @@ class ChangeProcessor : public EventEmitter {
   Status EmitHeartbeat();
 
   bool in_transaction() const { return in_txn_; }
-  int64_t inflight_bytes() const { return inflight_bytes_; }
-  void OnDelivered(size_t bytes) { inflight_bytes_ -= static_cast<int64_t>(bytes); }
   uint64_t events_sent() const { return events_sent_; }
   // Columns left out under unknown_types: skip, counted per relation version.
   uint64_t columns_skipped() const { return columns_skipped_; }
@@ -85,8 +83,8 @@ class ChangeProcessor : public EventEmitter {
   const CaptureRules* rules_;
   CatalogReader* catalog_;
   LsnTracker* tracker_;
-  sinks::EventSink* sink_;
-  std::function<void()> on_sink_full_;
+  Publisher* publisher_;
+  std::function<Status()> while_full_;
 
   RelationCache relations_;
   EventBuilder builder_;
@@ -102,7 +100,6 @@ class ChangeProcessor : public EventEmitter {
   TxnContext txn_;
   LsnTracker::Txn* txn_record_ = nullptr;
   std::optional<Lsn> last_commit_lsn_;
-  int64_t inflight_bytes_ = 0;
   uint64_t events_sent_ = 0;
   uint64_t columns_skipped_ = 0;
 };

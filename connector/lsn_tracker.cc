@@ -5,13 +5,12 @@
 namespace cdc::connector {
 
 LsnTracker::Txn* LsnTracker::Begin() {
-  txns_.push_back(Txn{});
+  txns_.emplace_back(this);
   return &txns_.back();
 }
 
 void LsnTracker::Acknowledge(Txn* txn) {
   --txn->outstanding;
-  --inflight_events_;
   if (txn->outstanding < 0) std::abort();  // a double report would corrupt the offset
   Advance();
 }

@@ -9,21 +9,38 @@
 // A failed delivery is not counted as done: the transaction stays outstanding forever, which
 // freezes the confirmed LSN; the caller stops the process.
 //
-// Pointers returned by Begin() stay valid until the transaction is retired (confirmed), which
-// cannot happen while it has outstanding events, so they are safe as per-message opaques.
+// A transaction record is the DeliveryTicket of its events: the Publisher counts each one sent
+// (Sent) and settles its report (Settle), a success acknowledging it here. Pointers returned by
+// Begin() stay valid until the transaction is retired (confirmed), which cannot happen while it
+// has outstanding events, so they outlive their reports.
 // Single-threaded: called by the replication thread only.
 
 #include <cstdint>
 #include <deque>
 #include <functional>
 
+#include "connector/delivery_ticket.h"
 #include "decoders/lsn.h"
 
 namespace cdc::connector {
 
 class LsnTracker {
  public:
-  struct Txn {
+  struct Txn final : DeliveryTicket {
+    explicit Txn(LsnTracker* owner) : tracker(owner) {}
+    void Sent() override { ++outstanding; }
+    // A failure is never acknowledged: the transaction stays outstanding and freezes the LSN.
+    void Settle(const Status& status) override {
+      if (status.ok()) tracker->Acknowledge(this);
+    }
+    // The Begin message's commit LSN when known, else the Commit end LSN (a standalone record).
+    TicketOrigin Origin() const override {
+      if (final_lsn.valid()) return {final_lsn, false};
+      if (end_lsn.valid()) return {end_lsn, false};
+      return {};
+    }
+
+    LsnTracker* tracker;
     Lsn end_lsn;
     int64_t outstanding = 0;
     bool committed = false;
@@ -39,7 +56,6 @@ class LsnTracker {
 
   // Opens a transaction record at the back. Only one may be open (uncommitted) at a time.
   Txn* Begin();
-  void AddEvent(Txn* txn) { ++txn->outstanding; ++inflight_events_; }
   // A successful acknowledgement of one event of `txn`.
   void Acknowledge(Txn* txn);
   // Closes `txn` with its Commit end_lsn.
@@ -52,7 +68,6 @@ class LsnTracker {
   void OnIdle(Lsn wal_end);
 
   Lsn confirmed() const { return confirmed_; }
-  int64_t inflight_events() const { return inflight_events_; }
   bool idle() const { return txns_.empty(); }
 
  private:
@@ -61,7 +76,6 @@ class LsnTracker {
   std::function<void(const Txn&)> on_retired_;
   std::deque<Txn> txns_;
   Lsn confirmed_;
-  int64_t inflight_events_ = 0;
 };
 
 }  // namespace cdc::connector

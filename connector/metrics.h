@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-#include "connector/snapshot.h"
+#include "connector/snapshot_progress.h"
 
 namespace cdc::connector {
 

@@ -13,6 +13,18 @@
 
 namespace cdc::connector {
 
+std::string_view SnapshotStateName(SnapshotState s) {
+  switch (s) {
+    case SnapshotState::kNone:
+      return "none";
+    case SnapshotState::kRunning:
+      return "running";
+    case SnapshotState::kComplete:
+      return "complete";
+  }
+  return "?";
+}
+
 namespace {
 
 constexpr int kFormatVersion = 1;
@@ -103,10 +115,14 @@ Result<std::optional<Offset>> OffsetStore::Load() const {
     if (!lsn.ok()) return Status::Corruption("offsets file " + path_ + ": " + lsn.status().message());
     o.lsn = *lsn;
     if (j.contains("snapshot")) {
-      o.snapshot = j.at("snapshot").get<std::string>();
-      if (o.snapshot != "running" && o.snapshot != "complete") {
+      const std::string state = j.at("snapshot").get<std::string>();
+      if (state == SnapshotStateName(SnapshotState::kRunning)) {
+        o.snapshot = SnapshotState::kRunning;
+      } else if (state == SnapshotStateName(SnapshotState::kComplete)) {
+        o.snapshot = SnapshotState::kComplete;
+      } else {
         return Status::Corruption("offsets file " + path_ + ": unknown snapshot state '" +
-                                  o.snapshot + "'");
+                                  state + "'");
       }
       Result<Lsn> slsn = Lsn::Parse(j.at("snapshot_lsn").get<std::string>());
       if (!slsn.ok()) {
@@ -143,8 +159,8 @@ Status OffsetStore::Save(const Offset& o) const {
       {"timeline", o.timeline},      {"lsn", o.lsn.ToString()},
       {"lsn_int", o.lsn.value},      {"updated_at", UtcNow()},
   };
-  if (!o.snapshot.empty()) {
-    j["snapshot"] = o.snapshot;
+  if (o.snapshot != SnapshotState::kNone) {
+    j["snapshot"] = std::string(SnapshotStateName(o.snapshot));
     j["snapshot_lsn"] = o.snapshot_lsn.ToString();
   }
   if (!o.snapshot_tables.empty()) {

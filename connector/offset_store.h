@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "connector/stuck_event.h"
 #include "decoders/lsn.h"
@@ -18,15 +19,23 @@
 
 namespace cdc::connector {
 
+// The initial snapshot's state as the offsets file records it.
+enum class SnapshotState {
+  kNone,      // none taken (e.g. snapshot.mode never); the file has no "snapshot" member
+  kRunning,   // started, not finished: the next start resumes or redoes it
+  kComplete,
+};
+// "none", "running", "complete": the words of the file (kNone is written as no member at all).
+std::string_view SnapshotStateName(SnapshotState s);
+
 struct Offset {
   std::string slot;
   std::string system_id;  // IDENTIFY_SYSTEM systemid, decimal
   std::string database;
   uint32_t timeline = 0;
   Lsn lsn;  // everything committing before this LSN has been delivered
-  // The initial snapshot: "" (none taken, e.g. snapshot.mode never), "running" (started, not
-  // finished: the next start redoes it) or "complete". `snapshot_lsn` is its consistent point.
-  std::string snapshot;
+  // The initial snapshot; `snapshot_lsn` is its consistent point.
+  SnapshotState snapshot = SnapshotState::kNone;
   Lsn snapshot_lsn;
   // Tables whose snapshot records were all acknowledged, with the LSN of the snapshot they were
   // read in: `snapshot_lsn` for the first pass, a later one for tables read by a resumed

@@ -101,8 +101,10 @@ Result<PgResultPtr> Exec(PGconn* conn, const std::string& sql, ExecStatusType ex
   if (PQresultStatus(res.get()) != expected) {
     std::string msg = ResultError(res.get());
     if (msg.empty()) msg = OneLine(PQerrorMessage(conn));
-    if (PQstatus(conn) != CONNECTION_OK) return Status::Unavailable("postgres: " + msg);
-    return Status::FailedPrecondition("postgres: " + msg);
+    const char* state = PQresultErrorField(res.get(), PG_DIAG_SQLSTATE);
+    Status s = PQstatus(conn) != CONNECTION_OK ? Status::Unavailable("postgres: " + msg)
+                                               : Status::FailedPrecondition("postgres: " + msg);
+    return state != nullptr ? s.WithSqlState(state) : s;
   }
   return res;
 }

@@ -11,9 +11,17 @@
 // lock again first if its connection went too). Serves /metrics, /healthz and /readyz when
 // configured.
 //
+// The class spans three files, one room each: runner.cc (life, reconnects, refusals),
+// start_up.cc (Prepare, the snapshot) and stream_session.cc (one session, commit cadence). The
+// heartbeat (Heartbeat), the stop request (StopSignal), delivery (Publisher) and the
+// configuration's translation (options.h) are objects of their own.
+//
+// Delivery reports go to the Publisher, which settles them on their tickets; the Runner only
+// hears of refusals (OnRefusal), to record the stuck event.
+//
 // Threads: everything here runs on the thread that calls Run(), except that during a snapshot
-// OnDelivery() is also called from the snapshot's workers (they poll the sink while they wait);
-// it then only touches atomics and the Snapshot. RequestStop() is async-signal-safe.
+// OnRefusal() may be called from the snapshot's workers (they serve reports while they wait); it
+// then only touches refused_ under its mutex. A stop is requested through StopSignal::Process().
 
 #include <chrono>
 #include <map>
@@ -26,25 +34,26 @@
 #include "connector/capture_rules.h"
 #include "connector/catalog_reader.h"
 #include "connector/change_processor.h"
+#include "connector/heartbeat.h"
 #include "connector/instance_lock.h"
 #include "connector/lsn_tracker.h"
 #include "connector/metrics.h"
 #include "connector/metrics_server.h"
 #include "connector/offset_store.h"
+#include "connector/publisher.h"
 #include "connector/snapshot.h"
 #include "connector/start_decision.h"
 #include "connector/stuck_event.h"
 #include "connector/replication_stream.h"
 #include "connector/source_setup.h"
 #include "decoders/event_options.h"
-#include "sinks/event_sink.h"
 
 namespace cdc::connector {
 
-class Runner : public sinks::DeliveryListener {
+class Runner {
  public:
   Runner(config::Config cfg, std::string version);
-  ~Runner() override;
+  ~Runner();
 
   // Runs until a stop is requested (returns OK after a clean shutdown) or a fatal error (returned;
   // nothing past an undelivered change has been confirmed). When the error is an event the
@@ -55,14 +64,6 @@ class Runner : public sinks::DeliveryListener {
   // After Run(): whether it stopped on an event the broker refused for good. Starting again
   // without a change (of limits, topics or sink.dead_letter_topic) fails the same way.
   bool stuck() const;
-
-  // Installs SIGINT/SIGTERM handlers that call RequestStop().
-  static void InstallSignalHandlers();
-  static void RequestStop();
-
-  void OnDelivery(void* opaque, size_t bytes, const Status& status) override;
-  void OnDeadLettered(const Status& cause) override;
-  void OnRefused(void* opaque, const Refusal& refusal) override;
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -85,12 +86,10 @@ class Runner : public sinks::DeliveryListener {
   Status HandleFrame(std::span<const uint8_t> frame);
   Status Commit(bool force);
   Status SendStatus(bool reply_requested);
-  void OnSinkFull();
+  // An event the broker refused for good: remembered (the first one) for the exit line.
+  void OnRefusal(const TicketOrigin& origin, const sinks::DeliveryListener::Refusal& refusal);
   void DrainSink(int timeout_ms);
-  bool Blocked() const;
-  bool SleepUnlessStopped(int ms);
   void LogProgress(bool force);
-  Status MaybeHeartbeat();
   // Records the refused event in the offsets file and returns the exit line.
   Status StopOnRefusal(const StuckEvent& e);
   // Logs that the stuck event went through and forgets it (the next save drops the record).
@@ -101,16 +100,16 @@ class Runner : public sinks::DeliveryListener {
   InstanceLock lock_;  // held from the start of Run() to the end
   EventOptions event_options_;
   OffsetStore offsets_;
+  Heartbeat heartbeat_;
   SystemIdentity identity_;
   int server_version_ = 0;
   Lsn start_lsn_;
-  std::string snapshot_state_;  // as in the offsets file
+  SnapshotState snapshot_state_ = SnapshotState::kNone;  // as in the offsets file
   Lsn snapshot_lsn_;
   std::map<std::string, Lsn> snapshot_tables_;  // as in the offsets file (Offset::snapshot_tables)
   // As in the offsets file: an event refused in an earlier run, until the confirmed LSN passes it
   // (or, refused in a snapshot, until a snapshot completes). Replication thread only.
   std::optional<StuckEvent> stuck_;
-  Lsn snapshot_read_lsn_;  // the running snapshot's consistent point (for a refusal in it)
   mutable std::mutex refused_mu_;
   // The first event refused for good in this run; set by OnRefused (the snapshot's workers may
   // call it), read after the run.
@@ -118,13 +117,9 @@ class Runner : public sinks::DeliveryListener {
   bool finished_ = false;  // Prepare() did all there was to do (initial_only, or stopped)
   Lsn persisted_;
   Lsn received_;
-  Status delivery_error_;
   Clock::time_point last_status_{};
   Clock::time_point last_commit_{};
   Clock::time_point last_progress_{};
-  Clock::time_point last_heartbeat_{};
-  PgConnPtr heartbeat_conn_;
-  uint64_t events_acked_ = 0;
   int64_t inflight_since_ms_ = 0;
   Metrics metrics_;
   std::unique_ptr<MetricsServer> metrics_server_;  // reads metrics_: declared after it
@@ -132,10 +127,10 @@ class Runner : public sinks::DeliveryListener {
   std::unique_ptr<LsnTracker> tracker_;
   std::unique_ptr<CaptureRules> rules_;
   std::unique_ptr<CatalogReader> catalog_;
-  Snapshot* snapshot_ = nullptr;  // while TakeSnapshot() runs
   ReplicationStream* stream_ = nullptr;  // the live session's stream, if any
   std::unique_ptr<ChangeProcessor> processor_;
-  std::unique_ptr<sinks::EventSink> sink_;  // last member: destroyed first, while we listen
+  // Owns the sink. Last member: destroyed first, while what its tickets point to still lives.
+  std::unique_ptr<Publisher> publisher_;
 };
 
 }  // namespace cdc::connector

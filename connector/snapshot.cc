@@ -74,6 +74,26 @@ Status CheckSnapshotPrivileges(PGconn* sql, const std::string& publication,
 }
 
 struct Snapshot::Table {
+  // The delivery ticket of the table's records: counts the acknowledged ones; a failed report
+  // fails the snapshot. Settled on whichever thread serves reports, hence the atomics.
+  struct Ticket final : DeliveryTicket {
+    Ticket(Snapshot* s, Table* t) : snapshot(s), table(t) {}
+    void Sent() override {}
+    void Settle(const Status& status) override {
+      if (status.ok()) {
+        table->acked.fetch_add(1, std::memory_order_relaxed);
+      } else {
+        snapshot->Fail(status);
+      }
+    }
+    TicketOrigin Origin() const override { return {snapshot->options_.lsn, true}; }
+    Snapshot* snapshot;
+    Table* table;
+  };
+
+  explicit Table(Snapshot* s) : ticket(s, this) {}
+
+  Ticket ticket;
   const TableSchema* schema = nullptr;
   std::string name;         // schema.table
   std::string copy_source;  // "schema"."table" (quoted)
@@ -332,18 +352,21 @@ class Snapshot::Worker : public EventEmitter {
 };
 
 Snapshot::Snapshot(SnapshotOptions options, const EventOptions& event_options,
-                   const CaptureRules* rules, CatalogReader* catalog, sinks::EventSink* sink,
-                   const std::atomic<bool>* stop, int stop_fd)
+                   const CaptureRules* rules, CatalogReader* catalog, Publisher* publisher,
+                   const StopSignal* stop)
     : options_(std::move(options)),
       event_options_(event_options),
       rules_(rules),
       catalog_(catalog),
-      sink_(sink),
+      publisher_(publisher),
       stop_(stop),
-      stop_fd_(stop_fd),
       relations_(event_options) {}
 
-Snapshot::~Snapshot() = default;
+Snapshot::~Snapshot() {
+  // Ended by a stop or a failure with records in flight: their tickets die with us, and nothing
+  // is published after an unfinished snapshot (the process ends; the next start resumes it).
+  if (publisher_->inflight_events() > 0) publisher_->StopSettling({options_.lsn, true});
+}
 
 
 void Snapshot::Fail(const Status& s) {
@@ -352,52 +375,16 @@ void Snapshot::Fail(const Status& s) {
   cancel_.store(true);
 }
 
-void Snapshot::OnDelivery(const void* opaque, size_t bytes, const Status& status) {
-  if (status.ok()) {
-    const auto table = static_cast<size_t>(static_cast<const char*>(opaque) - tags_.data());
-    tables_[table]->acked.fetch_add(1, std::memory_order_relaxed);
-  }
-  inflight_events_.fetch_sub(1);
-  inflight_bytes_.fetch_sub(static_cast<int64_t>(bytes));
-  if (!status.ok()) Fail(status);
-}
-
-std::unique_lock<std::mutex> Snapshot::LockSink() {
-  if (sink_->thread_safe()) return std::unique_lock<std::mutex>(sink_mu_, std::defer_lock);
-  return std::unique_lock<std::mutex>(sink_mu_);
-}
-
-void Snapshot::PollSink(int timeout_ms) {
-  auto lock = LockSink();
-  sink_->Poll(timeout_ms);
-}
-
 Status Snapshot::Send(const ChangeEvent& ev, size_t table) {
   // Bounded memory: wait for acknowledgements while the limits are reached. Whoever waits
   // serves the delivery reports.
-  while (inflight_events_.load() >= options_.max_inflight_events ||
-         inflight_bytes_.load() >= options_.max_inflight_bytes) {
+  CDC_RETURN_IF_ERROR(publisher_->WaitForRoom([this] { return cancelled(); }));
+  return publisher_->Publish(ev, tables_[table]->ticket, [this] {
     if (cancelled()) return Status::Unavailable("snapshot cancelled");
-    PollSink(0);
+    publisher_->Serve(0);
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  inflight_events_.fetch_add(1);
-  inflight_bytes_.fetch_add(static_cast<int64_t>(ev.size_bytes()));
-  for (;;) {
-    Status s;
-    {
-      auto lock = LockSink();
-      s = sink_->Send(ev, &tags_[table]);
-      if (s.code() == Status::Code::kUnavailable) sink_->Poll(0);  // local queue full
-    }
-    if (s.ok()) return s;
-    if (s.code() != Status::Code::kUnavailable || cancelled()) {
-      inflight_events_.fetch_sub(1);
-      inflight_bytes_.fetch_sub(static_cast<int64_t>(ev.size_bytes()));
-      return s;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
+    return Status::Ok();
+  });
 }
 
 bool Snapshot::NextRange(Range* out) {
@@ -456,7 +443,7 @@ Status Snapshot::Plan() {
                      : std::string()) +
                " ORDER BY a.attnum");
     if (!cols.ok()) return cols.status().WithContext("snapshot: columns of " + name);
-    auto t = std::make_unique<Table>();
+    auto t = std::make_unique<Table>(this);
     t->name = name;
     t->copy_source = QuoteIdent(c, rel.nspname) + "." + QuoteIdent(c, rel.relname);
     for (int j = 0; j < PQntuples(cols->get()); ++j) {
@@ -515,7 +502,6 @@ Status Snapshot::Plan() {
     spdlog::debug("tables without a primary key (or replica identity index): {}",
                   AllNames(keyless));
   }
-  tags_.assign(tables_.size(), 0);
   return Status::Ok();
 }
 
@@ -604,17 +590,17 @@ Result<bool> Snapshot::Run() {
     threads.emplace_back([w = pool.back().get()] { w->Run(); });
   }
   while (workers_done_.load() < workers) {
-    PollSink(0);
+    publisher_->Serve(0);
     if (Status s = ReportTablesDone(); !s.ok()) Fail(s);
     LogProgress();
     pollfd fds[2];
     nfds_t n = 0;
-    if (sink_->wakeup_fd() >= 0) fds[n++] = pollfd{sink_->wakeup_fd(), POLLIN, 0};
-    if (stop_fd_ >= 0) fds[n++] = pollfd{stop_fd_, POLLIN, 0};
+    if (publisher_->wakeup_fd() >= 0) fds[n++] = pollfd{publisher_->wakeup_fd(), POLLIN, 0};
+    if (stop_->fd() >= 0) fds[n++] = pollfd{stop_->fd(), POLLIN, 0};
     poll(fds, n, 50);
   }
   for (auto& th : threads) th.join();
-  if (stop_->load()) return false;
+  if (stop_->requested()) return false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!error_.ok()) return error_;
@@ -625,12 +611,9 @@ Result<bool> Snapshot::Run() {
     CDC_RETURN_IF_ERROR(last.EmitRow(held->table, held->row.view(), held->marker));
   }
   // Every record acknowledged before the snapshot counts as done.
-  while (inflight_events_.load() > 0) {
-    {
-      auto lock = LockSink();
-      (void)sink_->Flush(kFlushStepMs);
-    }
-    if (stop_->load()) return false;
+  while (publisher_->inflight_events() > 0) {
+    (void)publisher_->Drain(kFlushStepMs);  // Unavailable until all is reported: loop
+    if (stop_->requested()) return false;
     std::lock_guard<std::mutex> lock(mu_);
     if (!error_.ok()) return error_;
   }

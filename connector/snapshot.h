@@ -20,10 +20,12 @@
 // Each table whose every record the sink acknowledged is handed to `on_table_done`, so that the
 // caller can record it and a later resume need not read it again.
 //
+// Delivery: every record goes through the Publisher under its table's DeliveryTicket, which counts
+// the table's acknowledged records (and fails the snapshot on a failed report).
+//
 // Threads: Run() is called on the runner's thread and returns after joining the workers. It
-// serves the sink's delivery reports (Poll) there; the runner forwards reports whose opaque
-// Owns() to OnDelivery(). on_table_done runs on Run()'s thread. Progress() may be called from any
-// thread.
+// serves the sink's delivery reports (Publisher::Serve) there; workers waiting for room serve
+// them too. on_table_done runs on Run()'s thread. Progress() may be called from any thread.
 
 #include <atomic>
 #include <cstdint>
@@ -37,11 +39,13 @@
 #include "connector/capture_rules.h"
 #include "connector/catalog_reader.h"
 #include "connector/pg_connection.h"
+#include "connector/publisher.h"
+#include "connector/snapshot_progress.h"
+#include "connector/stop_signal.h"
 #include "decoders/event_options.h"
 #include "decoders/lsn.h"
 #include "decoders/relation_cache.h"
 #include "decoders/status.h"
-#include "sinks/event_sink.h"
 
 namespace cdc::connector {
 
@@ -60,8 +64,6 @@ struct SnapshotOptions {
   int parallelism = 2;
   int64_t chunk_pages = 16384;
   int progress_interval_ms = 10000;
-  int64_t max_inflight_events = 50000;     // limits.* of the configuration
-  int64_t max_inflight_bytes = 16LL << 20;
   std::set<std::string> done_tables;  // schema.table: already read by an interrupted pass
   // Resuming: the slot whose changes committed before `lsn` are peeked at (never consumed) for
   // the deletes the other tables' read cannot show (see PublishEarlierDeletes).
@@ -70,36 +72,18 @@ struct SnapshotOptions {
   std::function<Status(const std::string& table)> on_table_done;
 };
 
-struct TableProgress {
-  std::string table;  // schema.table
-  int64_t rows_done = 0;
-  int64_t rows_estimate = 0;  // pg_class.reltuples at the start; -1 when never analyzed
-  bool done = false;
-};
-
 class Snapshot {
  public:
-  // Borrowed pointers must outlive the Snapshot. `stop` is polled; `stop_fd` (or -1) wakes the
-  // waiting loop when a stop is requested.
+  // Borrowed pointers must outlive the Snapshot. `stop` is checked between steps; its fd wakes
+  // the waiting loop.
   Snapshot(SnapshotOptions options, const EventOptions& event_options, const CaptureRules* rules,
-           CatalogReader* catalog, sinks::EventSink* sink, const std::atomic<bool>* stop,
-           int stop_fd);
+           CatalogReader* catalog, Publisher* publisher, const StopSignal* stop);
   ~Snapshot();
 
   // Reads everything and waits until the sink acknowledged every record. Returns true when the
   // snapshot completed, false when a stop was requested first; an error (a table the role may
   // not read, a connection lost mid-way, a refused delivery) ends it with nothing handed over.
   Result<bool> Run();
-
-  // Whether `opaque` (of a delivery report) belongs to a record this snapshot sent.
-  bool Owns(const void* opaque) const {
-    const char* p = static_cast<const char*>(opaque);
-    std::less<const char*> before;  // a total order, even for pointers into other objects
-    return !tags_.empty() && !before(p, tags_.data()) && before(p, tags_.data() + tags_.size());
-  }
-  // A delivery report for a record this snapshot sent. Called inside Poll(), on Run()'s thread or
-  // on a worker waiting for room.
-  void OnDelivery(const void* opaque, size_t bytes, const Status& status);
 
   std::vector<TableProgress> Progress() const;
   uint64_t rows_total() const { return rows_total_.load(); }
@@ -111,30 +95,24 @@ class Snapshot {
 
   Status Plan();
   void Fail(const Status& s);
-  bool cancelled() const { return cancel_.load() || stop_->load(); }
+  bool cancelled() const { return cancel_.load() || stop_->requested(); }
   // Sends a record of table `table` on behalf of a worker: waits while the in-flight limits are
   // reached or the sink's queue is full. Thread-safe.
   Status Send(const ChangeEvent& ev, size_t table);
   // Hands every table that is read and acknowledged in full to on_table_done (Run()'s thread).
   Status ReportTablesDone();
   bool NextRange(Range* out);
-  void PollSink(int timeout_ms);
-  // Holds sink_mu_ unless the sink is thread-safe.
-  std::unique_lock<std::mutex> LockSink();
   void LogProgress();
 
   SnapshotOptions options_;
   const EventOptions& event_options_;
   const CaptureRules* rules_;
   CatalogReader* catalog_;
-  sinks::EventSink* sink_;
-  const std::atomic<bool>* stop_;
-  int stop_fd_;
+  Publisher* publisher_;
+  const StopSignal* stop_;
 
   RelationCache relations_;  // filled by Plan(), read-only while workers run
   std::vector<std::unique_ptr<Table>> tables_;
-  // One byte per table, fixed after Plan(): a record's delivery opaque is its table's byte.
-  std::vector<char> tags_;
   std::vector<Range> ranges_;
   size_t next_range_ = 0;  // guarded by mu_
 
@@ -142,12 +120,9 @@ class Snapshot {
   std::atomic<bool> planned_{false};
   std::atomic<int> workers_done_{0};
 
-  std::mutex sink_mu_;  // serializes Send and Poll for sinks that are not thread_safe()
   mutable std::mutex mu_;
   Status error_;  // guarded by mu_: the first failure
   std::atomic<bool> cancel_{false};
-  std::atomic<int64_t> inflight_events_{0};
-  std::atomic<int64_t> inflight_bytes_{0};
   std::atomic<uint64_t> rows_total_{0};
   int64_t started_us_ = 0;
   int64_t last_progress_us_ = 0;

@@ -7,6 +7,30 @@
 
 namespace cdc::connector {
 
+std::string_view WalStatusName(WalStatus s) {
+  switch (s) {
+    case WalStatus::kUnknown:
+      return "n/a";
+    case WalStatus::kReserved:
+      return "reserved";
+    case WalStatus::kExtended:
+      return "extended";
+    case WalStatus::kUnreserved:
+      return "unreserved";
+    case WalStatus::kLost:
+      return "lost";
+  }
+  return "n/a";
+}
+
+WalStatus ParseWalStatus(std::string_view word) {
+  for (WalStatus s : {WalStatus::kReserved, WalStatus::kExtended, WalStatus::kUnreserved,
+                      WalStatus::kLost}) {
+    if (word == WalStatusName(s)) return s;
+  }
+  return WalStatus::kUnknown;
+}
+
 int ProtoVersionFor(int server_version) {
   if (server_version >= 160000) return 4;
   if (server_version >= 150000) return 3;
@@ -33,7 +57,7 @@ Result<SlotState> ReadSlot(PGconn* sql, const std::string& slot) {
     if (!lsn.ok()) return lsn.status();
     s.confirmed_flush = *lsn;
   }
-  s.wal_status = PQgetisnull(r, 0, 3) ? "" : PQgetvalue(r, 0, 3);
+  s.wal_status = PQgetisnull(r, 0, 3) ? WalStatus::kUnknown : ParseWalStatus(PQgetvalue(r, 0, 3));
   s.active = std::string(PQgetvalue(r, 0, 4)) == "t";
   s.active_pid = std::atoi(PQgetvalue(r, 0, 5));
   return s;

@@ -9,6 +9,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/config.h"
@@ -24,12 +25,18 @@ struct SystemIdentity {
   std::string database;
 };
 
+// pg_replication_slots.wal_status (PostgreSQL 13+): whether the slot's WAL is still there.
+enum class WalStatus { kUnknown, kReserved, kExtended, kUnreserved, kLost };
+// The server's word for it ("n/a" for kUnknown: before 13, or a NULL).
+std::string_view WalStatusName(WalStatus s);
+WalStatus ParseWalStatus(std::string_view word);  // kUnknown for a word it does not know
+
 struct SlotState {
   bool exists = false;
   std::string plugin;
   std::string database;
   std::optional<Lsn> confirmed_flush;
-  std::string wal_status;  // reserved | extended | unreserved | lost (13+)
+  WalStatus wal_status = WalStatus::kUnknown;
   bool active = false;
   int active_pid = 0;
 };

@@ -3,8 +3,8 @@
 namespace cdc::connector {
 
 bool CanResumeSnapshot(const Offset* o, const SlotState& slot) {
-  return o != nullptr && o->snapshot == "running" && o->snapshot_lsn.value != 0 &&
-         slot.exists && slot.wal_status != "lost" &&
+  return o != nullptr && o->snapshot == SnapshotState::kRunning && o->snapshot_lsn.value != 0 &&
+         slot.exists && slot.wal_status != WalStatus::kLost &&
          slot.confirmed_flush == o->snapshot_lsn;
 }
 
@@ -18,12 +18,12 @@ std::string SlotAheadMessage(const std::string& slot_name, Lsn slot_position,
          "snapshot)";
 }
 
-Result<std::string> DecideStart(const config::Config& cfg, const std::string& offsets_path,
+Result<StartDecision> DecideStart(const config::Config& cfg, const std::string& offsets_path,
                                 const Offset* o, const SlotState& slot) {
   const std::string& mode = cfg.snapshot.mode;
   const std::string& name = cfg.source.slot;
-  const bool unfinished = o && o->snapshot == "running";
-  const bool lost = slot.exists && slot.wal_status == "lost";
+  const bool unfinished = o && o->snapshot == SnapshotState::kRunning;
+  const bool lost = slot.exists && slot.wal_status == WalStatus::kLost;
   const Lsn slot_position = slot.confirmed_flush.value_or(Lsn());
   const bool slot_ahead = o && slot.exists && o->lsn < slot_position;
 
@@ -41,20 +41,26 @@ Result<std::string> DecideStart(const config::Config& cfg, const std::string& of
         " does not: a snapshot consistent with the stream needs a new slot; drop the slot to "
         "start over with a snapshot, or set snapshot.mode: never to stream from its position");
   } else if (!o) {
-    return std::string("no offsets yet (snapshot.mode " + mode + ")");
+    return StartDecision{true, "no offsets yet (snapshot.mode " + mode + ")"};
   } else if (unfinished) {
     if (CanResumeSnapshot(o, slot)) {
-      return "the previous snapshot did not complete: resuming it (" +
-             std::to_string(o->snapshot_tables.size()) + " tables already read)";
+      return StartDecision{true, "the previous snapshot did not complete: resuming it (" +
+                                     std::to_string(o->snapshot_tables.size()) +
+                                     " tables already read)"};
     }
-    return std::string("the previous snapshot did not complete: taking it again");
+    return StartDecision{true, "the previous snapshot did not complete: taking it again"};
   } else if (mode == "always") {
-    return std::string("snapshot.mode always");
+    return StartDecision{true, "snapshot.mode always"};
   } else if (mode == "when_needed") {
-    if (!slot.exists) return std::string("slot '" + name + "' is missing (snapshot.mode when_needed)");
-    if (lost) return std::string("slot '" + name + "' is invalidated (snapshot.mode when_needed)");
+    if (!slot.exists) {
+      return StartDecision{true, "slot '" + name + "' is missing (snapshot.mode when_needed)"};
+    }
+    if (lost) {
+      return StartDecision{true, "slot '" + name + "' is invalidated (snapshot.mode when_needed)"};
+    }
     if (slot_ahead) {
-      return std::string("slot '" + name + "' is ahead of the offsets (snapshot.mode when_needed)");
+      return StartDecision{true, "slot '" + name +
+                                     "' is ahead of the offsets (snapshot.mode when_needed)"};
     }
   }
 
@@ -78,7 +84,7 @@ Result<std::string> DecideStart(const config::Config& cfg, const std::string& of
     return Status::FailedPrecondition(
         SlotAheadMessage(name, slot_position, offsets_path, o->lsn));
   }
-  return std::string();
+  return StartDecision{};
 }
 
 }  // namespace cdc::connector

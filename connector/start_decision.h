@@ -13,9 +13,14 @@
 
 namespace cdc::connector {
 
-// Returns why a snapshot is needed now, or "" to stream from the stored position (or the slot's
-// when there is no offsets file); an error (one line, with what to do) when neither is safe.
-Result<std::string> DecideStart(const config::Config& cfg, const std::string& offsets_path,
+struct StartDecision {
+  bool snapshot = false;  // take a snapshot first; else stream from the stored position (or the
+                          // slot's when there is no offsets file)
+  std::string why;        // for the snapshot: why it is needed now
+};
+
+// Decides how to start; an error (one line, with what to do) when neither is safe.
+Result<StartDecision> DecideStart(const config::Config& cfg, const std::string& offsets_path,
                                 const Offset* stored, const SlotState& slot);
 
 // Whether an interrupted snapshot can go on where it stopped, keeping the tables it finished (if

@@ -3,8 +3,11 @@
 // Status and Result<T>: errors as values on the data path (leveldb's Status, with a payload
 // variant). Exceptions are used only at the config boundary.
 
+#include <algorithm>
 #include <cassert>
+#include <iterator>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 
@@ -40,16 +43,27 @@ class Status {
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
   const std::string& message() const { return msg_; }
+  // The server's five-character SQLSTATE when the error came from one (PostgreSQL), else "".
+  // Decisions test this field, never the wording of the message.
+  std::string_view sqlstate() const { return std::string_view(sqlstate_, sqlstate_[0] ? 5 : 0); }
+  Status WithSqlState(std::string_view state) const {
+    Status s = *this;
+    for (size_t i = 0; i < 5; ++i) s.sqlstate_[i] = i < state.size() ? state[i] : '\0';
+    return s;
+  }
 
-  // Prefixes the message with context ("decoding Insert: " + msg); keeps the code.
+  // Prefixes the message with context ("decoding Insert: " + msg); keeps the code and SQLSTATE.
   Status WithContext(std::string_view context) const {
     if (ok()) return *this;
-    return Status(code_, std::string(context) + ": " + msg_);
+    Status s(code_, std::string(context) + ": " + msg_);
+    std::copy(std::begin(sqlstate_), std::end(sqlstate_), std::begin(s.sqlstate_));
+    return s;
   }
 
  private:
   Status(Code code, std::string msg) : code_(code), msg_(std::move(msg)) {}
   Code code_ = Code::kOk;
+  char sqlstate_[6] = {};
   std::string msg_;
 };
 

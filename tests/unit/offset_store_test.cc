@@ -43,13 +43,13 @@ TEST_F(OffsetStoreTest, RoundTripsAndReplaces) {
 
 TEST_F(OffsetStoreTest, RoundTripsSnapshotProgress) {
   OffsetStore s(path_);
-  Offset o{"slot_a", "7310", "db", 1, Lsn(0x100), "running", Lsn(0x100)};
+  Offset o{"slot_a", "7310", "db", 1, Lsn(0x100), SnapshotState::kRunning, Lsn(0x100)};
   o.snapshot_tables["public.a"] = Lsn(0x100);
   o.snapshot_tables["public.\"odd\" name"] = Lsn(0x2F0);
   ASSERT_TRUE(s.Save(o).ok());
   auto r = s.Load();
   ASSERT_TRUE(r.ok()) << r.status().message();
-  EXPECT_EQ((*r)->snapshot, "running");
+  EXPECT_EQ((*r)->snapshot, SnapshotState::kRunning);
   EXPECT_EQ((*r)->snapshot_lsn, Lsn(0x100));
   EXPECT_EQ((*r)->snapshot_tables, o.snapshot_tables);
 
@@ -83,7 +83,7 @@ TEST_F(OffsetStoreTest, FilesWithoutAStuckRecordLoad) {
 
 TEST_F(OffsetStoreTest, StuckRecordRoundTripsWithoutMovingTheLsn) {
   OffsetStore s(path_);
-  Offset o{"slot_a", "7310", "db", 1, Lsn(0x100), "complete", Lsn(0x80)};
+  Offset o{"slot_a", "7310", "db", 1, Lsn(0x100), SnapshotState::kComplete, Lsn(0x80)};
   ASSERT_TRUE(s.Save(o).ok());
   StuckEvent e;
   e.topic = "shop.public.t";
@@ -97,7 +97,7 @@ TEST_F(OffsetStoreTest, StuckRecordRoundTripsWithoutMovingTheLsn) {
   auto r = s.Load();
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ((*r)->lsn, Lsn(0x100));
-  EXPECT_EQ((*r)->snapshot, "complete");
+  EXPECT_EQ((*r)->snapshot, SnapshotState::kComplete);
   ASSERT_TRUE((*r)->stuck.has_value());
   const StuckEvent& got = *(*r)->stuck;
   EXPECT_EQ(got.topic, e.topic);

@@ -7,13 +7,13 @@ namespace {
 
 // An interrupted snapshot whose slot sits where the snapshot left it.
 struct Interrupted {
-  Offset offset{"s", "1", "d", 1, Lsn(0x500), "running", Lsn(0x500), {}};
+  Offset offset{"s", "1", "d", 1, Lsn(0x500), SnapshotState::kRunning, Lsn(0x500), {}};
   SlotState slot;
   config::Config cfg;
   Interrupted() {
     slot.exists = true;
     slot.confirmed_flush = Lsn(0x500);
-    slot.wal_status = "reserved";
+    slot.wal_status = WalStatus::kReserved;
     cfg.source.slot = "s";
     cfg.snapshot.mode = "initial";
   }
@@ -25,7 +25,7 @@ TEST(StartDecision, InterruptedSnapshotWithItsSlotIntactIsResumed) {
   x.offset.snapshot_tables["public.a"] = Lsn(0x500);
   auto why = DecideStart(x.cfg, "f", &x.offset, x.slot);
   ASSERT_TRUE(why.ok());
-  EXPECT_EQ(*why, "the previous snapshot did not complete: resuming it (1 tables already read)");
+  EXPECT_EQ(why->why, "the previous snapshot did not complete: resuming it (1 tables already read)");
 }
 
 TEST(StartDecision, InterruptedSnapshotIsTakenAgainWhenItsSlotCannotServeIt) {
@@ -36,11 +36,11 @@ TEST(StartDecision, InterruptedSnapshotIsTakenAgainWhenItsSlotCannotServeIt) {
     x.cfg.snapshot.mode = "when_needed";
     auto why = DecideStart(x.cfg, "f", &x.offset, x.slot);
     ASSERT_TRUE(why.ok());
-    EXPECT_EQ(*why, "the previous snapshot did not complete: taking it again");
+    EXPECT_EQ(why->why, "the previous snapshot did not complete: taking it again");
   }
   {
     Interrupted x;  // invalidated
-    x.slot.wal_status = "lost";
+    x.slot.wal_status = WalStatus::kLost;
     EXPECT_FALSE(CanResumeSnapshot(&x.offset, x.slot));
   }
   {
@@ -55,7 +55,7 @@ TEST(StartDecision, InterruptedSnapshotIsTakenAgainWhenItsSlotCannotServeIt) {
   }
   {
     Interrupted x;  // finished
-    x.offset.snapshot = "complete";
+    x.offset.snapshot = SnapshotState::kComplete;
     EXPECT_FALSE(CanResumeSnapshot(&x.offset, x.slot));
     EXPECT_FALSE(CanResumeSnapshot(nullptr, x.slot));
   }
@@ -71,7 +71,7 @@ TEST(StartDecision, SlotAheadGivesTheAdviceThatWorksInEveryMode) {
   for (const char* mode : {"initial", "never"}) {
     Interrupted x;
     x.cfg.snapshot.mode = mode;
-    x.offset.snapshot = "complete";
+    x.offset.snapshot = SnapshotState::kComplete;
     x.slot.confirmed_flush = Lsn(0x600);
     auto why = DecideStart(x.cfg, "/var/lib/pgcdc/s.offsets", &x.offset, x.slot);
     ASSERT_FALSE(why.ok()) << mode;
@@ -85,11 +85,11 @@ TEST(StartDecision, SlotAheadGivesTheAdviceThatWorksInEveryMode) {
   // What the advice promises: when_needed takes a new snapshot.
   Interrupted x;
   x.cfg.snapshot.mode = "when_needed";
-  x.offset.snapshot = "complete";
+  x.offset.snapshot = SnapshotState::kComplete;
   x.slot.confirmed_flush = Lsn(0x600);
   auto why = DecideStart(x.cfg, "f", &x.offset, x.slot);
   ASSERT_TRUE(why.ok());
-  EXPECT_NE(why->find("ahead of the offsets"), std::string::npos) << *why;
+  EXPECT_NE(why->why.find("ahead of the offsets"), std::string::npos) << why->why;
 }
 
 }  // namespace

@@ -1,0 +1,19 @@
+#include "connector/sink_factory.h"
+
+#include "sinks/kafka_sink.h"
+#include "sinks/stdout_sink.h"
+
+namespace cdc::connector {
+
+Result<std::unique_ptr<sinks::EventSink>> MakeSink(const config::SinkConfig& cfg,
+                                                   sinks::DeliveryListener* listener) {
+  if (cfg.type == "kafka") {
+    auto kafka = sinks::KafkaSink::Create(cfg.kafka, listener, cfg.dead_letter_topic);
+    if (!kafka.ok()) return kafka.status();
+    return std::unique_ptr<sinks::EventSink>(std::move(*kafka));
+  }
+  if (cfg.type == "stdout") return std::unique_ptr<sinks::EventSink>(std::make_unique<sinks::StdoutSink>(listener));
+  return Status::InvalidArgument("sink.type '" + cfg.type + "' is not a sink pgcdc has");
+}
+
+}  // namespace cdc::connector
