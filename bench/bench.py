@@ -26,7 +26,8 @@ records on the topic counted by librdkafka's watermarks, CPU from /proc, peak RS
   python3 bench/bench.py latency --tps 5000 --seconds 20
   python3 bench/bench.py memory --sizes 1,10,100
   python3 bench/bench.py all
-  python3 bench/bench.py stream snapshot --broker kafka --peer debezium --changes 300000 --rows 300000
+  python3 bench/bench.py stream snapshot --broker kafka --peer debezium \
+      --changes 300000 --rows 300000
 """
 
 import argparse
@@ -142,7 +143,7 @@ def drained(label, m, d, changes, unit):
     rate = d.rate(changes)
     cpu = d.cpu()
     if cpu != cpu:  # NaN: the process exited at the last record (a snapshot); time -v has it
-        cpu = m.cpu_total - d.cpu_first
+        cpu = m.cpu_total - (d.cpu_first if d.cpu_first == d.cpu_first else 0)
     print(f"  {label:8} {rate:>10,.0f} {unit}/s (first record {d.first:.2f} s after start, last "
           f"{d.last:.2f} s: {changes / d.last:,.0f} {unit}/s from start); "
           f"CPU {cpu / changes * 1e6:.1f} us/{unit[:-1]} while draining, {m.cpu_total:.1f} s "
@@ -166,6 +167,14 @@ def topic_count(broker, topic):
     clock then includes the broker's auto-creation of its topic."""
     broker.create_topic(topic, broker.partitions)
     return TopicCount(broker.bootstrap, topic)
+
+
+def drop_slot(pg, db, slot):
+    """Drops slot if it exists, once its walsender has gone (it may outlive its client)."""
+    wait_until(lambda: not (pg.slot(slot, db) or (None, False))[1], 30,
+               what=f"slot {slot} to be released")
+    pg.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+               f"WHERE slot_name = '{slot}'", db=db)
 
 
 def run_drain(m, count, expected):
@@ -192,7 +201,7 @@ def peer_snapshot(pg, broker, workdir, db, rows, schemas, parallelism, wide):
     m = measured_pgcdc(cfg, workdir)
     d = run_drain(m, count, rows)
     ours = drained("pgcdc", m, d, rows, "rows")
-    pg.execute(f"SELECT pg_drop_replication_slot('pgcdc_{name}')", db=db)
+    drop_slot(pg, db, f"pgcdc_{name}")
     w = debezium_peer.ConnectWorker(workdir, broker.bootstrap, pg, db, f"dbzsnap{tag}",
                                     f"dbzsnap{tag}", f"dbzsnap{tag}", "initial_only", schemas,
                                     publication_mode="filtered")
@@ -201,8 +210,7 @@ def peer_snapshot(pg, broker, workdir, db, rows, schemas, parallelism, wide):
     d = run_drain(m, count, rows)
     theirs = drained("Debezium", m, d, rows, "rows")
     print_ratios(ours, theirs, "rows")
-    pg.execute(f"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
-               f"WHERE slot_name = 'dbzsnap{tag}'", db=db)
+    drop_slot(pg, db, f"dbzsnap{tag}")
 
 
 def bench_snapshot(pg, broker, workdir, rows, wide, parallelism, peer=None):
@@ -335,15 +343,14 @@ def bench_stream(pg, broker, workdir, changes, wide, peer=None):
             # Every change is a record, and a tombstone follows each delete, on both sides.
             records = n + workload_counts(changes)[2]
             ours, pgcdc_secs, rss, cpu = peer_stream_pgcdc(pg, broker, workdir, cfg, db,
-                                                           slot_pgcdc, target, n, records)
+                                                           slot_pgcdc, target, records)
+            theirs = peer_stream_debezium(pg, broker, workdir, db, name, slot_peer[0], schemas,
+                                          records)
         else:
             t0 = time.monotonic()
             log, rss, cpu = run_pgcdc(
                 cfg, workdir, until=lambda: (pg.confirmed_flush(slot_pgcdc, db) or 0) >= target)
             pgcdc_secs = time.monotonic() - t0
-        if peer:
-            theirs = peer_stream_debezium(pg, broker, workdir, db, name, slot_peer[0], schemas,
-                                          n, records)
         recv_secs.append(recvlogical(slots_recv[1]))
         recv_rate, pgcdc_rate = n / (sum(recv_secs) / 2), n / pgcdc_secs
         print(f"schemas={str(schemas).lower():5} pg_recvlogical: {recv_rate:,.0f} changes/s "
@@ -351,14 +358,14 @@ def bench_stream(pg, broker, workdir, changes, wide, peer=None):
               f"pgcdc acknowledged: {pgcdc_rate:,.0f} changes/s ({pgcdc_secs:.2f} s) = "
               f"{pgcdc_rate / recv_rate:.2f}x; peak RSS {rss:.0f} MB, pgcdc CPU {cpu:.1f} s")
         if peer:
-            print(f"  -- peer: {n} changes + {records - n} tombstones on the topic (created beforehand, "
-                  f"{broker.partitions} partitions), counted by watermarks")
+            print(f"  -- peer: {n} changes + {records - n} tombstones on the topic (created "
+                  f"beforehand, {broker.partitions} partitions), counted by watermarks")
             print_ratios(drained("pgcdc", *ours, n, "changes"),
                          drained("Debezium", *theirs[:2], n, "changes"), "changes")
             print(f"  Debezium's producer (as the worker logged it): {theirs[2]}")
 
 
-def peer_stream_pgcdc(pg, broker, workdir, cfg, db, slot, target, n, records):
+def peer_stream_pgcdc(pg, broker, workdir, cfg, db, slot, target, records):
     """pgcdc draining its slot, timed by the records on its topic and, as without a peer, by
     the slot's confirmed LSN. Returns ((Measured, Drain), seconds to confirmed, RSS, CPU)."""
     count = topic_count(broker, f"{cfg['name']}.public.orders")
@@ -374,7 +381,7 @@ def peer_stream_pgcdc(pg, broker, workdir, cfg, db, slot, target, n, records):
     return (m, d), secs, m.rss_mb, m.cpu_total
 
 
-def peer_stream_debezium(pg, broker, workdir, db, name, slot, schemas, n, records):
+def peer_stream_debezium(pg, broker, workdir, db, name, slot, schemas, records):
     """Debezium draining its own slot (created with pgcdc's) into the same broker, from the same
     publication. Returns (Measured, Drain, its producer's settings)."""
     import debezium_peer
@@ -383,7 +390,7 @@ def peer_stream_debezium(pg, broker, workdir, db, name, slot, schemas, n, record
     count = topic_count(broker, w.topic)
     m = w.start()
     d = run_drain(m, count, records)
-    pg.execute(f"SELECT pg_drop_replication_slot('{slot}')", db=db)
+    drop_slot(pg, db, slot)
     return m, d, w.producer_settings()
 
 

@@ -32,7 +32,8 @@ from drain import Measured  # noqa: E402
 
 POM = os.path.join(HERE, "debezium", "pom.xml")
 
-# bin/connect-standalone.sh's heap and kafka-run-class.sh's performance options (Kafka 4.3.0, as in 4.4.0).
+# bin/connect-standalone.sh's heap and kafka-run-class.sh's performance options (Kafka 4.3.0 and
+# 4.4.0 alike).
 HEAP_OPTS = ["-Xms256M", "-Xmx2G"]
 JVM_OPTS = ["-server", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
             "-XX:InitiatingHeapOccupancyPercent=35", "-XX:+ExplicitGCInvokesConcurrent",

@@ -134,12 +134,16 @@ class Drain:
     def __init__(self, expected):
         self.expected = expected
         self.first = self.last = None
+        self.empty = 0.0  # the last sample that saw no record
         self.cpu_first = self.cpu_last = float("nan")
 
     def rate(self, changes):
         """changes per second from the first record on the topic to the last: the drain itself,
         without the process's start (connecting, a JVM's boot)."""
-        return changes / max(self.last - self.first, 1e-9)
+        span = self.last - self.first
+        if span <= 0:  # all of it between two samples: count the whole interval
+            span = self.last - self.empty
+        return changes / span
 
     def cpu(self):
         return self.cpu_last - self.cpu_first
@@ -153,7 +157,9 @@ def drain(measured, count, expected, timeout=1800, interval=0.05):
     while True:
         n = count()
         now = time.monotonic() - measured.t_start
-        if n > 0 and d.first is None:
+        if n == 0:
+            d.empty = now
+        elif d.first is None:
             d.first, d.cpu_first = now, measured.cpu()
         if n >= expected:
             d.last, d.cpu_last = now, measured.cpu()
@@ -161,6 +167,8 @@ def drain(measured, count, expected, timeout=1800, interval=0.05):
         if not measured.alive():
             if count() >= expected:  # it put the last record there and exited (a snapshot)
                 d.last, d.cpu_last = time.monotonic() - measured.t_start, float("nan")
+                if d.first is None:
+                    d.first = d.last
                 return d
             raise SystemExit(f"{measured.argv[0]} exited with {n} of {expected} records on "
                              f"{count.topic}:\n{measured.log()[-3000:]}")
