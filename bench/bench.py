@@ -10,15 +10,24 @@
   memory    pgcdc's peak RSS with one large bytea or text value (1, 10, 100 MB) in a snapshot and
             in the stream, both schema modes, against the bound 64 MB + 3.5x the value (README)
 
-Each starts a throwaway PostgreSQL and the mock broker (tests/integration/pgcdc_harness.py), runs
-both schema modes, prints rates, ratios and pgcdc's peak RSS (/usr/bin/time -v), and cleans up.
+Each starts a throwaway PostgreSQL and the mock broker (tests/integration/pgcdc_harness.py), or
+with --broker kafka a real single-node Apache Kafka (tests/integration/real_kafka.py), runs both
+schema modes, prints rates, ratios and pgcdc's peak RSS (/usr/bin/time -v), and cleans up.
 Never a timed test: these machines are shared, so compare the ratios, not the absolute numbers.
+
+--peer debezium (needs --broker kafka) adds Debezium's PostgreSQL connector in a Kafka Connect
+standalone worker (bench/debezium_peer.py) to `snapshot` and `stream`: the same table, the same
+WAL (its slot created at pgcdc's LSN), the same broker, measured the same way (bench/drain.py:
+records on the topic counted by librdkafka's watermarks, CPU from /proc, peak RSS from
+/usr/bin/time -v), and prints the ratios pgcdc / Debezium.
 
   python3 bench/bench.py snapshot --rows 1000000
   python3 bench/bench.py stream --changes 1000000
   python3 bench/bench.py latency --tps 5000 --seconds 20
   python3 bench/bench.py memory --sizes 1,10,100
   python3 bench/bench.py all
+  python3 bench/bench.py stream snapshot --broker kafka --peer debezium \
+      --changes 300000 --rows 300000
 """
 
 import argparse
@@ -50,6 +59,7 @@ os.environ.setdefault("PGCDC_SINK_BENCH", os.path.join(ROOT, "build", "pgcdc-sin
 
 from pgcdc_harness import MockBroker, PostgresServer, lsn_to_int, wait_until  # noqa: E402
 import yaml_writer  # noqa: E402
+from drain import Measured, TopicCount, drain  # noqa: E402
 
 COLUMNS = """id bigint PRIMARY KEY, customer_id int NOT NULL, sku text NOT NULL,
              quantity int NOT NULL, price numeric(12,2) NOT NULL, placed_at timestamptz NOT NULL,
@@ -120,7 +130,90 @@ def base(pg, broker, name, db, workdir, schemas):
     }
 
 
-def bench_snapshot(pg, broker, workdir, rows, wide, parallelism):
+def measured_pgcdc(config, workdir):
+    """pgcdc under drain.Measured (started; the caller stops it)."""
+    path = os.path.join(workdir, f"bench-{time.monotonic_ns()}.yaml")
+    with open(path, "w") as f:
+        f.write(yaml_writer.dump(config))
+    return Measured([os.environ["PGCDC_BIN"], "run", "-c", path], path + ".log").start()
+
+
+def drained(label, m, d, changes, unit):
+    """One side of a peer comparison: (rate, CPU seconds per change, peak RSS) and its line."""
+    rate = d.rate(changes)
+    cpu = d.cpu()
+    if cpu != cpu:  # NaN: the process exited at the last record (a snapshot); time -v has it
+        cpu = m.cpu_total - (d.cpu_first if d.cpu_first == d.cpu_first else 0)
+    print(f"  {label:8} {rate:>10,.0f} {unit}/s (first record {d.first:.2f} s after start, last "
+          f"{d.last:.2f} s: {changes / d.last:,.0f} {unit}/s from start); "
+          f"CPU {cpu / changes * 1e6:.1f} us/{unit[:-1]} while draining, {m.cpu_total:.1f} s "
+          f"in all; peak RSS {m.rss_mb:.0f} MB")
+    return rate, cpu / changes, m.rss_mb
+
+
+def print_ratios(ours, theirs, unit):
+    """ours and theirs: (rate, CPU seconds per unit, peak RSS MB)."""
+    def ratio(a, b):
+        if not a > 0 or not b > 0:  # too short a run for time's 10 ms CPU resolution
+            return "n/a"
+        return f"{a / b:.3f}x (1/{b / a:.1f})"
+    print(f"  pgcdc / Debezium: {ours[0] / theirs[0]:.2f}x the {unit} rate, "
+          f"{ratio(ours[1], theirs[1])} the CPU per {unit[:-1]}, "
+          f"{ratio(ours[2], theirs[2])} the peak RSS")
+
+
+def topic_count(broker, topic):
+    """A TopicCount for a topic created first with the broker's partitions (4): neither side's
+    clock then includes the broker's auto-creation of its topic."""
+    broker.create_topic(topic, broker.partitions)
+    return TopicCount(broker.bootstrap, topic)
+
+
+def drop_slot(pg, db, slot):
+    """Drops slot if it exists, once its walsender has gone (it may outlive its client)."""
+    wait_until(lambda: not (pg.slot(slot, db) or (None, False))[1], 30,
+               what=f"slot {slot} to be released")
+    pg.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+               f"WHERE slot_name = '{slot}'", db=db)
+
+
+def run_drain(m, count, expected):
+    """drain() then stop, the process stopped even when the drain fails."""
+    try:
+        d = drain(m, count, expected)
+    finally:
+        m.stop()
+        count.close()
+    return d
+
+
+def peer_snapshot(pg, broker, workdir, db, rows, schemas, parallelism, wide):
+    """The same table snapshotted by pgcdc (snapshot.parallelism as given) and by Debezium
+    (snapshot.mode=initial_only, its one snapshot thread), each timed to its last record."""
+    import debezium_peer
+    tag = f"{int(schemas)}{int(wide)}"
+    print(f"  -- peer, schemas={str(schemas).lower()}: rows on the topic (created beforehand, "
+          f"{broker.partitions} partitions), counted by watermarks")
+    name = f"sp{tag}"
+    cfg = base(pg, broker, name, db, workdir, schemas)
+    cfg["snapshot"] = {"mode": "initial_only", "parallelism": parallelism}
+    count = topic_count(broker, f"{name}.public.orders")
+    m = measured_pgcdc(cfg, workdir)
+    d = run_drain(m, count, rows)
+    ours = drained("pgcdc", m, d, rows, "rows")
+    drop_slot(pg, db, f"pgcdc_{name}")
+    w = debezium_peer.ConnectWorker(workdir, broker.bootstrap, pg, db, f"dbzsnap{tag}",
+                                    f"dbzsnap{tag}", f"dbzsnap{tag}", "initial_only", schemas,
+                                    publication_mode="filtered")
+    count = topic_count(broker, w.topic)
+    m = w.start()
+    d = run_drain(m, count, rows)
+    theirs = drained("Debezium", m, d, rows, "rows")
+    print_ratios(ours, theirs, "rows")
+    drop_slot(pg, db, f"dbzsnap{tag}")
+
+
+def bench_snapshot(pg, broker, workdir, rows, wide, parallelism, peer=None):
     db = "snapbench" + ("_wide" if wide else "")
     pg.create_database(db)
     fill(pg, db, "orders", rows, wide)
@@ -153,6 +246,8 @@ def bench_snapshot(pg, broker, workdir, rows, wide, parallelism):
               f"({done} rows in {secs:.3f} s, best of 3) = {rate / copy:.2f}x COPY, "
               f"{rate / sink:.2f}x the sink alone; "
               f"peak RSS {rss:.0f} MB, pgcdc CPU {cpu:.1f} s ({cpu / done * 1e6:.2f} us/row)")
+        if peer:
+            peer_snapshot(pg, broker, workdir, db, rows, schemas, parallelism, wide)
 
 
 def sink_rate(broker, workdir, topic, messages, threads):
@@ -175,6 +270,14 @@ def sink_rate(broker, workdir, topic, messages, threads):
             raise SystemExit(f"pgcdc-sink-bench printed no rate: {out}")
         best = max(best or 0, int(m.group(1)))
     return best
+
+
+def workload_counts(changes):
+    """(inserts, updates, deletes) of stream_workload: whole 100-row transactions."""
+    inserts = changes // 2
+    updates = changes // 3
+    deletes = changes - inserts - updates
+    return inserts // 100 * 100, updates, deletes // 100 * 100
 
 
 def stream_workload(pg, db, table, changes, wide):
@@ -203,7 +306,7 @@ def stream_workload(pg, db, table, changes, wide):
     return inserts // 100 * 100 + updates + deletes // 100 * 100
 
 
-def bench_stream(pg, broker, workdir, changes, wide):
+def bench_stream(pg, broker, workdir, changes, wide, peer=None):
     print(f"\n== stream: {changes} changes{' (2 KB text column)' if wide else ''}: "
           "bulk inserts in 100-row transactions, single-row updates, deletes")
     for schemas in (True, False):
@@ -216,8 +319,10 @@ def bench_stream(pg, broker, workdir, changes, wide):
         # pg_recvlogical drains one slot before pgcdc and one after, so the order (WAL in the
         # page cache or not) cannot favour either side.
         slots_recv = [f"recv_{name}_before", f"recv_{name}_after"]
+        # The peer's slot at the same LSN: Debezium streams the same WAL.
+        slot_peer = [f"dbz_{name}"] if peer else []
         pg.execute("SELECT " + ", ".join(f"pg_create_logical_replication_slot('{s}', 'pgoutput')"
-                                         for s in [slot_pgcdc] + slots_recv), db=db)
+                                         for s in [slot_pgcdc] + slots_recv + slot_peer), db=db)
         n = stream_workload(pg, db, "orders", changes, wide)
         end = pg.execute("SELECT pg_current_wal_lsn()::text", db=db)[0][0]
 
@@ -234,16 +339,59 @@ def bench_stream(pg, broker, workdir, changes, wide):
         cfg["source"]["create_publication"] = False
         cfg["snapshot"] = {"mode": "never"}
         target = lsn_to_int(end)
-        t0 = time.monotonic()
-        log, rss, cpu = run_pgcdc(
-            cfg, workdir, until=lambda: (pg.confirmed_flush(slot_pgcdc, db) or 0) >= target)
-        pgcdc_secs = time.monotonic() - t0
+        if peer:
+            # Every change is a record, and a tombstone follows each delete, on both sides.
+            records = n + workload_counts(changes)[2]
+            ours, pgcdc_secs, rss, cpu = peer_stream_pgcdc(pg, broker, workdir, cfg, db,
+                                                           slot_pgcdc, target, records)
+            theirs = peer_stream_debezium(pg, broker, workdir, db, name, slot_peer[0], schemas,
+                                          records)
+        else:
+            t0 = time.monotonic()
+            log, rss, cpu = run_pgcdc(
+                cfg, workdir, until=lambda: (pg.confirmed_flush(slot_pgcdc, db) or 0) >= target)
+            pgcdc_secs = time.monotonic() - t0
         recv_secs.append(recvlogical(slots_recv[1]))
         recv_rate, pgcdc_rate = n / (sum(recv_secs) / 2), n / pgcdc_secs
         print(f"schemas={str(schemas).lower():5} pg_recvlogical: {recv_rate:,.0f} changes/s "
               f"(mean of {recv_secs[0]:.2f} s before and {recv_secs[1]:.2f} s after); "
               f"pgcdc acknowledged: {pgcdc_rate:,.0f} changes/s ({pgcdc_secs:.2f} s) = "
               f"{pgcdc_rate / recv_rate:.2f}x; peak RSS {rss:.0f} MB, pgcdc CPU {cpu:.1f} s")
+        if peer:
+            print(f"  -- peer: {n} changes + {records - n} tombstones on the topic (created "
+                  f"beforehand, {broker.partitions} partitions), counted by watermarks")
+            print_ratios(drained("pgcdc", *ours, n, "changes"),
+                         drained("Debezium", *theirs[:2], n, "changes"), "changes")
+            print(f"  Debezium's producer (as the worker logged it): {theirs[2]}")
+
+
+def peer_stream_pgcdc(pg, broker, workdir, cfg, db, slot, target, records):
+    """pgcdc draining its slot, timed by the records on its topic and, as without a peer, by
+    the slot's confirmed LSN. Returns ((Measured, Drain), seconds to confirmed, RSS, CPU)."""
+    count = topic_count(broker, f"{cfg['name']}.public.orders")
+    m = measured_pgcdc(cfg, workdir)
+    try:
+        d = drain(m, count, records)
+        wait_until(lambda: (pg.confirmed_flush(slot, db) or 0) >= target or not m.alive(), 600,
+                   interval=0.05, what="pgcdc to confirm")
+        secs = time.monotonic() - m.t_start
+    finally:
+        m.stop()
+        count.close()
+    return (m, d), secs, m.rss_mb, m.cpu_total
+
+
+def peer_stream_debezium(pg, broker, workdir, db, name, slot, schemas, records):
+    """Debezium draining its own slot (created with pgcdc's) into the same broker, from the same
+    publication. Returns (Measured, Drain, its producer's settings)."""
+    import debezium_peer
+    w = debezium_peer.ConnectWorker(workdir, broker.bootstrap, pg, db, f"dbz{name}", slot,
+                                    "bench", "no_data", schemas)
+    count = topic_count(broker, w.topic)
+    m = w.start()
+    d = run_drain(m, count, records)
+    drop_slot(pg, db, slot)
+    return m, d, w.producer_settings()
 
 
 def quantile(buckets, q):
@@ -363,9 +511,27 @@ def bench_memory(pg, broker, workdir, sizes_mb, extra_kafka=()):
             pg.execute(f"DROP DATABASE {db}")
 
 
+def start_broker(kind):
+    if kind == "mock":
+        return MockBroker().start()
+    from real_kafka import KafkaCluster
+    # Large records for `memory` (its 100 MB values): the broker's 1 MB and 100 MB defaults
+    # would refuse them. One node, 4 partitions per auto-created topic, as the mock.
+    cluster = KafkaCluster(brokers=1, partitions=4,
+                           config={"message.max.bytes": 1_000_000_000,
+                                   "socket.request.max.bytes": 1_000_000_000})
+    cluster.start()
+    print(f"real Kafka ({os.path.basename(cluster.home)}) at {cluster.bootstrap}")
+    return cluster
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("what", choices=["snapshot", "stream", "latency", "memory", "all"])
+    ap.add_argument("what", nargs="+", choices=["snapshot", "stream", "latency", "memory", "all"])
+    ap.add_argument("--broker", choices=["mock", "kafka"], default="mock",
+                    help="librdkafka's mock cluster (default) or a real single-node Kafka")
+    ap.add_argument("--peer", choices=["debezium"],
+                    help="snapshot, stream: also run Debezium (Kafka Connect) on the same data")
     ap.add_argument("--rows", type=int, default=1_000_000, help="snapshot table rows")
     ap.add_argument("--changes", type=int, default=1_000_000, help="streamed changes")
     ap.add_argument("--parallelism", type=int, default=2)
@@ -376,21 +542,35 @@ def main():
     ap.add_argument("--kafka", action="append", default=[], metavar="PROP=VALUE",
                     help="memory: a librdkafka property for pgcdc's sink (repeatable)")
     args = ap.parse_args()
+    what = set(args.what)
+    if "all" in what:
+        what = {"snapshot", "stream", "latency", "memory"}
+    if args.peer and args.broker != "kafka":
+        ap.error("--peer debezium needs --broker kafka (Kafka Connect on a real broker)")
+    if args.peer:
+        import debezium_peer
+        debezium_peer.connect_libs()  # fetched before any clock starts
+        print(debezium_peer.describe())
     workdir = tempfile.mkdtemp(prefix="pgcdc-bench-")
     os.chmod(workdir, 0o777)
     pg = PostgresServer(extra_conf={"shared_buffers": "512MB", "max_replication_slots": "20",
                                     "max_wal_senders": "20", "max_wal_size": "4GB"}).start()
-    broker = MockBroker().start()
+    try:
+        broker = start_broker(args.broker)
+    except BaseException:
+        pg.stop()
+        raise
     try:
         for wide in ([False, True] if args.wide else [False]):
-            if args.what in ("snapshot", "all"):
+            if "snapshot" in what:
                 bench_snapshot(pg, broker, workdir, args.rows // (4 if wide else 1), wide,
-                               args.parallelism)
-            if args.what in ("stream", "all"):
-                bench_stream(pg, broker, workdir, args.changes // (10 if wide else 1), wide)
-        if args.what in ("latency", "all"):
+                               args.parallelism, args.peer)
+            if "stream" in what:
+                bench_stream(pg, broker, workdir, args.changes // (10 if wide else 1), wide,
+                             args.peer)
+        if "latency" in what:
             bench_latency(pg, broker, workdir, args.tps, args.seconds)
-        if args.what in ("memory", "all"):
+        if "memory" in what:
             bench_memory(pg, broker, workdir, [int(x) for x in args.sizes.split(",")],
                          args.kafka)
     finally:
