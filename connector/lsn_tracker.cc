@@ -1,6 +1,6 @@
 #include "connector/lsn_tracker.h"
 
-#include <cstdlib>
+#include "decoders/check.h"
 
 namespace cdc::connector {
 
@@ -11,7 +11,7 @@ LsnTracker::Txn* LsnTracker::Begin() {
 
 void LsnTracker::Acknowledge(Txn* txn) {
   --txn->outstanding;
-  if (txn->outstanding < 0) std::abort();  // a double report would corrupt the offset
+  CDC_CHECK(txn->outstanding >= 0);  // a double report would corrupt the offset
   Advance();
 }
 

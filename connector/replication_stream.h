@@ -11,6 +11,7 @@
 #include <string>
 
 #include "connector/pg_connection.h"
+#include "connector/replication_source.h"
 #include "decoders/lsn.h"
 #include "decoders/status.h"
 
@@ -24,10 +25,10 @@ struct StartOptions {
   bool messages = false;  // PG14+
 };
 
-class ReplicationStream {
+class ReplicationStream final : public ReplicationSource {
  public:
   explicit ReplicationStream(PgConnPtr conn) : conn_(std::move(conn)) {}
-  ~ReplicationStream();
+  ~ReplicationStream() override;
   ReplicationStream(const ReplicationStream&) = delete;
   ReplicationStream& operator=(const ReplicationStream&) = delete;
 
@@ -38,24 +39,24 @@ class ReplicationStream {
   // Sets *frame to the next complete CopyData message and returns true, or returns false when
   // none is buffered. The frame stays valid until the next call. Unavailable when the stream or
   // connection ended (with the server's error, if any).
-  Result<bool> Next(std::span<const uint8_t>* frame);
+  Result<bool> Next(std::span<const uint8_t>* frame) override;
 
   // Frees the frame Next() returned, once the caller is done with it (Next() also does).
-  void Release() { FreeBuffer(); }
+  void Release() override { FreeBuffer(); }
 
   // Reads what the socket has into libpq's buffer.
-  Status ConsumeInput();
+  Status ConsumeInput() override;
 
   // Queues and tries to send a standby status update. flush/apply = `flush`.
-  Status SendStatus(Lsn write, Lsn flush, bool reply_requested);
+  Status SendStatus(Lsn write, Lsn flush, bool reply_requested) override;
 
   // Pushes queued output; true while some remains (poll for POLLOUT).
-  Result<bool> FlushOutput();
+  Result<bool> FlushOutput() override;
 
   // Ends COPY politely (CopyDone), after the final status update.
-  void Finish();
+  void Finish() override;
 
-  int socket() const { return PQsocket(conn_.get()); }
+  int socket() const override { return PQsocket(conn_.get()); }
   PGconn* conn() const { return conn_.get(); }
 
  private:

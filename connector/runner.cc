@@ -132,11 +132,11 @@ Status Runner::RunUntilStopped() {
   int backoff_ms = 500;
   std::mt19937 rng(std::random_device{}());
   for (;;) {
-    const auto session_start = Clock::now();
+    const auto session_start = Clock::Steady().Now();
     Status s = StreamSession();
     LogProgress(true);
     if (s.ok()) {
-      spdlog::info("stopped cleanly at {}", persisted_.ToString());
+      spdlog::info("stopped cleanly at {}", committer_->persisted().ToString());
       return Status::Ok();
     }
     // Only a lost connection is worth retrying; bad bytes, unrepresentable values and refused
@@ -146,7 +146,7 @@ Status Runner::RunUntilStopped() {
       return s;
     }
     // A session that streamed for a while was healthy: start the backoff over.
-    if (Clock::now() - session_start > std::chrono::seconds(60)) backoff_ms = 500;
+    if (Clock::Steady().Now() - session_start > std::chrono::seconds(60)) backoff_ms = 500;
     int wait = backoff_ms / 2 + static_cast<int>(rng() % static_cast<unsigned>(backoff_ms / 2 + 1));
     spdlog::warn("{}; reconnecting in {} ms", s.message(), wait);
     metrics_.state.store(static_cast<int>(RunState::kReconnecting));

@@ -39,6 +39,7 @@
 #include "connector/lsn_tracker.h"
 #include "connector/metrics.h"
 #include "connector/metrics_server.h"
+#include "connector/offset_committer.h"
 #include "connector/offset_store.h"
 #include "connector/publisher.h"
 #include "connector/snapshot.h"
@@ -66,7 +67,6 @@ class Runner {
   bool stuck() const;
 
  private:
-  using Clock = std::chrono::steady_clock;
 
   Status RunUntilStopped();
   // Before each session: fails, saying what happened and what to do, when the slot was
@@ -83,12 +83,8 @@ class Runner {
   Result<bool> TakeSnapshot(PGconn* repl, const SlotState& slot, const Offset* stored);
   Offset OffsetAt(Lsn lsn) const;
   Status StreamSession();
-  Status HandleFrame(std::span<const uint8_t> frame);
-  Status Commit(bool force);
-  Status SendStatus(bool reply_requested);
   // An event the broker refused for good: remembered (the first one) for the exit line.
   void OnRefusal(const TicketOrigin& origin, const sinks::DeliveryListener::Refusal& refusal);
-  void DrainSink(int timeout_ms);
   void LogProgress(bool force);
   // Records the refused event in the offsets file and returns the exit line.
   Status StopOnRefusal(const StuckEvent& e);
@@ -115,11 +111,7 @@ class Runner {
   // call it), read after the run.
   std::optional<StuckEvent> refused_;  // guarded by refused_mu_
   bool finished_ = false;  // Prepare() did all there was to do (initial_only, or stopped)
-  Lsn persisted_;
-  Lsn received_;
-  Clock::time_point last_status_{};
-  Clock::time_point last_commit_{};
-  Clock::time_point last_progress_{};
+  Clock::TimePoint last_progress_{};
   int64_t inflight_since_ms_ = 0;
   Metrics metrics_;
   std::unique_ptr<MetricsServer> metrics_server_;  // reads metrics_: declared after it
@@ -127,7 +119,7 @@ class Runner {
   std::unique_ptr<LsnTracker> tracker_;
   std::unique_ptr<CaptureRules> rules_;
   std::unique_ptr<CatalogReader> catalog_;
-  ReplicationStream* stream_ = nullptr;  // the live session's stream, if any
+  std::unique_ptr<OffsetCommitter> committer_;  // from Prepare() on
   std::unique_ptr<ChangeProcessor> processor_;
   // Owns the sink. Last member: destroyed first, while what its tickets point to still lives.
   std::unique_ptr<Publisher> publisher_;

@@ -125,21 +125,28 @@ Status Runner::Prepare() {
   }
   repl->reset();
 
-  persisted_ = start_lsn_;
-  received_ = start_lsn_;
   tracker_ = std::make_unique<LsnTracker>(start_lsn_);
+  // Persist, then report; a refused event's record goes once the stream passes it.
+  committer_ = std::make_unique<OffsetCommitter>(
+      CommitCadence{cfg_.offsets.commit_interval_ms, cfg_.source.status_interval_ms},
+      tracker_.get(),
+      [this](Lsn confirmed) {
+        if (stuck_ && !stuck_->in_snapshot && confirmed > stuck_->lsn) ClearStuck();
+        return offsets_.Save(OffsetAt(confirmed));
+      },
+      start_lsn_);
   tracker_->set_on_retired([this](const LsnTracker::Txn& t) {
     const int64_t now_us = UnixMillis() * 1000;
     metrics_.ObserveCommitToAck(static_cast<double>(now_us - t.commit_unix_us) / 1e6);
     metrics_.last_commit_unix_ms.store(t.commit_unix_us / 1000);
   });
-  CDC_RETURN_IF_ERROR(offsets_.Save(OffsetAt(persisted_)));
+  CDC_RETURN_IF_ERROR(offsets_.Save(OffsetAt(start_lsn_)));
 
   // While the sink's queue is full: serve reports, and keep confirming and reporting status so
   // wal_sender_timeout never fires.
   auto while_full = [this] {
     publisher_->Serve(100);
-    return Commit(false);
+    return committer_->Commit(false);
   };
   processor_ = std::make_unique<ChangeProcessor>(event_options_, ProcessorOptionsFrom(cfg_),
                                                  rules_.get(), catalog_.get(), tracker_.get(),

@@ -15,6 +15,7 @@ namespace cdc::connector {
 class StopSignal {
  public:
   static StopSignal& Process();
+  StopSignal() = default;  // a private one, for tests
 
   // Installs SIGINT/SIGTERM handlers that call Request(), and ignores SIGPIPE.
   void InstallHandlers();
@@ -26,7 +27,6 @@ class StopSignal {
   bool SleepFor(int ms) const;
 
  private:
-  StopSignal() = default;
   std::atomic<bool> requested_{false};
   int pipe_[2] = {-1, -1};
 };

@@ -37,6 +37,11 @@ struct ConverterOptions {
   std::string unavailable_placeholder = "__debezium_unavailable_value";
 };
 
+// Adding a type: the compiler (-Wswitch-enum on cdc_decoders, no default arms) lists every
+// switch that must learn it: the codec choice and ArrayOf (value_converter.cc), the JSON
+// rendering (AppendValue), the unchanged-TOAST and zero values (AppendUnavailable,
+// AppendZeroValue), the Connect schema (value_schema.cc: type, fields, semantics), and, for a
+// binary-transfer decoder, pg_binary. Then BuiltinOidByName (relation_cache.cc) for domains.
 enum class ValueType {
   kBool,
   kInt16,

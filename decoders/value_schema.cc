@@ -34,8 +34,21 @@ std::string_view ConnectTypeOf(const ColumnCodec& c) {
     case ValueType::kArray: return "array";
     case ValueType::kHstoreMap: return "map";
     case ValueType::kBytes: return c.binary == BinaryHandling::kBytes ? "bytes" : "string";
-    default: return "string";
+    case ValueType::kDecimalString:
+    case ValueType::kString:
+    case ValueType::kUuid:
+    case ValueType::kJson:
+    case ValueType::kXml:
+    case ValueType::kTimeTz:
+    case ValueType::kTimestampTz:
+    case ValueType::kIntervalString:
+    case ValueType::kEnum:
+    case ValueType::kHstoreJson:
+    case ValueType::kLtree:
+    case ValueType::kTsvector:
+    case ValueType::kUnmappedText: return "string";
   }
+  return "string";  // not reached: every type is listed above
 }
 
 void AppendSchemaFields(const ColumnCodec& c, JsonWriter& w) {
@@ -92,7 +105,39 @@ void AppendSchemaFields(const ColumnCodec& c, JsonWriter& w) {
       AppendSchemaSemantics(*c.element, w);
       w.EndObject();
       return;
-    default:
+    case ValueType::kBool:
+    case ValueType::kInt16:
+    case ValueType::kInt32:
+    case ValueType::kInt64:
+    case ValueType::kFloat32:
+    case ValueType::kFloat64:
+    case ValueType::kDecimal:
+    case ValueType::kDecimalDouble:
+    case ValueType::kDecimalString:
+    case ValueType::kMoney:
+    case ValueType::kString:
+    case ValueType::kUuid:
+    case ValueType::kJson:
+    case ValueType::kXml:
+    case ValueType::kBytes:
+    case ValueType::kDate:
+    case ValueType::kConnectDate:
+    case ValueType::kTimeMillis:
+    case ValueType::kTimeMicros:
+    case ValueType::kConnectTime:
+    case ValueType::kTimeTz:
+    case ValueType::kTimestampMillis:
+    case ValueType::kTimestampMicros:
+    case ValueType::kConnectTimestamp:
+    case ValueType::kTimestampTz:
+    case ValueType::kIntervalMicros:
+    case ValueType::kIntervalString:
+    case ValueType::kBits:
+    case ValueType::kEnum:
+    case ValueType::kHstoreJson:
+    case ValueType::kLtree:
+    case ValueType::kTsvector:
+    case ValueType::kUnmappedText:
       return;
   }
 }
@@ -165,7 +210,19 @@ void AppendSchemaSemantics(const ColumnCodec& c, JsonWriter& w) {
     case ValueType::kTimestampTz: named("io.debezium.time.ZonedTimestamp"); break;
     case ValueType::kIntervalMicros: named("io.debezium.time.MicroDuration"); break;
     case ValueType::kIntervalString: named("io.debezium.time.Interval"); break;
-    default: break;
+    case ValueType::kBool:
+    case ValueType::kInt16:
+    case ValueType::kInt32:
+    case ValueType::kInt64:
+    case ValueType::kFloat32:
+    case ValueType::kFloat64:
+    case ValueType::kDecimalDouble:
+    case ValueType::kDecimalString:
+    case ValueType::kString:
+    case ValueType::kBytes:
+    case ValueType::kArray:
+    case ValueType::kHstoreMap:
+    case ValueType::kUnmappedText: break;
   }
 }
 

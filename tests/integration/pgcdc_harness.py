@@ -13,12 +13,14 @@ import glob
 import json
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
 import subprocess
 import tempfile
 import time
+import urllib.request
 import uuid
 
 import psycopg2
@@ -159,6 +161,16 @@ class PostgresServer:
         row = self.slot(name, db)
         return lsn_to_int(row[0]) if row and row[0] else None
 
+    def current_wal_lsn(self, db="postgres"):
+        """pg_current_wal_lsn() as an int: everything committed so far ends at or before it."""
+        return lsn_to_int(self.execute("SELECT pg_current_wal_lsn()::text", db)[0][0])
+
+    def wait_confirmed(self, slot, db, lsn, timeout=60):
+        """Waits until the slot's confirmed_flush_lsn reaches `lsn`; returns it."""
+        wait_until(lambda: (self.confirmed_flush(slot, db) or 0) >= lsn, timeout,
+                   what=f"{slot}'s confirmed_flush_lsn to reach {lsn:X}")
+        return self.confirmed_flush(slot, db)
+
 
 def lsn_to_int(text):
     hi, lo = text.split("/")
@@ -244,9 +256,45 @@ class Pgcdc:
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
 
+    def metrics_base(self, timeout=30):
+        """http://host:port of this run's metrics server (metrics.listen, port 0 by default).
+        The port is the one thing read from the log: pgcdc binds it and says so at start-up."""
+        pattern = re.compile(r"metrics on (http://[\d.]+:\d+)/metrics")
+        wait_until(lambda: pattern.search(self.log()) or not self.alive(), timeout,
+                   what="pgcdc's metrics server")
+        found = pattern.search(self.log())
+        assert found, f"pgcdc exited before serving metrics:\n{self.log()}"
+        return found.group(1)
+
+    def scrape(self):
+        """/metrics as {sample name with labels: value}."""
+        text = urllib.request.urlopen(self.metrics_base() + "/metrics", timeout=5).read().decode()
+        out = {}
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                name, value = line.rsplit(" ", 1)
+                out[name] = float(value)
+        return out
+
+    def state(self):
+        """The connector's state as /metrics reports it (pgcdc_state), or None when unreadable."""
+        try:
+            for name, value in self.scrape().items():
+                if name.startswith('pgcdc_state{state="') and value == 1:
+                    return name[len('pgcdc_state{state="'):-2]
+        except OSError:
+            return None
+        return None
+
     def wait_streaming(self, timeout=30):
-        wait_until(lambda: "streaming from slot" in self.log() or not self.alive(), timeout,
-                   what="pgcdc to start streaming")
+        """Waits until /metrics says the connector streams (pgcdc_state{state="streaming"})."""
+        if not self.config.get("metrics", {}).get("listen"):
+            # No metrics server in this configuration: the start-up line is all there is.
+            wait_until(lambda: "streaming from slot" in self.log() or not self.alive(), timeout,
+                       what="pgcdc to start streaming")
+        else:
+            wait_until(lambda: not self.alive() or self.state() == "streaming", timeout,
+                       what="pgcdc to start streaming")
         assert self.alive(), f"pgcdc exited early:\n{self.log()}"
 
     def stop(self, sig=signal.SIGTERM, timeout=60):

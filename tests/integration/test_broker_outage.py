@@ -9,7 +9,7 @@ import time
 import pytest
 
 from conftest import base_config, make_broker, mock_only
-from pgcdc_harness import Pgcdc, PostgresServer, TopicReader, lsn_to_int
+from pgcdc_harness import Pgcdc, PostgresServer, TopicReader
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def broker():
 
 
 def current_lsn(pg, db):
-    return lsn_to_int(pg.execute("SELECT pg_current_wal_lsn()::text", db)[0][0])
+    return pg.current_wal_lsn(db)
 
 
 def run_outage(pg, broker, workdir, db, limits=None, fault="down"):

@@ -3,11 +3,10 @@ reason and ways out, and freezes the LSN before it (test_stuck_event.py follows 
 streaming goes on."""
 
 import os
-import re
 import urllib.request
 
 from conftest import base_config
-from pgcdc_harness import Pgcdc, TopicReader, lsn_to_int, wait_until
+from pgcdc_harness import Pgcdc, TopicReader
 
 
 def config(pg, broker, name, workdir, **sink):
@@ -26,7 +25,7 @@ def test_too_large_change_stops_pgcdc_and_freezes_the_lsn(pg, broker, workdir):
     pg.execute("CREATE TABLE t(id int PRIMARY KEY, v text)", db=db)
     p = Pgcdc(config(pg, broker, db, workdir), workdir).start()
     p.wait_streaming()
-    before = lsn_to_int(pg.execute("SELECT pg_current_wal_lsn()::text", db=db)[0][0])
+    before = pg.current_wal_lsn(db)
     pg.execute("INSERT INTO t VALUES (7, repeat('x', 5000))", db=db)
     p.proc.wait(timeout=60)
     assert p.proc.returncode == 3, p.log()  # refused for good: the unit does not restart on 3
@@ -47,11 +46,9 @@ def test_dead_letter_topic_takes_refused_changes(pg, broker, workdir):
     pg.execute("INSERT INTO t VALUES (1, 'small')", db=db)
     pg.execute("INSERT INTO t VALUES (2, repeat('x', 5000))", db=db)
     pg.execute("INSERT INTO t VALUES (3, 'after')", db=db)
-    end = lsn_to_int(pg.execute("SELECT pg_current_wal_lsn()::text", db=db)[0][0])
-    wait_until(lambda: (pg.confirmed_flush(f"pgcdc_{db}", db) or 0) >= end, 30,
-               what="the LSN to pass the refused change")
-    port = re.search(r"metrics on http://[\d.]+:(\d+)/", p.log()).group(1)
-    metrics = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics").read().decode()
+    end = pg.current_wal_lsn(db)
+    pg.wait_confirmed(f"pgcdc_{db}", db, end, 30)
+    metrics = urllib.request.urlopen(p.metrics_base() + "/metrics").read().decode()
     assert "pgcdc_dead_lettered_total 1" in metrics
     assert p.stop() == 0, p.log()
     recs = reader.drain()

@@ -23,7 +23,7 @@ def test_idle_captured_tables_release_wal(pg, broker, workdir):
         for _ in range(20):
             pg.execute("INSERT INTO noise(v) SELECT repeat('x', 200) FROM generate_series(1, 500)",
                        db="idle")
-        target = lsn_to_int(pg.execute("SELECT pg_current_wal_lsn()::text", "idle")[0][0])
+        target = pg.current_wal_lsn("idle")
         assert target - start > 1_000_000  # over 1 MB of unrelated WAL
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

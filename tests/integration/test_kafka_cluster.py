@@ -113,9 +113,8 @@ def test_leader_change_and_broker_loss_under_writes_lose_nothing(pg, cluster, wo
         writes_go_on(2)
 
         writer.stop()
-        final = lsn_to_int(pg.execute("SELECT pg_current_wal_lsn()::text", db)[0][0])
-        wait_until(lambda: (pg.confirmed_flush(slot, db) or 0) >= final, 90,
-                   what="the slot to confirm every change")
+        final = pg.current_wal_lsn(db)
+        pg.wait_confirmed(slot, db, final, 90)
         assert p.stop() == 0, p.log()
         recs = reader.drain()
     finally:

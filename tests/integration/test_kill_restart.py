@@ -39,11 +39,9 @@ def test_kill9_restart_loses_nothing(pg, broker, workdir):
         p.wait_streaming(timeout=60)
     time.sleep(1.0)
     writer.stop()
-    final_lsn = lsn_to_int(pg.execute("SELECT pg_current_wal_lsn()::text", "crash")[0][0])
+    final_lsn = pg.current_wal_lsn("crash")
     # Catch up: the slot confirms past everything written.
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline and (pg.confirmed_flush("pgcdc_crash", "crash") or 0) < final_lsn:
-        time.sleep(0.5)
+    pg.wait_confirmed("pgcdc_crash", "crash", final_lsn, 90)
     assert p.stop() == 0, p.log()
     recs = reader.drain()
     reader.close()

@@ -20,9 +20,7 @@ def get(url):
 
 
 def metrics_url(p):
-    wait_until(lambda: "metrics on http://" in p.log() or not p.alive(), 30, what="metrics")
-    assert p.alive(), p.log()
-    return re.search(r"metrics on (http://[\d.]+:\d+)/metrics", p.log()).group(1)
+    return p.metrics_base()
 
 
 def scrape(base):

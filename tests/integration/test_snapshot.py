@@ -89,9 +89,7 @@ def offsets(path):
 
 
 def wait_caught_up(pg, db, slot, timeout=120):
-    target = lsn_to_int(pg.execute("SELECT pg_current_wal_lsn()::text", db)[0][0])
-    wait_until(lambda: (pg.confirmed_flush(slot, db) or 0) >= target, timeout,
-               what="the slot to confirm everything written")
+    pg.wait_confirmed(slot, db, pg.current_wal_lsn(db), timeout)
 
 
 def snapshot_config(pg, broker, name, workdir, mode="initial", **snapshot):

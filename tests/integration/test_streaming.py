@@ -26,7 +26,7 @@ def test_two_tables_insert_update_delete(pg, broker, workdir):
         conn = pg.connect("shop")
         conn.autocommit = False
         cur = conn.cursor()
-        lsn_before = lsn_to_int(pg.execute("SELECT pg_current_wal_lsn()::text", "shop")[0][0])
+        lsn_before = pg.current_wal_lsn("shop")
         cur.execute("INSERT INTO customers VALUES (1, 'Ann', 'ann@example.com'), (2, 'Bob', NULL)")
         cur.execute("INSERT INTO orders VALUES (10, 1, 12.34, '2024-01-02 03:04:05.123456+00', "
                     "true, '{\"a\": [1, 2]}')")
@@ -43,7 +43,7 @@ def test_two_tables_insert_update_delete(pg, broker, workdir):
         cur.execute("UPDATE customers SET name = 'Ann B' WHERE id = 1")
         conn.commit()
         conn.close()
-        lsn_after = lsn_to_int(pg.execute("SELECT pg_current_wal_lsn()::text", "shop")[0][0])
+        lsn_after = pg.current_wal_lsn("shop")
 
         reader = TopicReader(broker.bootstrap, ["shop.public.customers", "shop.public.orders"])
         recs = reader.wait_count(8, timeout=60)

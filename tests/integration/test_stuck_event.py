@@ -28,9 +28,9 @@ def test_stuck_event_is_recorded_shown_and_cleared(pg, broker, workdir):
     p = Pgcdc(cfg, workdir).start()
     p.wait_streaming()
     pg.execute("INSERT INTO t VALUES (1, 'small')", db=db)
-    before = lsn_to_int(pg.execute("SELECT pg_current_wal_lsn()::text", db=db)[0][0])
+    before = pg.current_wal_lsn(db)
     pg.execute("INSERT INTO t VALUES (7, repeat('x', 5000))", db=db)
-    after = lsn_to_int(pg.execute("SELECT pg_current_wal_lsn()::text", db=db)[0][0])
+    after = pg.current_wal_lsn(db)
     pg.execute("INSERT INTO t VALUES (8, 'later')", db=db)
     p.proc.wait(timeout=60)
 
@@ -102,9 +102,9 @@ def test_event_refused_in_a_delivery_report_is_recorded_and_cleared(pg, broker, 
     p = Pgcdc(cfg, workdir).start()
     p.wait_streaming()
     broker.command("errors 0 29 1")  # the next Produce: TOPIC_AUTHORIZATION_FAILED
-    before = lsn_to_int(pg.execute("SELECT pg_current_wal_lsn()::text", db=db)[0][0])
+    before = pg.current_wal_lsn(db)
     pg.execute("INSERT INTO t VALUES (5, 'denied')", db=db)
-    after = lsn_to_int(pg.execute("SELECT pg_current_wal_lsn()::text", db=db)[0][0])
+    after = pg.current_wal_lsn(db)
     p.proc.wait(timeout=60)
     assert p.proc.returncode == 3, p.log()
     line = last_error(p)

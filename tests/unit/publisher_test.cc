@@ -6,48 +6,13 @@
 
 #include <gtest/gtest.h>
 
-#include <deque>
-
 #include "connector/lsn_tracker.h"
+#include "tests/unit/fake_sink.h"
 
 namespace cdc::connector {
 namespace {
 
-// Queues every accepted event's report and delivers them, in order, on Poll(). `full` makes
-// the next Send() calls report a full local queue.
-class ScriptedSink final : public sinks::EventSink {
- public:
-  explicit ScriptedSink(sinks::DeliveryListener* l) : listener_(l) {}
-  Status Send(const ChangeEvent& ev, void* opaque) override {
-    if (full > 0) {
-      --full;
-      return Status::Unavailable("queue full");
-    }
-    pending_.push_back({opaque, ev.size_bytes()});
-    return Status::Ok();
-  }
-  void Poll(int) override {
-    while (!pending_.empty()) {
-      auto [opaque, bytes] = pending_.front();
-      pending_.pop_front();
-      const bool fail = fail_next > 0 && fail_next-- == 1;
-      listener_->OnDelivery(opaque, bytes, fail ? Status::DeliveryFailed("refused") : Status::Ok());
-    }
-  }
-  int wakeup_fd() const override { return -1; }
-  Status Flush(int) override {
-    Poll(0);
-    return Status::Ok();
-  }
-  Status CheckReachable(int) override { return Status::Ok(); }
-
-  int full = 0;
-  int fail_next = 0;  // 1: the next report fails; 2: the one after it; ...
-
- private:
-  sinks::DeliveryListener* listener_;
-  std::deque<std::pair<void*, size_t>> pending_;
-};
+using testing::ScriptedSink;
 
 ChangeEvent Event(std::string_view value) {
   ChangeEvent ev;
@@ -98,7 +63,7 @@ TEST(Publisher, AFailedReportFreezesTheConfirmedLsn) {
   auto* b = tracker.Begin();
   ASSERT_TRUE(f.publisher.Publish(Event("x"), *b, NoWait).ok());
   tracker.Commit(b, Lsn(300));
-  f.sink->fail_next = 2;  // the second event of `a`
+  f.sink->fail_nth = 2;  // the second event of `a`
   f.publisher.Serve(0);
   EXPECT_EQ(f.publisher.inflight_events(), 0);
   EXPECT_EQ(tracker.confirmed(), Lsn(100)) << "nothing past a failed delivery is confirmed";

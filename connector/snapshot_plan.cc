@@ -1,0 +1,172 @@
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "connector/name_list.h"
+#include "connector/snapshot_markers.h"
+#include "connector/snapshot_parts.h"
+
+// The snapshot's plan: which tables, with the columns pgoutput would announce (replica
+// identity, PG15 column lists and row filters), split into CTID ranges; and the privilege check
+// before anything is created.
+
+namespace cdc::connector {
+
+namespace {
+
+// Tables at least this large are split into at least `parallelism` ranges, so one big table
+// keeps every worker busy.
+constexpr int64_t kMinSplitPages = 1024;
+
+}  // namespace
+
+namespace snapshot_internal {
+
+Status ImportSnapshot(PGconn* conn, const std::string& snapshot_name) {
+  // A role-level statement_timeout would cut a long COPY short.
+  CDC_RETURN_IF_ERROR(Exec(conn, "SET statement_timeout = 0", PGRES_COMMAND_OK).status());
+  CDC_RETURN_IF_ERROR(
+      Exec(conn, "SET idle_in_transaction_session_timeout = 0", PGRES_COMMAND_OK).status());
+  CDC_RETURN_IF_ERROR(
+      Exec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", PGRES_COMMAND_OK).status());
+  Status s = Exec(conn, "SET TRANSACTION SNAPSHOT " + QuoteLiteral(conn, snapshot_name),
+                  PGRES_COMMAND_OK)
+                 .status();
+  return s.ok() ? s : s.WithContext("importing the slot's exported snapshot");
+}
+
+}  // namespace snapshot_internal
+
+Status CheckSnapshotPrivileges(PGconn* sql, const std::string& publication,
+                               const CaptureRules& rules) {
+  auto res = Exec(sql,
+                  "SELECT pt.schemaname || '.' || pt.tablename, has_table_privilege(c.oid, "
+                  "'SELECT') FROM pg_publication_tables pt JOIN pg_namespace n ON n.nspname = "
+                  "pt.schemaname JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = "
+                  "pt.tablename WHERE pt.pubname = " +
+                      QuoteLiteral(sql, publication) + " ORDER BY 1");
+  if (!res.ok()) return res.status().WithContext("checking SELECT privileges for the snapshot");
+  std::string denied;
+  for (int i = 0; i < PQntuples(res->get()); ++i) {
+    const std::string name = PQgetvalue(res->get(), i, 0);
+    if (rules.Captured(name) && PQgetvalue(res->get(), i, 1)[0] != 't') {
+      denied += (denied.empty() ? "" : ", ") + name;
+    }
+  }
+  if (denied.empty()) return Status::Ok();
+  const std::string user = PQuser(sql);
+  return Status::FailedPrecondition("postgres: role '" + user + "' lacks SELECT on " + denied +
+                                    ", which the snapshot reads (GRANT SELECT ON ... TO " + user +
+                                    ", or leave them out of source.tables)");
+}
+
+Status Snapshot::Plan() {
+  auto conn = Connect(options_.dsn, ConnKind::kSql);
+  if (!conn.ok()) return conn.status();
+  PGconn* c = conn->get();
+  CDC_RETURN_IF_ERROR(snapshot_internal::ImportSnapshot(c, options_.snapshot_name));
+  const int version = PQserverVersion(c);
+  const bool pg15 = version >= 150000;
+  const std::string pub = QuoteLiteral(c, options_.publication);
+  auto tables = Exec(c,
+                     "SELECT c.oid, n.nspname, c.relname, c.relreplident, "
+                     "pg_relation_size(c.oid) / current_setting('block_size')::bigint, "
+                     "c.reltuples::bigint, " +
+                         std::string(pg15 ? "pt.rowfilter" : "NULL") +
+                         " FROM pg_publication_tables pt JOIN pg_namespace n ON n.nspname = "
+                         "pt.schemaname JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = "
+                         "pt.tablename WHERE pt.pubname = " +
+                         pub + " ORDER BY 5 DESC, 2, 3");
+  if (!tables.ok()) return tables.status().WithContext("snapshot: listing the publication's tables");
+  PGresult* tr = tables->get();
+  std::vector<std::string> keyless;  // warned about together, after the loop
+  for (int i = 0; i < PQntuples(tr); ++i) {
+    pgoutput::Relation rel;
+    rel.oid = static_cast<uint32_t>(std::strtoul(PQgetvalue(tr, i, 0), nullptr, 10));
+    rel.nspname = PQgetvalue(tr, i, 1);
+    rel.relname = PQgetvalue(tr, i, 2);
+    rel.replica_identity = PQgetvalue(tr, i, 3)[0];
+    const std::string name = rel.nspname + "." + rel.relname;
+    if (!rules_->Captured(name) || options_.done_tables.count(name)) continue;
+    // The columns exactly as pgoutput announces them: no dropped or generated columns, only the
+    // publication's column list (15+), flagged when part of the replica identity.
+    const std::string oid = std::to_string(rel.oid);
+    auto cols = Exec(
+        c, "SELECT a.attname, a.atttypid, a.atttypmod, COALESCE(CASE c.relreplident "
+           "WHEN 'f' THEN true "
+           "WHEN 'd' THEN a.attnum = ANY((SELECT i.indkey FROM pg_index i WHERE i.indrelid = "
+           "c.oid AND i.indisprimary)::int2[]) "
+           "WHEN 'i' THEN a.attnum = ANY((SELECT i.indkey FROM pg_index i WHERE i.indrelid = "
+           "c.oid AND i.indisreplident)::int2[]) ELSE false END, false) "
+           "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid WHERE a.attrelid = " +
+               oid + " AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''" +
+               (pg15 ? " AND a.attname IN (SELECT unnest(pt.attnames) FROM pg_publication_tables pt "
+                       "WHERE pt.pubname = " +
+                           pub + " AND pt.schemaname = " + QuoteLiteral(c, rel.nspname) +
+                           " AND pt.tablename = " + QuoteLiteral(c, rel.relname) + ")"
+                     : std::string()) +
+               " ORDER BY a.attnum");
+    if (!cols.ok()) return cols.status().WithContext("snapshot: columns of " + name);
+    auto t = std::make_unique<Table>(this);
+    t->name = name;
+    t->copy_source = QuoteIdent(c, rel.nspname) + "." + QuoteIdent(c, rel.relname);
+    for (int j = 0; j < PQntuples(cols->get()); ++j) {
+      pgoutput::Column col;
+      col.name = PQgetvalue(cols->get(), j, 0);
+      col.type_oid = static_cast<uint32_t>(std::strtoul(PQgetvalue(cols->get(), j, 1), nullptr, 10));
+      col.typmod = std::atoi(PQgetvalue(cols->get(), j, 2));
+      col.flags = PQgetvalue(cols->get(), j, 3)[0] == 't' ? 1 : 0;
+      if (j) t->columns += ", ";
+      t->columns += QuoteIdent(c, col.name);
+      rel.columns.push_back(std::move(col));
+    }
+    if (!PQgetisnull(tr, i, 6)) t->row_filter = PQgetvalue(tr, i, 6);
+    t->pages = std::strtoll(PQgetvalue(tr, i, 4), nullptr, 10);
+    t->estimate = std::strtoll(PQgetvalue(tr, i, 5), nullptr, 10);
+
+    CatalogHints hints = catalog_->Lookup(rel.oid);
+    rules_->Apply(rel, &hints);
+    auto schema = relations_.Update(std::move(rel), hints, /*captured=*/true);
+    if (!schema.ok()) return schema.status().WithContext("snapshot of " + name);
+    t->schema = *schema;
+    if (t->schema->key_columns.empty()) keyless.push_back(name);
+
+    // CTID ranges need a TID range scan (14+) to be cheap; before that a table is read whole.
+    const size_t index = tables_.size();
+    int64_t n = 1;
+    if (version >= 140000 && t->pages > 0) {
+      n = (t->pages + options_.chunk_pages - 1) / options_.chunk_pages;
+      if (t->pages >= kMinSplitPages) n = std::max<int64_t>(n, options_.parallelism);
+      n = std::min(n, t->pages);
+    }
+    const int64_t step = (t->pages + n - 1) / std::max<int64_t>(n, 1);
+    for (int64_t k = 0; k < n; ++k) {
+      Range r;
+      r.table = index;
+      r.whole = n == 1;
+      r.first_page = k * step;
+      r.end_page = k + 1 == n ? -1 : (k + 1) * step;
+      ranges_.push_back(r);
+    }
+    t->ranges = static_cast<int>(n);
+    t->ranges_left.store(t->ranges);
+    tables_.push_back(std::move(t));
+  }
+  (void)Exec(c, "COMMIT", PGRES_COMMAND_OK);
+  if (keyless.size() <= kNamesShown) {
+    for (const auto& name : keyless) {
+      spdlog::warn("table {} has no primary key (or replica identity index): its events have a "
+                   "null key",
+                   name);
+    }
+  } else {
+    spdlog::warn("{} tables have no primary key (or replica identity index), so their events "
+                 "have a null key: {} (log.level debug lists every table)",
+                 keyless.size(), FirstNames(keyless));
+    spdlog::debug("tables without a primary key (or replica identity index): {}",
+                  AllNames(keyless));
+  }
+  return Status::Ok();
+}
+
+}  // namespace cdc::connector
