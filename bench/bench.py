@@ -452,10 +452,13 @@ def bench_latency(pg, broker, workdir, tps, seconds):
               f"peak RSS {rss:.0f} MB, pgcdc CPU {cpu:.1f} s")
 
 
-def bench_memory(pg, broker, workdir, sizes_mb, extra_kafka=()):
+def bench_memory(pg, broker, workdir, sizes_mb, extra_kafka=(), transfer=None):
     """One row holding one large value of each size, read by the snapshot and then inserted again
     and streamed; peak RSS of each pgcdc run. bytea: pseudo-random bytes (md5 output,
-    incompressible), sent by PostgreSQL as hex (twice its size); text: the same as hex digits."""
+    incompressible), which the snapshot (COPY) and a text-transfer stream receive as hex (twice
+    their size) and a binary-transfer stream as raw bytes; text: the same as hex digits.
+    `transfer`: source.value_transfer for the stream runs (None: the default, auto); each stream
+    line shows the mode pgcdc logged."""
     print("\n== memory: one large value per run; bound = 64 MB + 3.5x the value")
     for kind in ("bytea", "text"):
         for mb in sizes_mb:
@@ -497,6 +500,8 @@ def bench_memory(pg, broker, workdir, sizes_mb, extra_kafka=()):
                         end = pg.execute("SELECT pg_current_wal_lsn()::text", db=db)[0][0]
                         cfg["snapshot"] = {"mode": "never"}
                         cfg["source"]["slot"] = slot
+                        if transfer:
+                            cfg["source"]["value_transfer"] = transfer
                         target = lsn_to_int(end)
                         log, rss, _ = run_pgcdc(
                             cfg, workdir,
@@ -506,8 +511,11 @@ def bench_memory(pg, broker, workdir, sizes_mb, extra_kafka=()):
                                    what="the walsender to exit")
                         pg.execute(f"SELECT pg_drop_replication_slot('{slot}')", db=db)
                     verdict = "within" if rss <= bound else "OVER"
-                    print(f"{mb:4d} MB {kind:5}, {phase:8}, schemas={str(schemas).lower():5}: "
-                          f"peak RSS {rss:6.0f} MB; bound {bound:4.0f} MB: {verdict}")
+                    mode = re.search(r"value transfer: (\w+)", log)
+                    how = (mode.group(1) if mode else "text") if phase == "stream" else "text"
+                    print(f"{mb:4d} MB {kind:5}, {phase:8}, schemas={str(schemas).lower():5}, "
+                          f"{how:6}: peak RSS {rss:6.0f} MB; bound {bound:4.0f} MB: {verdict}",
+                          flush=True)
             pg.execute(f"DROP DATABASE {db}")
 
 
@@ -541,6 +549,8 @@ def main():
     ap.add_argument("--sizes", default="1,10,100", help="memory: value sizes in MB")
     ap.add_argument("--kafka", action="append", default=[], metavar="PROP=VALUE",
                     help="memory: a librdkafka property for pgcdc's sink (repeatable)")
+    ap.add_argument("--value-transfer", choices=["auto", "text", "binary"],
+                    help="memory: source.value_transfer of the stream runs (default: pgcdc's)")
     args = ap.parse_args()
     what = set(args.what)
     if "all" in what:
@@ -572,7 +582,7 @@ def main():
             bench_latency(pg, broker, workdir, args.tps, args.seconds)
         if "memory" in what:
             bench_memory(pg, broker, workdir, [int(x) for x in args.sizes.split(",")],
-                         args.kafka)
+                         args.kafka, args.value_transfer)
     finally:
         broker.stop()
         pg.stop()

@@ -11,6 +11,10 @@
 
 namespace cdc::config {
 
+// How pgoutput sends column values (README "Memory"). kAuto: binary on PostgreSQL 14+ when
+// every captured column's type has a binary decoder, else text; decided on every (re)connect.
+enum class ValueTransfer { kAuto, kText, kBinary };
+
 struct SourceConfig {
   std::string dsn;          // libpq conninfo; ${ENV} already expanded
   std::string slot;         // default pgcdc_<name>
@@ -20,6 +24,7 @@ struct SourceConfig {
   bool create_publication = true;
   int status_interval_ms = 10000;
   int reconnect_max_backoff_ms = 30000;
+  ValueTransfer value_transfer = ValueTransfer::kAuto;  // auto | text | binary
 };
 
 struct SnapshotConfig {

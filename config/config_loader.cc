@@ -209,6 +209,13 @@ Config Parse(const YAML::Node& root) {
     s.Bool("create_publication", &c.source.create_publication);
     s.Int("status_interval_ms", &c.source.status_interval_ms, 100, 3'600'000);
     s.Int("reconnect_max_backoff_ms", &c.source.reconnect_max_backoff_ms, 100, 3'600'000);
+    {
+      std::string transfer = "auto";
+      s.OneOf("value_transfer", &transfer, {"auto", "text", "binary"});
+      c.source.value_transfer = transfer == "text"     ? ValueTransfer::kText
+                                : transfer == "binary" ? ValueTransfer::kBinary
+                                                       : ValueTransfer::kAuto;
+    }
     s.Finish();
     if (c.source.slot.empty()) c.source.slot = DefaultObjectName(c.name);
     if (c.source.publication.empty()) c.source.publication = DefaultObjectName(c.name);

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "config/config_loader.h"
+#include "decoders/pg_binary.h"
 #include "decoders/pgoutput_decoder.h"
 
 namespace cdc::connector {
@@ -23,9 +24,11 @@ ChangeProcessor::ChangeProcessor(const EventOptions& options, ProcessorOptions p
       relations_(options),
       builder_(options) {}
 
-void ChangeProcessor::ResetSession(Lsn resume_lsn) {
+void ChangeProcessor::ResetSession(Lsn resume_lsn, bool binary_values, bool utf8_client) {
   relations_.Clear();
   resume_lsn_ = resume_lsn;
+  binary_values_ = binary_values;
+  utf8_client_ = utf8_client;
   // A transaction cut off by a reconnect is re-sent whole; its partial record (if any) was never
   // committed, so it never confirms anything. Drop our view of it.
   if (txn_record_ != nullptr) tracker_->Abandon(txn_record_);
@@ -55,6 +58,20 @@ Status ChangeProcessor::OnRelation(pgoutput::Relation rel) {
   auto updated = relations_.Update(std::move(rel), hints, captured);
   if (!updated.ok()) return updated.status();
   const TableSchema& t = **updated;
+  if (binary_values_ && captured) {
+    // Its values would arrive in a binary form pgcdc cannot decode: stop before any change of
+    // this relation version is processed (nothing after the last confirmed commit is confirmed),
+    // so the reconnect starts here again, in text mode.
+    for (size_t i = 0; i < t.codecs.size(); ++i) {
+      if (!t.included[i] || BinaryDecodable(t.codecs[i], utf8_client_)) continue;
+      text_required_ = true;
+      return Status::Unavailable(
+          "column " + name + "." + t.relation.columns[i].name + " has type " +
+          BinaryUndecodableTypeName(t.codecs[i]) +
+          ", which pgcdc decodes only in text form, and this session streams binary values; "
+          "ending the session to stream in text from its last confirmed position");
+    }
+  }
   // The server re-announces relations on every session and after harmless DDL; say so only
   // when the definition really changed.
   std::string signature(1, t.relation.replica_identity);

@@ -43,7 +43,13 @@ class ChangeProcessor : public EventEmitter {
 
   // Starts a new replication session: clears the relation cache (the server re-sends Relation
   // messages per session) and sets the position below which transactions are skipped.
-  void ResetSession(Lsn resume_lsn);
+  // `binary_values`: the session asked pgoutput for binary values (transfer_mode.h); a captured
+  // column whose type pgcdc decodes only as text then ends the session at its Relation message
+  // (Unavailable, before any of its changes), and text_required() turns true.
+  void ResetSession(Lsn resume_lsn, bool binary_values = false, bool utf8_client = true);
+
+  // A binary session met a column type it cannot decode in binary (see ResetSession).
+  bool text_required() const { return text_required_; }
 
   // Tables (schema.table) that a resumed snapshot read as of a later LSN than the stream's start:
   // their `r` records already hold every change committed before that LSN, so those changes are
@@ -94,6 +100,9 @@ class ChangeProcessor : public EventEmitter {
 
   Lsn resume_lsn_;
   std::map<std::string, Lsn> snapshot_reads_;
+  bool binary_values_ = false;
+  bool utf8_client_ = true;
+  bool text_required_ = false;
   bool in_txn_ = false;
   bool skip_txn_ = false;
   bool begin_emitted_ = false;  // transaction metadata BEGIN sent for the open transaction

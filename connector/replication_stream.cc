@@ -32,6 +32,7 @@ Status ReplicationStream::Start(const StartOptions& o) {
                   o.start.ToString() + " (\"proto_version\" '" + std::to_string(o.proto_version) +
                   "', \"publication_names\" " + QuoteLiteral(c, QuoteIdent(c, o.publication));
   if (o.messages) q += ", \"messages\" 'true'";
+  if (o.binary) q += ", \"binary\" 'true'";
   q += ")";
   auto res = Exec(c, q, PGRES_COPY_BOTH);
   if (!res.ok()) return res.status().WithContext("START_REPLICATION");

@@ -23,6 +23,9 @@ struct StartOptions {
   std::string publication;
   int proto_version = 1;
   bool messages = false;  // PG14+
+  // PG14+: values of types with a binary send function arrive in that format ('b' tuple values,
+  // decoded by decoders/pg_binary.h) instead of their text output. See transfer_mode.h.
+  bool binary = false;
 };
 
 class ReplicationStream final : public ReplicationSource {

@@ -45,6 +45,7 @@
 #include "connector/snapshot.h"
 #include "connector/start_decision.h"
 #include "connector/stuck_event.h"
+#include "connector/transfer_mode.h"
 #include "connector/replication_stream.h"
 #include "connector/source_setup.h"
 #include "decoders/event_options.h"

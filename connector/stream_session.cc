@@ -58,9 +58,19 @@ Status Runner::StreamSession() {
   const Lsn resume = tracker_->confirmed();
   CDC_RETURN_IF_ERROR(lock_.Reassert());
   CDC_RETURN_IF_ERROR(CheckSlotStillOurs(resume));
+  // Binary or text values, decided anew for every session: the catalog may have changed.
+  const char* encoding = PQparameterStatus(conn->get(), "client_encoding");
+  TransferInputs transfer_in{cfg_.source.value_transfer, server_version_,
+                             encoding != nullptr && std::string_view(encoding) == "UTF8",
+                             cfg_.source.publication, processor_->text_required()};
+  auto transfer = DecideValueTransfer(transfer_in, cfg_.source.dsn, *rules_, *catalog_,
+                                      event_options_);
+  if (!transfer.ok()) return transfer.status();
+  spdlog::info("{}", DescribeTransfer(transfer_in, *transfer));
   ReplicationStream stream(std::move(*conn));
   StartOptions opts{cfg_.source.slot, resume, cfg_.source.publication,
-                    ProtoVersionFor(server_version_), server_version_ >= 140000};
+                    ProtoVersionFor(server_version_), server_version_ >= 140000,
+                    transfer->binary};
   for (int attempt = 0;; ++attempt) {
     Status s = stream.Start(opts);
     if (s.ok()) break;
@@ -70,7 +80,7 @@ Status Runner::StreamSession() {
     if (!StopSignal::Process().SleepFor(1000)) return Status::Ok();
   }
   metrics_.state.store(static_cast<int>(RunState::kStreaming));
-  processor_->ResetSession(resume);
+  processor_->ResetSession(resume, transfer->binary, transfer_in.utf8_client);
   spdlog::info("streaming from slot {} at {}", cfg_.source.slot, resume.ToString());
 
   int idle_timeout_ms = std::min(cfg_.offsets.commit_interval_ms, cfg_.source.status_interval_ms);

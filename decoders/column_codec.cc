@@ -12,6 +12,7 @@ namespace {
 
 ColumnCodec BuiltinCodec(uint32_t type_oid, int32_t typmod, const ConverterOptions& o) {
   ColumnCodec c;
+  c.oid = type_oid;
   // For time/timestamp types atttypmod is the fractional precision; -1 means the default 6. It
   // comes from the Relation message, so anything outside PostgreSQL's 0..6 is treated as 6.
   const int time_precision = (typmod < 0 || typmod > 6) ? 6 : typmod;

@@ -6,6 +6,7 @@
 
 #include "decoders/debezium_schema.h"
 #include "decoders/json_writer.h"
+#include "decoders/pg_binary.h"
 
 namespace cdc {
 
@@ -43,7 +44,10 @@ size_t TextBytes(const pgoutput::Tuple* tuple) {
 // cannot tell whether the key changed.
 bool KeyIncomplete(const TableSchema& t, const pgoutput::Tuple& tuple) {
   for (size_t i : t.key_columns) {
-    if (tuple[i].kind != pgoutput::ValueKind::kText) return true;
+    if (tuple[i].kind != pgoutput::ValueKind::kText &&
+        tuple[i].kind != pgoutput::ValueKind::kBinary) {
+      return true;
+    }
   }
   return false;
 }
@@ -106,7 +110,7 @@ Status EventBuilder::AppendRow(const TableSchema& t, const pgoutput::Tuple& tupl
         s = AppendValue(t.codecs[i], v->data, w);
         break;
       case pgoutput::ValueKind::kBinary:
-        s = Status::InvalidArgument("binary-format value received but binary mode was not requested");
+        s = AppendBinaryValue(t.codecs[i], v->data, w);
         break;
     }
     if (!s.ok()) return s.WithContext(t.qualified_name + "." + col.name);
@@ -125,8 +129,10 @@ Status EventBuilder::BuildKeyPayload(const TableSchema& t, const pgoutput::Tuple
     w.RawKey(t.json_keys[i]);
     const pgoutput::TupleValue* v = &tuple[i];
     if (v->kind == pgoutput::ValueKind::kUnchanged && fallback != nullptr) v = &(*fallback)[i];
-    if (v->kind == pgoutput::ValueKind::kText) {
-      Status s = AppendValue(t.codecs[i], v->data, w);
+    if (v->kind == pgoutput::ValueKind::kText || v->kind == pgoutput::ValueKind::kBinary) {
+      Status s = v->kind == pgoutput::ValueKind::kText
+                     ? AppendValue(t.codecs[i], v->data, w)
+                     : AppendBinaryValue(t.codecs[i], v->data, w);
       if (!s.ok()) return s.WithContext(t.qualified_name + "." + col.name + " (key)");
     } else {
       w.Null();

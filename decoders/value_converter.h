@@ -97,6 +97,9 @@ struct TypeInfo {
 
 struct ColumnCodec {
   ValueType type = ValueType::kString;
+  // The type the value travels as: built-in types their OID (a domain: its base type's), types
+  // that are not built in their own (enums, extensions). pg_binary picks the send format by it.
+  uint32_t oid = 0;
   int scale = 0;        // kDecimal/kMoney
   int precision = 0;    // kDecimal (0 = unknown)
   int frac_digits = 6;  // kTimestampTz: fractional digits rendered

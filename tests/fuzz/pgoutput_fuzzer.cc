@@ -1,7 +1,8 @@
 // libFuzzer target for everything pgcdc parses from the network:
 //   mode 0: a replication CopyData frame ('w'/'k'), its pgoutput payload, and for row messages
 //           the whole event path (relation cache, value converters, event builder);
-//   mode 1: one text value through the converter of a chosen type (the PostgreSQL text parsers).
+//   mode 1: one value through the converter of a chosen type, as text (the PostgreSQL text
+//           parsers) and as the type's binary send format (pg_binary's decoders).
 // Any crash, sanitizer report or leak is a bug; errors returned as Status are fine.
 
 #include <cstddef>
@@ -10,6 +11,7 @@
 #include <string>
 
 #include "decoders/event_builder.h"
+#include "decoders/pg_binary.h"
 #include "decoders/pg_type_oids.h"
 #include "decoders/pgoutput_decoder.h"
 #include "decoders/relation_cache.h"
@@ -119,6 +121,9 @@ void FuzzValue(std::span<const uint8_t> data) {
   std::string out;
   JsonWriter w(&out);
   (void)AppendValue(codec, text, w);
+  out.clear();
+  JsonWriter b(&out);
+  (void)AppendBinaryValue(codec, text, b);
   out.clear();
   JsonWriter z(&out);
   AppendZeroValue(codec, z);
