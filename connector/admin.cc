@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "config/config_words.h"
 #include "config/redact.h"
 #include "connector/capture_rules.h"
 #include "connector/instance_lock.h"
@@ -192,7 +193,7 @@ Status ValidateServer(const config::Config& cfg, std::ostream& out) {
   }
   f.Ok("publication " + cfg.source.publication +
        (facts->publication_exists ? " exists" : " will be created"));
-  if (cfg.snapshot.mode != "never") {
+  if (cfg.snapshot.mode != config::SnapshotMode::kNever) {
     CaptureRules rules(CaptureOptions{cfg.source.tables, cfg.source.column_exclude_list,
                                       cfg.format.message_key_columns});
     if (facts->publication_exists) {
@@ -236,7 +237,7 @@ Status ValidateServer(const config::Config& cfg, std::ostream& out) {
     }
   }
 
-  if (cfg.sink.type == "kafka") {
+  if (cfg.sink.type == config::SinkType::kKafka) {
     // The sink `run` would build (MakeSink), dead-letter topic included.
     NoListener listener;
     auto sink = MakeSink(cfg.sink, &listener);
@@ -255,7 +256,7 @@ Status ShowStatus(const config::Config& cfg, std::ostream& out) {
   std::vector<std::string> unreadable;
   OffsetStore store(cfg.offsets.file);
   out << "configuration: name " << cfg.name << ", slot " << cfg.source.slot << ", publication "
-      << cfg.source.publication << ", sink " << cfg.sink.type << "\n";
+      << cfg.source.publication << ", sink " << config::WordOf(cfg.sink.type) << "\n";
 
   auto server = Inspect(cfg);
   if (!server.ok()) {

@@ -67,7 +67,7 @@ Status Runner::Prepare() {
   auto decision = DecideStart(cfg_, offsets_.path(), o, facts->slot);
   if (!decision.ok()) return decision.status();
   const bool snapshot = decision->snapshot;
-  if (!snapshot && cfg_.snapshot.mode == "initial_only") {
+  if (!snapshot && cfg_.snapshot.mode == config::SnapshotMode::kInitialOnly) {
     spdlog::info("snapshot.mode initial_only: the snapshot was already taken ({}); nothing to do",
                  offsets_.path());
     finished_ = true;
@@ -103,7 +103,7 @@ Status Runner::Prepare() {
       finished_ = true;
       return Status::Ok();
     }
-    if (cfg_.snapshot.mode == "initial_only") {
+    if (cfg_.snapshot.mode == config::SnapshotMode::kInitialOnly) {
       spdlog::info("snapshot.mode initial_only: done. Slot {} keeps WAL from {} until pgcdc "
                    "streams from it (snapshot.mode initial) or it is dropped",
                    cfg_.source.slot, snapshot_lsn_.ToString());

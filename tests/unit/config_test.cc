@@ -40,7 +40,7 @@ TEST(Config, MinimalGetsDefaults) {
   EXPECT_EQ(c.name, "shop");
   EXPECT_EQ(c.source.slot, "pgcdc_shop");
   EXPECT_EQ(c.source.publication, "pgcdc_shop");
-  EXPECT_EQ(c.snapshot.mode, "initial");
+  EXPECT_EQ(c.snapshot.mode, SnapshotMode::kInitial);
   EXPECT_EQ(c.snapshot.parallelism, 2);
   EXPECT_TRUE(c.format.schemas);
   EXPECT_TRUE(c.format.tombstones);
