@@ -4,7 +4,6 @@
 
 #include <chrono>
 
-#include "config/config_loader.h"
 #include "decoders/pg_binary.h"
 #include "decoders/pgoutput_decoder.h"
 
@@ -217,7 +216,7 @@ Status ChangeProcessor::OnLogicalMessage(const pgoutput::LogicalMessage& m) {
   if (!processor_options_.message_prefixes.empty()) {
     bool match = false;
     for (const auto& p : processor_options_.message_prefixes) {
-      match = match || config::GlobMatch(p, std::string(m.prefix));
+      match = match || GlobMatch(p, std::string(m.prefix));
     }
     if (!match) return Status::Ok();
   }

@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "config/config_loader.h"
+#include "connector/capture_rules.h"
 #include "connector/name_list.h"
 
 namespace cdc::connector {
@@ -146,12 +146,7 @@ Result<SourceFacts> InspectSource(PGconn* sql, PGconn* repl, const config::Confi
       for (int i = 0; i < PQntuples(tables->get()); ++i) {
         std::string name = std::string(PQgetvalue(tables->get(), i, 0)) + "." +
                            PQgetvalue(tables->get(), i, 1);
-        for (const auto& pattern : cfg.source.tables) {
-          if (config::GlobMatch(pattern, name)) {
-            f.tables_to_publish.push_back(name);
-            break;
-          }
-        }
+        if (IncludedBy(cfg.source.tables, name)) f.tables_to_publish.push_back(name);
       }
       if (f.tables_to_publish.empty()) {
         return Status::FailedPrecondition(
@@ -215,9 +210,7 @@ void WarnAboutToast(PGconn* sql, const std::string& publication,
   std::vector<std::pair<std::string, std::string>> found;  // table, its columns
   for (int i = 0; i < PQntuples(res->get()); ++i) {
     std::string table = PQgetvalue(res->get(), i, 0);
-    bool captured = include_patterns.empty();
-    for (const auto& p : include_patterns) captured = captured || config::GlobMatch(p, table);
-    if (captured) found.emplace_back(std::move(table), PQgetvalue(res->get(), i, 1));
+    if (IncludedBy(include_patterns, table)) found.emplace_back(std::move(table), PQgetvalue(res->get(), i, 1));
   }
   if (found.size() <= kNamesShown) {
     for (const auto& [table, columns] : found) {

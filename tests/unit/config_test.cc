@@ -280,13 +280,5 @@ TEST(Redact, ConnectNeverEchoesAPassword) {
   EXPECT_NE(conn.status().message().find("source.dsn: "), std::string::npos);
 }
 
-TEST(Config, GlobMatch) {
-  EXPECT_TRUE(GlobMatch("public.*", "public.orders"));
-  EXPECT_TRUE(GlobMatch("*.orders", "sales.orders"));
-  EXPECT_TRUE(GlobMatch("public.ord*s", "public.orders"));
-  EXPECT_FALSE(GlobMatch("public.orders", "public.orders2"));
-  EXPECT_FALSE(GlobMatch("public.*", "private.orders"));
-}
-
 }  // namespace
 }  // namespace cdc::config
