@@ -131,14 +131,13 @@ Status ChangeProcessor::OnXLogData(const XLogData& frame) {
     skip_txn_ = b->final_lsn < resume_lsn_;
     txn_ = TxnContext::Of(*b, options_.transaction_metadata);
     txn_.last_commit_lsn = last_commit_lsn_;
-    begin_emitted_ = false;
     txn_record_ = skip_txn_ ? nullptr : tracker_->Begin();
     if (txn_record_ != nullptr) txn_record_->final_lsn = b->final_lsn;
     return Status::Ok();
   }
   if (auto* c = std::get_if<pgoutput::Commit>(&msg)) {
     if (!in_txn_) return Status::Corruption("Commit without Begin");
-    if (begin_emitted_) CDC_RETURN_IF_ERROR(builder_.OnTransactionEnd(txn_, *this));
+    if (txn_.begin_emitted) CDC_RETURN_IF_ERROR(builder_.OnTransactionEnd(txn_, *this));
     in_txn_ = false;
     if (txn_record_ != nullptr) {
       txn_record_->commit_unix_us = PgTimestampToUnixMicros(c->commit_ts);
@@ -248,12 +247,6 @@ Status ChangeProcessor::EmitHeartbeat() {
 }
 
 Status ChangeProcessor::Emit(const ChangeEvent& ev) {
-  // Transaction metadata: BEGIN goes out just before the transaction's first event, so
-  // transactions without captured events produce no BEGIN/END (as Debezium).
-  if (options_.transaction_metadata && in_txn_ && !begin_emitted_) {
-    begin_emitted_ = true;
-    CDC_RETURN_IF_ERROR(builder_.OnTransactionBegin(txn_, *this));
-  }
   // The ticket is the transaction record: its delivery report settles one of its events.
   CDC_RETURN_IF_ERROR(publisher_->Publish(ev, *txn_record_, while_full_));
   ++events_sent_;

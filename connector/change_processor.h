@@ -105,7 +105,6 @@ class ChangeProcessor : public EventEmitter {
   bool text_required_ = false;
   bool in_txn_ = false;
   bool skip_txn_ = false;
-  bool begin_emitted_ = false;  // transaction metadata BEGIN sent for the open transaction
   TxnContext txn_;
   LsnTracker::Txn* txn_record_ = nullptr;
   std::optional<Lsn> last_commit_lsn_;

@@ -142,24 +142,6 @@ Result<const TableSchema*> RelationCache::Update(pgoutput::Relation relation,
     if (hints.not_null.count(rel.columns[i].name)) t->optional[i] = false;
   }
 
-  t->json_keys.resize(n);
-  for (size_t i = 0; i < n; ++i) {
-    std::string& k = t->json_keys[i];
-    k.push_back('"');
-    JsonWriter::AppendEscaped(&k, rel.columns[i].name);
-    k.append("\":");
-  }
-  t->key_schema_json = BuildKeySchemaJson(*t, options_);
-  t->envelope_schema_json = BuildEnvelopeSchemaJson(*t, options_);
-  {
-    std::string& tail = t->source_tail_json;
-    tail += "\"schema\":\"";
-    JsonWriter::AppendEscaped(&tail, rel.nspname);
-    tail += "\",\"table\":\"";
-    JsonWriter::AppendEscaped(&tail, rel.relname);
-    tail += "\"";
-  }
-
   auto& slot = tables_[t->relation.oid];
   slot = std::move(t);
   return static_cast<const TableSchema*>(slot.get());

@@ -302,8 +302,9 @@ TEST_F(EventBuilderTest, TransactionMetadataBlockAndRecords) {
   const auto& t = Table();
   TxnContext& txn = Txn();
   txn.id = "492:23044400";
-  ASSERT_TRUE(b.OnTransactionBegin(txn, out_).ok());
+  // BEGIN goes out with the transaction's first record.
   ASSERT_TRUE(b.OnInsert(t, {16446, Tuple{T("1"), N(), N()}}, txn, Lsn(1), out_).ok());
+  EXPECT_TRUE(txn.begin_emitted);
   ASSERT_TRUE(b.OnInsert(t, {16446, Tuple{T("2"), N(), N()}}, txn, Lsn(2), out_).ok());
   ASSERT_TRUE(b.OnTransactionEnd(txn, out_).ok());
   ASSERT_EQ(out_.events.size(), 4u);
@@ -341,43 +342,35 @@ TEST_F(EventBuilderTest, TransactionalMessagesCountInTheTransaction) {
   ASSERT_TRUE(b.OnMessage(m, out_).ok());
   ASSERT_TRUE(b.OnInsert(t, {16446, Tuple{T("2"), N(), N()}}, txn, Lsn(3), out_).ok());
   ASSERT_TRUE(b.OnTransactionEnd(txn, out_).ok());
-  ASSERT_EQ(out_.events.size(), 4u);
-  EXPECT_EQ((*out_.events[1].value)["payload"]["transaction"],
+  ASSERT_EQ(out_.events.size(), 5u);  // BEGIN, insert, message, insert, END
+  EXPECT_EQ((*out_.events[0].value)["payload"]["status"], "BEGIN");
+  EXPECT_EQ((*out_.events[2].value)["payload"]["transaction"],
             json::parse(R"({"id":"492:23044400","total_order":2,"data_collection_order":1})"));
-  EXPECT_EQ((*out_.events[2].value)["payload"]["transaction"]["total_order"], 3);
-  const json& end = (*out_.events[3].value)["payload"];
+  EXPECT_EQ((*out_.events[3].value)["payload"]["transaction"]["total_order"], 3);
+  const json& end = (*out_.events[4].value)["payload"];
   EXPECT_EQ(end["event_count"], 3);
   EXPECT_EQ(end["data_collections"],
             json::parse(R"([{"data_collection":"public.users","event_count":2}])"));
-  EXPECT_EQ((*out_.events[3].value)["schema"]["fields"][3]["items"]["optional"], true);
+  EXPECT_EQ((*out_.events[4].value)["schema"]["fields"][3]["items"]["optional"], true);
 }
 
-// The connector emits BEGIN from inside the Emit of a transaction's first event; the event's
-// views must survive that.
-TEST_F(EventBuilderTest, BeginEmittedFromInsideEmitKeepsTheEvent) {
+// BEGIN goes out before the transaction's first record, from the builder itself: the emitter is
+// never re-entered, and a transaction without records has no BEGIN.
+TEST_F(EventBuilderTest, BeginPrecedesTheFirstRecordOnly) {
   options_.transaction_metadata = true;
   EventBuilder b(options_, FixedClock);
   TxnContext& txn = Txn();
   txn.id = "492:1";
-  struct BeginFirst : EventEmitter {
-    EventBuilder* b;
-    TxnContext* txn;
-    Collect* out;
-    bool begun = false;
-    Status Emit(const ChangeEvent& ev) override {
-      if (!begun) {
-        begun = true;
-        CDC_RETURN_IF_ERROR(b->OnTransactionBegin(*txn, *out));
-      }
-      return out->Emit(ev);  // parses the JSON: garbled views would throw
-    }
-  } emitter;
-  emitter.b = &b;
-  emitter.txn = &txn;
-  emitter.out = &out_;
-  ASSERT_TRUE(b.OnInsert(Table(), {16446, Tuple{T("1"), T("x"), N()}}, txn, Lsn(1), emitter).ok());
-  ASSERT_EQ(out_.events.size(), 2u);
+  options_.skip_create = true;
+  ASSERT_TRUE(b.OnInsert(Table(), {16446, Tuple{T("1"), T("x"), N()}}, txn, Lsn(1), out_).ok());
+  EXPECT_TRUE(out_.events.empty()) << "a skipped record makes no BEGIN";
+  options_.skip_create = false;
+  ASSERT_TRUE(b.OnInsert(Table(), {16446, Tuple{T("1"), T("x"), N()}}, txn, Lsn(1), out_).ok());
+  ASSERT_TRUE(b.OnInsert(Table(), {16446, Tuple{T("2"), T("y"), N()}}, txn, Lsn(2), out_).ok());
+  ASSERT_EQ(out_.events.size(), 3u);
+  EXPECT_EQ((*out_.events[0].value)["payload"]["status"], "BEGIN");
   EXPECT_EQ((*out_.events[1].value)["payload"]["after"]["name"], "x");
+  EXPECT_EQ((*out_.events[2].value)["payload"]["after"]["name"], "y");
 }
 
 TEST_F(EventBuilderTest, LogicalMessages) {
@@ -492,12 +485,13 @@ TEST(TopicName, ReplacesCharactersKafkaRejects) {
 }
 
 TEST_F(EventBuilderTest, SchemaIsBuiltOncePerRelationVersion) {
+  JsonEncoder encoder(options_, FixedClock);
   const auto& t1 = Table();
-  const std::string first = t1.envelope_schema_json;
+  const std::string first = encoder.EnvelopeSchemaFor(t1);
   const uint64_t v1 = t1.version;
   const auto& t2 = Table();
   EXPECT_GT(t2.version, v1);
-  EXPECT_EQ(t2.envelope_schema_json, first);
+  EXPECT_EQ(encoder.EnvelopeSchemaFor(t2), first);
 }
 
 }  // namespace
