@@ -141,7 +141,8 @@ int main(int argc, char** argv) {
     reset.confirmed = yes;
     if (!to_lsn.empty()) {
       auto lsn = cdc::Lsn::Parse(to_lsn);
-      if (!lsn.ok()) return Report(cdc::Status::InvalidArgument("--to-lsn: " + lsn.status().message()));
+      if (!lsn.ok())
+        return Report(cdc::Status::InvalidArgument("--to-lsn: " + lsn.status().message()));
       reset.to_lsn = *lsn;
     }
     return Report(cdc::connector::ResetOffsets(cfg, reset, std::cout));

@@ -29,9 +29,9 @@ enum class LogFormat { kText, kJson };
 enum class ValueTransfer { kAuto, kText, kBinary };
 
 struct SourceConfig {
-  std::string dsn;          // libpq conninfo; ${ENV} already expanded
-  std::string slot;         // default pgcdc_<name>
-  std::string publication;  // default pgcdc_<name>
+  std::string dsn;                  // libpq conninfo; ${ENV} already expanded
+  std::string slot;                 // default pgcdc_<name>
+  std::string publication;          // default pgcdc_<name>
   std::vector<std::string> tables;  // include patterns "schema.table" with '*'; empty = all
   std::vector<std::string> column_exclude_list;  // "schema.table.column" patterns
   bool create_publication = true;
@@ -42,8 +42,8 @@ struct SourceConfig {
 
 struct SnapshotConfig {
   SnapshotMode mode = SnapshotMode::kInitial;  // README "Snapshots"
-  int parallelism = 2;           // worker connections importing the slot's exported snapshot
-  int64_t chunk_pages = 16384;   // a table larger than this is split into CTID ranges of it
+  int parallelism = 2;          // worker connections importing the slot's exported snapshot
+  int64_t chunk_pages = 16384;  // a table larger than this is split into CTID ranges of it
   int progress_interval_ms = 10000;
 };
 
@@ -56,7 +56,7 @@ struct FormatConfig {
   IntervalMode interval_handling = IntervalMode::kNumeric;
   std::vector<std::string> skipped_operations = {"t"};  // any of c,u,d,t
   std::string unavailable_value_placeholder = "__debezium_unavailable_value";
-  std::string source_version;  // source.version; default "pgcdc-<version>"
+  std::string source_version;         // source.version; default "pgcdc-<version>"
   bool transaction_metadata = false;  // BEGIN/END on <name>.transaction + event blocks
   bool messages = true;  // logical decoding messages as op "m" on <name>.message (PG14+)
   std::vector<std::string> message_prefixes;  // globs; empty = every prefix

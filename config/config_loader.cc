@@ -186,11 +186,11 @@ std::string DefaultObjectName(const std::string& name) {
 }
 
 void ValidateSlotName(const std::string& key, const std::string& v) {
-  if (v.empty() || v.size() > 63 ||
-      !std::all_of(v.begin(), v.end(), [](char c) {
+  if (v.empty() || v.size() > 63 || !std::all_of(v.begin(), v.end(), [](char c) {
         return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
       })) {
-    Fail(key, "'" + v + "' is not a valid slot name (lower-case letters, digits and _, at most 63)");
+    Fail(key,
+         "'" + v + "' is not a valid slot name (lower-case letters, digits and _, at most 63)");
   }
 }
 
@@ -201,8 +201,9 @@ Config Parse(const YAML::Node& root) {
   if (!std::all_of(c.name.begin(), c.name.end(), [](char ch) {
         return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' || ch == '-';
       })) {
-    Fail("name", "'" + c.name + "' may contain only letters, digits, '.', '_' and '-' "
-                 "(it prefixes topic names)");
+    Fail("name", "'" + c.name +
+                     "' may contain only letters, digits, '.', '_' and '-' "
+                     "(it prefixes topic names)");
   }
 
   {

@@ -14,9 +14,9 @@ namespace cdc::config {
 template <typename E>
 struct Words;
 
-#define CDC_CONFIG_WORDS(E, ...)                                          \
-  template <>                                                             \
-  struct Words<E> {                                                       \
+#define CDC_CONFIG_WORDS(E, ...)                                            \
+  template <>                                                               \
+  struct Words<E> {                                                         \
     static constexpr std::pair<std::string_view, E> kAll[] = {__VA_ARGS__}; \
   }
 

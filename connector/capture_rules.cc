@@ -1,6 +1,5 @@
 #include "connector/capture_rules.h"
 
-
 namespace cdc::connector {
 
 bool GlobMatch(const std::string& pattern, const std::string& text) {

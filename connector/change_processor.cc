@@ -96,15 +96,17 @@ Status ChangeProcessor::OnRelation(pgoutput::Relation rel) {
       }
     }
     if (!skipped.empty()) {
-      spdlog::warn("table {}: leaving out columns of unmappable types ({}) as "
-                   "format.unknown_types: skip says",
-                   name, skipped);
+      spdlog::warn(
+          "table {}: leaving out columns of unmappable types ({}) as "
+          "format.unknown_types: skip says",
+          name, skipped);
     }
   }
   if (captured && t.key_columns.empty() && warned_no_key_.insert(oid).second) {
-    spdlog::warn("table {} has no primary key or replica identity index: its events have a null "
-                 "key",
-                 name);
+    spdlog::warn(
+        "table {} has no primary key or replica identity index: its events have a null "
+        "key",
+        name);
   }
   return Status::Ok();
 }

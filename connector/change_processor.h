@@ -95,7 +95,7 @@ class ChangeProcessor : public EventEmitter {
   RelationCache relations_;
   EventBuilder builder_;
   std::unordered_map<uint32_t, std::string> signatures_;  // last definition per relation, across
-                                                         // sessions (schema-change log)
+                                                          // sessions (schema-change log)
   std::unordered_set<uint32_t> warned_no_key_;
 
   Lsn resume_lsn_;

@@ -21,7 +21,7 @@ std::string SlotAheadMessage(const std::string& slot_name, Lsn slot_position,
 }
 
 Result<StartDecision> DecideStart(const config::Config& cfg, const std::string& offsets_path,
-                                const Offset* o, const SlotState& slot) {
+                                  const Offset* o, const SlotState& slot) {
   const config::SnapshotMode mode = cfg.snapshot.mode;
   const std::string& name = cfg.source.slot;
   const bool unfinished = o && o->snapshot == SnapshotState::kRunning;
@@ -43,8 +43,8 @@ Result<StartDecision> DecideStart(const config::Config& cfg, const std::string& 
         " does not: a snapshot consistent with the stream needs a new slot; drop the slot to "
         "start over with a snapshot, or set snapshot.mode: never to stream from its position");
   } else if (!o) {
-    return StartDecision{true, "no offsets yet (snapshot.mode " +
-                                   std::string(config::WordOf(mode)) + ")"};
+    return StartDecision{
+        true, "no offsets yet (snapshot.mode " + std::string(config::WordOf(mode)) + ")"};
   } else if (unfinished) {
     if (CanResumeSnapshot(o, slot)) {
       return StartDecision{true, "the previous snapshot did not complete: resuming it (" +
@@ -62,8 +62,8 @@ Result<StartDecision> DecideStart(const config::Config& cfg, const std::string& 
       return StartDecision{true, "slot '" + name + "' is invalidated (snapshot.mode when_needed)"};
     }
     if (slot_ahead) {
-      return StartDecision{true, "slot '" + name +
-                                     "' is ahead of the offsets (snapshot.mode when_needed)"};
+      return StartDecision{
+          true, "slot '" + name + "' is ahead of the offsets (snapshot.mode when_needed)"};
     }
   }
 
@@ -84,8 +84,7 @@ Result<StartDecision> DecideStart(const config::Config& cfg, const std::string& 
   if (slot_ahead) {
     // pgcdc persists its offset before it reports a flush position, so a slot ahead of the file
     // means someone else consumed or advanced it: those changes never reached our topics.
-    return Status::FailedPrecondition(
-        SlotAheadMessage(name, slot_position, offsets_path, o->lsn));
+    return Status::FailedPrecondition(SlotAheadMessage(name, slot_position, offsets_path, o->lsn));
   }
   return StartDecision{};
 }

@@ -29,8 +29,8 @@ namespace cdc {
 // transaction metadata block (the builder counts as it emits records).
 struct TxnContext {
   Xid xid;
-  int64_t commit_ts = 0;  // PG epoch micros
-  Lsn final_lsn;          // the commit record's LSN
+  int64_t commit_ts = 0;               // PG epoch micros
+  Lsn final_lsn;                       // the commit record's LSN
   std::optional<Lsn> last_commit_lsn;  // end LSN of the previous transaction (source.sequence)
   // The replication origin of a transaction replayed from elsewhere (pgoutput Origin message,
   // which follows Begin): source.origin / origin_lsn, as Debezium 3.5+.
@@ -63,7 +63,7 @@ struct TxnBlock {
 
 // The per-record members of Debezium's source block.
 struct SourceInfo {
-  int64_t ts_us = 0;               // commit time (streamed) or read time (snapshot)
+  int64_t ts_us = 0;  // commit time (streamed) or read time (snapshot)
   std::optional<Xid> xid;
   std::optional<Lsn> last_commit;  // source.sequence's first member
   Lsn lsn;
@@ -93,7 +93,7 @@ struct ChangeRecord {
   RowImage before;
   RowImage after;
   SourceInfo source;
-  const TxnBlock* block = nullptr;  // with transaction metadata; nullptr otherwise (and reads)
+  const TxnBlock* block = nullptr;       // with transaction metadata; nullptr otherwise (and reads)
   std::span<const EventHeader> headers;  // __debezium.oldkey / newkey on a key change
 };
 

@@ -37,7 +37,8 @@ TxnContext TxnContext::Of(const pgoutput::Begin& b, bool with_id) {
 }
 
 EventBuilder::EventBuilder(const EventOptions& options, Clock now_unix_micros)
-    : options_(options), encoder_(options, now_unix_micros ? now_unix_micros : &SystemClockMicros) {}
+    : options_(options),
+      encoder_(options, now_unix_micros ? now_unix_micros : &SystemClockMicros) {}
 
 Status EventBuilder::CheckArity(const TableSchema& t, const pgoutput::Tuple& tuple) const {
   if (tuple.size() != t.relation.columns.size()) {
@@ -75,7 +76,8 @@ Result<const TxnBlock*> EventBuilder::NextBlock(const TableSchema* t, TxnContext
     for (auto& [name, count] : txn.collections) {
       if (name == t->qualified_name) per_table = &count;
     }
-    if (per_table == nullptr) per_table = &txn.collections.emplace_back(t->qualified_name, 0).second;
+    if (per_table == nullptr)
+      per_table = &txn.collections.emplace_back(t->qualified_name, 0).second;
   }
   ++txn.total_order;
   ++*per_table;
@@ -216,8 +218,7 @@ Status EventBuilder::OnDelete(const TableSchema& t, const pgoutput::Delete& m, T
   return EmitTombstone(t, r.key, lsn, out);
 }
 
-Status EventBuilder::OnTruncate(const TableSchema& t, TxnContext& txn, Lsn lsn,
-                                EventEmitter& out) {
+Status EventBuilder::OnTruncate(const TableSchema& t, TxnContext& txn, Lsn lsn, EventEmitter& out) {
   if (!options_.emit_truncate) return Status::Ok();
   ChangeRecord r{&t, 't'};
   r.source = Streamed(txn, lsn);

@@ -19,8 +19,8 @@
 #include "decoders/change_record.h"
 #include "decoders/event.h"
 #include "decoders/event_options.h"
-#include "decoders/pgoutput_messages.h"
 #include "decoders/json_encoder.h"
+#include "decoders/pgoutput_messages.h"
 #include "decoders/relation_cache.h"
 
 namespace cdc {
@@ -28,8 +28,8 @@ namespace cdc {
 // A logical decoding message (pg_logical_emit_message), for op "m" records.
 struct MessageContext {
   bool transactional = false;
-  TxnContext* txn = nullptr;  // set for transactional messages (their transaction block counts)
-  int64_t seen_unix_micros = 0;     // source.ts_ms for non-transactional messages
+  TxnContext* txn = nullptr;     // set for transactional messages (their transaction block counts)
+  int64_t seen_unix_micros = 0;  // source.ts_ms for non-transactional messages
   Lsn lsn;
   std::string_view prefix;
   std::string_view content;

@@ -101,12 +101,8 @@ Status JsonEncoder::AppendRow(const TableSchema& t, const JsonTable& jt, const R
       case pgoutput::ValueKind::kUnchanged:
         s = AppendUnavailable(t.codecs[i], options_.converter, w);
         break;
-      case pgoutput::ValueKind::kText:
-        s = AppendValue(t.codecs[i], v->data, w);
-        break;
-      case pgoutput::ValueKind::kBinary:
-        s = AppendBinaryValue(t.codecs[i], v->data, w);
-        break;
+      case pgoutput::ValueKind::kText: s = AppendValue(t.codecs[i], v->data, w); break;
+      case pgoutput::ValueKind::kBinary: s = AppendBinaryValue(t.codecs[i], v->data, w); break;
     }
     if (!s.ok()) return s.WithContext(t.qualified_name + "." + col.name);
   }
@@ -126,9 +122,8 @@ Status JsonEncoder::EncodeKeyPayload(const TableSchema& t, const pgoutput::Tuple
     const pgoutput::TupleValue* v = &tuple[i];
     if (v->kind == pgoutput::ValueKind::kUnchanged && fallback != nullptr) v = &(*fallback)[i];
     if (v->kind == pgoutput::ValueKind::kText || v->kind == pgoutput::ValueKind::kBinary) {
-      Status s = v->kind == pgoutput::ValueKind::kText
-                     ? AppendValue(t.codecs[i], v->data, w)
-                     : AppendBinaryValue(t.codecs[i], v->data, w);
+      Status s = v->kind == pgoutput::ValueKind::kText ? AppendValue(t.codecs[i], v->data, w)
+                                                       : AppendBinaryValue(t.codecs[i], v->data, w);
       if (!s.ok()) return s.WithContext(t.qualified_name + "." + col.name + " (key)");
     } else {
       w.Null();
@@ -214,8 +209,8 @@ void JsonEncoder::Wrap(std::string* buf, std::string_view schema, std::string_vi
   buf->push_back('}');
 }
 
-void JsonEncoder::WrapOneFieldKey(std::string* buf, std::string_view schema,
-                                  std::string_view field, std::string_view value) {
+void JsonEncoder::WrapOneFieldKey(std::string* buf, std::string_view schema, std::string_view field,
+                                  std::string_view value) {
   scratch_.clear();
   JsonWriter k(&scratch_);
   k.BeginObject();

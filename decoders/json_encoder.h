@@ -32,8 +32,7 @@ class JsonEncoder final : public RecordEncoder {
   Status EncodeKeyPayload(const TableSchema& t, const pgoutput::Tuple& tuple,
                           const pgoutput::Tuple* fallback, std::string* out) override;
   Status Encode(const ChangeRecord& r, EncodedRecord* out) override;
-  Status EncodeTombstone(const TableSchema& t, const std::string& key,
-                         EncodedRecord* out) override;
+  Status EncodeTombstone(const TableSchema& t, const std::string& key, EncodedRecord* out) override;
   Status Encode(const TransactionRecord& r, EncodedRecord* out) override;
   Status Encode(const MessageRecord& r, EncodedRecord* out) override;
   Status EncodeHeartbeat(EncodedRecord* out) override;
@@ -55,8 +54,7 @@ class JsonEncoder final : public RecordEncoder {
   };
   const JsonTable& Prepare(const TableSchema& t);
 
-  Status AppendRow(const TableSchema& t, const JsonTable& jt, const RowImage& image,
-                   JsonWriter& w);
+  Status AppendRow(const TableSchema& t, const JsonTable& jt, const RowImage& image, JsonWriter& w);
   void AppendSource(JsonWriter& w, std::string* v, const SourceInfo& f,
                     std::string_view schema_table_json);
   static void AppendBlock(const TxnBlock& b, JsonWriter& w);

@@ -84,16 +84,13 @@ bool DeadLetterable(rd_kafka_resp_err_t err) {
     case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
     case RD_KAFKA_RESP_ERR_POLICY_VIOLATION:
     case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
-    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
-      return true;
-    default:
-      return false;
+    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART: return true;
+    default: return false;
   }
 }
 
 bool SizeError(rd_kafka_resp_err_t err) {
-  return err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ||
-         err == RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE ||
+  return err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE || err == RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE ||
          err == RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE;
 }
 
@@ -123,8 +120,7 @@ Result<std::unique_ptr<KafkaSink>> KafkaSink::Create(
     }
   }
   for (const auto& [k, v] : props) {
-    if (rd_kafka_conf_set(conf.get(), k.c_str(), v.c_str(), err, sizeof(err)) !=
-        RD_KAFKA_CONF_OK) {
+    if (rd_kafka_conf_set(conf.get(), k.c_str(), v.c_str(), err, sizeof(err)) != RD_KAFKA_CONF_OK) {
       // The value is not echoed: it may be a secret (sasl.password, ssl.key.password).
       return Status::InvalidArgument("sink.kafka." + k + ": " + err);
     }
@@ -235,7 +231,7 @@ bool KafkaSink::DeadLetter(const char* topic, const void* key, size_t key_len, c
     return false;
   }
   RdKafkaHeadersPtr headers(original != nullptr ? rd_kafka_headers_copy(original)
-                                                 : rd_kafka_headers_new(3));
+                                                : rd_kafka_headers_new(3));
   const std::string reason = std::string(rd_kafka_err2name(err)) + ": " + rd_kafka_err2str(err);
   const std::string size = std::to_string(value_len);
   rd_kafka_header_add(headers.get(), "pgcdc.original.topic", -1, topic, -1);
@@ -266,8 +262,8 @@ Status KafkaSink::Send(const ChangeEvent& ev, void* opaque) {
   rd_kafka_topic_t* rkt = TopicHandle(ev.topic);
   if (rkt == nullptr) {
     return Status::DeliveryFailed("kafka: cannot create topic handle for '" +
-                                  std::string(ev.topic) + "': " +
-                                  rd_kafka_err2str(rd_kafka_last_error()));
+                                  std::string(ev.topic) +
+                                  "': " + rd_kafka_err2str(rd_kafka_last_error()));
   }
   RdKafkaHeadersPtr headers;
   if (!ev.headers.empty()) {
@@ -306,8 +302,8 @@ Status KafkaSink::Send(const ChangeEvent& ev, void* opaque) {
   if (dead_lettered) return Status::Ok();
   if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) return Status::Unavailable("kafka: local queue full");
   if (DeadLetterable(err)) {
-    listener_->OnRefused(opaque, {ev.topic, key, key_len, rd_kafka_err2str(err),
-                                  rd_kafka_err2name(err)});
+    listener_->OnRefused(opaque,
+                         {ev.topic, key, key_len, rd_kafka_err2str(err), rd_kafka_err2name(err)});
   }
   return Status::DeliveryFailed("kafka: cannot produce to '" + std::string(ev.topic) + "' key " +
                                 (key != nullptr ? Printable(key, key_len) : "null") + ": " +
@@ -353,9 +349,9 @@ void KafkaSink::HandleDeliveryReport(const void* m) {
     return;
   }
   if (DeadLetterable(msg->err)) {
-    listener_->OnRefused(msg->_private, {rd_kafka_topic_name(msg->rkt),
-                                         static_cast<const char*>(msg->key), msg->key_len,
-                                         rd_kafka_err2str(msg->err), rd_kafka_err2name(msg->err)});
+    listener_->OnRefused(msg->_private,
+                         {rd_kafka_topic_name(msg->rkt), static_cast<const char*>(msg->key),
+                          msg->key_len, rd_kafka_err2str(msg->err), rd_kafka_err2name(msg->err)});
   }
   std::string key = msg->key ? Printable(msg->key, msg->key_len) : "null";
   listener_->OnDelivery(
@@ -383,8 +379,8 @@ Status KafkaSink::Flush(int timeout_ms) {
   rd_kafka_resp_err_t err = rd_kafka_flush(rk_.get(), timeout_ms);
   if (err == RD_KAFKA_RESP_ERR__TIMED_OUT) {
     return Status::Unavailable("kafka: " + std::to_string(rd_kafka_outq_len(rk_.get())) +
-                               " messages still undelivered after " +
-                               std::to_string(timeout_ms) + " ms");
+                               " messages still undelivered after " + std::to_string(timeout_ms) +
+                               " ms");
   }
   return Status::Ok();
 }

@@ -3,7 +3,8 @@
 // KafkaSink: publishes events with librdkafka. Defaults that make delivery safe and keys land
 // where Java clients expect: enable.idempotence=true, acks=all, partitioner=murmur2_random,
 // message.timeout.ms=0 (retry until the broker is back: an outage freezes the confirmed LSN
-// instead of failing), max.in.flight.requests.per.connection=1 (see kafka_sink.cc). Every user property is passed through and overrides the defaults.
+// instead of failing), max.in.flight.requests.per.connection=1 (see kafka_sink.cc). Every user
+// property is passed through and overrides the defaults.
 //
 // Ownership: owns its rd_kafka_t, topic and header handles (RAII: every librdkafka handle is a
 // unique_ptr with its destroy function). Destruction does not wait for deliveries: callers drain
@@ -74,8 +75,8 @@ class KafkaSink final : public EventSink {
   std::unique_ptr<std::string> TakeOwned(const void* payload);
   // Re-sends a refused event to the dead-letter topic. True when it was queued.
   bool DeadLetter(const char* topic, const void* key, size_t key_len, const void* value,
-                  size_t value_len, const rd_kafka_headers_s* headers, int err,
-                  void* opaque, size_t bytes);
+                  size_t value_len, const rd_kafka_headers_s* headers, int err, void* opaque,
+                  size_t bytes);
   void DrainWakeup();
 
   // Large values taken over from the caller (ChangeEvent::value_owner) instead of copied, keyed

@@ -60,10 +60,10 @@ class EventBuilderTest : public ::testing::Test {
     rel.relname = "users";
     rel.replica_identity = identity;
     uint8_t key_flag = 1;
-    rel.columns = {{key_flag, "id", pgtype::kInt4, -1},
-                   {static_cast<uint8_t>(identity == 'f' ? 1 : 0), "name", pgtype::kText, -1},
-                   {static_cast<uint8_t>(identity == 'f' ? 1 : 0), "updated_at",
-                    pgtype::kTimestamptz, -1}};
+    rel.columns = {
+        {key_flag, "id", pgtype::kInt4, -1},
+        {static_cast<uint8_t>(identity == 'f' ? 1 : 0), "name", pgtype::kText, -1},
+        {static_cast<uint8_t>(identity == 'f' ? 1 : 0), "updated_at", pgtype::kTimestamptz, -1}};
     CatalogHints hints;
     hints.known = with_pk_hint;
     if (with_pk_hint) hints.primary_key = {"id"};
@@ -267,8 +267,7 @@ TEST_F(EventBuilderTest, UnchangedToastUsesPlaceholderOrOldRow) {
   EXPECT_EQ((*out_.events[0].value)["payload"]["after"]["name"], "__debezium_unavailable_value");
 
   const auto& full = Table('f');
-  pgoutput::Update up_full{16446, 'O', Tuple{T("1"), T("long text"), N()},
-                           Tuple{T("1"), U(), N()}};
+  pgoutput::Update up_full{16446, 'O', Tuple{T("1"), T("long text"), N()}, Tuple{T("1"), U(), N()}};
   ASSERT_TRUE(b.OnUpdate(full, up_full, Txn(), Lsn(6), out_).ok());
   const json& p = (*out_.events.back().value)["payload"];
   EXPECT_EQ(p["after"]["name"], "long text");

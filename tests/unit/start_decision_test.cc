@@ -25,7 +25,8 @@ TEST(StartDecision, InterruptedSnapshotWithItsSlotIntactIsResumed) {
   x.offset.snapshot_tables["public.a"] = Lsn(0x500);
   auto why = DecideStart(x.cfg, "f", &x.offset, x.slot);
   ASSERT_TRUE(why.ok());
-  EXPECT_EQ(why->why, "the previous snapshot did not complete: resuming it (1 tables already read)");
+  EXPECT_EQ(why->why,
+            "the previous snapshot did not complete: resuming it (1 tables already read)");
 }
 
 TEST(StartDecision, InterruptedSnapshotIsTakenAgainWhenItsSlotCannotServeIt) {
