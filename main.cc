@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "config/config_loader.h"
+#include "config/config_words.h"
 #include "config/redact.h"
 #include "connector/admin.h"
 #include "connector/logging.h"
@@ -67,7 +68,8 @@ int Report(const cdc::Status& s) {
 
 int Validate(const cdc::config::Config& cfg, bool offline) {
   std::cout << "configuration OK: name=" << cfg.name << " slot=" << cfg.source.slot
-            << " publication=" << cfg.source.publication << " sink=" << cfg.sink.type << "\n";
+            << " publication=" << cfg.source.publication
+            << " sink=" << cdc::config::WordOf(cfg.sink.type) << "\n";
   if (offline) return kExitOk;
   return Report(cdc::connector::ValidateServer(cfg, std::cout));
 }
@@ -139,14 +141,16 @@ int main(int argc, char** argv) {
     reset.confirmed = yes;
     if (!to_lsn.empty()) {
       auto lsn = cdc::Lsn::Parse(to_lsn);
-      if (!lsn.ok()) return Report(cdc::Status::InvalidArgument("--to-lsn: " + lsn.status().message()));
+      if (!lsn.ok())
+        return Report(cdc::Status::InvalidArgument("--to-lsn: " + lsn.status().message()));
       reset.to_lsn = *lsn;
     }
     return Report(cdc::connector::ResetOffsets(cfg, reset, std::cout));
   }
 
   cdc::connector::SetUpLogging(cfg.log.level, cfg.log.format);
-  spdlog::info("pgcdc {} starting: name={} sink={}", PGCDC_VERSION, cfg.name, cfg.sink.type);
+  spdlog::info("pgcdc {} starting: name={} sink={}", PGCDC_VERSION, cfg.name,
+               cdc::config::WordOf(cfg.sink.type));
   cdc::connector::StopSignal::Process().InstallHandlers();
   cdc::connector::Runner runner(std::move(cfg), PGCDC_VERSION);
   cdc::Status s = runner.Run();

@@ -159,8 +159,7 @@ int main(int argc, char** argv) {
     poll(&fd, 1, 50);
   }
   for (auto& th : senders) th.join();
-  const double secs =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const double cpu = CpuSeconds() - cpu0;
   std::printf("sink: %lld messages in %.3f s = %.0f msg/s, CPU %.2f s (%.2f us/msg)\n",
               static_cast<long long>(messages), secs, static_cast<double>(messages) / secs, cpu,

@@ -11,14 +11,27 @@
 
 namespace cdc::config {
 
+// The words of the YAML file, parsed once at load (config_words.h has the spellings): nothing
+// after load compares configuration strings, and an unknown word never becomes a silent default.
+enum class SnapshotMode { kInitial, kInitialOnly, kNever, kAlways, kWhenNeeded };
+enum class DecimalMode { kPrecise, kDouble, kString };
+enum class BinaryMode { kBytes, kBase64, kBase64UrlSafe, kHex };
+enum class TimePrecisionMode { kAdaptive, kAdaptiveTimeMicroseconds, kConnect };
+enum class IntervalMode { kNumeric, kString };
+enum class HstoreMode { kJson, kMap };
+enum class UnknownTypes { kFail, kString, kSkip };
+enum class SinkType { kKafka, kStdout };
+enum class LogLevel { kTrace, kDebug, kInfo, kWarn, kError };
+enum class LogFormat { kText, kJson };
+
 // How pgoutput sends column values (README "Memory"). kAuto: binary on PostgreSQL 14+ when
 // every captured column's type has a binary decoder, else text; decided on every (re)connect.
 enum class ValueTransfer { kAuto, kText, kBinary };
 
 struct SourceConfig {
-  std::string dsn;          // libpq conninfo; ${ENV} already expanded
-  std::string slot;         // default pgcdc_<name>
-  std::string publication;  // default pgcdc_<name>
+  std::string dsn;                  // libpq conninfo; ${ENV} already expanded
+  std::string slot;                 // default pgcdc_<name>
+  std::string publication;          // default pgcdc_<name>
   std::vector<std::string> tables;  // include patterns "schema.table" with '*'; empty = all
   std::vector<std::string> column_exclude_list;  // "schema.table.column" patterns
   bool create_publication = true;
@@ -28,28 +41,27 @@ struct SourceConfig {
 };
 
 struct SnapshotConfig {
-  // initial | initial_only | never | always | when_needed (README "Snapshots")
-  std::string mode = "initial";
-  int parallelism = 2;           // worker connections importing the slot's exported snapshot
-  int64_t chunk_pages = 16384;   // a table larger than this is split into CTID ranges of it
+  SnapshotMode mode = SnapshotMode::kInitial;  // README "Snapshots"
+  int parallelism = 2;          // worker connections importing the slot's exported snapshot
+  int64_t chunk_pages = 16384;  // a table larger than this is split into CTID ranges of it
   int progress_interval_ms = 10000;
 };
 
 struct FormatConfig {
   bool schemas = true;
   bool tombstones = true;
-  std::string decimal_handling = "precise";  // precise | double | string
-  std::string binary_handling = "bytes";     // bytes | base64 | base64-url-safe | hex
-  std::string time_precision = "adaptive";   // adaptive | adaptive_time_microseconds | connect
-  std::string interval_handling = "numeric"; // numeric | string
+  DecimalMode decimal_handling = DecimalMode::kPrecise;
+  BinaryMode binary_handling = BinaryMode::kBytes;
+  TimePrecisionMode time_precision = TimePrecisionMode::kAdaptive;
+  IntervalMode interval_handling = IntervalMode::kNumeric;
   std::vector<std::string> skipped_operations = {"t"};  // any of c,u,d,t
   std::string unavailable_value_placeholder = "__debezium_unavailable_value";
-  std::string source_version;  // source.version; default "pgcdc-<version>"
+  std::string source_version;         // source.version; default "pgcdc-<version>"
   bool transaction_metadata = false;  // BEGIN/END on <name>.transaction + event blocks
   bool messages = true;  // logical decoding messages as op "m" on <name>.message (PG14+)
   std::vector<std::string> message_prefixes;  // globs; empty = every prefix
-  std::string hstore_handling = "json";  // json | map
-  std::string unknown_types = "fail";    // fail | string | skip
+  HstoreMode hstore_handling = HstoreMode::kJson;
+  UnknownTypes unknown_types = UnknownTypes::kFail;
   // "schema.table" pattern -> columns that key its events instead of the primary key.
   std::vector<std::pair<std::string, std::vector<std::string>>> message_key_columns;
 };
@@ -60,7 +72,7 @@ struct HeartbeatConfig {
 };
 
 struct SinkConfig {
-  std::string type = "kafka";  // kafka | stdout
+  SinkType type = SinkType::kKafka;
   std::map<std::string, std::string> kafka;  // librdkafka properties, passed through
   // Where events the broker refuses for good (too large, not authorized, invalid) go instead of
   // stopping pgcdc; "" (default) = stop with the table, key and reason.
@@ -78,8 +90,8 @@ struct LimitsConfig {
 };
 
 struct LogConfig {
-  std::string level = "info";  // trace | debug | info | warn | error
-  std::string format = "text";  // text | json (one JSON object per line, for log shippers)
+  LogLevel level = LogLevel::kInfo;
+  LogFormat format = LogFormat::kText;  // json: one JSON object per line, for log shippers
 };
 
 struct MetricsConfig {

@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "config/config_words.h"
 #include "config/conninfo.h"
 #include "config/redact.h"
 
@@ -145,14 +146,20 @@ class MapReader {
     }
   }
 
-  void OneOf(const std::string& key, std::string* out, std::initializer_list<const char*> allowed) {
-    String(key, out);
-    for (const char* a : allowed) {
-      if (*out == a) return;
+  // One of the words of enum E (config_words.h); absent keeps *out's default.
+  template <typename E>
+  void OneOf(const std::string& key, E* out) {
+    std::string word(WordOf(*out));
+    String(key, &word);
+    for (const auto& [w, v] : Words<E>::kAll) {
+      if (word == w) {
+        *out = v;
+        return;
+      }
     }
     std::string list;
-    for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-    Fail(Join(path_, key), "must be one of " + list + ", got '" + *out + "'");
+    for (const auto& [w, v] : Words<E>::kAll) list += (list.empty() ? "" : ", ") + std::string(w);
+    Fail(Join(path_, key), "must be one of " + list + ", got '" + word + "'");
   }
 
   void Finish() const {
@@ -179,11 +186,11 @@ std::string DefaultObjectName(const std::string& name) {
 }
 
 void ValidateSlotName(const std::string& key, const std::string& v) {
-  if (v.empty() || v.size() > 63 ||
-      !std::all_of(v.begin(), v.end(), [](char c) {
+  if (v.empty() || v.size() > 63 || !std::all_of(v.begin(), v.end(), [](char c) {
         return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
       })) {
-    Fail(key, "'" + v + "' is not a valid slot name (lower-case letters, digits and _, at most 63)");
+    Fail(key,
+         "'" + v + "' is not a valid slot name (lower-case letters, digits and _, at most 63)");
   }
 }
 
@@ -194,8 +201,9 @@ Config Parse(const YAML::Node& root) {
   if (!std::all_of(c.name.begin(), c.name.end(), [](char ch) {
         return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' || ch == '-';
       })) {
-    Fail("name", "'" + c.name + "' may contain only letters, digits, '.', '_' and '-' "
-                 "(it prefixes topic names)");
+    Fail("name", "'" + c.name +
+                     "' may contain only letters, digits, '.', '_' and '-' "
+                     "(it prefixes topic names)");
   }
 
   {
@@ -209,13 +217,7 @@ Config Parse(const YAML::Node& root) {
     s.Bool("create_publication", &c.source.create_publication);
     s.Int("status_interval_ms", &c.source.status_interval_ms, 100, 3'600'000);
     s.Int("reconnect_max_backoff_ms", &c.source.reconnect_max_backoff_ms, 100, 3'600'000);
-    {
-      std::string transfer = "auto";
-      s.OneOf("value_transfer", &transfer, {"auto", "text", "binary"});
-      c.source.value_transfer = transfer == "text"     ? ValueTransfer::kText
-                                : transfer == "binary" ? ValueTransfer::kBinary
-                                                       : ValueTransfer::kAuto;
-    }
+    s.OneOf("value_transfer", &c.source.value_transfer);
     s.Finish();
     if (c.source.slot.empty()) c.source.slot = DefaultObjectName(c.name);
     if (c.source.publication.empty()) c.source.publication = DefaultObjectName(c.name);
@@ -228,8 +230,7 @@ Config Parse(const YAML::Node& root) {
   }
   {
     MapReader s(top.Take("snapshot"), "snapshot");
-    s.OneOf("mode", &c.snapshot.mode,
-            {"initial", "initial_only", "never", "always", "when_needed"});
+    s.OneOf("mode", &c.snapshot.mode);
     s.Int("parallelism", &c.snapshot.parallelism, 1, 64);
     s.Int("chunk_pages", &c.snapshot.chunk_pages, int64_t{16}, int64_t{1} << 31);
     s.Int("progress_interval_ms", &c.snapshot.progress_interval_ms, 100, 3'600'000);
@@ -239,20 +240,18 @@ Config Parse(const YAML::Node& root) {
     MapReader f(top.Take("format"), "format");
     f.Bool("schemas", &c.format.schemas);
     f.Bool("tombstones", &c.format.tombstones);
-    f.OneOf("decimal_handling", &c.format.decimal_handling, {"precise", "double", "string"});
-    f.OneOf("binary_handling", &c.format.binary_handling,
-            {"bytes", "base64", "base64-url-safe", "hex"});
-    f.OneOf("time_precision", &c.format.time_precision,
-            {"adaptive", "adaptive_time_microseconds", "connect"});
-    f.OneOf("interval_handling", &c.format.interval_handling, {"numeric", "string"});
+    f.OneOf("decimal_handling", &c.format.decimal_handling);
+    f.OneOf("binary_handling", &c.format.binary_handling);
+    f.OneOf("time_precision", &c.format.time_precision);
+    f.OneOf("interval_handling", &c.format.interval_handling);
     f.StringList("skipped_operations", &c.format.skipped_operations);
     f.String("unavailable_value_placeholder", &c.format.unavailable_value_placeholder);
     f.String("source_version", &c.format.source_version);
     f.Bool("transaction_metadata", &c.format.transaction_metadata);
     f.Bool("messages", &c.format.messages);
     f.StringList("message_prefixes", &c.format.message_prefixes);
-    f.OneOf("hstore_handling", &c.format.hstore_handling, {"json", "map"});
-    f.OneOf("unknown_types", &c.format.unknown_types, {"fail", "string", "skip"});
+    f.OneOf("hstore_handling", &c.format.hstore_handling);
+    f.OneOf("unknown_types", &c.format.unknown_types);
     YAML::Node keys = f.Take("message_key_columns");
     if (keys && !keys.IsNull()) {
       if (!keys.IsMap()) {
@@ -287,7 +286,7 @@ Config Parse(const YAML::Node& root) {
   }
   {
     MapReader s(top.Take("sink"), "sink");
-    s.OneOf("type", &c.sink.type, {"kafka", "stdout"});
+    s.OneOf("type", &c.sink.type);
     s.String("dead_letter_topic", &c.sink.dead_letter_topic);
     YAML::Node k = s.Take("kafka");
     if (k && !k.IsNull()) {
@@ -301,7 +300,7 @@ Config Parse(const YAML::Node& root) {
       }
     }
     s.Finish();
-    if (c.sink.type == "kafka" && !c.sink.kafka.count("bootstrap.servers")) {
+    if (c.sink.type == SinkType::kKafka && !c.sink.kafka.count("bootstrap.servers")) {
       Fail("sink.kafka.bootstrap.servers", "required key is missing (sink.type is kafka)");
     }
   }
@@ -332,8 +331,8 @@ Config Parse(const YAML::Node& root) {
   }
   {
     MapReader l(top.Take("log"), "log");
-    l.OneOf("level", &c.log.level, {"trace", "debug", "info", "warn", "error"});
-    l.OneOf("format", &c.log.format, {"text", "json"});
+    l.OneOf("level", &c.log.level);
+    l.OneOf("format", &c.log.format);
     l.Finish();
   }
   {
@@ -403,26 +402,6 @@ bool IsSecretKafkaProperty(const std::string& name) {
     if (name.find(part) != std::string::npos) return true;
   }
   return false;
-}
-
-bool GlobMatch(const std::string& pattern, const std::string& text) {
-  size_t p = 0, t = 0, star = std::string::npos, mark = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && pattern[p] == text[t]) {
-      ++p;
-      ++t;
-    } else if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      mark = t;
-    } else if (star != std::string::npos) {
-      p = star + 1;
-      t = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
 }
 
 Config LoadString(const std::string& yaml) {

@@ -45,7 +45,4 @@ std::string ResolveReference(const std::string& ref, const std::string& key);
 // such values with AddSecret.
 bool IsSecretKafkaProperty(const std::string& name);
 
-// Glob match with '*' (any run of characters) used for table include patterns.
-bool GlobMatch(const std::string& pattern, const std::string& text);
-
 }  // namespace cdc::config

@@ -21,14 +21,42 @@ bool IsPasswordKeyword(const std::string& k) { return k == "password" || k == "s
 // Keywords that may be named in an error: a word that is not one of them may be a piece of a
 // value the user forgot to quote (such as the rest of a password).
 bool KnownKeyword(const std::string& k) {
-  static const char* const kKeywords[] = {
-      "host", "hostaddr", "port", "dbname", "user", "password", "passfile", "channel_binding",
-      "connect_timeout", "client_encoding", "options", "application_name",
-      "fallback_application_name", "keepalives", "keepalives_idle", "keepalives_interval",
-      "keepalives_count", "tcp_user_timeout", "replication", "sslmode", "sslcompression",
-      "sslcert", "sslkey", "sslpassword", "sslrootcert", "sslcrl", "sslcrldir", "sslsni",
-      "requirepeer", "ssl_min_protocol_version", "ssl_max_protocol_version", "gssencmode",
-      "krbsrvname", "gsslib", "service", "target_session_attrs"};
+  static const char* const kKeywords[] = {"host",
+                                          "hostaddr",
+                                          "port",
+                                          "dbname",
+                                          "user",
+                                          "password",
+                                          "passfile",
+                                          "channel_binding",
+                                          "connect_timeout",
+                                          "client_encoding",
+                                          "options",
+                                          "application_name",
+                                          "fallback_application_name",
+                                          "keepalives",
+                                          "keepalives_idle",
+                                          "keepalives_interval",
+                                          "keepalives_count",
+                                          "tcp_user_timeout",
+                                          "replication",
+                                          "sslmode",
+                                          "sslcompression",
+                                          "sslcert",
+                                          "sslkey",
+                                          "sslpassword",
+                                          "sslrootcert",
+                                          "sslcrl",
+                                          "sslcrldir",
+                                          "sslsni",
+                                          "requirepeer",
+                                          "ssl_min_protocol_version",
+                                          "ssl_max_protocol_version",
+                                          "gssencmode",
+                                          "krbsrvname",
+                                          "gsslib",
+                                          "service",
+                                          "target_session_attrs"};
   return std::find(std::begin(kKeywords), std::end(kKeywords), k) != std::end(kKeywords);
 }
 
@@ -117,8 +145,7 @@ class KeywordValueScanner {
     if (failed()) return;
     switch (state_) {
       case State::kKeyword:
-      case State::kAfterKeyword:
-        return Fail("a word without \"=\"");
+      case State::kAfterKeyword: return Fail("a word without \"=\"");
       case State::kQuoted:
       case State::kQuotedEscape:
         if (KnownKeyword(keyword_)) {
@@ -129,10 +156,8 @@ class KeywordValueScanner {
         value_.clear();
         return EndValue();  // "keyword=" at the end: an empty value, as libpq reads it
       case State::kUnquoted:
-      case State::kUnquotedEscape:
-        return EndValue();
-      case State::kBetween:
-        return;
+      case State::kUnquotedEscape: return EndValue();
+      case State::kBetween: return;
     }
   }
 
@@ -195,8 +220,7 @@ int HexDigit(char c) {
 std::string PercentDecode(std::string_view v) {
   std::string out;
   for (size_t i = 0; i < v.size(); ++i) {
-    if (v[i] == '%' && i + 2 < v.size() && HexDigit(v[i + 1]) >= 0 &&
-        HexDigit(v[i + 2]) >= 0) {
+    if (v[i] == '%' && i + 2 < v.size() && HexDigit(v[i + 1]) >= 0 && HexDigit(v[i + 2]) >= 0) {
       out.push_back(static_cast<char>(HexDigit(v[i + 1]) * 16 + HexDigit(v[i + 2])));
       i += 2;
     } else {
@@ -226,8 +250,7 @@ void UriSecrets(std::string_view uri, std::vector<std::string>* secrets) {
     const size_t amp = params.find('&');
     const std::string_view param = params.substr(0, amp);
     const size_t eq = param.find('=');
-    if (eq != std::string_view::npos &&
-        IsPasswordKeyword(PercentDecode(param.substr(0, eq)))) {
+    if (eq != std::string_view::npos && IsPasswordKeyword(PercentDecode(param.substr(0, eq)))) {
       secrets->emplace_back(param.substr(eq + 1));
       secrets->push_back(PercentDecode(param.substr(eq + 1)));
     }
@@ -344,15 +367,10 @@ std::string ExpandConninfo(const std::string& tmpl, const std::string& key,
           text.push_back(rest.front());
           rest.remove_prefix(1);
         }
-        text += scanner.state() == State::kQuotedEscape ? EscapeQuoted(rest)
-                                                        : EscapeUnquoted(rest);
+        text += scanner.state() == State::kQuotedEscape ? EscapeQuoted(rest) : EscapeUnquoted(rest);
         break;
-      case State::kUnquoted:
-        text = EscapeUnquoted(raw);
-        break;
-      case State::kQuoted:
-        text = EscapeQuoted(raw);
-        break;
+      case State::kUnquoted: text = EscapeUnquoted(raw); break;
+      case State::kQuoted: text = EscapeQuoted(raw); break;
     }
     out += text;
     for (char c : text) scanner.Feed(c);

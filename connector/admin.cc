@@ -4,15 +4,16 @@
 #include <string>
 #include <vector>
 
+#include "config/config_words.h"
 #include "config/redact.h"
 #include "connector/capture_rules.h"
 #include "connector/instance_lock.h"
 #include "connector/offset_store.h"
 #include "connector/pg_connection.h"
+#include "connector/sink_factory.h"
 #include "connector/snapshot.h"
 #include "connector/source_setup.h"
 #include "connector/start_decision.h"
-#include "connector/sink_factory.h"
 
 namespace cdc::connector {
 
@@ -70,13 +71,14 @@ void PrintOffset(const OffsetStore& store, const std::optional<Offset>& o, std::
     out << " (none: the next start begins per snapshot.mode)\n";
     return;
   }
-  out << "\n  slot: " << o->slot << "\n  system: " << o->system_id << "\n  database: "
-      << o->database << "\n  timeline: " << o->timeline << "\n  lsn: " << o->lsn.ToString()
-      << "\n  snapshot: " << SnapshotStateName(o->snapshot);
+  out << "\n  slot: " << o->slot << "\n  system: " << o->system_id
+      << "\n  database: " << o->database << "\n  timeline: " << o->timeline
+      << "\n  lsn: " << o->lsn.ToString() << "\n  snapshot: " << SnapshotStateName(o->snapshot);
   if (o->snapshot != SnapshotState::kNone) out << " at " << o->snapshot_lsn.ToString();
   if (!o->snapshot_tables.empty()) {
-    out << (o->snapshot == SnapshotState::kRunning ? "\n  tables read (a restart resumes with the others):"
-                                     : "\n  tables read by a resumed snapshot:");
+    out << (o->snapshot == SnapshotState::kRunning
+                ? "\n  tables read (a restart resumes with the others):"
+                : "\n  tables read by a resumed snapshot:");
     for (const auto& [table, lsn] : o->snapshot_tables) {
       out << "\n    " << table << " as of " << lsn.ToString();
     }
@@ -134,12 +136,13 @@ Status ValidateServer(const config::Config& cfg, std::ostream& out) {
   auto sql = Connect(cfg.source.dsn, ConnKind::kSql);
   if (!f.Check(sql.status(), "connected to the database")) return f.first();
   PGconn* c = sql->get();
-  auto settings = Exec(c,
-                       "SELECT current_setting('wal_level'), current_setting('max_replication_slots')"
-                       "::int, (SELECT count(*) FROM pg_replication_slots), "
-                       "current_setting('max_wal_senders')::int, (SELECT count(*) FROM "
-                       "pg_stat_replication), r.rolsuper, r.rolreplication, current_user "
-                       "FROM pg_roles r WHERE r.rolname = current_user");
+  auto settings =
+      Exec(c,
+           "SELECT current_setting('wal_level'), current_setting('max_replication_slots')"
+           "::int, (SELECT count(*) FROM pg_replication_slots), "
+           "current_setting('max_wal_senders')::int, (SELECT count(*) FROM "
+           "pg_stat_replication), r.rolsuper, r.rolreplication, current_user "
+           "FROM pg_roles r WHERE r.rolname = current_user");
   if (!f.Check(settings.status(), "server settings readable")) return f.first();
   PGresult* r = settings->get();
   const std::string wal_level = PQgetvalue(r, 0, 0);
@@ -151,10 +154,10 @@ Status ValidateServer(const config::Config& cfg, std::ostream& out) {
   const bool replication = PQgetvalue(r, 0, 6)[0] == 't';
   const std::string user = PQgetvalue(r, 0, 7);
   const int version = PQserverVersion(c);
-  f.Check(version >= 120000 ? Status::Ok()
-                            : Status::FailedPrecondition("postgres: server version " +
-                                                         std::to_string(version) +
-                                                         " is not supported (12 or later)"),
+  f.Check(version >= 120000
+              ? Status::Ok()
+              : Status::FailedPrecondition("postgres: server version " + std::to_string(version) +
+                                           " is not supported (12 or later)"),
           "PostgreSQL " + std::to_string(version / 10000) + "." + std::to_string(version % 10000));
   f.Check(wal_level == "logical"
               ? Status::Ok()
@@ -164,8 +167,8 @@ Status ValidateServer(const config::Config& cfg, std::ostream& out) {
   f.Check(super || replication
               ? Status::Ok()
               : Status::FailedPrecondition("postgres: role '" + user +
-                                           "' lacks the REPLICATION attribute (ALTER ROLE " +
-                                           user + " REPLICATION)"),
+                                           "' lacks the REPLICATION attribute (ALTER ROLE " + user +
+                                           " REPLICATION)"),
           "role '" + user + "' may replicate" + (super ? " (superuser)" : ""));
   f.Note("replication slots in use: " + std::to_string(used_slots) + " of " +
          std::to_string(max_slots) + "; WAL senders: " + std::to_string(used_senders) + " of " +
@@ -192,7 +195,7 @@ Status ValidateServer(const config::Config& cfg, std::ostream& out) {
   }
   f.Ok("publication " + cfg.source.publication +
        (facts->publication_exists ? " exists" : " will be created"));
-  if (cfg.snapshot.mode != "never") {
+  if (cfg.snapshot.mode != config::SnapshotMode::kNever) {
     CaptureRules rules(CaptureOptions{cfg.source.tables, cfg.source.column_exclude_list,
                                       cfg.format.message_key_columns});
     if (facts->publication_exists) {
@@ -236,7 +239,7 @@ Status ValidateServer(const config::Config& cfg, std::ostream& out) {
     }
   }
 
-  if (cfg.sink.type == "kafka") {
+  if (cfg.sink.type == config::SinkType::kKafka) {
     // The sink `run` would build (MakeSink), dead-letter topic included.
     NoListener listener;
     auto sink = MakeSink(cfg.sink, &listener);
@@ -255,14 +258,13 @@ Status ShowStatus(const config::Config& cfg, std::ostream& out) {
   std::vector<std::string> unreadable;
   OffsetStore store(cfg.offsets.file);
   out << "configuration: name " << cfg.name << ", slot " << cfg.source.slot << ", publication "
-      << cfg.source.publication << ", sink " << cfg.sink.type << "\n";
+      << cfg.source.publication << ", sink " << config::WordOf(cfg.sink.type) << "\n";
 
   auto server = Inspect(cfg);
   if (!server.ok()) {
     // Down or unreachable, or reachable but refusing what status reads (privileges).
-    const std::string how = server.status().code() == Status::Code::kUnavailable
-                                ? "unreachable"
-                                : "unreadable";
+    const std::string how =
+        server.status().code() == Status::Code::kUnavailable ? "unreachable" : "unreadable";
     unreadable.push_back("server " + how);
     std::string mark = how;
     for (char& ch : mark) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
@@ -280,15 +282,15 @@ Status ShowStatus(const config::Config& cfg, std::ostream& out) {
       const Lsn confirmed = slot.confirmed_flush.value_or(Lsn());
       out << (slot.active ? "active (walsender PID " + std::to_string(slot.active_pid) + ")"
                           : std::string("inactive"))
-          << "\n  confirmed_flush_lsn: " << confirmed.ToString() << "\n  wal_status: "
-          << WalStatusName(slot.wal_status) << "\n  lag_bytes: "
+          << "\n  confirmed_flush_lsn: " << confirmed.ToString()
+          << "\n  wal_status: " << WalStatusName(slot.wal_status) << "\n  lag_bytes: "
           << (server->wal_end > confirmed ? server->wal_end.value - confirmed.value : 0) << "\n";
     }
     PGconn* c = server->sql.get();
     const std::string name = QuoteLiteral(c, cfg.source.publication);
-    auto pub = Exec(c, "SELECT (SELECT count(*) FROM pg_publication WHERE pubname = " + name +
-                           "), (SELECT count(*) FROM pg_publication_tables WHERE pubname = " +
-                           name + ")");
+    auto pub =
+        Exec(c, "SELECT (SELECT count(*) FROM pg_publication WHERE pubname = " + name +
+                    "), (SELECT count(*) FROM pg_publication_tables WHERE pubname = " + name + ")");
     out << "publication " << cfg.source.publication << ": ";
     if (!pub.ok()) {
       unreadable.push_back("publication unreadable");
@@ -304,8 +306,7 @@ Status ShowStatus(const config::Config& cfg, std::ostream& out) {
   auto stored = store.Load();
   if (!stored.ok()) {
     unreadable.push_back("offsets file unreadable");
-    out << "offsets file: " << store.path() << " UNREADABLE (" << stored.status().message()
-        << ")\n"
+    out << "offsets file: " << store.path() << " UNREADABLE (" << stored.status().message() << ")\n"
         << "stuck event: UNKNOWN (offsets file unreadable)\n";
   } else {
     PrintOffset(store, *stored, out);
@@ -377,18 +378,18 @@ Status ResetOffsets(const config::Config& cfg, const OffsetsReset& reset, std::o
     auto tl = Exec(server.sql.get(), "SELECT timeline_id FROM pg_control_checkpoint()");
     if (!tl.ok()) return tl.status();
     o.timeline = static_cast<uint32_t>(std::strtoul(PQgetvalue(tl->get(), 0, 0), nullptr, 10));
-    o.snapshot = SnapshotState::kComplete;  // what the operator asks for: stream from here, no snapshot
+    o.snapshot =
+        SnapshotState::kComplete;  // what the operator asks for: stream from here, no snapshot
     o.snapshot_lsn = target;
   }
   out << "offsets file " << store.path() << ": "
-      << (stored ? stored->lsn.ToString() : std::string("(none)")) << " -> "
-      << target.ToString() << "\n";
+      << (stored ? stored->lsn.ToString() : std::string("(none)")) << " -> " << target.ToString()
+      << "\n";
   if (stored && stored->lsn > target) {
     out << "changes between " << target.ToString() << " and " << stored->lsn.ToString()
         << " will be published again\n";
   } else {
-    out << "transactions committing before " << target.ToString()
-        << " will not be published\n";
+    out << "transactions committing before " << target.ToString() << " will not be published\n";
   }
   // Skipping past the stuck event's transaction skips the event: say so, and forget it.
   const bool skips_stuck = o.stuck && !o.stuck->in_snapshot && target > o.stuck->lsn;

@@ -16,6 +16,16 @@
 
 namespace cdc::connector {
 
+// Glob match with '*' (any run of characters): include patterns, column excludes, message
+// prefixes.
+bool GlobMatch(const std::string& pattern, const std::string& text);
+
+// Whether `qualified_name` (schema.table) is in the include list: every table when it is empty.
+// The one include-list rule: the capture rules, the publication's table list and the start-up
+// warnings all use it.
+bool IncludedBy(const std::vector<std::string>& include_patterns,
+                const std::string& qualified_name);
+
 struct CaptureOptions {
   std::vector<std::string> include_patterns;  // schema.table globs; empty = all
   std::vector<std::string> column_exclude;    // schema.table.column globs

@@ -4,7 +4,6 @@
 
 #include <chrono>
 
-#include "config/config_loader.h"
 #include "decoders/pg_binary.h"
 #include "decoders/pgoutput_decoder.h"
 
@@ -97,15 +96,17 @@ Status ChangeProcessor::OnRelation(pgoutput::Relation rel) {
       }
     }
     if (!skipped.empty()) {
-      spdlog::warn("table {}: leaving out columns of unmappable types ({}) as "
-                   "format.unknown_types: skip says",
-                   name, skipped);
+      spdlog::warn(
+          "table {}: leaving out columns of unmappable types ({}) as "
+          "format.unknown_types: skip says",
+          name, skipped);
     }
   }
   if (captured && t.key_columns.empty() && warned_no_key_.insert(oid).second) {
-    spdlog::warn("table {} has no primary key or replica identity index: its events have a null "
-                 "key",
-                 name);
+    spdlog::warn(
+        "table {} has no primary key or replica identity index: its events have a null "
+        "key",
+        name);
   }
   return Status::Ok();
 }
@@ -132,14 +133,13 @@ Status ChangeProcessor::OnXLogData(const XLogData& frame) {
     skip_txn_ = b->final_lsn < resume_lsn_;
     txn_ = TxnContext::Of(*b, options_.transaction_metadata);
     txn_.last_commit_lsn = last_commit_lsn_;
-    begin_emitted_ = false;
     txn_record_ = skip_txn_ ? nullptr : tracker_->Begin();
     if (txn_record_ != nullptr) txn_record_->final_lsn = b->final_lsn;
     return Status::Ok();
   }
   if (auto* c = std::get_if<pgoutput::Commit>(&msg)) {
     if (!in_txn_) return Status::Corruption("Commit without Begin");
-    if (begin_emitted_) CDC_RETURN_IF_ERROR(builder_.OnTransactionEnd(txn_, *this));
+    if (txn_.begin_emitted) CDC_RETURN_IF_ERROR(builder_.OnTransactionEnd(txn_, *this));
     in_txn_ = false;
     if (txn_record_ != nullptr) {
       txn_record_->commit_unix_us = PgTimestampToUnixMicros(c->commit_ts);
@@ -217,7 +217,7 @@ Status ChangeProcessor::OnLogicalMessage(const pgoutput::LogicalMessage& m) {
   if (!processor_options_.message_prefixes.empty()) {
     bool match = false;
     for (const auto& p : processor_options_.message_prefixes) {
-      match = match || config::GlobMatch(p, std::string(m.prefix));
+      match = match || GlobMatch(p, std::string(m.prefix));
     }
     if (!match) return Status::Ok();
   }
@@ -249,12 +249,6 @@ Status ChangeProcessor::EmitHeartbeat() {
 }
 
 Status ChangeProcessor::Emit(const ChangeEvent& ev) {
-  // Transaction metadata: BEGIN goes out just before the transaction's first event, so
-  // transactions without captured events produce no BEGIN/END (as Debezium).
-  if (options_.transaction_metadata && in_txn_ && !begin_emitted_) {
-    begin_emitted_ = true;
-    CDC_RETURN_IF_ERROR(builder_.OnTransactionBegin(txn_, *this));
-  }
   // The ticket is the transaction record: its delivery report settles one of its events.
   CDC_RETURN_IF_ERROR(publisher_->Publish(ev, *txn_record_, while_full_));
   ++events_sent_;

@@ -95,7 +95,7 @@ class ChangeProcessor : public EventEmitter {
   RelationCache relations_;
   EventBuilder builder_;
   std::unordered_map<uint32_t, std::string> signatures_;  // last definition per relation, across
-                                                         // sessions (schema-change log)
+                                                          // sessions (schema-change log)
   std::unordered_set<uint32_t> warned_no_key_;
 
   Lsn resume_lsn_;
@@ -105,7 +105,6 @@ class ChangeProcessor : public EventEmitter {
   bool text_required_ = false;
   bool in_txn_ = false;
   bool skip_txn_ = false;
-  bool begin_emitted_ = false;  // transaction metadata BEGIN sent for the open transaction
   TxnContext txn_;
   LsnTracker::Txn* txn_record_ = nullptr;
   std::optional<Lsn> last_commit_lsn_;

@@ -134,8 +134,7 @@ Status TryLockSlot(PGconn* sql, const std::string& slot) {
     }
     return Status::FailedPrecondition(
         "slot '" + slot + "' is in use by another pgcdc: " + holder->description +
-        (holder->gone ? ", whose process is gone but whose session the server has not ended"
-                      : "") +
+        (holder->gone ? ", whose process is gone but whose session the server has not ended" : "") +
         "; stop that one first, or give this configuration its own source.slot");
   }
 }

@@ -46,9 +46,9 @@ class JsonEscapedMessage final : public spdlog::custom_flag_formatter {
 
 }  // namespace
 
-void SetUpLogging(const std::string& level, const std::string& format) {
+void SetUpLogging(config::LogLevel level, config::LogFormat format) {
   auto logger = spdlog::stderr_color_mt("pgcdc");
-  if (format == "json") {
+  if (format == config::LogFormat::kJson) {
     auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
     formatter->add_flag<JsonEscapedMessage>('j').set_pattern(
         R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":"%j"})");
@@ -59,7 +59,13 @@ void SetUpLogging(const std::string& level, const std::string& format) {
     logger->set_formatter(std::move(formatter));
   }
   spdlog::set_default_logger(logger);
-  spdlog::set_level(spdlog::level::from_str(level));
+  switch (level) {
+    case config::LogLevel::kTrace: spdlog::set_level(spdlog::level::trace); break;
+    case config::LogLevel::kDebug: spdlog::set_level(spdlog::level::debug); break;
+    case config::LogLevel::kInfo: spdlog::set_level(spdlog::level::info); break;
+    case config::LogLevel::kWarn: spdlog::set_level(spdlog::level::warn); break;
+    case config::LogLevel::kError: spdlog::set_level(spdlog::level::err); break;
+  }
 }
 
 void RedactDefaultLogger() {

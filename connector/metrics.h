@@ -41,8 +41,8 @@ class Metrics {
   std::atomic<int64_t> inflight_events{0};
   std::atomic<int64_t> inflight_bytes{0};
   std::atomic<uint64_t> confirmed_lsn{0};
-  std::atomic<uint64_t> wal_end_lsn{0};  // the server's WAL end, from XLogData and keepalives
-  std::atomic<int64_t> last_ack_unix_ms{0};     // when the sink last acknowledged an event
+  std::atomic<uint64_t> wal_end_lsn{0};      // the server's WAL end, from XLogData and keepalives
+  std::atomic<int64_t> last_ack_unix_ms{0};  // when the sink last acknowledged an event
   std::atomic<int64_t> last_commit_unix_ms{0};  // commit time of the last acknowledged txn
   // Since when events have been waiting with none acknowledged (0: not blocked).
   std::atomic<int64_t> blocked_since_unix_ms{0};

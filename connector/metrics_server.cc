@@ -21,7 +21,8 @@ Result<int> MetricsServer::Start(const std::string& listen) {
     return Status::InvalidArgument("metrics.listen: expected host:port, got '" + listen + "'");
   }
   std::string host = listen.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   const int port = std::atoi(listen.c_str() + colon + 1);
 
   server_ = std::make_unique<httplib::Server>();

@@ -13,8 +13,7 @@ const Clock& Clock::Steady() {
 }
 
 OffsetCommitter::OffsetCommitter(CommitCadence cadence, const LsnTracker* tracker,
-                                 std::function<Status(Lsn)> persist, Lsn start,
-                                 const Clock& clock)
+                                 std::function<Status(Lsn)> persist, Lsn start, const Clock& clock)
     : cadence_(cadence),
       tracker_(tracker),
       persist_(std::move(persist)),

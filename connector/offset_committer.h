@@ -18,7 +18,7 @@
 namespace cdc::connector {
 
 struct CommitCadence {
-  int commit_interval_ms = 1000;  // offsets.commit_interval_ms: persist at most this often
+  int commit_interval_ms = 1000;   // offsets.commit_interval_ms: persist at most this often
   int status_interval_ms = 10000;  // source.status_interval_ms: report at least this often
 };
 

@@ -15,12 +15,9 @@ namespace cdc::connector {
 
 std::string_view SnapshotStateName(SnapshotState s) {
   switch (s) {
-    case SnapshotState::kNone:
-      return "none";
-    case SnapshotState::kRunning:
-      return "running";
-    case SnapshotState::kComplete:
-      return "complete";
+    case SnapshotState::kNone: return "none";
+    case SnapshotState::kRunning: return "running";
+    case SnapshotState::kComplete: return "complete";
   }
   return "?";
 }
@@ -68,7 +65,8 @@ Result<StuckEvent> StuckFromJson(const nlohmann::json& j, const std::string& pat
   if (!j.at("key").is_null()) e.key = j.at("key").get<std::string>();
   e.key_truncated = j.value("key_truncated", false);
   Result<Lsn> lsn = Lsn::Parse(j.at("lsn").get<std::string>());
-  if (!lsn.ok()) return Status::Corruption("offsets file " + path + ": stuck.lsn: " + lsn.status().message());
+  if (!lsn.ok())
+    return Status::Corruption("offsets file " + path + ": stuck.lsn: " + lsn.status().message());
   e.lsn = *lsn;
   e.in_snapshot = j.value("phase", std::string("stream")) == "snapshot";
   e.cause = j.value("cause", std::string());
@@ -82,8 +80,9 @@ Result<StuckEvent> StuckFromJson(const nlohmann::json& j, const std::string& pat
 Result<std::optional<Offset>> OffsetStore::Load() const {
   std::error_code ec;
   if (std::filesystem::is_directory(path_, ec)) {
-    return Status::IoError("offsets file " + path_ +
-                           " is a directory; point offsets.file at a file (e.g. in that directory)");
+    return Status::IoError(
+        "offsets file " + path_ +
+        " is a directory; point offsets.file at a file (e.g. in that directory)");
   }
   std::ifstream in(path_);
   if (!in) {
@@ -112,7 +111,8 @@ Result<std::optional<Offset>> OffsetStore::Load() const {
     o.database = j.at("database").get<std::string>();
     o.timeline = j.at("timeline").get<uint32_t>();
     Result<Lsn> lsn = Lsn::Parse(j.at("lsn").get<std::string>());
-    if (!lsn.ok()) return Status::Corruption("offsets file " + path_ + ": " + lsn.status().message());
+    if (!lsn.ok())
+      return Status::Corruption("offsets file " + path_ + ": " + lsn.status().message());
     o.lsn = *lsn;
     if (j.contains("snapshot")) {
       const std::string state = j.at("snapshot").get<std::string>();
@@ -121,8 +121,8 @@ Result<std::optional<Offset>> OffsetStore::Load() const {
       } else if (state == SnapshotStateName(SnapshotState::kComplete)) {
         o.snapshot = SnapshotState::kComplete;
       } else {
-        return Status::Corruption("offsets file " + path_ + ": unknown snapshot state '" +
-                                  state + "'");
+        return Status::Corruption("offsets file " + path_ + ": unknown snapshot state '" + state +
+                                  "'");
       }
       Result<Lsn> slsn = Lsn::Parse(j.at("snapshot_lsn").get<std::string>());
       if (!slsn.ok()) {
@@ -147,17 +147,16 @@ Result<std::optional<Offset>> OffsetStore::Load() const {
     }
     return std::optional<Offset>(o);
   } catch (const nlohmann::json::exception& e) {
-    return Status::Corruption("offsets file " + path_ + " is missing a field or has a wrong type (" +
-                              e.what() + ")");
+    return Status::Corruption("offsets file " + path_ +
+                              " is missing a field or has a wrong type (" + e.what() + ")");
   }
 }
 
 Status OffsetStore::Save(const Offset& o) const {
   nlohmann::json j = {
-      {"format", kFormatVersion},    {"slot", o.slot},
-      {"system_id", o.system_id},    {"database", o.database},
-      {"timeline", o.timeline},      {"lsn", o.lsn.ToString()},
-      {"lsn_int", o.lsn.value},      {"updated_at", UtcNow()},
+      {"format", kFormatVersion}, {"slot", o.slot},         {"system_id", o.system_id},
+      {"database", o.database},   {"timeline", o.timeline}, {"lsn", o.lsn.ToString()},
+      {"lsn_int", o.lsn.value},   {"updated_at", UtcNow()},
   };
   if (o.snapshot != SnapshotState::kNone) {
     j["snapshot"] = std::string(SnapshotStateName(o.snapshot));
@@ -170,8 +169,7 @@ Status OffsetStore::Save(const Offset& o) const {
   }
   if (o.stuck) j["stuck"] = StuckToJson(*o.stuck);
   // A key cut mid-character (or a key that was never UTF-8) must not make the file unwritable.
-  const std::string data =
-      j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  const std::string data = j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   const std::string tmp = path_ + ".tmp";
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Errno("offsets: open " + tmp);

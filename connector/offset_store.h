@@ -21,8 +21,8 @@ namespace cdc::connector {
 
 // The initial snapshot's state as the offsets file records it.
 enum class SnapshotState {
-  kNone,      // none taken (e.g. snapshot.mode never); the file has no "snapshot" member
-  kRunning,   // started, not finished: the next start resumes or redoes it
+  kNone,     // none taken (e.g. snapshot.mode never); the file has no "snapshot" member
+  kRunning,  // started, not finished: the next start resumes or redoes it
   kComplete,
 };
 // "none", "running", "complete": the words of the file (kNone is written as no member at all).

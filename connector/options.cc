@@ -6,26 +6,55 @@ namespace cdc::connector {
 
 namespace {
 
-DecimalHandling ParseDecimal(const std::string& s) {
-  return s == "double" ? DecimalHandling::kDouble
-         : s == "string" ? DecimalHandling::kString
-                         : DecimalHandling::kPrecise;
+// config/ has its own enums (it depends on nothing of ours); each maps to the decoders' here,
+// with a case per value and no default, so a new value cannot go unmapped.
+DecimalHandling Map(config::DecimalMode m) {
+  switch (m) {
+    case config::DecimalMode::kPrecise: return DecimalHandling::kPrecise;
+    case config::DecimalMode::kDouble: return DecimalHandling::kDouble;
+    case config::DecimalMode::kString: return DecimalHandling::kString;
+  }
+  return DecimalHandling::kPrecise;  // not reached
 }
-BinaryHandling ParseBinary(const std::string& s) {
-  return s == "base64"            ? BinaryHandling::kBase64
-         : s == "base64-url-safe" ? BinaryHandling::kBase64UrlSafe
-         : s == "hex"             ? BinaryHandling::kHex
-                                  : BinaryHandling::kBytes;
+BinaryHandling Map(config::BinaryMode m) {
+  switch (m) {
+    case config::BinaryMode::kBytes: return BinaryHandling::kBytes;
+    case config::BinaryMode::kBase64: return BinaryHandling::kBase64;
+    case config::BinaryMode::kBase64UrlSafe: return BinaryHandling::kBase64UrlSafe;
+    case config::BinaryMode::kHex: return BinaryHandling::kHex;
+  }
+  return BinaryHandling::kBytes;  // not reached
 }
-TimePrecision ParseTimePrecision(const std::string& s) {
-  return s == "connect"                      ? TimePrecision::kConnect
-         : s == "adaptive_time_microseconds" ? TimePrecision::kAdaptiveTimeMicroseconds
-                                             : TimePrecision::kAdaptive;
+TimePrecision Map(config::TimePrecisionMode m) {
+  switch (m) {
+    case config::TimePrecisionMode::kAdaptive: return TimePrecision::kAdaptive;
+    case config::TimePrecisionMode::kAdaptiveTimeMicroseconds:
+      return TimePrecision::kAdaptiveTimeMicroseconds;
+    case config::TimePrecisionMode::kConnect: return TimePrecision::kConnect;
+  }
+  return TimePrecision::kAdaptive;  // not reached
 }
-UnknownTypePolicy ParseUnknownTypes(const std::string& s) {
-  return s == "string" ? UnknownTypePolicy::kString
-         : s == "skip" ? UnknownTypePolicy::kSkip
-                       : UnknownTypePolicy::kFail;
+IntervalHandling Map(config::IntervalMode m) {
+  switch (m) {
+    case config::IntervalMode::kNumeric: return IntervalHandling::kNumeric;
+    case config::IntervalMode::kString: return IntervalHandling::kString;
+  }
+  return IntervalHandling::kNumeric;  // not reached
+}
+HstoreHandling Map(config::HstoreMode m) {
+  switch (m) {
+    case config::HstoreMode::kJson: return HstoreHandling::kJson;
+    case config::HstoreMode::kMap: return HstoreHandling::kMap;
+  }
+  return HstoreHandling::kJson;  // not reached
+}
+UnknownTypePolicy Map(config::UnknownTypes m) {
+  switch (m) {
+    case config::UnknownTypes::kFail: return UnknownTypePolicy::kFail;
+    case config::UnknownTypes::kString: return UnknownTypePolicy::kString;
+    case config::UnknownTypes::kSkip: return UnknownTypePolicy::kSkip;
+  }
+  return UnknownTypePolicy::kFail;  // not reached
 }
 
 bool Skipped(const config::Config& c, const char* op) {
@@ -47,14 +76,12 @@ EventOptions EventOptionsFrom(const config::Config& cfg, const std::string& vers
   o.skip_update = Skipped(cfg, "u");
   o.skip_delete = Skipped(cfg, "d");
   o.transaction_metadata = cfg.format.transaction_metadata;
-  o.converter.decimal = ParseDecimal(cfg.format.decimal_handling);
-  o.converter.binary = ParseBinary(cfg.format.binary_handling);
-  o.converter.time_precision = ParseTimePrecision(cfg.format.time_precision);
-  o.converter.interval = cfg.format.interval_handling == "string" ? IntervalHandling::kString
-                                                                  : IntervalHandling::kNumeric;
-  o.converter.hstore =
-      cfg.format.hstore_handling == "map" ? HstoreHandling::kMap : HstoreHandling::kJson;
-  o.converter.unknown_types = ParseUnknownTypes(cfg.format.unknown_types);
+  o.converter.decimal = Map(cfg.format.decimal_handling);
+  o.converter.binary = Map(cfg.format.binary_handling);
+  o.converter.time_precision = Map(cfg.format.time_precision);
+  o.converter.interval = Map(cfg.format.interval_handling);
+  o.converter.hstore = Map(cfg.format.hstore_handling);
+  o.converter.unknown_types = Map(cfg.format.unknown_types);
   o.converter.unavailable_placeholder = cfg.format.unavailable_value_placeholder;
   return o;
 }

@@ -3,9 +3,6 @@
 // The one translation from the loaded configuration to the options of the pipeline's parts:
 // what shapes the events (EventOptions) and what the stream publishes besides row changes
 // (ProcessorOptions). `run`, `validate` and the tests all build them here.
-//
-// The configuration's words were checked by config/ at load; an unknown word cannot reach here.
-// TODO([craft] #14): config/ parses them into its own enums, so these become exhaustive switches.
 
 #include <string>
 

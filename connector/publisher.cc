@@ -101,9 +101,9 @@ void Publisher::OnDeadLettered(const Status& cause) {
 
 void Publisher::OnRefused(void* opaque, const Refusal& refusal) {
   if (!on_refusal_) return;
-  on_refusal_(settling_.load() ? static_cast<const DeliveryTicket*>(opaque)->Origin()
-                               : orphan_origin_,
-              refusal);
+  on_refusal_(
+      settling_.load() ? static_cast<const DeliveryTicket*>(opaque)->Origin() : orphan_origin_,
+      refusal);
 }
 
 }  // namespace cdc::connector

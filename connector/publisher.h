@@ -98,7 +98,7 @@ class Publisher final : public sinks::DeliveryListener {
   mutable std::mutex failure_mu_;
   Status failure_;  // guarded by failure_mu_
   std::atomic<bool> settling_{true};
-  TicketOrigin orphan_origin_;  // written before settling_ turns false, read after
+  TicketOrigin orphan_origin_;              // written before settling_ turns false, read after
   std::unique_ptr<sinks::EventSink> sink_;  // last: destroyed first, while we still listen
 };
 

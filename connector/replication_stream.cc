@@ -45,8 +45,8 @@ Result<bool> ReplicationStream::Next(std::span<const uint8_t>* frame) {
   FreeBuffer();
   int n = PQgetCopyData(conn_.get(), &buf_, 1);
   if (n > 0) {
-    *frame = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(buf_),
-                                      static_cast<size_t>(n));
+    *frame =
+        std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(buf_), static_cast<size_t>(n));
     return true;
   }
   if (n == 0) return false;

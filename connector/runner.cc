@@ -22,8 +22,7 @@ Runner::Runner(config::Config cfg, std::string version)
 
 Runner::~Runner() = default;
 
-void Runner::OnRefusal(const TicketOrigin& origin,
-                       const sinks::DeliveryListener::Refusal& r) {
+void Runner::OnRefusal(const TicketOrigin& origin, const sinks::DeliveryListener::Refusal& r) {
   StuckEvent e;
   e.topic = std::string(r.topic);
   // Topics are <name>.<schema>.<table>; the others (<name>.transaction, heartbeats) name no table.
@@ -58,9 +57,8 @@ void Runner::ClearStuck() {
 
 Status Runner::StopOnRefusal(const StuckEvent& e) {
   Status saved = offsets_.SaveStuck(e);
-  const std::string where =
-      saved.ok() ? "recorded in " + offsets_.path() + " (see pgcdc status)"
-                 : "not recorded (" + saved.message() + ")";
+  const std::string where = saved.ok() ? "recorded in " + offsets_.path() + " (see pgcdc status)"
+                                       : "not recorded (" + saved.message() + ")";
   return Status::DeliveryFailed("event refused by the broker for good: " + DescribeStuck(e) +
                                 ". pgcdc stops here so that nothing is skipped; " + where +
                                 ". Ways out: " + StuckWaysOut(e));
@@ -84,8 +82,10 @@ Status Runner::CheckSlotStillOurs(Lsn resume) const {
   }
   if (slot->wal_status == WalStatus::kLost) {
     return Status::FailedPrecondition(
-        "slot '" + cfg_.source.slot + "' was invalidated (wal_status = lost) while pgcdc was "
-        "streaming at " + resume.ToString() +
+        "slot '" + cfg_.source.slot +
+        "' was invalidated (wal_status = lost) while pgcdc was "
+        "streaming at " +
+        resume.ToString() +
         "; changes after that position are lost: restart with snapshot.mode: when_needed to "
         "take a new snapshot");
   }

@@ -42,12 +42,12 @@
 #include "connector/offset_committer.h"
 #include "connector/offset_store.h"
 #include "connector/publisher.h"
+#include "connector/replication_stream.h"
 #include "connector/snapshot.h"
+#include "connector/source_setup.h"
 #include "connector/start_decision.h"
 #include "connector/stuck_event.h"
 #include "connector/transfer_mode.h"
-#include "connector/replication_stream.h"
-#include "connector/source_setup.h"
 #include "decoders/event_options.h"
 
 namespace cdc::connector {
@@ -68,7 +68,6 @@ class Runner {
   bool stuck() const;
 
  private:
-
   Status RunUntilStopped();
   // Before each session: fails, saying what happened and what to do, when the slot was
   // invalidated, dropped, or moved past `resume` behind our back.

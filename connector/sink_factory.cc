@@ -7,13 +7,16 @@ namespace cdc::connector {
 
 Result<std::unique_ptr<sinks::EventSink>> MakeSink(const config::SinkConfig& cfg,
                                                    sinks::DeliveryListener* listener) {
-  if (cfg.type == "kafka") {
-    auto kafka = sinks::KafkaSink::Create(cfg.kafka, listener, cfg.dead_letter_topic);
-    if (!kafka.ok()) return kafka.status();
-    return std::unique_ptr<sinks::EventSink>(std::move(*kafka));
+  switch (cfg.type) {
+    case config::SinkType::kKafka: {
+      auto kafka = sinks::KafkaSink::Create(cfg.kafka, listener, cfg.dead_letter_topic);
+      if (!kafka.ok()) return kafka.status();
+      return std::unique_ptr<sinks::EventSink>(std::move(*kafka));
+    }
+    case config::SinkType::kStdout:
+      return std::unique_ptr<sinks::EventSink>(std::make_unique<sinks::StdoutSink>(listener));
   }
-  if (cfg.type == "stdout") return std::unique_ptr<sinks::EventSink>(std::make_unique<sinks::StdoutSink>(listener));
-  return Status::InvalidArgument("sink.type '" + cfg.type + "' is not a sink pgcdc has");
+  return Status::InvalidArgument("sink.type: not a sink pgcdc has");  // not reached
 }
 
 }  // namespace cdc::connector

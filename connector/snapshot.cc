@@ -103,9 +103,10 @@ void Snapshot::LogProgress() {
   }
   const double rate = secs > 0 ? static_cast<double>(rows_total_.load()) / secs : 0;
   if (unknown) {
-    spdlog::info("snapshot: {} rows in {:.0f} s ({:.0f} rows/s), ETA unknown (tables never "
-                 "analyzed)",
-                 rows_total_.load(), secs, rate);
+    spdlog::info(
+        "snapshot: {} rows in {:.0f} s ({:.0f} rows/s), ETA unknown (tables never "
+        "analyzed)",
+        rows_total_.load(), secs, rate);
   } else {
     spdlog::info("snapshot: {} rows in {:.0f} s ({:.0f} rows/s), ~{} to go, ETA {:.0f} s",
                  rows_total_.load(), secs, rate, remaining,
@@ -117,8 +118,8 @@ std::vector<TableProgress> Snapshot::Progress() const {
   std::vector<TableProgress> out;
   if (!planned_.load()) return out;
   for (const auto& t : tables_) {
-    out.push_back(TableProgress{t->name, t->rows_done.load(), t->estimate,
-                                t->ranges_left.load() == 0});
+    out.push_back(
+        TableProgress{t->name, t->rows_done.load(), t->estimate, t->ranges_left.load() == 0});
   }
   return out;
 }
@@ -135,8 +136,8 @@ Result<bool> Snapshot::Run() {
   }
   markers_ = std::make_unique<SnapshotMarkers>(ranges_per_table);
   planned_.store(true);
-  const int workers = static_cast<int>(
-      std::min<size_t>(static_cast<size_t>(options_.parallelism), std::max<size_t>(ranges_.size(), 1)));
+  const int workers = static_cast<int>(std::min<size_t>(static_cast<size_t>(options_.parallelism),
+                                                        std::max<size_t>(ranges_.size(), 1)));
   spdlog::info("snapshot at {}: {} tables in {} ranges, ~{} rows, {} workers",
                options_.lsn.ToString(), tables_.size(), ranges_.size(), estimate, workers);
   if (!options_.resumed_slot.empty()) {

@@ -16,22 +16,21 @@ Status Snapshot::Worker::PublishEarlierDeletes() {
   PGconn* c = conn->get();
   std::unordered_map<std::string, size_t> index;
   for (size_t i = 0; i < s_->tables_.size(); ++i) index.emplace(s_->tables_[i]->name, i);
-  const std::string q =
-      "SELECT lsn::text, data FROM pg_logical_slot_peek_binary_changes(" +
-      QuoteLiteral(c, s_->options_.resumed_slot) + ", " +
-      QuoteLiteral(c, s_->options_.lsn.ToString()) +
-      "::pg_lsn, NULL, 'proto_version', '1', 'publication_names', " +
-      QuoteLiteral(c, QuoteIdent(c, s_->options_.publication)) + ")";
+  const std::string q = "SELECT lsn::text, data FROM pg_logical_slot_peek_binary_changes(" +
+                        QuoteLiteral(c, s_->options_.resumed_slot) + ", " +
+                        QuoteLiteral(c, s_->options_.lsn.ToString()) +
+                        "::pg_lsn, NULL, 'proto_version', '1', 'publication_names', " +
+                        QuoteLiteral(c, QuoteIdent(c, s_->options_.publication)) + ")";
   // Binary results (raw pgoutput bytes), one row at a time: memory stays flat however much
   // changed while pgcdc was down.
   if (!PQsendQueryParams(c, q.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 1) ||
       !PQsetSingleRowMode(c)) {
-    return Status::Unavailable(std::string("postgres: peeking at the slot: ") +
-                               PQerrorMessage(c));
+    return Status::Unavailable(std::string("postgres: peeking at the slot: ") + PQerrorMessage(c));
   }
-  spdlog::info("snapshot: reading the changes committed since the interrupted pass (slot {} up "
-               "to {}) for rows gone since",
-               s_->options_.resumed_slot, s_->options_.lsn.ToString());
+  spdlog::info(
+      "snapshot: reading the changes committed since the interrupted pass (slot {} up "
+      "to {}) for rows gone since",
+      s_->options_.resumed_slot, s_->options_.lsn.ToString());
   RelationCache relations(s_->event_options_);
   TxnContext txn;
   earlier_ = true;
@@ -52,9 +51,10 @@ Status Snapshot::Worker::PublishEarlierDeletes() {
   if (!st.ok()) return st.WithContext("resuming the snapshot");
   int64_t published = 0;
   for (const auto& t : s_->tables_) published += t->earlier.load(std::memory_order_relaxed);
-  spdlog::info("snapshot: {} records (deletes, tombstones, truncates) for changes committed "
-               "since the interrupted pass published ahead of the resumed read",
-               published);
+  spdlog::info(
+      "snapshot: {} records (deletes, tombstones, truncates) for changes committed "
+      "since the interrupted pass published ahead of the resumed read",
+      published);
   return Status::Ok();
 }
 

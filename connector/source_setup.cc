@@ -2,30 +2,25 @@
 
 #include <spdlog/spdlog.h>
 
-#include "config/config_loader.h"
+#include "connector/capture_rules.h"
 #include "connector/name_list.h"
 
 namespace cdc::connector {
 
 std::string_view WalStatusName(WalStatus s) {
   switch (s) {
-    case WalStatus::kUnknown:
-      return "n/a";
-    case WalStatus::kReserved:
-      return "reserved";
-    case WalStatus::kExtended:
-      return "extended";
-    case WalStatus::kUnreserved:
-      return "unreserved";
-    case WalStatus::kLost:
-      return "lost";
+    case WalStatus::kUnknown: return "n/a";
+    case WalStatus::kReserved: return "reserved";
+    case WalStatus::kExtended: return "extended";
+    case WalStatus::kUnreserved: return "unreserved";
+    case WalStatus::kLost: return "lost";
   }
   return "n/a";
 }
 
 WalStatus ParseWalStatus(std::string_view word) {
-  for (WalStatus s : {WalStatus::kReserved, WalStatus::kExtended, WalStatus::kUnreserved,
-                      WalStatus::kLost}) {
+  for (WalStatus s :
+       {WalStatus::kReserved, WalStatus::kExtended, WalStatus::kUnreserved, WalStatus::kLost}) {
     if (word == WalStatusName(s)) return s;
   }
   return WalStatus::kUnknown;
@@ -121,8 +116,8 @@ Result<SourceFacts> InspectSource(PGconn* sql, PGconn* repl, const config::Confi
     }
     if (f.slot.database != f.identity.database) {
       return Status::FailedPrecondition("postgres: slot '" + cfg.source.slot +
-                                        "' belongs to database '" + f.slot.database +
-                                        "', not '" + f.identity.database + "'");
+                                        "' belongs to database '" + f.slot.database + "', not '" +
+                                        f.identity.database + "'");
     }
   }
 
@@ -144,18 +139,13 @@ Result<SourceFacts> InspectSource(PGconn* sql, PGconn* repl, const config::Confi
                          "'information_schema') AND n.nspname NOT LIKE 'pg_toast%' ORDER BY 1, 2");
       if (!tables.ok()) return tables.status();
       for (int i = 0; i < PQntuples(tables->get()); ++i) {
-        std::string name = std::string(PQgetvalue(tables->get(), i, 0)) + "." +
-                           PQgetvalue(tables->get(), i, 1);
-        for (const auto& pattern : cfg.source.tables) {
-          if (config::GlobMatch(pattern, name)) {
-            f.tables_to_publish.push_back(name);
-            break;
-          }
-        }
+        std::string name =
+            std::string(PQgetvalue(tables->get(), i, 0)) + "." + PQgetvalue(tables->get(), i, 1);
+        if (IncludedBy(cfg.source.tables, name)) f.tables_to_publish.push_back(name);
       }
       if (f.tables_to_publish.empty()) {
-        return Status::FailedPrecondition(
-            "postgres: source.tables matches no table in database '" + f.identity.database + "'");
+        return Status::FailedPrecondition("postgres: source.tables matches no table in database '" +
+                                          f.identity.database + "'");
       }
     } else if (!super) {
       return Status::FailedPrecondition(
@@ -184,9 +174,9 @@ Status EnsurePublication(PGconn* sql, const config::Config& cfg, const SourceFac
   auto res = Exec(sql, q, PGRES_COMMAND_OK);
   if (!res.ok()) return res.status().WithContext("creating publication");
   spdlog::info("created publication {} ({})", cfg.source.publication,
-               facts.tables_to_publish.empty() ? std::string("FOR ALL TABLES")
-                                               : std::to_string(facts.tables_to_publish.size()) +
-                                                     " tables");
+               facts.tables_to_publish.empty()
+                   ? std::string("FOR ALL TABLES")
+                   : std::to_string(facts.tables_to_publish.size()) + " tables");
   return Status::Ok();
 }
 
@@ -215,26 +205,27 @@ void WarnAboutToast(PGconn* sql, const std::string& publication,
   std::vector<std::pair<std::string, std::string>> found;  // table, its columns
   for (int i = 0; i < PQntuples(res->get()); ++i) {
     std::string table = PQgetvalue(res->get(), i, 0);
-    bool captured = include_patterns.empty();
-    for (const auto& p : include_patterns) captured = captured || config::GlobMatch(p, table);
-    if (captured) found.emplace_back(std::move(table), PQgetvalue(res->get(), i, 1));
+    if (IncludedBy(include_patterns, table))
+      found.emplace_back(std::move(table), PQgetvalue(res->get(), i, 1));
   }
   if (found.size() <= kNamesShown) {
     for (const auto& [table, columns] : found) {
-      spdlog::warn("table {} has TOAST-able columns ({}) without REPLICA IDENTITY FULL: updates "
-                   "that leave a large value unchanged carry the unavailable-value placeholder "
-                   "for it (ALTER TABLE {} REPLICA IDENTITY FULL to get the real value)",
-                   table, columns, table);
+      spdlog::warn(
+          "table {} has TOAST-able columns ({}) without REPLICA IDENTITY FULL: updates "
+          "that leave a large value unchanged carry the unavailable-value placeholder "
+          "for it (ALTER TABLE {} REPLICA IDENTITY FULL to get the real value)",
+          table, columns, table);
     }
     return;
   }
   std::vector<std::string> tables;  // "schema.table (col, col)"
   for (const auto& [table, columns] : found) tables.push_back(table + " (" + columns + ")");
-  spdlog::warn("{} tables have TOAST-able columns without REPLICA IDENTITY FULL: {}; updates that "
-               "leave a large value unchanged carry the unavailable-value placeholder for it "
-               "(ALTER TABLE ... REPLICA IDENTITY FULL to get the real value; log.level debug "
-               "lists every table)",
-               tables.size(), FirstNames(tables));
+  spdlog::warn(
+      "{} tables have TOAST-able columns without REPLICA IDENTITY FULL: {}; updates that "
+      "leave a large value unchanged carry the unavailable-value placeholder for it "
+      "(ALTER TABLE ... REPLICA IDENTITY FULL to get the real value; log.level debug "
+      "lists every table)",
+      tables.size(), FirstNames(tables));
   spdlog::debug("tables with TOAST-able columns without REPLICA IDENTITY FULL: {}",
                 AllNames(tables));
 }
@@ -268,8 +259,8 @@ Result<CreatedSlot> CreateSlot(PGconn* repl, const std::string& slot, int server
 }
 
 Status DropSlot(PGconn* repl, const std::string& slot) {
-  auto res = Exec(repl, "DROP_REPLICATION_SLOT " + QuoteIdent(repl, slot) + " WAIT",
-                  PGRES_COMMAND_OK);
+  auto res =
+      Exec(repl, "DROP_REPLICATION_SLOT " + QuoteIdent(repl, slot) + " WAIT", PGRES_COMMAND_OK);
   if (!res.ok()) return res.status().WithContext("dropping replication slot " + slot);
   spdlog::info("dropped replication slot {}", slot);
   return Status::Ok();

@@ -1,5 +1,7 @@
 #include "connector/start_decision.h"
 
+#include "config/config_words.h"
+
 namespace cdc::connector {
 
 bool CanResumeSnapshot(const Offset* o, const SlotState& slot) {
@@ -19,15 +21,15 @@ std::string SlotAheadMessage(const std::string& slot_name, Lsn slot_position,
 }
 
 Result<StartDecision> DecideStart(const config::Config& cfg, const std::string& offsets_path,
-                                const Offset* o, const SlotState& slot) {
-  const std::string& mode = cfg.snapshot.mode;
+                                  const Offset* o, const SlotState& slot) {
+  const config::SnapshotMode mode = cfg.snapshot.mode;
   const std::string& name = cfg.source.slot;
   const bool unfinished = o && o->snapshot == SnapshotState::kRunning;
   const bool lost = slot.exists && slot.wal_status == WalStatus::kLost;
   const Lsn slot_position = slot.confirmed_flush.value_or(Lsn());
   const bool slot_ahead = o && slot.exists && o->lsn < slot_position;
 
-  if (mode == "never") {
+  if (mode == config::SnapshotMode::kNever) {
     if (unfinished) {
       return Status::FailedPrecondition(
           "the snapshot recorded in " + offsets_path +
@@ -41,7 +43,8 @@ Result<StartDecision> DecideStart(const config::Config& cfg, const std::string& 
         " does not: a snapshot consistent with the stream needs a new slot; drop the slot to "
         "start over with a snapshot, or set snapshot.mode: never to stream from its position");
   } else if (!o) {
-    return StartDecision{true, "no offsets yet (snapshot.mode " + mode + ")"};
+    return StartDecision{
+        true, "no offsets yet (snapshot.mode " + std::string(config::WordOf(mode)) + ")"};
   } else if (unfinished) {
     if (CanResumeSnapshot(o, slot)) {
       return StartDecision{true, "the previous snapshot did not complete: resuming it (" +
@@ -49,9 +52,9 @@ Result<StartDecision> DecideStart(const config::Config& cfg, const std::string& 
                                      " tables already read)"};
     }
     return StartDecision{true, "the previous snapshot did not complete: taking it again"};
-  } else if (mode == "always") {
+  } else if (mode == config::SnapshotMode::kAlways) {
     return StartDecision{true, "snapshot.mode always"};
-  } else if (mode == "when_needed") {
+  } else if (mode == config::SnapshotMode::kWhenNeeded) {
     if (!slot.exists) {
       return StartDecision{true, "slot '" + name + "' is missing (snapshot.mode when_needed)"};
     }
@@ -59,8 +62,8 @@ Result<StartDecision> DecideStart(const config::Config& cfg, const std::string& 
       return StartDecision{true, "slot '" + name + "' is invalidated (snapshot.mode when_needed)"};
     }
     if (slot_ahead) {
-      return StartDecision{true, "slot '" + name +
-                                     "' is ahead of the offsets (snapshot.mode when_needed)"};
+      return StartDecision{
+          true, "slot '" + name + "' is ahead of the offsets (snapshot.mode when_needed)"};
     }
   }
 
@@ -81,8 +84,7 @@ Result<StartDecision> DecideStart(const config::Config& cfg, const std::string& 
   if (slot_ahead) {
     // pgcdc persists its offset before it reports a flush position, so a slot ahead of the file
     // means someone else consumed or advanced it: those changes never reached our topics.
-    return Status::FailedPrecondition(
-        SlotAheadMessage(name, slot_position, offsets_path, o->lsn));
+    return Status::FailedPrecondition(SlotAheadMessage(name, slot_position, offsets_path, o->lsn));
   }
   return StartDecision{};
 }

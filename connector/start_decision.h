@@ -21,7 +21,7 @@ struct StartDecision {
 
 // Decides how to start; an error (one line, with what to do) when neither is safe.
 Result<StartDecision> DecideStart(const config::Config& cfg, const std::string& offsets_path,
-                                const Offset* stored, const SlotState& slot);
+                                  const Offset* stored, const SlotState& slot);
 
 // Whether an interrupted snapshot can go on where it stopped, keeping the tables it finished (if
 // any): its slot is still there, valid, and untouched at the snapshot's consistent point, so the

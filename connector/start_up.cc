@@ -13,8 +13,15 @@
 namespace cdc::connector {
 
 Offset Runner::OffsetAt(Lsn lsn) const {
-  Offset o{cfg_.source.slot, identity_.system_id, identity_.database, identity_.timeline,
-           lsn, snapshot_state_, snapshot_lsn_, {}, stuck_};
+  Offset o{cfg_.source.slot,
+           identity_.system_id,
+           identity_.database,
+           identity_.timeline,
+           lsn,
+           snapshot_state_,
+           snapshot_lsn_,
+           {},
+           stuck_};
   for (const auto& [table, read_lsn] : snapshot_tables_) {
     // Once complete, a table's entry matters only until the stream passes its read.
     if (snapshot_state_ == SnapshotState::kRunning || read_lsn > lsn) {
@@ -49,9 +56,10 @@ Status Runner::Prepare() {
         "; refusing to use or overwrite it (point offsets.file elsewhere)");
   }
   if (o && o->timeline != identity_.timeline) {
-    spdlog::warn("postgres: timeline is {} but the offsets file was written on timeline {} (the "
-                 "server was promoted since)",
-                 identity_.timeline, o->timeline);
+    spdlog::warn(
+        "postgres: timeline is {} but the offsets file was written on timeline {} (the "
+        "server was promoted since)",
+        identity_.timeline, o->timeline);
   }
   if (o) {
     snapshot_state_ = o->snapshot;
@@ -67,7 +75,7 @@ Status Runner::Prepare() {
   auto decision = DecideStart(cfg_, offsets_.path(), o, facts->slot);
   if (!decision.ok()) return decision.status();
   const bool snapshot = decision->snapshot;
-  if (!snapshot && cfg_.snapshot.mode == "initial_only") {
+  if (!snapshot && cfg_.snapshot.mode == config::SnapshotMode::kInitialOnly) {
     spdlog::info("snapshot.mode initial_only: the snapshot was already taken ({}); nothing to do",
                  offsets_.path());
     finished_ = true;
@@ -103,10 +111,11 @@ Status Runner::Prepare() {
       finished_ = true;
       return Status::Ok();
     }
-    if (cfg_.snapshot.mode == "initial_only") {
-      spdlog::info("snapshot.mode initial_only: done. Slot {} keeps WAL from {} until pgcdc "
-                   "streams from it (snapshot.mode initial) or it is dropped",
-                   cfg_.source.slot, snapshot_lsn_.ToString());
+    if (cfg_.snapshot.mode == config::SnapshotMode::kInitialOnly) {
+      spdlog::info(
+          "snapshot.mode initial_only: done. Slot {} keeps WAL from {} until pgcdc "
+          "streams from it (snapshot.mode initial) or it is dropped",
+          cfg_.source.slot, snapshot_lsn_.ToString());
       finished_ = true;
       return Status::Ok();
     }
@@ -156,14 +165,15 @@ Status Runner::Prepare() {
     if (read_lsn > start_lsn_) read_later[table] = read_lsn;
   }
   if (!read_later.empty()) {
-    spdlog::info("{} tables were read by a resumed snapshot: their changes committed before "
-                 "their read are skipped",
-                 read_later.size());
+    spdlog::info(
+        "{} tables were read by a resumed snapshot: their changes committed before "
+        "their read are skipped",
+        read_later.size());
   }
   processor_->SetSnapshotReads(std::move(read_later));
-  spdlog::info("slot {} publication {} on system {} timeline {}: resuming at {}",
-               cfg_.source.slot, cfg_.source.publication, identity_.system_id,
-               identity_.timeline, start_lsn_.ToString());
+  spdlog::info("slot {} publication {} on system {} timeline {}: resuming at {}", cfg_.source.slot,
+               cfg_.source.publication, identity_.system_id, identity_.timeline,
+               start_lsn_.ToString());
   return Status::Ok();
 }
 
@@ -180,10 +190,11 @@ Result<bool> Runner::TakeSnapshot(PGconn* repl, const SlotState& slot, const Off
                            /*export_snapshot=*/true, /*temporary=*/true);
     if (temp.ok()) {
       created = std::move(*temp);
-      spdlog::info("resuming the interrupted snapshot of slot {} at {}: {} tables already read; "
-                   "the others are read as of {}",
-                   cfg_.source.slot, snapshot_lsn_.ToString(), snapshot_tables_.size(),
-                   created->consistent_point.ToString());
+      spdlog::info(
+          "resuming the interrupted snapshot of slot {} at {}: {} tables already read; "
+          "the others are read as of {}",
+          cfg_.source.slot, snapshot_lsn_.ToString(), snapshot_tables_.size(),
+          created->consistent_point.ToString());
     } else {
       spdlog::warn("cannot resume the interrupted snapshot ({}); taking it again",
                    temp.status().message());

@@ -28,8 +28,7 @@ void Runner::LogProgress(bool force) {
   if (!force && now - last_progress_ < kProgressInterval) return;
   last_progress_ = now;
   spdlog::info("progress: {} events sent, {} acknowledged, {} in flight, confirmed {}",
-               processor_->events_sent(), publisher_->acknowledged(),
-               publisher_->inflight_events(),
+               processor_->events_sent(), publisher_->acknowledged(), publisher_->inflight_events(),
                committer_->persisted().ToString());
 }
 
@@ -49,9 +48,10 @@ Status Runner::StreamSession() {
   const auto timeline =
       static_cast<uint32_t>(std::strtoul(PQgetvalue(ident->get(), 0, 1), nullptr, 10));
   if (timeline != identity_.timeline) {
-    spdlog::warn("postgres: timeline changed from {} to {} (the server was promoted); continuing "
-                 "from slot {} at {}",
-                 identity_.timeline, timeline, cfg_.source.slot, tracker_->confirmed().ToString());
+    spdlog::warn(
+        "postgres: timeline changed from {} to {} (the server was promoted); continuing "
+        "from slot {} at {}",
+        identity_.timeline, timeline, cfg_.source.slot, tracker_->confirmed().ToString());
     identity_.timeline = timeline;
   }
 
@@ -63,14 +63,14 @@ Status Runner::StreamSession() {
   TransferInputs transfer_in{cfg_.source.value_transfer, server_version_,
                              encoding != nullptr && std::string_view(encoding) == "UTF8",
                              cfg_.source.publication, processor_->text_required()};
-  auto transfer = DecideValueTransfer(transfer_in, cfg_.source.dsn, *rules_, *catalog_,
-                                      event_options_);
+  auto transfer =
+      DecideValueTransfer(transfer_in, cfg_.source.dsn, *rules_, *catalog_, event_options_);
   if (!transfer.ok()) return transfer.status();
   spdlog::info("{}", DescribeTransfer(transfer_in, *transfer));
   ReplicationStream stream(std::move(*conn));
-  StartOptions opts{cfg_.source.slot, resume, cfg_.source.publication,
-                    ProtoVersionFor(server_version_), server_version_ >= 140000,
-                    transfer->binary};
+  StartOptions opts{cfg_.source.slot,          resume,
+                    cfg_.source.publication,   ProtoVersionFor(server_version_),
+                    server_version_ >= 140000, transfer->binary};
   for (int attempt = 0;; ++attempt) {
     Status s = stream.Start(opts);
     if (s.ok()) break;

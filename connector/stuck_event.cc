@@ -24,7 +24,8 @@ std::string DescribeStuck(const StuckEvent& e) {
   std::string s = "topic '" + e.topic + "'";
   if (!e.table.empty() && e.table != e.topic) s += " (table " + e.table + ")";
   s += " key " + (e.key ? *e.key : std::string("null"));
-  if (e.key_truncated) s += " [key truncated to " + std::to_string(StuckEvent::kMaxKeyBytes) + " bytes]";
+  if (e.key_truncated)
+    s += " [key truncated to " + std::to_string(StuckEvent::kMaxKeyBytes) + " bytes]";
   s += (e.in_snapshot ? " in the snapshot at " : " at LSN ") + e.lsn.ToString();
   s += ": " + e.cause;
   if (!e.error.empty()) s += " (" + e.error + ")";
@@ -35,8 +36,9 @@ std::string StuckWaysOut(const StuckEvent& e) {
   std::string fix;
   if (e.error == "MSG_SIZE_TOO_LARGE" || e.error == "INVALID_MSG_SIZE" ||
       e.error == "RECORD_LIST_TOO_LARGE") {
-    fix = "raise the limit (sink.kafka.message.max.bytes for pgcdc's producer, and the topic's "
-          "max.message.bytes or the broker's message.max.bytes)";
+    fix =
+        "raise the limit (sink.kafka.message.max.bytes for pgcdc's producer, and the topic's "
+        "max.message.bytes or the broker's message.max.bytes)";
   } else if (e.error == "TOPIC_AUTHORIZATION_FAILED") {
     fix = "grant pgcdc's principal WRITE on topic '" + e.topic + "'";
   } else if (e.error == "_UNKNOWN_TOPIC" || e.error == "UNKNOWN_TOPIC_OR_PART") {

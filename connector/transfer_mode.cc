@@ -28,7 +28,8 @@ Result<std::string> FirstTextOnlyColumn(const TransferInputs& in, const std::str
                   "NOT a.attisdropped WHERE pt.pubname = " +
                       QuoteLiteral(c, in.publication) + " ORDER BY 2, 3, a.attnum");
   if (!res.ok()) {
-    return Status::Unavailable(res.status().message()).WithContext("deciding source.value_transfer");
+    return Status::Unavailable(res.status().message())
+        .WithContext("deciding source.value_transfer");
   }
   PGresult* r = res->get();
   std::map<uint32_t, pgoutput::Relation> tables;  // by OID, in catalog order of first sight
@@ -65,8 +66,9 @@ Result<std::string> FirstTextOnlyColumn(const TransferInputs& in, const std::str
       if (!t.included[i] || BinaryDecodable(t.codecs[i], in.utf8_client)) continue;
       return name + "." + t.relation.columns[i].name + " has type " +
              (t.codecs[i].type == ValueType::kUnmappedText
-                  ? BinaryUndecodableTypeName(t.codecs[i]) + " (kept as text under "
-                                                             "format.unknown_types: string)"
+                  ? BinaryUndecodableTypeName(t.codecs[i]) +
+                        " (kept as text under "
+                        "format.unknown_types: string)"
                   : BinaryUndecodableTypeName(t.codecs[i]));
     }
   }
@@ -85,8 +87,8 @@ Result<TransferDecision> DecideValueTransfer(const TransferInputs& in, const std
     if (in.mode == ValueTransfer::kBinary) {
       return Status::FailedPrecondition(
           "source.value_transfer: binary needs PostgreSQL 14 or later (pgoutput's binary "
-          "option); this server is " + std::to_string(in.server_version) +
-          "; use auto or text");
+          "option); this server is " +
+          std::to_string(in.server_version) + "; use auto or text");
     }
     d.why_text = "PostgreSQL before 14 has no binary transfer";
     return d;

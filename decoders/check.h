@@ -12,9 +12,9 @@ namespace cdc {
 
 }  // namespace cdc
 
-#define CDC_CHECK(cond)                                            \
-  do {                                                             \
-    if (!(cond)) ::cdc::CheckFailed(__FILE__, __LINE__, #cond);    \
+#define CDC_CHECK(cond)                                         \
+  do {                                                          \
+    if (!(cond)) ::cdc::CheckFailed(__FILE__, __LINE__, #cond); \
   } while (0)
 
 #ifdef NDEBUG

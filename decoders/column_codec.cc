@@ -76,9 +76,9 @@ ColumnCodec BuiltinCodec(uint32_t type_oid, int32_t typmod, const ConverterOptio
       break;
     case pgtype::kTimetz: c.type = ValueType::kTimeTz; break;
     case pgtype::kTimestamp:
-      c.type = connect                ? ValueType::kConnectTimestamp
+      c.type = connect               ? ValueType::kConnectTimestamp
                : time_precision <= 3 ? ValueType::kTimestampMillis
-                                      : ValueType::kTimestampMicros;
+                                     : ValueType::kTimestampMicros;
       break;
     case pgtype::kTimestamptz:
       c.type = ValueType::kTimestampTz;
@@ -169,8 +169,7 @@ ColumnCodec ArrayOf(ColumnCodec element) {
     case ValueType::kHstoreJson:
     case ValueType::kHstoreMap:
     case ValueType::kLtree:
-    case ValueType::kTsvector:
-      break;
+    case ValueType::kTsvector: break;
   }
   c.type = ValueType::kArray;
   c.binary = element.binary;
@@ -205,8 +204,7 @@ ColumnCodec CodecFor(uint32_t type_oid, int32_t typmod, const ConverterOptions& 
     case 'm':
       c.type = ValueType::kString;  // ranges: their text form, as Debezium
       return c;
-    default:
-      break;
+    default: break;
   }
   if (t->element != 0) return ArrayOf(CodecFor(t->element, typmod, o, lookup));
   if (t->name == "citext") {

@@ -130,8 +130,9 @@ Status ParseCopyTextRow(std::string_view line, size_t columns, std::string* stor
     pgoutput::TupleValue v;
     if (!s.null) {
       v.kind = pgoutput::ValueKind::kText;
-      v.data = s.storage_begin == kInLine ? line.substr(s.begin, s.size)
-                                          : std::string_view(*storage).substr(s.storage_begin, s.size);
+      v.data = s.storage_begin == kInLine
+                   ? line.substr(s.begin, s.size)
+                   : std::string_view(*storage).substr(s.storage_begin, s.size);
     }
     out->push_back(v);
   }

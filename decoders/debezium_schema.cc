@@ -82,11 +82,10 @@ std::string BuildMessageValueSchemaJson(bool content_as_bytes) {
 
 namespace {
 
-constexpr char kEnvelopeTailJson[] =
-    R"({"type":"string","optional":false,"field":"op"},)"
-    R"({"type":"int64","optional":true,"field":"ts_ms"},)"
-    R"({"type":"int64","optional":true,"field":"ts_us"},)"
-    R"({"type":"int64","optional":true,"field":"ts_ns"})";
+constexpr char kEnvelopeTailJson[] = R"({"type":"string","optional":false,"field":"op"},)"
+                                     R"({"type":"int64","optional":true,"field":"ts_ms"},)"
+                                     R"({"type":"int64","optional":true,"field":"ts_us"},)"
+                                     R"({"type":"int64","optional":true,"field":"ts_ns"})";
 
 void AppendColumnSchema(const TableSchema& t, size_t i, bool optional, JsonWriter& w) {
   const ColumnCodec& codec = t.codecs[i];

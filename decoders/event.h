@@ -37,9 +37,7 @@ struct ChangeEvent {
   char op = 0;             // 'c','u','d','t', or 0 for a tombstone
   Lsn lsn;
 
-  size_t size_bytes() const {
-    return (key ? key->size() : 0) + (value ? value->size() : 0);
-  }
+  size_t size_bytes() const { return (key ? key->size() : 0) + (value ? value->size() : 0); }
 };
 
 // Receives events in order. Implemented by the connector, which forwards to a sink and tracks

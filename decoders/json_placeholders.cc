@@ -18,9 +18,7 @@ Status AppendUnavailable(const ColumnCodec& c, const ConverterOptions& o, JsonWr
     case ValueType::kEnum:
     case ValueType::kLtree:
     case ValueType::kTsvector:
-    case ValueType::kHstoreJson:
-      w.String(o.unavailable_placeholder);
-      return Status::Ok();
+    case ValueType::kHstoreJson: w.String(o.unavailable_placeholder); return Status::Ok();
     case ValueType::kHstoreMap:
       w.BeginObject();
       w.Key(o.unavailable_placeholder);
@@ -163,7 +161,9 @@ void AppendZeroValue(const ColumnCodec& c, JsonWriter& w) {
     case ValueType::kTimestampMillis:
     case ValueType::kTimestampMicros:
     case ValueType::kConnectTimestamp:
-    case ValueType::kIntervalMicros: w.Int(0); return;  // integers, dates, times, timestamps, numeric intervals
+    case ValueType::kIntervalMicros:
+      w.Int(0);
+      return;  // integers, dates, times, timestamps, numeric intervals
   }
 }
 

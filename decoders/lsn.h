@@ -35,7 +35,9 @@ struct Xid {
 
 // PostgreSQL timestamps are microseconds since 2000-01-01 UTC.
 constexpr int64_t kPgEpochOffsetMicros = 946'684'800'000'000;
-inline int64_t PgTimestampToUnixMicros(int64_t pg_micros) { return pg_micros + kPgEpochOffsetMicros; }
+inline int64_t PgTimestampToUnixMicros(int64_t pg_micros) {
+  return pg_micros + kPgEpochOffsetMicros;
+}
 inline int64_t UnixMicrosToPgTimestamp(int64_t unix_micros) {
   return unix_micros - kPgEpochOffsetMicros;
 }

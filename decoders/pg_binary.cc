@@ -23,8 +23,8 @@ constexpr int64_t kTimestampPosInfinity = 9223372036825200000LL;
 constexpr int64_t kTimestampNegInfinity = -9223372036832400000LL;
 
 ByteReader ReaderOf(std::string_view bytes) {
-  return ByteReader(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()),
-                                             bytes.size()));
+  return ByteReader(
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
 }
 
 bool ReadF64(ByteReader& r, double* out) {
@@ -494,15 +494,14 @@ bool BinaryDecodable(const ColumnCodec& c, bool utf8_client) {
     case ValueType::kLine:
       // money is left out: its binary form is in units of lc_monetary's fraction digits, which
       // the text form shows and the binary does not; inet/cidr and ranges: not written yet.
-      return IsOneOf(c.oid, {pgtype::kBool,     pgtype::kInt2,        pgtype::kInt4,
-                             pgtype::kInt8,     pgtype::kOid,         pgtype::kFloat4,
-                             pgtype::kFloat8,   pgtype::kNumeric,     pgtype::kUuid,
-                             pgtype::kJson,     pgtype::kJsonb,       pgtype::kBytea,
-                             pgtype::kDate,     pgtype::kTime,        pgtype::kTimetz,
-                             pgtype::kTimestamp, pgtype::kTimestamptz, pgtype::kInterval,
-                             pgtype::kBit,      pgtype::kVarbit,      pgtype::kPoint,
-                             pgtype::kLseg,     pgtype::kPath,        pgtype::kBox,
-                             pgtype::kPolygon,  pgtype::kLine,        pgtype::kCircle});
+      return IsOneOf(c.oid,
+                     {pgtype::kBool,        pgtype::kInt2,     pgtype::kInt4,   pgtype::kInt8,
+                      pgtype::kOid,         pgtype::kFloat4,   pgtype::kFloat8, pgtype::kNumeric,
+                      pgtype::kUuid,        pgtype::kJson,     pgtype::kJsonb,  pgtype::kBytea,
+                      pgtype::kDate,        pgtype::kTime,     pgtype::kTimetz, pgtype::kTimestamp,
+                      pgtype::kTimestamptz, pgtype::kInterval, pgtype::kBit,    pgtype::kVarbit,
+                      pgtype::kPoint,       pgtype::kLseg,     pgtype::kPath,   pgtype::kBox,
+                      pgtype::kPolygon,     pgtype::kLine,     pgtype::kCircle});
   }
   return false;  // not reached: every type is listed above
 }
@@ -566,7 +565,8 @@ Status AppendBinaryValue(const ColumnCodec& c, std::string_view bytes, JsonWrite
       int32_t days;
       if (!r.ReadI32(&days) || !r.empty()) return Malformed(c, bytes);
       // ±infinity are INT32_MAX/MIN in both forms; the text path renders them the same way.
-      if (days == std::numeric_limits<int32_t>::max() || days == std::numeric_limits<int32_t>::min()) {
+      if (days == std::numeric_limits<int32_t>::max() ||
+          days == std::numeric_limits<int32_t>::min()) {
         w.Int(days);
       } else {
         w.Int(days + kPgEpochUnixDays);
@@ -592,8 +592,8 @@ Status AppendBinaryValue(const ColumnCodec& c, std::string_view bytes, JsonWrite
       }
       const int64_t utc = micros + int64_t{zone} * pgtext::kMicrosPerSecond;
       text.clear();
-      pgtext::AppendClock(&text, ((utc % pgtext::kMicrosPerDay) + pgtext::kMicrosPerDay) %
-                                     pgtext::kMicrosPerDay);
+      pgtext::AppendClock(
+          &text, ((utc % pgtext::kMicrosPerDay) + pgtext::kMicrosPerDay) % pgtext::kMicrosPerDay);
       text.push_back('Z');
       w.String(text);
       return Status::Ok();
@@ -624,7 +624,7 @@ Status AppendBinaryValue(const ColumnCodec& c, std::string_view bytes, JsonWrite
         w.String(text);
       } else {
         w.Int(c.type == ValueType::kTimestampMicros ? unix_micros
-                                                     : pgtext::FloorDiv(unix_micros, 1000));
+                                                    : pgtext::FloorDiv(unix_micros, 1000));
       }
       return Status::Ok();
     }

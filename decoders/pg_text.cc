@@ -426,8 +426,7 @@ void AppendClock(std::string* out, int64_t micros_of_day, int frac_digits) {
 namespace {
 
 // One element of an array literal starting at s[*i]: quoted (with backslash escapes) or bare.
-bool ReadArrayElement(std::string_view s, size_t* i, char delim,
-                      std::optional<std::string>* out) {
+bool ReadArrayElement(std::string_view s, size_t* i, char delim, std::optional<std::string>* out) {
   std::string v;
   if (*i < s.size() && s[*i] == '"') {
     ++*i;
@@ -447,7 +446,8 @@ bool ReadArrayElement(std::string_view s, size_t* i, char delim,
   while (*i < s.size() && s[*i] != delim && s[*i] != '}') ++*i;
   std::string_view bare = s.substr(start, *i - start);
   if (bare.empty()) return false;
-  if (bare.size() == 4 && (bare[0] == 'N' || bare[0] == 'n') && (bare == "NULL" || bare == "null")) {
+  if (bare.size() == 4 && (bare[0] == 'N' || bare[0] == 'n') &&
+      (bare == "NULL" || bare == "null")) {
     *out = std::nullopt;
   } else {
     *out = std::string(bare);
@@ -563,7 +563,7 @@ bool ParsePoint(std::string_view text, std::string_view* x, std::string_view* y)
 
 std::string PointWkb(double x, double y) {
   std::string wkb;
-  wkb.push_back(1);  // little-endian
+  wkb.push_back(1);                   // little-endian
   const char type[4] = {1, 0, 0, 0};  // wkbPoint
   wkb.append(type, 4);
   PutLeDouble(&wkb, x);

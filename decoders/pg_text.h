@@ -6,8 +6,8 @@
 // rejects input it does not fully consume.
 
 #include <cstdint>
-#include <string>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>

@@ -24,12 +24,8 @@ bool ReadTuple(ByteReader& r, Tuple* out) {
     if (!r.ReadU8(&kind)) return false;
     TupleValue v;
     switch (kind) {
-      case 'n':
-        v.kind = ValueKind::kNull;
-        break;
-      case 'u':
-        v.kind = ValueKind::kUnchanged;
-        break;
+      case 'n': v.kind = ValueKind::kNull; break;
+      case 'u': v.kind = ValueKind::kUnchanged; break;
       case 't':
       case 'b': {
         v.kind = kind == 't' ? ValueKind::kText : ValueKind::kBinary;
@@ -38,8 +34,7 @@ bool ReadTuple(ByteReader& r, Tuple* out) {
         if (!r.ReadBytes(static_cast<size_t>(len), &v.data)) return false;
         break;
       }
-      default:
-        return false;
+      default: return false;
     }
     out->push_back(v);
   }
@@ -97,9 +92,7 @@ Result<Message> DecodeRelation(ByteReader& r) {
     case 'd':
     case 'n':
     case 'f':
-    case 'i':
-      rel.replica_identity = static_cast<char>(ident);
-      break;
+    case 'i': rel.replica_identity = static_cast<char>(ident); break;
     default:
       return Status::Corruption("Relation has unknown replica identity " + std::to_string(ident));
   }
@@ -205,7 +198,15 @@ Result<Message> Decode(std::span<const uint8_t> payload) {
     case 'D': msg = DecodeDelete(r); break;
     case 'T': msg = DecodeTruncate(r); break;
     case 'M': msg = DecodeLogicalMessage(r); break;
-    case 'S': case 'E': case 'c': case 'A': case 'b': case 'P': case 'K': case 'r': case 'p':
+    case 'S':
+    case 'E':
+    case 'c':
+    case 'A':
+    case 'b':
+    case 'P':
+    case 'K':
+    case 'r':
+    case 'p':
       return Status::Corruption(std::string("pgoutput message '") + static_cast<char>(type) +
                                 "' (streaming/two-phase) was not requested");
     default:
@@ -214,8 +215,8 @@ Result<Message> Decode(std::span<const uint8_t> payload) {
   }
   if (!msg.ok()) return msg;
   if (!r.empty()) {
-    return Status::Corruption(std::string("pgoutput '") + static_cast<char>(type) + "' message has " +
-                              std::to_string(r.remaining()) + " trailing bytes");
+    return Status::Corruption(std::string("pgoutput '") + static_cast<char>(type) +
+                              "' message has " + std::to_string(r.remaining()) + " trailing bytes");
   }
   return msg;
 }

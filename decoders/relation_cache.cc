@@ -15,20 +15,34 @@ namespace {
 // own OID but its base type's name (pgoutput.md §3.6).
 uint32_t BuiltinOidByName(std::string_view name) {
   static const std::pair<std::string_view, uint32_t> kByName[] = {
-      {"bool", pgtype::kBool},         {"bytea", pgtype::kBytea},
-      {"char", pgtype::kChar},         {"name", pgtype::kName},
-      {"int8", pgtype::kInt8},         {"int2", pgtype::kInt2},
-      {"int4", pgtype::kInt4},         {"text", pgtype::kText},
-      {"oid", pgtype::kOid},           {"json", pgtype::kJson},
-      {"xml", pgtype::kXml},           {"cidr", pgtype::kCidr},
-      {"float4", pgtype::kFloat4},     {"float8", pgtype::kFloat8},
-      {"macaddr8", pgtype::kMacaddr8}, {"money", pgtype::kMoney},
-      {"macaddr", pgtype::kMacaddr},   {"inet", pgtype::kInet},
-      {"bpchar", pgtype::kBpchar},     {"varchar", pgtype::kVarchar},
-      {"date", pgtype::kDate},         {"time", pgtype::kTime},
-      {"timestamp", pgtype::kTimestamp}, {"timestamptz", pgtype::kTimestamptz},
-      {"interval", pgtype::kInterval}, {"timetz", pgtype::kTimetz},
-      {"numeric", pgtype::kNumeric},   {"uuid", pgtype::kUuid},
+      {"bool", pgtype::kBool},
+      {"bytea", pgtype::kBytea},
+      {"char", pgtype::kChar},
+      {"name", pgtype::kName},
+      {"int8", pgtype::kInt8},
+      {"int2", pgtype::kInt2},
+      {"int4", pgtype::kInt4},
+      {"text", pgtype::kText},
+      {"oid", pgtype::kOid},
+      {"json", pgtype::kJson},
+      {"xml", pgtype::kXml},
+      {"cidr", pgtype::kCidr},
+      {"float4", pgtype::kFloat4},
+      {"float8", pgtype::kFloat8},
+      {"macaddr8", pgtype::kMacaddr8},
+      {"money", pgtype::kMoney},
+      {"macaddr", pgtype::kMacaddr},
+      {"inet", pgtype::kInet},
+      {"bpchar", pgtype::kBpchar},
+      {"varchar", pgtype::kVarchar},
+      {"date", pgtype::kDate},
+      {"time", pgtype::kTime},
+      {"timestamp", pgtype::kTimestamp},
+      {"timestamptz", pgtype::kTimestamptz},
+      {"interval", pgtype::kInterval},
+      {"timetz", pgtype::kTimetz},
+      {"numeric", pgtype::kNumeric},
+      {"uuid", pgtype::kUuid},
       {"jsonb", pgtype::kJsonb},
   };
   for (const auto& [n, oid] : kByName) {
@@ -116,8 +130,7 @@ Result<const TableSchema*> RelationCache::Update(pgoutput::Relation relation,
     if (hints.excluded_columns.count(rel.columns[i].name) && !is_key) t->included[i] = false;
     if (t->codecs[i].type != ValueType::kUnmappedText || !t->included[i] || !captured) continue;
     switch (options_.converter.unknown_types) {
-      case UnknownTypePolicy::kString:
-        break;
+      case UnknownTypePolicy::kString: break;
       case UnknownTypePolicy::kSkip:
         if (!is_key) {
           t->included[i] = false;
@@ -140,24 +153,6 @@ Result<const TableSchema*> RelationCache::Update(pgoutput::Relation relation,
   for (size_t i : t->key_columns) t->optional[i] = false;
   for (size_t i = 0; i < n; ++i) {
     if (hints.not_null.count(rel.columns[i].name)) t->optional[i] = false;
-  }
-
-  t->json_keys.resize(n);
-  for (size_t i = 0; i < n; ++i) {
-    std::string& k = t->json_keys[i];
-    k.push_back('"');
-    JsonWriter::AppendEscaped(&k, rel.columns[i].name);
-    k.append("\":");
-  }
-  t->key_schema_json = BuildKeySchemaJson(*t, options_);
-  t->envelope_schema_json = BuildEnvelopeSchemaJson(*t, options_);
-  {
-    std::string& tail = t->source_tail_json;
-    tail += "\"schema\":\"";
-    JsonWriter::AppendEscaped(&tail, rel.nspname);
-    tail += "\",\"table\":\"";
-    JsonWriter::AppendEscaped(&tail, rel.relname);
-    tail += "\"";
   }
 
   auto& slot = tables_[t->relation.oid];

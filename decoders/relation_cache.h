@@ -1,8 +1,8 @@
 #pragma once
 
 // RelationCache: the per-session map from relation OID to everything needed to turn that
-// relation's tuples into events: the pgoutput Relation, column codecs, key columns, and the
-// Debezium key/envelope schemas serialized once per relation version (not per event).
+// relation's tuples into events: the pgoutput Relation, column codecs, key columns, and a
+// version number that encoders key their per-relation caches by.
 //
 // Every Relation message replaces the entry for its OID (never merged), as pgoutput requires.
 // The cache must be cleared when the replication session restarts. Owned and called by the
@@ -47,11 +47,8 @@ struct TableSchema {
   std::vector<bool> optional;       // one per relation column
   std::vector<bool> included;       // one per relation column: false = excluded or skipped
   std::vector<size_t> key_columns;  // indices into relation.columns; empty: null key
-  std::vector<std::string> json_keys;  // one per relation column: "\"name\":", for RawKey
-
-  std::string key_schema_json;       // the Key struct schema
-  std::string envelope_schema_json;  // the Envelope struct schema
-  std::string source_tail_json;      // "\"schema\":...,\"table\":..." for the source block
+  // What a format spells once per relation version (schemas, quoted names) its encoder caches,
+  // keyed by `version` (json_encoder.h): nothing format-specific lives here.
 };
 
 // <prefix>.<schema>.<table>, with characters Kafka does not allow in topic names replaced by '_'

@@ -36,8 +36,7 @@ Result<ReplicationFrame> ParseReplicationFrame(std::span<const uint8_t> frame) {
       k.reply_requested = reply != 0;
       return ReplicationFrame(k);
     }
-    default:
-      return ReplicationFrame(UnknownFrame{kind});
+    default: return ReplicationFrame(UnknownFrame{kind});
   }
 }
 

@@ -20,7 +20,7 @@ namespace cdc {
 struct XLogData {
   Lsn wal_start;
   Lsn wal_end;
-  int64_t send_time = 0;  // server clock, PG epoch micros
+  int64_t send_time = 0;             // server clock, PG epoch micros
   std::span<const uint8_t> payload;  // exactly one pgoutput message; points into the frame
 };
 

@@ -17,12 +17,12 @@ class [[nodiscard]] Status {
  public:
   enum class Code {
     kOk,
-    kCorruption,       // bytes from the network that do not parse
-    kInvalidArgument,  // a value we cannot represent or a bad request
-    kIoError,          // a file or socket failed
-    kUnavailable,      // a peer is unreachable or refused; retrying may help
+    kCorruption,          // bytes from the network that do not parse
+    kInvalidArgument,     // a value we cannot represent or a bad request
+    kIoError,             // a file or socket failed
+    kUnavailable,         // a peer is unreachable or refused; retrying may help
     kFailedPrecondition,  // the server or its state is not what pgcdc needs
-    kDeliveryFailed,   // the sink gave up on a message
+    kDeliveryFailed,      // the sink gave up on a message
   };
 
   Status() = default;
@@ -71,7 +71,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : v_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(v_).ok());
   }
@@ -95,8 +95,8 @@ class [[nodiscard]] Result {
 
 }  // namespace cdc
 
-#define CDC_RETURN_IF_ERROR(expr)        \
-  do {                                   \
-    ::cdc::Status cdc_status_ = (expr);  \
+#define CDC_RETURN_IF_ERROR(expr)              \
+  do {                                         \
+    ::cdc::Status cdc_status_ = (expr);        \
     if (!cdc_status_.ok()) return cdc_status_; \
   } while (0)

@@ -29,8 +29,8 @@ bool IsNumericSpecial(std::string_view t) {
 Status AppendDecimalBytes(std::string_view text, int scale, JsonWriter& w, std::string* scratch) {
   DecimalParts p;
   if (!ParseDecimal(text, &p) || !Rescale(&p, scale)) {
-    return Status::InvalidArgument("numeric value '" + std::string(text) +
-                                   "' does not fit scale " + std::to_string(scale));
+    return Status::InvalidArgument("numeric value '" + std::string(text) + "' does not fit scale " +
+                                   std::to_string(scale));
   }
   scratch->clear();
   AppendBase64(scratch, UnscaledBytes(p));
@@ -38,7 +38,8 @@ Status AppendDecimalBytes(std::string_view text, int scale, JsonWriter& w, std::
   return Status::Ok();
 }
 
-void AppendBinary(BinaryHandling mode, std::string_view bytes, JsonWriter& w, std::string* scratch) {
+void AppendBinary(BinaryHandling mode, std::string_view bytes, JsonWriter& w,
+                  std::string* scratch) {
   scratch->clear();
   switch (mode) {
     case BinaryHandling::kBytes:
@@ -112,8 +113,7 @@ Status AppendValue(const ColumnCodec& c, std::string_view t, JsonWriter& w) {
                                        "use format.decimal_handling: string or double");
       }
       return AppendDecimalBytes(t, c.scale, w, &scratch);
-    case ValueType::kMoney:
-      return AppendDecimalBytes(MoneyToPlain(t), c.scale, w, &scratch);
+    case ValueType::kMoney: return AppendDecimalBytes(MoneyToPlain(t), c.scale, w, &scratch);
     case ValueType::kVariableDecimal: {
       if (IsNumericSpecial(t)) {
         return Status::InvalidArgument("numeric " + std::string(t) +
@@ -162,9 +162,7 @@ Status AppendValue(const ColumnCodec& c, std::string_view t, JsonWriter& w) {
     case ValueType::kEnum:
     case ValueType::kLtree:
     case ValueType::kTsvector:
-    case ValueType::kUnmappedText:
-      w.String(t);
-      return Status::Ok();
+    case ValueType::kUnmappedText: w.String(t); return Status::Ok();
     case ValueType::kBits: {
       std::string bytes;
       if (!BitsToBytes(t, &bytes)) return Unparseable("bit", t);
@@ -211,7 +209,8 @@ Status AppendValue(const ColumnCodec& c, std::string_view t, JsonWriter& w) {
     case ValueType::kCircle:
     case ValueType::kLine: {
       std::vector<double> n;
-      if (!ParseNumbers(t, &n)) return Unparseable(c.type_name.empty() ? "geometry" : c.type_name, t);
+      if (!ParseNumbers(t, &n))
+        return Unparseable(c.type_name.empty() ? "geometry" : c.type_name, t);
       auto number = [&w](double d) {
         char buf[32];
         std::snprintf(buf, sizeof(buf), "%.17g", d);
@@ -300,9 +299,10 @@ Status AppendValue(const ColumnCodec& c, std::string_view t, JsonWriter& w) {
     case ValueType::kBytes: {
       // Straight from the hex text to the output: a 100 MB value is not also held as bytes.
       std::string* out = w.BeginUnescapedString();
-      const bool ok = c.binary == BinaryHandling::kHex
-                          ? AppendHexFromByteaHex(out, t)
-                          : AppendBase64FromByteaHex(out, t, c.binary == BinaryHandling::kBase64UrlSafe);
+      const bool ok =
+          c.binary == BinaryHandling::kHex
+              ? AppendHexFromByteaHex(out, t)
+              : AppendBase64FromByteaHex(out, t, c.binary == BinaryHandling::kBase64UrlSafe);
       if (!ok) return Unparseable("bytea (hex)", t);  // the caller drops the partial event
       w.EndUnescapedString();
       return Status::Ok();

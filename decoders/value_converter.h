@@ -53,45 +53,45 @@ enum class ValueType {
   kVariableDecimal,  // precise without scale: io.debezium.data.VariableScaleDecimal
   kDecimalDouble,
   kDecimalString,
-  kMoney,            // money under decimal_handling precise (Decimal, scale 2)
+  kMoney,  // money under decimal_handling precise (Decimal, scale 2)
   kString,
   kUuid,
   kJson,
   kXml,
   kBytes,
-  kDate,             // io.debezium.time.Date: days since epoch
+  kDate,  // io.debezium.time.Date: days since epoch
   kConnectDate,
-  kTimeMillis,       // io.debezium.time.Time
-  kTimeMicros,       // io.debezium.time.MicroTime
+  kTimeMillis,  // io.debezium.time.Time
+  kTimeMicros,  // io.debezium.time.MicroTime
   kConnectTime,
   kTimeTz,           // io.debezium.time.ZonedTime
   kTimestampMillis,  // io.debezium.time.Timestamp
   kTimestampMicros,  // io.debezium.time.MicroTimestamp
   kConnectTimestamp,
-  kTimestampTz,      // io.debezium.time.ZonedTimestamp
-  kIntervalMicros,   // io.debezium.time.MicroDuration
-  kIntervalString,   // io.debezium.time.Interval
-  kBits,             // io.debezium.data.Bits: bytes, little-endian, high zero bytes trimmed
-  kEnum,             // io.debezium.data.Enum with the labels as "allowed"
-  kArray,            // Connect ARRAY of the element codec
-  kPoint,            // io.debezium.data.geometry.Point {x, y, wkb, srid}
-  kGeometry,         // io.debezium.data.geometry.Geometry {wkb, srid, extensions}: box, lseg,
-                     // path, polygon (Debezium 3.x)
-  kCircle,           // io.debezium.data.geometry.Circle {center Point, radius}
-  kLine,             // io.debezium.data.geometry.Line {a, b, c}
-  kHstoreJson,       // io.debezium.data.Json string of the key/value object
-  kHstoreMap,        // Connect MAP<string, optional string>
-  kLtree,            // io.debezium.data.Ltree
-  kTsvector,         // io.debezium.data.Tsvector
-  kUnmappedText,     // no Debezium mapping: its text form, under UnknownTypePolicy
+  kTimestampTz,     // io.debezium.time.ZonedTimestamp
+  kIntervalMicros,  // io.debezium.time.MicroDuration
+  kIntervalString,  // io.debezium.time.Interval
+  kBits,            // io.debezium.data.Bits: bytes, little-endian, high zero bytes trimmed
+  kEnum,            // io.debezium.data.Enum with the labels as "allowed"
+  kArray,           // Connect ARRAY of the element codec
+  kPoint,           // io.debezium.data.geometry.Point {x, y, wkb, srid}
+  kGeometry,        // io.debezium.data.geometry.Geometry {wkb, srid, extensions}: box, lseg,
+                    // path, polygon (Debezium 3.x)
+  kCircle,          // io.debezium.data.geometry.Circle {center Point, radius}
+  kLine,            // io.debezium.data.geometry.Line {a, b, c}
+  kHstoreJson,      // io.debezium.data.Json string of the key/value object
+  kHstoreMap,       // Connect MAP<string, optional string>
+  kLtree,           // io.debezium.data.Ltree
+  kTsvector,        // io.debezium.data.Tsvector
+  kUnmappedText,    // no Debezium mapping: its text form, under UnknownTypePolicy
 };
 
 // What the catalog says about a type that is not built in (pg_type and pg_enum).
 struct TypeInfo {
-  char typtype = 'b';     // b base, e enum, d domain, r range, c composite, m multirange
+  char typtype = 'b';  // b base, e enum, d domain, r range, c composite, m multirange
   std::string name;
-  uint32_t element = 0;   // arrays: the element type
-  uint32_t base = 0;      // domains: the base type
+  uint32_t element = 0;     // arrays: the element type
+  uint32_t base = 0;        // domains: the base type
   std::string enum_labels;  // enums: labels in sort order, comma-separated
 };
 

@@ -137,8 +137,7 @@ void AppendSchemaFields(const ColumnCodec& c, JsonWriter& w) {
     case ValueType::kHstoreJson:
     case ValueType::kLtree:
     case ValueType::kTsvector:
-    case ValueType::kUnmappedText:
-      return;
+    case ValueType::kUnmappedText: return;
   }
 }
 

@@ -33,6 +33,14 @@ const std::pair<const char*, const char*> kDefaults[] = {
     {"client.id", "pgcdc"},
 };
 
+}  // namespace
+
+void RdKafkaDeleter::operator()(rd_kafka_t* rk) const { rd_kafka_destroy(rk); }
+void RdKafkaDeleter::operator()(rd_kafka_topic_t* rkt) const { rd_kafka_topic_destroy(rkt); }
+void RdKafkaDeleter::operator()(rd_kafka_headers_t* h) const { rd_kafka_headers_destroy(h); }
+
+namespace {
+
 struct ConfDeleter {
   void operator()(rd_kafka_conf_t* c) const { rd_kafka_conf_destroy(c); }
 };
@@ -76,16 +84,13 @@ bool DeadLetterable(rd_kafka_resp_err_t err) {
     case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
     case RD_KAFKA_RESP_ERR_POLICY_VIOLATION:
     case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
-    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
-      return true;
-    default:
-      return false;
+    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART: return true;
+    default: return false;
   }
 }
 
 bool SizeError(rd_kafka_resp_err_t err) {
-  return err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ||
-         err == RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE ||
+  return err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE || err == RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE ||
          err == RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE;
 }
 
@@ -115,8 +120,7 @@ Result<std::unique_ptr<KafkaSink>> KafkaSink::Create(
     }
   }
   for (const auto& [k, v] : props) {
-    if (rd_kafka_conf_set(conf.get(), k.c_str(), v.c_str(), err, sizeof(err)) !=
-        RD_KAFKA_CONF_OK) {
+    if (rd_kafka_conf_set(conf.get(), k.c_str(), v.c_str(), err, sizeof(err)) != RD_KAFKA_CONF_OK) {
       // The value is not echoed: it may be a secret (sasl.password, ssl.key.password).
       return Status::InvalidArgument("sink.kafka." + k + ": " + err);
     }
@@ -130,15 +134,14 @@ Result<std::unique_ptr<KafkaSink>> KafkaSink::Create(
   rd_kafka_conf_set_dr_msg_cb(conf.get(), DeliveryCallback);
   rd_kafka_conf_set_error_cb(conf.get(), ErrorCallback);
   rd_kafka_conf_set_log_cb(conf.get(), LogCallback);
-  auto* self = new KafkaSink(nullptr, listener, fds[0], fds[1]);
+  auto* self = new KafkaSink(listener, fds[0], fds[1]);
   std::unique_ptr<KafkaSink> owner(self);
   rd_kafka_conf_set_opaque(conf.get(), self);
 
-  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), err, sizeof(err));
-  if (rk == nullptr) return Status::InvalidArgument(std::string("kafka: ") + err);
+  self->rk_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), err, sizeof(err)));
+  if (self->rk_ == nullptr) return Status::InvalidArgument(std::string("kafka: ") + err);
   conf.release();  // owned by rk now
-  self->rk_ = rk;
-  rd_kafka_queue_t* main_queue = rd_kafka_queue_get_main(rk);
+  rd_kafka_queue_t* main_queue = rd_kafka_queue_get_main(self->rk_.get());
   rd_kafka_queue_io_event_enable(main_queue, fds[1], "1", 1);
   rd_kafka_queue_destroy(main_queue);
   if (!dead_letter_topic.empty()) {
@@ -152,21 +155,22 @@ Result<std::unique_ptr<KafkaSink>> KafkaSink::Create(
   return owner;
 }
 
-KafkaSink::KafkaSink(rd_kafka_s* rk, DeliveryListener* listener, int wake_read_fd,
-                     int wake_write_fd)
-    : rk_(rk), listener_(listener), wake_read_fd_(wake_read_fd), wake_write_fd_(wake_write_fd) {}
+KafkaSink::KafkaSink(DeliveryListener* listener, int wake_read_fd, int wake_write_fd)
+    : listener_(listener), wake_read_fd_(wake_read_fd), wake_write_fd_(wake_write_fd) {}
 
 KafkaSink::~KafkaSink() {
   if (rk_ != nullptr) {
-    // Termination per librdkafka INTRODUCTION.md: flush, purge what is left, destroy. Reports for
-    // purged messages go to the listener as failures, so nothing is confirmed past them.
-    if (rd_kafka_flush(rk_, 0) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      rd_kafka_purge(rk_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-      rd_kafka_poll(rk_, 0);
+    // Termination per librdkafka INTRODUCTION.md: flush (not waiting: callers drained), purge
+    // what is left, destroy. Reports for purged messages go to the listener as failures, so
+    // nothing is confirmed past them.
+    if (rd_kafka_flush(rk_.get(), 0) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      rd_kafka_purge(rk_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+      rd_kafka_poll(rk_.get(), 0);
     }
-    for (auto& [name, rkt] : topics_) rd_kafka_topic_destroy(rkt);
-    rd_kafka_destroy(rk_);
+    topics_.clear();  // topic handles before the handle they belong to
+    rk_.reset();
   }
+  // After librdkafka is gone: it writes to the wake-up pipe until then.
   close(wake_read_fd_);
   close(wake_write_fd_);
 }
@@ -179,15 +183,14 @@ rd_kafka_topic_s* KafkaSink::TopicHandle(std::string_view topic) {
   {
     std::shared_lock<std::shared_mutex> lock(topics_mu_);
     auto it = topics_.find(key);
-    if (it != topics_.end()) return it->second;
+    if (it != topics_.end()) return it->second.get();
   }
   std::unique_lock<std::shared_mutex> lock(topics_mu_);
   auto it = topics_.find(key);
-  if (it != topics_.end()) return it->second;
-  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk_, key.c_str(), nullptr);
+  if (it != topics_.end()) return it->second.get();
+  RdKafkaTopicPtr rkt(rd_kafka_topic_new(rk_.get(), key.c_str(), nullptr));
   if (rkt == nullptr) return nullptr;
-  topics_.emplace(key, rkt);
-  return rkt;
+  return topics_.emplace(key, std::move(rkt)).first->second.get();
 }
 
 int KafkaSink::Produce(rd_kafka_topic_t* rkt, const void* key, size_t key_len, const void* value,
@@ -211,7 +214,7 @@ int KafkaSink::Produce(rd_kafka_topic_t* rkt, const void* key, size_t key_len, c
     vus[n].vtype = RD_KAFKA_VTYPE_HEADERS;
     vus[n++].u.headers = headers;
   }
-  rd_kafka_error_t* error = rd_kafka_produceva(rk_, vus, n);
+  rd_kafka_error_t* error = rd_kafka_produceva(rk_.get(), vus, n);
   rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
   if (error != nullptr) {
     err = rd_kafka_error_code(error);
@@ -227,26 +230,27 @@ bool KafkaSink::DeadLetter(const char* topic, const void* key, size_t key_len, c
   if (dead_letter_rkt_ == nullptr || !DeadLetterable(err) || dead_letter_topic_ == topic) {
     return false;
   }
-  rd_kafka_headers_t* headers =
-      original != nullptr ? rd_kafka_headers_copy(original) : rd_kafka_headers_new(3);
+  RdKafkaHeadersPtr headers(original != nullptr ? rd_kafka_headers_copy(original)
+                                                : rd_kafka_headers_new(3));
   const std::string reason = std::string(rd_kafka_err2name(err)) + ": " + rd_kafka_err2str(err);
   const std::string size = std::to_string(value_len);
-  rd_kafka_header_add(headers, "pgcdc.original.topic", -1, topic, -1);
-  rd_kafka_header_add(headers, "pgcdc.error", -1, reason.data(), static_cast<ssize_t>(reason.size()));
-  rd_kafka_header_add(headers, "pgcdc.value.bytes", -1, size.data(), static_cast<ssize_t>(size.size()));
+  rd_kafka_header_add(headers.get(), "pgcdc.original.topic", -1, topic, -1);
+  rd_kafka_header_add(headers.get(), "pgcdc.error", -1, reason.data(),
+                      static_cast<ssize_t>(reason.size()));
+  rd_kafka_header_add(headers.get(), "pgcdc.value.bytes", -1, size.data(),
+                      static_cast<ssize_t>(size.size()));
   // A value the broker found too large would be refused again: the record keeps key and headers.
   if (SizeError(err)) {
     value = nullptr;
     value_len = 0;
   }
-  auto* ticket = new DeadLetterTicket{opaque, bytes};
+  // Released into librdkafka's opaque once queued; the report deletes it.
+  auto ticket = std::make_unique<DeadLetterTicket>(DeadLetterTicket{opaque, bytes});
   const auto produced = static_cast<rd_kafka_resp_err_t>(
-      Produce(dead_letter_rkt_, key, key_len, value, value_len, headers, ticket));
-  if (produced != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    rd_kafka_headers_destroy(headers);
-    delete ticket;
-    return false;
-  }
+      Produce(dead_letter_rkt_, key, key_len, value, value_len, headers.get(), ticket.get()));
+  if (produced != RD_KAFKA_RESP_ERR_NO_ERROR) return false;
+  (void)headers.release();  // librdkafka owns queued headers
+  (void)ticket.release();
   const std::string shown_key = key != nullptr ? Printable(key, key_len) : "null";
   listener_->OnDeadLettered(Status::DeliveryFailed(
       "kafka: event for topic '" + std::string(topic) + "' key " + shown_key + " refused (" +
@@ -258,14 +262,14 @@ Status KafkaSink::Send(const ChangeEvent& ev, void* opaque) {
   rd_kafka_topic_t* rkt = TopicHandle(ev.topic);
   if (rkt == nullptr) {
     return Status::DeliveryFailed("kafka: cannot create topic handle for '" +
-                                  std::string(ev.topic) + "': " +
-                                  rd_kafka_err2str(rd_kafka_last_error()));
+                                  std::string(ev.topic) +
+                                  "': " + rd_kafka_err2str(rd_kafka_last_error()));
   }
-  rd_kafka_headers_t* headers = nullptr;
+  RdKafkaHeadersPtr headers;
   if (!ev.headers.empty()) {
-    headers = rd_kafka_headers_new(ev.headers.size());
+    headers.reset(rd_kafka_headers_new(ev.headers.size()));
     for (const auto& h : ev.headers) {
-      rd_kafka_header_add(headers, h.name.data(), static_cast<ssize_t>(h.name.size()),
+      rd_kafka_header_add(headers.get(), h.name.data(), static_cast<ssize_t>(h.name.size()),
                           h.value.data(), static_cast<ssize_t>(h.value.size()));
     }
   }
@@ -284,20 +288,22 @@ Status KafkaSink::Send(const ChangeEvent& ev, void* opaque) {
     owned_count_.fetch_add(1, std::memory_order_relaxed);
   }
   const auto err = static_cast<rd_kafka_resp_err_t>(
-      Produce(rkt, key, key_len, value, value_len, headers, opaque, !take));
-  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status::Ok();
+      Produce(rkt, key, key_len, value, value_len, headers.get(), opaque, !take));
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    (void)headers.release();  // librdkafka owns queued headers
+    return Status::Ok();
+  }
   // Not queued: the caller keeps its event (it retries a full queue with the same one).
   std::unique_ptr<std::string> returned = take ? TakeOwned(value) : nullptr;
   if (returned) *ev.value_owner = std::move(*returned);
   // Not taken over on failure; the dead-letter record copies them.
   const bool dead_lettered = DeadLetter(rd_kafka_topic_name(rkt), key, key_len, value, value_len,
-                                        headers, err, opaque, ev.size_bytes());
-  if (headers != nullptr) rd_kafka_headers_destroy(headers);
+                                        headers.get(), err, opaque, ev.size_bytes());
   if (dead_lettered) return Status::Ok();
   if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) return Status::Unavailable("kafka: local queue full");
   if (DeadLetterable(err)) {
-    listener_->OnRefused(opaque, {ev.topic, key, key_len, rd_kafka_err2str(err),
-                                  rd_kafka_err2name(err)});
+    listener_->OnRefused(opaque,
+                         {ev.topic, key, key_len, rd_kafka_err2str(err), rd_kafka_err2name(err)});
   }
   return Status::DeliveryFailed("kafka: cannot produce to '" + std::string(ev.topic) + "' key " +
                                 (key != nullptr ? Printable(key, key_len) : "null") + ": " +
@@ -322,9 +328,8 @@ void KafkaSink::HandleDeliveryReport(const void* m) {
   const std::unique_ptr<std::string> owned = TakeOwned(msg->payload);
   if (dead_letter_rkt_ != nullptr && msg->rkt == dead_letter_rkt_) {
     // A dead-letter record: report the original event.
-    auto* ticket = static_cast<DeadLetterTicket*>(msg->_private);
+    const std::unique_ptr<DeadLetterTicket> ticket(static_cast<DeadLetterTicket*>(msg->_private));
     const DeadLetterTicket t = *ticket;
-    delete ticket;
     listener_->OnDelivery(
         t.opaque, t.bytes,
         msg->err == RD_KAFKA_RESP_ERR_NO_ERROR
@@ -344,9 +349,9 @@ void KafkaSink::HandleDeliveryReport(const void* m) {
     return;
   }
   if (DeadLetterable(msg->err)) {
-    listener_->OnRefused(msg->_private, {rd_kafka_topic_name(msg->rkt),
-                                         static_cast<const char*>(msg->key), msg->key_len,
-                                         rd_kafka_err2str(msg->err), rd_kafka_err2name(msg->err)});
+    listener_->OnRefused(msg->_private,
+                         {rd_kafka_topic_name(msg->rkt), static_cast<const char*>(msg->key),
+                          msg->key_len, rd_kafka_err2str(msg->err), rd_kafka_err2name(msg->err)});
   }
   std::string key = msg->key ? Printable(msg->key, msg->key_len) : "null";
   listener_->OnDelivery(
@@ -365,24 +370,24 @@ void KafkaSink::DrainWakeup() {
 
 void KafkaSink::Poll(int timeout_ms) {
   DrainWakeup();
-  rd_kafka_poll(rk_, timeout_ms);
+  rd_kafka_poll(rk_.get(), timeout_ms);
 }
 
 Status KafkaSink::Flush(int timeout_ms) {
   DrainWakeup();
   // rd_kafka_flush serves delivery reports through rd_kafka_poll while it waits.
-  rd_kafka_resp_err_t err = rd_kafka_flush(rk_, timeout_ms);
+  rd_kafka_resp_err_t err = rd_kafka_flush(rk_.get(), timeout_ms);
   if (err == RD_KAFKA_RESP_ERR__TIMED_OUT) {
-    return Status::Unavailable("kafka: " + std::to_string(rd_kafka_outq_len(rk_)) +
-                               " messages still undelivered after " +
-                               std::to_string(timeout_ms) + " ms");
+    return Status::Unavailable("kafka: " + std::to_string(rd_kafka_outq_len(rk_.get())) +
+                               " messages still undelivered after " + std::to_string(timeout_ms) +
+                               " ms");
   }
   return Status::Ok();
 }
 
 Status KafkaSink::CheckReachable(int timeout_ms) {
   const rd_kafka_metadata_t* md = nullptr;
-  rd_kafka_resp_err_t err = rd_kafka_metadata(rk_, 0, nullptr, &md, timeout_ms);
+  rd_kafka_resp_err_t err = rd_kafka_metadata(rk_.get(), 0, nullptr, &md, timeout_ms);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return Status::Unavailable(std::string("kafka: cannot reach bootstrap.servers within ") +
                                std::to_string(timeout_ms) + " ms: " + rd_kafka_err2str(err));

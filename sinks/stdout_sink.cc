@@ -58,9 +58,10 @@ Status StdoutSink::Send(const ChangeEvent& ev, void* opaque) {
 
 void StdoutSink::Poll(int) {
   if (pending_.empty()) return;
-  Status s = std::fflush(out_) == 0
-                 ? Status::Ok()
-                 : Status::DeliveryFailed(std::string("stdout: flush failed: ") + std::strerror(errno));
+  Status s =
+      std::fflush(out_) == 0
+          ? Status::Ok()
+          : Status::DeliveryFailed(std::string("stdout: flush failed: ") + std::strerror(errno));
   std::vector<std::pair<void*, size_t>> done;
   done.swap(pending_);
   for (const auto& [opaque, bytes] : done) listener_->OnDelivery(opaque, bytes, s);

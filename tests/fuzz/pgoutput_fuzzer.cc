@@ -29,14 +29,33 @@ class Discard : public EventEmitter {
 
 int64_t FixedClock() { return 1700000000000000; }
 
-const uint32_t kTypes[] = {
-    pgtype::kBool,    pgtype::kInt2,        pgtype::kInt4,      pgtype::kInt8,
-    pgtype::kFloat8,  pgtype::kNumeric,     pgtype::kMoney,     pgtype::kText,
-    pgtype::kBytea,   pgtype::kDate,        pgtype::kTime,      pgtype::kTimetz,
-    pgtype::kTimestamp, pgtype::kTimestamptz, pgtype::kInterval, pgtype::kBit,
-    pgtype::kVarbit,  pgtype::kPoint,       pgtype::kBox,       pgtype::kPath,
-    pgtype::kCircle,  pgtype::kLine,        1007 /* int4[] */,  1009 /* text[] */,
-    1185 /* timestamptz[] */, 1231 /* numeric[] */, 17000 /* hstore */};
+const uint32_t kTypes[] = {pgtype::kBool,
+                           pgtype::kInt2,
+                           pgtype::kInt4,
+                           pgtype::kInt8,
+                           pgtype::kFloat8,
+                           pgtype::kNumeric,
+                           pgtype::kMoney,
+                           pgtype::kText,
+                           pgtype::kBytea,
+                           pgtype::kDate,
+                           pgtype::kTime,
+                           pgtype::kTimetz,
+                           pgtype::kTimestamp,
+                           pgtype::kTimestamptz,
+                           pgtype::kInterval,
+                           pgtype::kBit,
+                           pgtype::kVarbit,
+                           pgtype::kPoint,
+                           pgtype::kBox,
+                           pgtype::kPath,
+                           pgtype::kCircle,
+                           pgtype::kLine,
+                           1007 /* int4[] */,
+                           1009 /* text[] */,
+                           1185 /* timestamptz[] */,
+                           1231 /* numeric[] */,
+                           17000 /* hstore */};
 
 // A relation whose columns cover the converters, so decoded tuples reach them.
 pgoutput::Relation FuzzRelation(uint32_t oid) {
@@ -45,9 +64,8 @@ pgoutput::Relation FuzzRelation(uint32_t oid) {
   rel.nspname = "public";
   rel.relname = "fuzz";
   for (size_t i = 0; i < sizeof(kTypes) / sizeof(kTypes[0]); ++i) {
-    rel.columns.push_back(
-        {static_cast<uint8_t>(i == 0 ? 1 : 0), "c" + std::to_string(i), kTypes[i],
-         kTypes[i] == pgtype::kNumeric ? ((10 << 16) | 2) + 4 : -1});
+    rel.columns.push_back({static_cast<uint8_t>(i == 0 ? 1 : 0), "c" + std::to_string(i), kTypes[i],
+                           kTypes[i] == pgtype::kNumeric ? ((10 << 16) | 2) + 4 : -1});
   }
   return rel;
 }

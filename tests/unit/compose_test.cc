@@ -41,7 +41,8 @@ TEST(Compose, ServicesHealthchecksAndPgcdcConfig) {
   bool mounted = false;
   for (const auto& v : pgcdc["volumes"]) {
     const std::string spec = v.as<std::string>();
-    if (spec.rfind("./config/docker-compose.pgcdc.yaml:/etc/pgcdc/pgcdc.yaml", 0) == 0) mounted = true;
+    if (spec.rfind("./config/docker-compose.pgcdc.yaml:/etc/pgcdc/pgcdc.yaml", 0) == 0)
+      mounted = true;
   }
   EXPECT_TRUE(mounted);
   setenv("POSTGRES_PASSWORD", "x", 0);
@@ -56,8 +57,8 @@ TEST(Compose, DockerfileRunsAsNonRootWithRuntimeLibraries) {
   ss << in.rdbuf();
   const std::string d = ss.str();
   EXPECT_NE(d.find("USER pgcdc"), std::string::npos);
-  for (const char* lib : {"libpq5", "librdkafka1", "libyaml-cpp0.7", "libspdlog1.10",
-                          "libcpp-httplib0.11"}) {
+  for (const char* lib :
+       {"libpq5", "librdkafka1", "libyaml-cpp0.7", "libspdlog1.10", "libcpp-httplib0.11"}) {
     EXPECT_NE(d.find(lib), std::string::npos) << lib;
   }
 }

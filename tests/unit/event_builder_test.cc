@@ -60,10 +60,10 @@ class EventBuilderTest : public ::testing::Test {
     rel.relname = "users";
     rel.replica_identity = identity;
     uint8_t key_flag = 1;
-    rel.columns = {{key_flag, "id", pgtype::kInt4, -1},
-                   {static_cast<uint8_t>(identity == 'f' ? 1 : 0), "name", pgtype::kText, -1},
-                   {static_cast<uint8_t>(identity == 'f' ? 1 : 0), "updated_at",
-                    pgtype::kTimestamptz, -1}};
+    rel.columns = {
+        {key_flag, "id", pgtype::kInt4, -1},
+        {static_cast<uint8_t>(identity == 'f' ? 1 : 0), "name", pgtype::kText, -1},
+        {static_cast<uint8_t>(identity == 'f' ? 1 : 0), "updated_at", pgtype::kTimestamptz, -1}};
     CatalogHints hints;
     hints.known = with_pk_hint;
     if (with_pk_hint) hints.primary_key = {"id"};
@@ -267,8 +267,7 @@ TEST_F(EventBuilderTest, UnchangedToastUsesPlaceholderOrOldRow) {
   EXPECT_EQ((*out_.events[0].value)["payload"]["after"]["name"], "__debezium_unavailable_value");
 
   const auto& full = Table('f');
-  pgoutput::Update up_full{16446, 'O', Tuple{T("1"), T("long text"), N()},
-                           Tuple{T("1"), U(), N()}};
+  pgoutput::Update up_full{16446, 'O', Tuple{T("1"), T("long text"), N()}, Tuple{T("1"), U(), N()}};
   ASSERT_TRUE(b.OnUpdate(full, up_full, Txn(), Lsn(6), out_).ok());
   const json& p = (*out_.events.back().value)["payload"];
   EXPECT_EQ(p["after"]["name"], "long text");
@@ -302,8 +301,9 @@ TEST_F(EventBuilderTest, TransactionMetadataBlockAndRecords) {
   const auto& t = Table();
   TxnContext& txn = Txn();
   txn.id = "492:23044400";
-  ASSERT_TRUE(b.OnTransactionBegin(txn, out_).ok());
+  // BEGIN goes out with the transaction's first record.
   ASSERT_TRUE(b.OnInsert(t, {16446, Tuple{T("1"), N(), N()}}, txn, Lsn(1), out_).ok());
+  EXPECT_TRUE(txn.begin_emitted);
   ASSERT_TRUE(b.OnInsert(t, {16446, Tuple{T("2"), N(), N()}}, txn, Lsn(2), out_).ok());
   ASSERT_TRUE(b.OnTransactionEnd(txn, out_).ok());
   ASSERT_EQ(out_.events.size(), 4u);
@@ -341,43 +341,35 @@ TEST_F(EventBuilderTest, TransactionalMessagesCountInTheTransaction) {
   ASSERT_TRUE(b.OnMessage(m, out_).ok());
   ASSERT_TRUE(b.OnInsert(t, {16446, Tuple{T("2"), N(), N()}}, txn, Lsn(3), out_).ok());
   ASSERT_TRUE(b.OnTransactionEnd(txn, out_).ok());
-  ASSERT_EQ(out_.events.size(), 4u);
-  EXPECT_EQ((*out_.events[1].value)["payload"]["transaction"],
+  ASSERT_EQ(out_.events.size(), 5u);  // BEGIN, insert, message, insert, END
+  EXPECT_EQ((*out_.events[0].value)["payload"]["status"], "BEGIN");
+  EXPECT_EQ((*out_.events[2].value)["payload"]["transaction"],
             json::parse(R"({"id":"492:23044400","total_order":2,"data_collection_order":1})"));
-  EXPECT_EQ((*out_.events[2].value)["payload"]["transaction"]["total_order"], 3);
-  const json& end = (*out_.events[3].value)["payload"];
+  EXPECT_EQ((*out_.events[3].value)["payload"]["transaction"]["total_order"], 3);
+  const json& end = (*out_.events[4].value)["payload"];
   EXPECT_EQ(end["event_count"], 3);
   EXPECT_EQ(end["data_collections"],
             json::parse(R"([{"data_collection":"public.users","event_count":2}])"));
-  EXPECT_EQ((*out_.events[3].value)["schema"]["fields"][3]["items"]["optional"], true);
+  EXPECT_EQ((*out_.events[4].value)["schema"]["fields"][3]["items"]["optional"], true);
 }
 
-// The connector emits BEGIN from inside the Emit of a transaction's first event; the event's
-// views must survive that.
-TEST_F(EventBuilderTest, BeginEmittedFromInsideEmitKeepsTheEvent) {
+// BEGIN goes out before the transaction's first record, from the builder itself: the emitter is
+// never re-entered, and a transaction without records has no BEGIN.
+TEST_F(EventBuilderTest, BeginPrecedesTheFirstRecordOnly) {
   options_.transaction_metadata = true;
   EventBuilder b(options_, FixedClock);
   TxnContext& txn = Txn();
   txn.id = "492:1";
-  struct BeginFirst : EventEmitter {
-    EventBuilder* b;
-    TxnContext* txn;
-    Collect* out;
-    bool begun = false;
-    Status Emit(const ChangeEvent& ev) override {
-      if (!begun) {
-        begun = true;
-        CDC_RETURN_IF_ERROR(b->OnTransactionBegin(*txn, *out));
-      }
-      return out->Emit(ev);  // parses the JSON: garbled views would throw
-    }
-  } emitter;
-  emitter.b = &b;
-  emitter.txn = &txn;
-  emitter.out = &out_;
-  ASSERT_TRUE(b.OnInsert(Table(), {16446, Tuple{T("1"), T("x"), N()}}, txn, Lsn(1), emitter).ok());
-  ASSERT_EQ(out_.events.size(), 2u);
+  options_.skip_create = true;
+  ASSERT_TRUE(b.OnInsert(Table(), {16446, Tuple{T("1"), T("x"), N()}}, txn, Lsn(1), out_).ok());
+  EXPECT_TRUE(out_.events.empty()) << "a skipped record makes no BEGIN";
+  options_.skip_create = false;
+  ASSERT_TRUE(b.OnInsert(Table(), {16446, Tuple{T("1"), T("x"), N()}}, txn, Lsn(1), out_).ok());
+  ASSERT_TRUE(b.OnInsert(Table(), {16446, Tuple{T("2"), T("y"), N()}}, txn, Lsn(2), out_).ok());
+  ASSERT_EQ(out_.events.size(), 3u);
+  EXPECT_EQ((*out_.events[0].value)["payload"]["status"], "BEGIN");
   EXPECT_EQ((*out_.events[1].value)["payload"]["after"]["name"], "x");
+  EXPECT_EQ((*out_.events[2].value)["payload"]["after"]["name"], "y");
 }
 
 TEST_F(EventBuilderTest, LogicalMessages) {
@@ -492,12 +484,13 @@ TEST(TopicName, ReplacesCharactersKafkaRejects) {
 }
 
 TEST_F(EventBuilderTest, SchemaIsBuiltOncePerRelationVersion) {
+  JsonEncoder encoder(options_, FixedClock);
   const auto& t1 = Table();
-  const std::string first = t1.envelope_schema_json;
+  const std::string first = encoder.EnvelopeSchemaFor(t1);
   const uint64_t v1 = t1.version;
   const auto& t2 = Table();
   EXPECT_GT(t2.version, v1);
-  EXPECT_EQ(t2.envelope_schema_json, first);
+  EXPECT_EQ(encoder.EnvelopeSchemaFor(t2), first);
 }
 
 }  // namespace

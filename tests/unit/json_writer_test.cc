@@ -65,8 +65,9 @@ TEST(JsonWriter, RandomStringsMatchTheByteRule) {
     for (auto& c : s) {
       // Mostly plain, sometimes any byte, sometimes a character that needs care.
       const uint32_t r = rng() % 10;
-      c = r < 6 ? static_cast<char>('a' + rng() % 26)
-                : r < 8 ? static_cast<char>(rng() % 256) : alphabet[rng() % alphabet.size()];
+      c = r < 6   ? static_cast<char>('a' + rng() % 26)
+          : r < 8 ? static_cast<char>(rng() % 256)
+                  : alphabet[rng() % alphabet.size()];
     }
     ASSERT_EQ(Escaped(s), Reference(s)) << i;
   }

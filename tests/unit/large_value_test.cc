@@ -51,8 +51,11 @@ TEST(LargeValue, EncodingsFromByteaHexMatchTheTwoStepPath) {
 }
 
 TEST(LargeValue, MalformedByteaHexLeavesTheOutputAsItWas) {
-  for (const std::string& bad : std::vector<std::string>{"", "\\", "x00", "\\x0", "\\x0g", "\\xg0", "\\x00112", "\\x001122zz",
-                          "\\x0011 2", std::string("\\x00\0" "0", 6)}) {
+  for (const std::string& bad : std::vector<std::string>{"", "\\", "x00", "\\x0", "\\x0g", "\\xg0",
+                                                         "\\x00112", "\\x001122zz", "\\x0011 2",
+                                                         std::string("\\x00\0"
+                                                                     "0",
+                                                                     6)}) {
     std::string out = "keep";
     EXPECT_FALSE(AppendBase64FromByteaHex(&out, bad)) << bad;
     EXPECT_EQ(out, "keep");
@@ -121,8 +124,10 @@ TEST(LargeValue, LargeEventsOfferTheirBufferAndDoNotKeepIt) {
   for (bool take : {true, false}) {
     Keep out;
     out.take = take;
-    pgoutput::Insert small{1, {{pgoutput::ValueKind::kText, "1"}, {pgoutput::ValueKind::kText, "\\x01"}}};
-    pgoutput::Insert large{1, {{pgoutput::ValueKind::kText, "2"}, {pgoutput::ValueKind::kText, big}}};
+    pgoutput::Insert small{
+        1, {{pgoutput::ValueKind::kText, "1"}, {pgoutput::ValueKind::kText, "\\x01"}}};
+    pgoutput::Insert large{1,
+                           {{pgoutput::ValueKind::kText, "2"}, {pgoutput::ValueKind::kText, big}}};
     ASSERT_TRUE(b.OnInsert(**t, small, txn, Lsn(1), out).ok());
     ASSERT_TRUE(b.OnInsert(**t, large, txn, Lsn(2), out).ok());
     ASSERT_TRUE(b.OnInsert(**t, small, txn, Lsn(3), out).ok());

@@ -61,7 +61,8 @@ TEST(PgoutputDecoder, EmptyNamespaceMeansPgCatalog) {
 
 TEST(PgoutputDecoder, InsertUpdateDelete) {
   // Decoded views point into the payload, so each payload must outlive its message.
-  const auto ins_bytes = FromHex(kInsert), up_bytes = FromHex(kUpdate), del_bytes = FromHex(kDelete);
+  const auto ins_bytes = FromHex(kInsert), up_bytes = FromHex(kUpdate),
+             del_bytes = FromHex(kDelete);
   auto ins = std::get<Insert>(MustDecode(ins_bytes));
   EXPECT_EQ(ins.relation_oid, 16446u);
   ASSERT_EQ(ins.new_tuple.size(), 2u);
@@ -168,8 +169,9 @@ TEST(PgoutputDecoder, HostileLengthsAreRejected) {
 // Random mutations of valid messages: any outcome but a crash or sanitizer report is fine.
 TEST(PgoutputDecoder, RandomGarbageNeverCrashes) {
   std::mt19937 rng(42);
-  std::vector<std::vector<uint8_t>> seeds = {FromHex(kBegin), FromHex(kRelation), FromHex(kInsert),
-                                             FromHex(kUpdate), FromHex(kDelete), FromHex(kCommit)};
+  std::vector<std::vector<uint8_t>> seeds = {FromHex(kBegin),  FromHex(kRelation),
+                                             FromHex(kInsert), FromHex(kUpdate),
+                                             FromHex(kDelete), FromHex(kCommit)};
   int decoded = 0;
   for (int i = 0; i < 20000; ++i) {
     auto b = seeds[rng() % seeds.size()];

@@ -15,7 +15,7 @@ struct Interrupted {
     slot.confirmed_flush = Lsn(0x500);
     slot.wal_status = WalStatus::kReserved;
     cfg.source.slot = "s";
-    cfg.snapshot.mode = "initial";
+    cfg.snapshot.mode = config::SnapshotMode::kInitial;
   }
 };
 
@@ -25,7 +25,8 @@ TEST(StartDecision, InterruptedSnapshotWithItsSlotIntactIsResumed) {
   x.offset.snapshot_tables["public.a"] = Lsn(0x500);
   auto why = DecideStart(x.cfg, "f", &x.offset, x.slot);
   ASSERT_TRUE(why.ok());
-  EXPECT_EQ(why->why, "the previous snapshot did not complete: resuming it (1 tables already read)");
+  EXPECT_EQ(why->why,
+            "the previous snapshot did not complete: resuming it (1 tables already read)");
 }
 
 TEST(StartDecision, InterruptedSnapshotIsTakenAgainWhenItsSlotCannotServeIt) {
@@ -33,7 +34,7 @@ TEST(StartDecision, InterruptedSnapshotIsTakenAgainWhenItsSlotCannotServeIt) {
     Interrupted x;  // the slot was dropped
     x.slot = SlotState{};
     EXPECT_FALSE(CanResumeSnapshot(&x.offset, x.slot));
-    x.cfg.snapshot.mode = "when_needed";
+    x.cfg.snapshot.mode = config::SnapshotMode::kWhenNeeded;
     auto why = DecideStart(x.cfg, "f", &x.offset, x.slot);
     ASSERT_TRUE(why.ok());
     EXPECT_EQ(why->why, "the previous snapshot did not complete: taking it again");
@@ -63,18 +64,18 @@ TEST(StartDecision, InterruptedSnapshotIsTakenAgainWhenItsSlotCannotServeIt) {
 
 TEST(StartDecision, NeverRefusesAnUnfinishedSnapshot) {
   Interrupted x;
-  x.cfg.snapshot.mode = "never";
+  x.cfg.snapshot.mode = config::SnapshotMode::kNever;
   EXPECT_FALSE(DecideStart(x.cfg, "f", &x.offset, x.slot).ok());
 }
 
 TEST(StartDecision, SlotAheadGivesTheAdviceThatWorksInEveryMode) {
-  for (const char* mode : {"initial", "never"}) {
+  for (config::SnapshotMode mode : {config::SnapshotMode::kInitial, config::SnapshotMode::kNever}) {
     Interrupted x;
     x.cfg.snapshot.mode = mode;
     x.offset.snapshot = SnapshotState::kComplete;
     x.slot.confirmed_flush = Lsn(0x600);
     auto why = DecideStart(x.cfg, "/var/lib/pgcdc/s.offsets", &x.offset, x.slot);
-    ASSERT_FALSE(why.ok()) << mode;
+    ASSERT_FALSE(why.ok()) << static_cast<int>(mode);
     const std::string& m = why.status().message();
     EXPECT_EQ(m, SlotAheadMessage("s", Lsn(0x600), "/var/lib/pgcdc/s.offsets", Lsn(0x500)));
     EXPECT_NE(m.find("pgcdc offsets reset -c FILE --to-slot --yes"), std::string::npos) << m;
@@ -84,7 +85,7 @@ TEST(StartDecision, SlotAheadGivesTheAdviceThatWorksInEveryMode) {
   }
   // What the advice promises: when_needed takes a new snapshot.
   Interrupted x;
-  x.cfg.snapshot.mode = "when_needed";
+  x.cfg.snapshot.mode = config::SnapshotMode::kWhenNeeded;
   x.offset.snapshot = SnapshotState::kComplete;
   x.slot.confirmed_flush = Lsn(0x600);
   auto why = DecideStart(x.cfg, "f", &x.offset, x.slot);

@@ -37,9 +37,21 @@ Bytes BeginMsg(uint64_t final_lsn, uint32_t xid) {
   return Bytes().U8('B').U64(final_lsn).U64(0).U32(xid);
 }
 Bytes RelationMsg() {
-  return Bytes().U8('R').U32(kOid).Str("public").Str("t").U8('d').U16(2)
-      .U8(1).Str("id").U32(23).U32(0xFFFFFFFF)
-      .U8(0).Str("v").U32(25).U32(0xFFFFFFFF);
+  return Bytes()
+      .U8('R')
+      .U32(kOid)
+      .Str("public")
+      .Str("t")
+      .U8('d')
+      .U16(2)
+      .U8(1)
+      .Str("id")
+      .U32(23)
+      .U32(0xFFFFFFFF)
+      .U8(0)
+      .Str("v")
+      .U32(25)
+      .U32(0xFFFFFFFF);
 }
 Bytes InsertMsg(int id) {
   return Bytes().U8('I').U32(kOid).U8('N').U16(2).Text(std::to_string(id)).Text("x");
@@ -88,12 +100,13 @@ struct Harness {
   explicit Harness(InflightLimits limits, CommitCadence cadence = {0, 10000})
       : publisher(limits, &metrics, nullptr),
         tracker(Lsn(0x100)),
-        committer(cadence, &tracker,
-                  [this](Lsn l) {
-                    persisted.push_back(l);
-                    return Status::Ok();
-                  },
-                  Lsn(0x100), clock),
+        committer(
+            cadence, &tracker,
+            [this](Lsn l) {
+              persisted.push_back(l);
+              return Status::Ok();
+            },
+            Lsn(0x100), clock),
         processor(options, ProcessorOptions{}, &rules, &catalog, &tracker, &publisher,
                   [this] {
                     publisher.Serve(0);
@@ -219,7 +232,7 @@ TEST(StreamLoop, AKeepaliveInsideAnOpenTransactionConfirmsNothing) {
 TEST(StreamLoop, BackpressureStopsReadingWhileStatusUpdatesContinue) {
   Harness h({1, 1 << 20});  // one event in flight at most
   TwoTransactions(h.source);
-  h.sink->hold = true;      // the broker acknowledges nothing for a while
+  h.sink->hold = true;  // the broker acknowledges nothing for a while
   int next_calls_when_blocked = -1;
   size_t statuses_when_blocked = 0;
   Status s = h.Run(

@@ -64,7 +64,8 @@ const Case kDefaultModeCases[] = {
     {pgtype::kTimestamptz, -1, "2016-11-04 13:51:30.123456+02", "\"2016-11-04T11:51:30.123456Z\""},
     {pgtype::kTimestamptz, -1, "2016-11-04 11:51:30+00", "\"2016-11-04T11:51:30.000000Z\""},
     {pgtype::kTimestamptz, 3, "2016-11-04 11:51:30.5+00", "\"2016-11-04T11:51:30.500Z\""},
-    {pgtype::kTimestamptz, -1, "21016-11-04 06:51:30.123456+00", "\"+21016-11-04T06:51:30.123456Z\""},
+    {pgtype::kTimestamptz, -1, "21016-11-04 06:51:30.123456+00",
+     "\"+21016-11-04T06:51:30.123456Z\""},
     {pgtype::kTimestamptz, -1, "infinity", "\"infinity\""},
     {pgtype::kTimestamptz, -1, "2000-01-01 00:00:00+05:30", "\"1999-12-31T18:30:00.000000Z\""},
     {pgtype::kInterval, -1, "1 year 2 mons 3 days 04:05:06.78", "37091106780000"},
@@ -83,7 +84,8 @@ TEST(ValueConverter, DefaultModes) {
 
 TEST(ValueConverter, NumericSpecialsFailInPreciseModeAndRenderInOthers) {
   ConverterOptions precise;
-  EXPECT_EQ(Render(CodecFor(pgtype::kNumeric, Numeric(10, 2), precise), "NaN").rfind("ERROR", 0), 0u);
+  EXPECT_EQ(Render(CodecFor(pgtype::kNumeric, Numeric(10, 2), precise), "NaN").rfind("ERROR", 0),
+            0u);
   EXPECT_EQ(Render(CodecFor(pgtype::kNumeric, -1, precise), "Infinity").rfind("ERROR", 0), 0u);
   ConverterOptions str;
   str.decimal = DecimalHandling::kString;
@@ -184,9 +186,8 @@ TEST(ValueConverter, ArraysBitsPointsAndHstore) {
   o.hstore = HstoreHandling::kMap;
   ColumnCodec map = CodecFor(17000, -1, o, lookup);
   EXPECT_EQ(Render(map, R"("a"=>"1", "b"=>NULL)"), R"({"a":"1","b":null})");
-  EXPECT_EQ(RenderSchema(map),
-            R"({"type":"map","keys":{"type":"string","optional":false},)"
-            R"("values":{"type":"string","optional":true}})");
+  EXPECT_EQ(RenderSchema(map), R"({"type":"map","keys":{"type":"string","optional":false},)"
+                               R"("values":{"type":"string","optional":true}})");
 }
 
 TEST(ValueConverter, GeometricTypes) {
@@ -228,8 +229,8 @@ TEST(ValueConverter, UnavailablePlaceholderIsTypeShaped) {
   EXPECT_EQ(render(CodecFor(pgtype::kInt4, -1, o)), "ERROR");
   // binary_handling other than bytes makes bytea a string column: the placeholder as is
   // (Debezium 3.6.1 in hex mode; test_debezium_diff.py).
-  for (BinaryHandling mode : {BinaryHandling::kHex, BinaryHandling::kBase64,
-                              BinaryHandling::kBase64UrlSafe}) {
+  for (BinaryHandling mode :
+       {BinaryHandling::kHex, BinaryHandling::kBase64, BinaryHandling::kBase64UrlSafe}) {
     ConverterOptions m = o;
     m.binary = mode;
     EXPECT_EQ(render(CodecFor(pgtype::kBytea, -1, m)), "\"ab\"");
@@ -249,9 +250,8 @@ TEST(ValueConverter, EnumsDomainsAndArraysOfThem) {
   };
   ColumnCodec mood = CodecFor(20000, -1, o, lookup);
   EXPECT_EQ(Render(mood, "happy"), "\"happy\"");
-  EXPECT_EQ(RenderSchema(mood),
-            R"({"type":"string","name":"io.debezium.data.Enum","version":1,)"
-            R"("parameters":{"allowed":"sad,ok,happy"}})");
+  EXPECT_EQ(RenderSchema(mood), R"({"type":"string","name":"io.debezium.data.Enum","version":1,)"
+                                R"("parameters":{"allowed":"sad,ok,happy"}})");
   EXPECT_EQ(Render(CodecFor(20001, -1, o, lookup), "{sad,happy}"), R"(["sad","happy"])");
   EXPECT_EQ(Render(CodecFor(20002, -1, o, lookup), "42"), "42");
   EXPECT_EQ(CodecFor(20003, -1, o, lookup).type, ValueType::kUnmappedText);
@@ -268,27 +268,31 @@ TEST(ValueConverter, HostileTypmodIsClamped) {
   pgtext::AppendFraction(&out, 5, 1000);
   EXPECT_EQ(out, ".000005");
   // Also from the fuzzer: digit runs that overflow int64, and intervals beyond MicroDuration.
-  EXPECT_EQ(Render(CodecFor(pgtype::kInterval, -1, o), "99999999999999999999 days").rfind("ERROR", 0),
-            0u);
+  EXPECT_EQ(
+      Render(CodecFor(pgtype::kInterval, -1, o), "99999999999999999999 days").rfind("ERROR", 0),
+      0u);
   EXPECT_EQ(Render(CodecFor(pgtype::kInterval, -1, o), "178000000 years").rfind("ERROR", 0), 0u);
-  EXPECT_EQ(Render(CodecFor(pgtype::kInterval, -1, o), "2999999999999999992 years").rfind("ERROR", 0),
-            0u);
+  EXPECT_EQ(
+      Render(CodecFor(pgtype::kInterval, -1, o), "2999999999999999992 years").rfind("ERROR", 0),
+      0u);
   EXPECT_EQ(Render(CodecFor(pgtype::kInterval, -1, o), "9223372036854775807 days 1 day")
                 .rfind("ERROR", 0),
             0u);
   o.interval = IntervalHandling::kString;
   EXPECT_EQ(Render(CodecFor(pgtype::kInterval, -1, o), "178000000 years"),
             "\"P178000000Y0M0DT0H0M0S\"");
-  EXPECT_EQ(Render(CodecFor(pgtype::kTimestamp, -1, o), "999999999-01-01 00:00:00").rfind("ERROR", 0),
-            0u);
+  EXPECT_EQ(
+      Render(CodecFor(pgtype::kTimestamp, -1, o), "999999999-01-01 00:00:00").rfind("ERROR", 0),
+      0u);
 }
 
 TEST(ValueConverter, MalformedTextIsAnError) {
   ConverterOptions o;
   EXPECT_EQ(Render(CodecFor(pgtype::kInt4, -1, o), "12a").rfind("ERROR", 0), 0u);
   EXPECT_EQ(Render(CodecFor(pgtype::kBool, -1, o), "yes").rfind("ERROR", 0), 0u);
-  EXPECT_EQ(Render(CodecFor(pgtype::kTimestamptz, -1, o), "2016-13-04 00:00:00+00").rfind("ERROR", 0),
-            0u);
+  EXPECT_EQ(
+      Render(CodecFor(pgtype::kTimestamptz, -1, o), "2016-13-04 00:00:00+00").rfind("ERROR", 0),
+      0u);
   EXPECT_EQ(Render(CodecFor(pgtype::kBytea, -1, o), "\\x0").rfind("ERROR", 0), 0u);
   EXPECT_EQ(Render(CodecFor(pgtype::kNumeric, Numeric(5, 1), o), "1.25").rfind("ERROR", 0), 0u);
 }
@@ -300,9 +304,8 @@ TEST(ValueConverter, SchemaNames) {
   w.BeginObject();
   AppendSchemaSemantics(CodecFor(pgtype::kNumeric, Numeric(10, 2), o), w);
   w.EndObject();
-  EXPECT_EQ(out,
-            R"({"name":"org.apache.kafka.connect.data.Decimal","version":1,)"
-            R"("parameters":{"scale":"2","connect.decimal.precision":"10"}})");
+  EXPECT_EQ(out, R"({"name":"org.apache.kafka.connect.data.Decimal","version":1,)"
+                 R"("parameters":{"scale":"2","connect.decimal.precision":"10"}})");
   EXPECT_EQ(ConnectTypeOf(CodecFor(pgtype::kTimestamptz, -1, o)), "string");
   EXPECT_EQ(ConnectTypeOf(CodecFor(pgtype::kDate, -1, o)), "int32");
   EXPECT_EQ(ConnectTypeOf(CodecFor(pgtype::kNumeric, -1, o)), "struct");
@@ -343,9 +346,23 @@ namespace {
 // The int64 fast path of UnscaledBytes must give the bytes of the general one, which leading
 // zeros (more than 18 digits, same value) force.
 TEST(PgText, UnscaledBytesFastPathMatchesTheGeneralOne) {
-  const char* values[] = {"0", "1", "127", "128", "255", "256", "32767", "32768", "65535",
-                          "8388607", "8388608", "2147483647", "2147483648", "123456789012",
-                          "999999999999999999", "100000000000000000", "36028797018963967",
+  const char* values[] = {"0",
+                          "1",
+                          "127",
+                          "128",
+                          "255",
+                          "256",
+                          "32767",
+                          "32768",
+                          "65535",
+                          "8388607",
+                          "8388608",
+                          "2147483647",
+                          "2147483648",
+                          "123456789012",
+                          "999999999999999999",
+                          "100000000000000000",
+                          "36028797018963967",
                           "36028797018963968"};
   for (const char* v : values) {
     for (bool negative : {false, true}) {
