@@ -26,7 +26,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests", "integration"))
 
-from debezium_runner import _cache_root  # noqa: E402  (the differential test's cache root)
+from pgcdc_harness import cache_root  # noqa: E402  (the differential test's cache root)
 from pgcdc_harness import free_port  # noqa: E402
 from drain import Measured  # noqa: E402
 
@@ -54,7 +54,7 @@ def connect_libs():
     if shutil.which("mvn") is None or shutil.which("java") is None:
         raise SystemExit("--peer debezium needs java and mvn (scripts/install-deps.sh)")
     kafka, debezium = _versions()
-    cache = os.path.join(_cache_root(), f"debezium-connect-{kafka}-{debezium}")
+    cache = os.path.join(cache_root(), f"debezium-connect-{kafka}-{debezium}")
     os.makedirs(cache, exist_ok=True)
     stamp = os.path.join(cache, ".stamp")
     want = hashlib.sha256(open(POM, "rb").read()).hexdigest()

@@ -25,7 +25,7 @@ import time
 import urllib.error
 import urllib.request
 
-from pgcdc_harness import ROOT, free_port, wait_until
+from pgcdc_harness import ROOT, cache_root, free_port, wait_until
 
 APICURIO_VERSION = "2.4.2.Final"
 SRC = os.path.join(ROOT, "tests", "registry")
@@ -43,19 +43,8 @@ def missing_tools():
     return None
 
 
-def _cache_root():
-    root = os.environ.get("PGCDC_CACHE", "/var/cache/pgcdc")
-    try:
-        os.makedirs(root, exist_ok=True)
-        if os.access(root, os.W_OK):
-            return root
-    except OSError:
-        pass
-    return os.path.join(os.path.expanduser("~"), ".cache", "pgcdc")
-
-
 def _cache_dir():
-    return os.path.join(_cache_root(), "apicurio-2.4.2")
+    return os.path.join(cache_root(), "apicurio-2.4.2")
 
 
 def _source_hash():

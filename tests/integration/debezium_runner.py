@@ -16,7 +16,7 @@ import signal
 import subprocess
 import time
 
-from pgcdc_harness import ROOT, wait_until
+from pgcdc_harness import ROOT, cache_root, wait_until
 
 DEBEZIUM_VERSION = "3.6.1.Final"
 SRC = os.path.join(ROOT, "tests", "debezium")
@@ -33,24 +33,13 @@ def _source_hash():
     return h.hexdigest()
 
 
-def _cache_root():
-    root = os.environ.get("PGCDC_CACHE", "/var/cache/pgcdc")
-    try:
-        os.makedirs(root, exist_ok=True)
-        if os.access(root, os.W_OK):
-            return root
-    except OSError:
-        pass
-    return os.path.join(os.path.expanduser("~"), ".cache", "pgcdc")
-
-
 def classpath():
     """The harness's classpath, built first when the cache is missing or stale."""
     for tool in ("java", "mvn"):
         if shutil.which(tool) is None:
             raise RuntimeError(f"{tool} not found: the Debezium differential test needs Java 17 "
                                "and Maven (scripts/install-deps.sh installs them)")
-    cache = os.path.join(_cache_root(), "debezium-3.6.1")
+    cache = os.path.join(cache_root(), "debezium-3.6.1")
     os.makedirs(cache, exist_ok=True)
     stamp = os.path.join(cache, "stamp")
     key = _source_hash()

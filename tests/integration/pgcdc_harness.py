@@ -56,6 +56,29 @@ def binary(env_name, default_rel):
     return path
 
 
+def cache_root():
+    """Where fetched test tools live (Maven builds of Debezium, Apicurio, Kafka):
+    ${PGCDC_CACHE:-/var/cache/pgcdc}, or ~/.cache/pgcdc when that is not writable."""
+    root = os.environ.get("PGCDC_CACHE", "/var/cache/pgcdc")
+    try:
+        os.makedirs(root, exist_ok=True)
+        if os.access(root, os.W_OK):
+            return root
+    except OSError:
+        pass
+    return os.path.join(os.path.expanduser("~"), ".cache", "pgcdc")
+
+
+def parse_metrics(text):
+    """Prometheus text as {sample name with labels: value}."""
+    out = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.rsplit(" ", 1)
+            out[name] = float(value)
+    return out
+
+
 def wait_until(predicate, timeout=30.0, interval=0.1, what="condition"):
     deadline = time.monotonic() + timeout
     last = None
@@ -269,12 +292,7 @@ class Pgcdc:
     def scrape(self):
         """/metrics as {sample name with labels: value}."""
         text = urllib.request.urlopen(self.metrics_base() + "/metrics", timeout=5).read().decode()
-        out = {}
-        for line in text.splitlines():
-            if line and not line.startswith("#"):
-                name, value = line.rsplit(" ", 1)
-                out[name] = float(value)
-        return out
+        return parse_metrics(text)
 
     def state(self):
         """The connector's state as /metrics reports it (pgcdc_state), or None when unreadable."""

@@ -8,7 +8,7 @@ import urllib.error
 import urllib.request
 
 from conftest import base_config, mock_only
-from pgcdc_harness import Pgcdc, TopicReader, run_pgcdc, wait_until
+from pgcdc_harness import Pgcdc, TopicReader, parse_metrics, run_pgcdc, wait_until
 
 
 def get(url):
@@ -26,12 +26,7 @@ def metrics_url(p):
 def scrape(base):
     status, text = get(base + "/metrics")
     assert status == 200
-    out = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            name, value = line.rsplit(" ", 1)
-            out[name] = float(value)
-    return out
+    return parse_metrics(text)
 
 
 def test_metrics_health_and_readiness(pg, broker, workdir):
