@@ -87,7 +87,7 @@ void Metrics::CountEvent(std::string_view table, char op, size_t bytes) {
   };
   thread_local LastHit last;
   if (last.owner != id_ || last.op != op || last.table != table) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     auto it = events_.find(std::pair<std::string_view, char>(table, op));
     if (it == events_.end()) it = events_.try_emplace({std::string(table), op}).first;
     last.owner = id_;
@@ -109,7 +109,7 @@ void Metrics::ObserveCommitToAck(double seconds) {
 }
 
 void Metrics::SetSnapshotSource(std::function<std::vector<TableProgress>()> progress) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   if (!progress && snapshot_progress_) last_snapshot_ = snapshot_progress_();
   snapshot_progress_ = std::move(progress);
 }
@@ -140,7 +140,7 @@ std::string Metrics::Render() const {
            state.load() == s ? 1 : 0);
   }
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     Metric(&out, "pgcdc_events_total", "counter",
            "Events handed to the sink, by table and op (r c u d t m; tombstone for null values).");
     for (const auto& [k, c] : events_) {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "connector/snapshot_progress.h"
+#include "decoders/thread_annotations.h"
 
 namespace cdc::connector {
 
@@ -69,13 +70,13 @@ class Metrics {
     }
   };
   uint64_t id_ = 0;  // unique per instance, for CountEvent's per-thread cache
-  mutable std::mutex mu_;
-  std::map<std::pair<std::string, char>, Counter, KeyLess> events_;  // guarded by mu_
+  mutable Mutex mu_;
+  std::map<std::pair<std::string, char>, Counter, KeyLess> events_ GUARDED_BY(mu_);
   std::array<std::atomic<uint64_t>, kBuckets.size() + 1> latency_buckets_{};
   std::atomic<uint64_t> latency_count_{0};
   std::atomic<uint64_t> latency_sum_us_{0};
-  std::function<std::vector<TableProgress>()> snapshot_progress_;  // guarded by mu_
-  std::vector<TableProgress> last_snapshot_;  // guarded by mu_: kept after the snapshot ends
+  std::function<std::vector<TableProgress>()> snapshot_progress_ GUARDED_BY(mu_);
+  std::vector<TableProgress> last_snapshot_ GUARDED_BY(mu_);  // kept after the snapshot ends
 };
 
 int64_t UnixMillis();

@@ -71,7 +71,7 @@ Status Publisher::Drain(int timeout_ms) {
 }
 
 Status Publisher::failure() const {
-  std::lock_guard<std::mutex> lock(failure_mu_);
+  MutexLock lock(&failure_mu_);
   return failure_;
 }
 
@@ -83,7 +83,7 @@ void Publisher::OnDelivery(void* opaque, size_t bytes, const Status& status) {
     metrics_->last_ack_unix_ms.store(UnixMillis(), std::memory_order_relaxed);
   } else {
     metrics_->delivery_errors.fetch_add(1);
-    std::lock_guard<std::mutex> lock(failure_mu_);
+    MutexLock lock(&failure_mu_);
     if (failure_.ok()) failure_ = status;
   }
   if (settling_.load()) static_cast<DeliveryTicket*>(opaque)->Settle(status);

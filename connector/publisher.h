@@ -24,6 +24,7 @@
 #include "connector/metrics.h"
 #include "decoders/event.h"
 #include "decoders/status.h"
+#include "decoders/thread_annotations.h"
 #include "sinks/event_sink.h"
 
 namespace cdc::connector {
@@ -84,7 +85,8 @@ class Publisher final : public sinks::DeliveryListener {
   void OnRefused(void* opaque, const Refusal& refusal) override;
 
  private:
-  // Holds sink_mu_ unless the sink is thread_safe().
+  // Holds sink_mu_ unless the sink is thread_safe(). A conditional lock, which the analysis
+  // cannot express: sink_ itself is not GUARDED_BY.
   std::unique_lock<std::mutex> LockSink();
 
   const InflightLimits limits_;
@@ -95,8 +97,8 @@ class Publisher final : public sinks::DeliveryListener {
   std::atomic<int64_t> inflight_bytes_{0};
   std::atomic<uint64_t> acknowledged_{0};
   std::atomic<uint64_t> published_{0};
-  mutable std::mutex failure_mu_;
-  Status failure_;  // guarded by failure_mu_
+  mutable Mutex failure_mu_;
+  Status failure_ GUARDED_BY(failure_mu_);
   std::atomic<bool> settling_{true};
   TicketOrigin orphan_origin_;              // written before settling_ turns false, read after
   std::unique_ptr<sinks::EventSink> sink_;  // last: destroyed first, while we still listen

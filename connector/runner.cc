@@ -40,12 +40,12 @@ void Runner::OnRefusal(const TicketOrigin& origin, const sinks::DeliveryListener
   // on the replication thread.
   e.in_snapshot = origin.in_snapshot;
   e.lsn = origin.lsn ? *origin.lsn : tracker_->confirmed();
-  std::lock_guard<std::mutex> lock(refused_mu_);
+  MutexLock lock(&refused_mu_);
   if (!refused_) refused_ = std::move(e);
 }
 
 bool Runner::stuck() const {
-  std::lock_guard<std::mutex> lock(refused_mu_);
+  MutexLock lock(&refused_mu_);
   return refused_.has_value();
 }
 
@@ -119,7 +119,7 @@ Status Runner::Run() {
   metrics_.state.store(static_cast<int>(RunState::kStopping));
   std::optional<StuckEvent> refused;
   {
-    std::lock_guard<std::mutex> lock(refused_mu_);
+    MutexLock lock(&refused_mu_);
     refused = refused_;
   }
   if (refused) return StopOnRefusal(*refused);

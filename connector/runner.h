@@ -106,10 +106,10 @@ class Runner {
   // As in the offsets file: an event refused in an earlier run, until the confirmed LSN passes it
   // (or, refused in a snapshot, until a snapshot completes). Replication thread only.
   std::optional<StuckEvent> stuck_;
-  mutable std::mutex refused_mu_;
+  mutable Mutex refused_mu_;
   // The first event refused for good in this run; set by OnRefused (the snapshot's workers may
   // call it), read after the run.
-  std::optional<StuckEvent> refused_;  // guarded by refused_mu_
+  std::optional<StuckEvent> refused_ GUARDED_BY(refused_mu_);
   bool finished_ = false;  // Prepare() did all there was to do (initial_only, or stopped)
   Clock::TimePoint last_progress_{};
   int64_t inflight_since_ms_ = 0;

@@ -40,7 +40,7 @@ Snapshot::~Snapshot() {
 }
 
 void Snapshot::Fail(const Status& s) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   if (error_.ok()) error_ = s;
   cancel_.store(true);
 }
@@ -58,7 +58,7 @@ Status Snapshot::Send(const ChangeEvent& ev, size_t table) {
 }
 
 bool Snapshot::NextRange(Range* out) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   if (next_range_ >= ranges_.size()) return false;
   *out = ranges_[next_range_++];
   Table& t = *tables_[out->table];
@@ -164,7 +164,7 @@ Result<bool> Snapshot::Run() {
   for (auto& th : threads) th.join();
   if (stop_->requested()) return false;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (!error_.ok()) return error_;
   }
 
@@ -176,11 +176,11 @@ Result<bool> Snapshot::Run() {
   while (publisher_->inflight_events() > 0) {
     (void)publisher_->Drain(kFlushStepMs);  // Unavailable until all is reported: loop
     if (stop_->requested()) return false;
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (!error_.ok()) return error_;
   }
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (!error_.ok()) return error_;
   }
   CDC_RETURN_IF_ERROR(ReportTablesDone());

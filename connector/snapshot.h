@@ -46,6 +46,7 @@
 #include "decoders/lsn.h"
 #include "decoders/relation_cache.h"
 #include "decoders/status.h"
+#include "decoders/thread_annotations.h"
 
 namespace cdc::connector {
 
@@ -114,14 +115,14 @@ class Snapshot {
   RelationCache relations_;  // filled by Plan(), read-only while workers run
   std::vector<std::unique_ptr<Table>> tables_;
   std::vector<Range> ranges_;
-  size_t next_range_ = 0;  // guarded by mu_
+  size_t next_range_ GUARDED_BY(mu_) = 0;
 
   std::unique_ptr<SnapshotMarkers> markers_;
   std::atomic<bool> planned_{false};
   std::atomic<int> workers_done_{0};
 
-  mutable std::mutex mu_;
-  Status error_;  // guarded by mu_: the first failure
+  mutable Mutex mu_;
+  Status error_ GUARDED_BY(mu_);  // the first failure
   std::atomic<bool> cancel_{false};
   std::atomic<uint64_t> rows_total_{0};
   int64_t started_us_ = 0;
