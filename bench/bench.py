@@ -455,10 +455,11 @@ def bench_latency(pg, broker, workdir, tps, seconds):
 def bench_memory(pg, broker, workdir, sizes_mb, extra_kafka=(), transfer=None):
     """One row holding one large value of each size, read by the snapshot and then inserted again
     and streamed; peak RSS of each pgcdc run. bytea: pseudo-random bytes (md5 output,
-    incompressible), which the snapshot (COPY) and a text-transfer stream receive as hex (twice
-    their size) and a binary-transfer stream as raw bytes; text: the same as hex digits.
-    `transfer`: source.value_transfer for the stream runs (None: the default, auto); each stream
-    line shows the mode pgcdc logged."""
+    incompressible), which a text COPY snapshot and a text-transfer stream receive as hex (twice
+    their size) and a binary COPY snapshot and a binary-transfer stream as raw bytes; text: the
+    same as hex digits. `transfer`: source.value_transfer for every run (None: the default,
+    auto); each line shows the mode pgcdc logged (the snapshot's COPY format, the stream's value
+    transfer)."""
     print("\n== memory: one large value per run; bound = 64 MB + 3.5x the value")
     for kind in ("bytea", "text"):
         for mb in sizes_mb:
@@ -485,6 +486,8 @@ def bench_memory(pg, broker, workdir, sizes_mb, extra_kafka=(), transfer=None):
                     for kv in extra_kafka:
                         k, v = kv.split("=", 1)
                         cfg["sink"]["kafka"][k] = v
+                    if transfer:
+                        cfg["source"]["value_transfer"] = transfer
                     if phase == "snapshot":
                         cfg["snapshot"] = {"mode": "initial_only", "parallelism": 2}
                         log, rss, _ = run_pgcdc(cfg, workdir)
@@ -500,8 +503,6 @@ def bench_memory(pg, broker, workdir, sizes_mb, extra_kafka=(), transfer=None):
                         end = pg.execute("SELECT pg_current_wal_lsn()::text", db=db)[0][0]
                         cfg["snapshot"] = {"mode": "never"}
                         cfg["source"]["slot"] = slot
-                        if transfer:
-                            cfg["source"]["value_transfer"] = transfer
                         target = lsn_to_int(end)
                         log, rss, _ = run_pgcdc(
                             cfg, workdir,
@@ -511,8 +512,10 @@ def bench_memory(pg, broker, workdir, sizes_mb, extra_kafka=(), transfer=None):
                                    what="the walsender to exit")
                         pg.execute(f"SELECT pg_drop_replication_slot('{slot}')", db=db)
                     verdict = "within" if rss <= bound else "OVER"
-                    mode = re.search(r"value transfer: (\w+)", log)
-                    how = (mode.group(1) if mode else "text") if phase == "stream" else "text"
+                    # Binaries before the snapshot's binary COPY log no "snapshot copy" line.
+                    mode = re.search(r"value transfer: (\w+)" if phase == "stream"
+                                     else r"snapshot copy: (\w+)", log)
+                    how = mode.group(1) if mode else "text"
                     print(f"{mb:4d} MB {kind:5}, {phase:8}, schemas={str(schemas).lower():5}, "
                           f"{how:6}: peak RSS {rss:6.0f} MB; bound {bound:4.0f} MB: {verdict}",
                           flush=True)
@@ -550,7 +553,7 @@ def main():
     ap.add_argument("--kafka", action="append", default=[], metavar="PROP=VALUE",
                     help="memory: a librdkafka property for pgcdc's sink (repeatable)")
     ap.add_argument("--value-transfer", choices=["auto", "text", "binary"],
-                    help="memory: source.value_transfer of the stream runs (default: pgcdc's)")
+                    help="memory: source.value_transfer of the runs (default: pgcdc's)")
     args = ap.parse_args()
     what = set(args.what)
     if "all" in what:

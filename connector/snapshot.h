@@ -36,6 +36,7 @@
 #include <string>
 #include <vector>
 
+#include "config/config.h"
 #include "connector/capture_rules.h"
 #include "connector/catalog_reader.h"
 #include "connector/pg_connection.h"
@@ -65,6 +66,9 @@ struct SnapshotOptions {
   int parallelism = 2;
   int64_t chunk_pages = 16384;
   int progress_interval_ms = 10000;
+  // source.value_transfer: a table is read with binary COPY unless text, or unless a column's
+  // type is one pgcdc decodes only as text (an error under binary, as for the stream).
+  config::ValueTransfer value_transfer = config::ValueTransfer::kAuto;
   std::set<std::string> done_tables;  // schema.table: already read by an interrupted pass
   // Resuming: the slot whose changes committed before `lsn` are peeked at (never consumed) for
   // the deletes the other tables' read cannot show (see PublishEarlierDeletes).

@@ -23,21 +23,22 @@
 
 namespace cdc::connector {
 
-// A held row's COPY text, owned without a copy: the buffer libpq returned (with PQfreemem as
+// A held row's COPY text (or binary COPY row), owned without a copy: the buffer libpq returned (with PQfreemem as
 // `free_fn`), so a 100 MB row is not held twice while it waits for its marker; or a string.
 class RowText {
  public:
   RowText() = default;
-  RowText(char* data, size_t size, void (*free_fn)(void*)) : buf_(data, free_fn), size_(size) {}
+  RowText(char* data, size_t size, void (*free_fn)(void*))
+      : RowText(data, std::string_view(data, size), free_fn) {}
+  // `row` lies inside `data`: a binary COPY's first message carries the file header before it.
+  RowText(char* data, std::string_view row, void (*free_fn)(void*)) : buf_(data, free_fn), row_(row) {}
   explicit RowText(std::string s) : owned_(std::move(s)) {}
-  std::string_view view() const {
-    return buf_ ? std::string_view(buf_.get(), size_) : std::string_view(owned_);
-  }
+  std::string_view view() const { return buf_ ? row_ : std::string_view(owned_); }
 
  private:
   static void NoFree(void*) {}
   std::unique_ptr<char, void (*)(void*)> buf_{nullptr, &NoFree};
-  size_t size_ = 0;
+  std::string_view row_;
   std::string owned_;
 };
 
@@ -51,7 +52,7 @@ class SnapshotMarkers {
 
   struct HeldRow {
     size_t table;
-    RowText row;  // the row as read (COPY text line)
+    RowText row;  // the row as read (COPY text line, or binary COPY row)
     std::string_view marker;
   };
 

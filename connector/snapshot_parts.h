@@ -64,6 +64,7 @@ struct Snapshot::Table {
   std::string copy_source;  // "schema"."table" (quoted)
   std::string columns;      // quoted column list, in Relation order
   std::string row_filter;   // the publication's row filter (PG15+), or empty
+  bool binary = false;      // read with COPY (FORMAT binary): every column decodes from it
   int64_t pages = 0;
   int64_t estimate = 0;
   int ranges = 1;
@@ -90,7 +91,9 @@ class Snapshot::Worker : public EventEmitter {
   explicit Worker(Snapshot* s) : s_(s), builder_(s->event_options_) {}
 
   void Run();
-  Status EmitRow(size_t table, std::string_view line, std::string_view marker);
+  // `row`: one COPY text line, or a binary COPY row (CopyBinaryReader::Message::row), per the
+  // table's `binary`.
+  Status EmitRow(size_t table, std::string_view row, std::string_view marker);
   Status Emit(const ChangeEvent& ev) override;
   // See SnapshotOptions::resumed_slot. Runs before the workers start.
   Status PublishEarlierDeletes();
@@ -114,7 +117,7 @@ class Snapshot::Worker : public EventEmitter {
   uint64_t clock_rows_ = 0;
   int64_t read_us_ = 0;
   PgConnPtr conn_;
-  std::string storage_;
+  std::string storage_;  // de-escaped text COPY fields
   pgoutput::Tuple tuple_;
 };
 

@@ -5,6 +5,7 @@
 #include "connector/name_list.h"
 #include "connector/snapshot_markers.h"
 #include "connector/snapshot_parts.h"
+#include "decoders/pg_binary.h"
 
 // The snapshot's plan: which tables, with the columns pgoutput would announce (replica
 // identity, PG15 column lists and row filters), split into CTID ranges; and the privilege check
@@ -17,6 +18,41 @@ namespace {
 // Tables at least this large are split into at least `parallelism` ranges, so one big table
 // keeps every worker busy.
 constexpr int64_t kMinSplitPages = 1024;
+
+// Whether to read table `name` with binary COPY: when pg_binary decodes every column the events
+// show, by the rule the stream's transfer mode follows (transfer_mode.h), so that a bytea
+// arrives as raw bytes rather than as hex text twice its size. Under source.value_transfer:
+// binary, a column it cannot decode (or a server before 14) fails the snapshot, as it would
+// fail the stream; under auto the table is read as text. `*why_text` names the column then.
+Result<bool> ReadsBinary(config::ValueTransfer mode, int version, bool utf8_client,
+                         const std::string& name, const TableSchema& t, std::string* why_text) {
+  using config::ValueTransfer;
+  if (mode == ValueTransfer::kText) return false;
+  if (version < 140000) {
+    if (mode == ValueTransfer::kBinary) {
+      return Status::FailedPrecondition(
+          "source.value_transfer: binary needs PostgreSQL 14 or later (pgoutput's binary "
+          "option); this server is " + std::to_string(version) + "; use auto or text");
+    }
+    *why_text = "PostgreSQL before 14 has no binary transfer";
+    return false;
+  }
+  for (size_t i = 0; i < t.codecs.size(); ++i) {
+    if (!t.included[i] || BinaryDecodable(t.codecs[i], utf8_client)) continue;
+    *why_text = name + "." + t.relation.columns[i].name + " has type " +
+                BinaryUndecodableTypeName(t.codecs[i]) +
+                (t.codecs[i].type == ValueType::kUnmappedText
+                     ? " (kept as text under format.unknown_types: string)"
+                     : "");
+    if (mode == ValueTransfer::kBinary) {
+      return Status::FailedPrecondition("source.value_transfer: binary, but " + *why_text +
+                                        ", which pgcdc decodes only in text form; use auto (text "
+                                        "for such tables) or text, or leave the column out");
+    }
+    return false;
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -67,6 +103,8 @@ Status Snapshot::Plan() {
   CDC_RETURN_IF_ERROR(snapshot_internal::ImportSnapshot(c, options_.snapshot_name));
   const int version = PQserverVersion(c);
   const bool pg15 = version >= 150000;
+  const char* encoding = PQparameterStatus(c, "client_encoding");
+  const bool utf8_client = encoding != nullptr && std::string_view(encoding) == "UTF8";
   const std::string pub = QuoteLiteral(c, options_.publication);
   auto tables = Exec(c,
                      "SELECT c.oid, n.nspname, c.relname, c.relreplident, "
@@ -80,6 +118,8 @@ Status Snapshot::Plan() {
   if (!tables.ok()) return tables.status().WithContext("snapshot: listing the publication's tables");
   PGresult* tr = tables->get();
   std::vector<std::string> keyless;  // warned about together, after the loop
+  size_t binary_tables = 0;
+  std::string first_why_text;  // the first table read as text, and why
   for (int i = 0; i < PQntuples(tr); ++i) {
     pgoutput::Relation rel;
     rel.oid = static_cast<uint32_t>(std::strtoul(PQgetvalue(tr, i, 0), nullptr, 10));
@@ -130,6 +170,16 @@ Status Snapshot::Plan() {
     if (!schema.ok()) return schema.status().WithContext("snapshot of " + name);
     t->schema = *schema;
     if (t->schema->key_columns.empty()) keyless.push_back(name);
+    std::string why_text;
+    auto binary = ReadsBinary(options_.value_transfer, version, utf8_client, name, *t->schema,
+                              &why_text);
+    if (!binary.ok()) return binary.status();
+    t->binary = *binary;
+    if (t->binary) ++binary_tables;
+    if (!t->binary && !why_text.empty()) {
+      spdlog::debug("snapshot: {} is read with text COPY, because {}", name, why_text);
+      if (first_why_text.empty()) first_why_text = why_text;
+    }
 
     // CTID ranges need a TID range scan (14+) to be cheap; before that a table is read whole.
     const size_t index = tables_.size();
@@ -153,6 +203,16 @@ Status Snapshot::Plan() {
     tables_.push_back(std::move(t));
   }
   (void)Exec(c, "COMMIT", PGRES_COMMAND_OK);
+  if (options_.value_transfer == config::ValueTransfer::kText) {
+    spdlog::info("snapshot copy: text (configured)");
+  } else if (binary_tables == tables_.size()) {
+    spdlog::info("snapshot copy: binary (FORMAT binary) for all {} tables", tables_.size());
+  } else if (binary_tables == 0) {
+    spdlog::info("snapshot copy: text, because {}", first_why_text);
+  } else {
+    spdlog::info("snapshot copy: binary for {} of {} tables; text for the others, first because {}",
+                 binary_tables, tables_.size(), first_why_text);
+  }
   if (keyless.size() <= kNamesShown) {
     for (const auto& name : keyless) {
       spdlog::warn("table {} has no primary key (or replica identity index): its events have a "

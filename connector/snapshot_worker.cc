@@ -3,9 +3,13 @@
 #include "connector/name_list.h"
 #include "connector/snapshot_markers.h"
 #include "connector/snapshot_parts.h"
+#include "decoders/copy_binary.h"
 #include "decoders/copy_text.h"
 
-// The snapshot's workers: COPY of a range, row by row into op "r" events.
+// The snapshot's workers: COPY of a range, row by row into op "r" events. A table whose columns
+// all decode from their binary send format is read with binary COPY (Table::binary): its values
+// reach the EventBuilder as kBinary views into libpq's buffer, rendered through pg_binary exactly
+// as the text form would be.
 
 namespace cdc::connector {
 
@@ -18,10 +22,12 @@ void Snapshot::Worker::Run() {
   s_->workers_done_.fetch_add(1);
 }
 
-Status Snapshot::Worker::EmitRow(size_t table, std::string_view line, std::string_view marker) {
+Status Snapshot::Worker::EmitRow(size_t table, std::string_view row, std::string_view marker) {
   Table& t = *s_->tables_[table];
   table_ = table;
-  Status s = ParseCopyTextRow(line, t.schema->relation.columns.size(), &storage_, &tuple_);
+  const size_t columns = t.schema->relation.columns.size();
+  Status s = t.binary ? ParseCopyBinaryRow(row, columns, &tuple_)
+                      : ParseCopyTextRow(row, columns, &storage_, &tuple_);
   if (!s.ok()) return s.WithContext("snapshot of " + t.name);
   // One clock read per kClockRows rows: ts_ms has millisecond resolution and a worker reads
   // a row every microsecond or two.
@@ -56,9 +62,10 @@ std::string Snapshot::Worker::Query(const Range& r, const Table& t) const {
     if (!where.empty()) where += " AND ";
     where += "(" + t.row_filter + ")";
   }
-  if (where.empty()) return "COPY " + t.copy_source + " (" + t.columns + ") TO STDOUT";
+  const std::string format = t.binary ? " (FORMAT binary)" : "";
+  if (where.empty()) return "COPY " + t.copy_source + " (" + t.columns + ") TO STDOUT" + format;
   return "COPY (SELECT " + t.columns + " FROM " + t.copy_source + " WHERE " + where +
-         ") TO STDOUT";
+         ") TO STDOUT" + format;
 }
 
 Status Snapshot::Worker::CopyRange(const Range& r) {
@@ -77,8 +84,11 @@ Status Snapshot::Worker::CopyRange(const Range& r) {
   }
   // Each row is emitted once the next one arrives: the range's final row is handed to the
   // markers, which decide whether it closes its table or the whole snapshot.
+  // Each CopyData message is one row (and, in binary, the header or the trailer too); the row
+  // is parsed in place, so a large value is held only in the buffer libpq returned.
+  CopyBinaryReader binary;
   CopyRow prev;
-  int prev_len = 0;
+  std::string_view prev_row;
   int64_t unreported_rows = 0;
   for (;;) {
     char* buf = nullptr;
@@ -88,15 +98,19 @@ Status Snapshot::Worker::CopyRange(const Range& r) {
       return Status::Unavailable("postgres: snapshot connection lost while reading " + t.name +
                                  ": " + PQerrorMessage(c));
     }
-    CopyRow row(buf);
+    CopyRow message(buf);
+    std::string_view row(buf, static_cast<size_t>(n));
+    if (t.binary) {
+      auto part = binary.Next(row);
+      if (!part.ok()) return part.status().WithContext("snapshot of " + t.name);
+      if (part->part != CopyBinaryReader::Part::kRow) continue;
+      row = part->row;
+    }
     // The shared counters are bumped in steps: per row, two workers would fight over them.
     if (++unreported_rows == kCountStep) ReportRows(t, &unreported_rows);
-    if (prev) {
-      CDC_RETURN_IF_ERROR(EmitRow(r.table, std::string_view(prev.get(), static_cast<size_t>(prev_len)),
-                                  s_->markers_->ForRow(r.table)));
-    }
-    prev = std::move(row);
-    prev_len = n;
+    if (prev) CDC_RETURN_IF_ERROR(EmitRow(r.table, prev_row, s_->markers_->ForRow(r.table)));
+    prev = std::move(message);
+    prev_row = row;
     if (s_->cancelled()) return Status::Ok();
   }
   ReportRows(t, &unreported_rows);
@@ -106,8 +120,11 @@ Status Snapshot::Worker::CopyRange(const Range& r) {
                                  ResultError(res.get()));
     }
   }
+  if (t.binary && !binary.finished()) {
+    return Status::Corruption("snapshot of " + t.name + ": binary COPY ended without its trailer");
+  }
   std::optional<RowText> last;  // libpq's buffer itself: a large row is not copied
-  if (prev) last.emplace(prev.release(), static_cast<size_t>(prev_len), &PQfreemem);
+  if (prev) last.emplace(prev.release(), prev_row, &PQfreemem);
   for (auto& held : s_->markers_->FinishRange(r.table, std::move(last))) {
     CDC_RETURN_IF_ERROR(EmitRow(held.table, held.row.view(), held.marker));
   }

@@ -229,6 +229,7 @@ Result<bool> Runner::TakeSnapshot(PGconn* repl, const SlotState& slot, const Off
   opts.parallelism = cfg_.snapshot.parallelism;
   opts.chunk_pages = cfg_.snapshot.chunk_pages;
   opts.progress_interval_ms = cfg_.snapshot.progress_interval_ms;
+  opts.value_transfer = cfg_.source.value_transfer;
   Snapshot snap(std::move(opts), event_options_, rules_.get(), catalog_.get(), publisher_.get(),
                 &StopSignal::Process());
   metrics_.state.store(static_cast<int>(RunState::kSnapshotting));
