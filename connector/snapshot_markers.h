@@ -23,15 +23,17 @@
 
 namespace cdc::connector {
 
-// A held row's COPY text (or binary COPY row), owned without a copy: the buffer libpq returned (with PQfreemem as
-// `free_fn`), so a 100 MB row is not held twice while it waits for its marker; or a string.
+// A held row's COPY text (or binary COPY row), owned without a copy: the buffer libpq returned
+// (with PQfreemem as `free_fn`), so a 100 MB row is not held twice while it waits for its marker;
+// or a string.
 class RowText {
  public:
   RowText() = default;
   RowText(char* data, size_t size, void (*free_fn)(void*))
       : RowText(data, std::string_view(data, size), free_fn) {}
   // `row` lies inside `data`: a binary COPY's first message carries the file header before it.
-  RowText(char* data, std::string_view row, void (*free_fn)(void*)) : buf_(data, free_fn), row_(row) {}
+  RowText(char* data, std::string_view row, void (*free_fn)(void*))
+      : buf_(data, free_fn), row_(row) {}
   explicit RowText(std::string s) : owned_(std::move(s)) {}
   std::string_view view() const { return buf_ ? row_ : std::string_view(owned_); }
 
@@ -66,7 +68,7 @@ class SnapshotMarkers {
  private:
   struct Table {
     std::atomic<bool> first_taken{false};
-    int ranges_left = 0;                 // guarded by mu_
+    int ranges_left = 0;             // guarded by mu_
     std::optional<RowText> pending;  // guarded by mu_: the latest held row
   };
   std::string_view Mark(size_t table, bool table_last, bool snapshot_last);

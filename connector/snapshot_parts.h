@@ -71,9 +71,9 @@ struct Snapshot::Table {
   std::atomic<int64_t> started_us{0};
   std::atomic<int64_t> rows_done{0};
   std::atomic<int> ranges_left{0};
-  std::atomic<int64_t> acked{0};  // records the sink acknowledged
+  std::atomic<int64_t> acked{0};    // records the sink acknowledged
   std::atomic<int64_t> earlier{0};  // records of PublishEarlierDeletes (resumed snapshots)
-  bool reported_done = false;     // Run()'s thread: handed to on_table_done
+  bool reported_done = false;       // Run()'s thread: handed to on_table_done
 };
 
 struct Snapshot::Range {
@@ -112,7 +112,7 @@ class Snapshot::Worker : public EventEmitter {
 
   Snapshot* s_;
   EventBuilder builder_;
-  size_t table_ = 0;  // of the row being emitted
+  size_t table_ = 0;      // of the row being emitted
   bool earlier_ = false;  // emitting for PublishEarlierDeletes
   uint64_t clock_rows_ = 0;
   int64_t read_us_ = 0;

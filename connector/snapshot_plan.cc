@@ -32,7 +32,8 @@ Result<bool> ReadsBinary(config::ValueTransfer mode, int version, bool utf8_clie
     if (mode == ValueTransfer::kBinary) {
       return Status::FailedPrecondition(
           "source.value_transfer: binary needs PostgreSQL 14 or later (pgoutput's binary "
-          "option); this server is " + std::to_string(version) + "; use auto or text");
+          "option); this server is " +
+          std::to_string(version) + "; use auto or text");
     }
     *why_text = "PostgreSQL before 14 has no binary transfer";
     return false;
@@ -65,9 +66,9 @@ Status ImportSnapshot(PGconn* conn, const std::string& snapshot_name) {
       Exec(conn, "SET idle_in_transaction_session_timeout = 0", PGRES_COMMAND_OK).status());
   CDC_RETURN_IF_ERROR(
       Exec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", PGRES_COMMAND_OK).status());
-  Status s = Exec(conn, "SET TRANSACTION SNAPSHOT " + QuoteLiteral(conn, snapshot_name),
-                  PGRES_COMMAND_OK)
-                 .status();
+  Status s =
+      Exec(conn, "SET TRANSACTION SNAPSHOT " + QuoteLiteral(conn, snapshot_name), PGRES_COMMAND_OK)
+          .status();
   return s.ok() ? s : s.WithContext("importing the slot's exported snapshot");
 }
 
@@ -115,7 +116,8 @@ Status Snapshot::Plan() {
                          "pt.schemaname JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = "
                          "pt.tablename WHERE pt.pubname = " +
                          pub + " ORDER BY 5 DESC, 2, 3");
-  if (!tables.ok()) return tables.status().WithContext("snapshot: listing the publication's tables");
+  if (!tables.ok())
+    return tables.status().WithContext("snapshot: listing the publication's tables");
   PGresult* tr = tables->get();
   std::vector<std::string> keyless;  // warned about together, after the loop
   size_t binary_tables = 0;
@@ -132,20 +134,21 @@ Status Snapshot::Plan() {
     // publication's column list (15+), flagged when part of the replica identity.
     const std::string oid = std::to_string(rel.oid);
     auto cols = Exec(
-        c, "SELECT a.attname, a.atttypid, a.atttypmod, COALESCE(CASE c.relreplident "
-           "WHEN 'f' THEN true "
-           "WHEN 'd' THEN a.attnum = ANY((SELECT i.indkey FROM pg_index i WHERE i.indrelid = "
-           "c.oid AND i.indisprimary)::int2[]) "
-           "WHEN 'i' THEN a.attnum = ANY((SELECT i.indkey FROM pg_index i WHERE i.indrelid = "
-           "c.oid AND i.indisreplident)::int2[]) ELSE false END, false) "
-           "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid WHERE a.attrelid = " +
-               oid + " AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''" +
-               (pg15 ? " AND a.attname IN (SELECT unnest(pt.attnames) FROM pg_publication_tables pt "
-                       "WHERE pt.pubname = " +
-                           pub + " AND pt.schemaname = " + QuoteLiteral(c, rel.nspname) +
-                           " AND pt.tablename = " + QuoteLiteral(c, rel.relname) + ")"
-                     : std::string()) +
-               " ORDER BY a.attnum");
+        c,
+        "SELECT a.attname, a.atttypid, a.atttypmod, COALESCE(CASE c.relreplident "
+        "WHEN 'f' THEN true "
+        "WHEN 'd' THEN a.attnum = ANY((SELECT i.indkey FROM pg_index i WHERE i.indrelid = "
+        "c.oid AND i.indisprimary)::int2[]) "
+        "WHEN 'i' THEN a.attnum = ANY((SELECT i.indkey FROM pg_index i WHERE i.indrelid = "
+        "c.oid AND i.indisreplident)::int2[]) ELSE false END, false) "
+        "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid WHERE a.attrelid = " +
+            oid + " AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''" +
+            (pg15 ? " AND a.attname IN (SELECT unnest(pt.attnames) FROM pg_publication_tables pt "
+                    "WHERE pt.pubname = " +
+                        pub + " AND pt.schemaname = " + QuoteLiteral(c, rel.nspname) +
+                        " AND pt.tablename = " + QuoteLiteral(c, rel.relname) + ")"
+                  : std::string()) +
+            " ORDER BY a.attnum");
     if (!cols.ok()) return cols.status().WithContext("snapshot: columns of " + name);
     auto t = std::make_unique<Table>(this);
     t->name = name;
@@ -153,7 +156,8 @@ Status Snapshot::Plan() {
     for (int j = 0; j < PQntuples(cols->get()); ++j) {
       pgoutput::Column col;
       col.name = PQgetvalue(cols->get(), j, 0);
-      col.type_oid = static_cast<uint32_t>(std::strtoul(PQgetvalue(cols->get(), j, 1), nullptr, 10));
+      col.type_oid =
+          static_cast<uint32_t>(std::strtoul(PQgetvalue(cols->get(), j, 1), nullptr, 10));
       col.typmod = std::atoi(PQgetvalue(cols->get(), j, 2));
       col.flags = PQgetvalue(cols->get(), j, 3)[0] == 't' ? 1 : 0;
       if (j) t->columns += ", ";
@@ -171,8 +175,8 @@ Status Snapshot::Plan() {
     t->schema = *schema;
     if (t->schema->key_columns.empty()) keyless.push_back(name);
     std::string why_text;
-    auto binary = ReadsBinary(options_.value_transfer, version, utf8_client, name, *t->schema,
-                              &why_text);
+    auto binary =
+        ReadsBinary(options_.value_transfer, version, utf8_client, name, *t->schema, &why_text);
     if (!binary.ok()) return binary.status();
     t->binary = *binary;
     if (t->binary) ++binary_tables;
@@ -215,14 +219,16 @@ Status Snapshot::Plan() {
   }
   if (keyless.size() <= kNamesShown) {
     for (const auto& name : keyless) {
-      spdlog::warn("table {} has no primary key (or replica identity index): its events have a "
-                   "null key",
-                   name);
+      spdlog::warn(
+          "table {} has no primary key (or replica identity index): its events have a "
+          "null key",
+          name);
     }
   } else {
-    spdlog::warn("{} tables have no primary key (or replica identity index), so their events "
-                 "have a null key: {} (log.level debug lists every table)",
-                 keyless.size(), FirstNames(keyless));
+    spdlog::warn(
+        "{} tables have no primary key (or replica identity index), so their events "
+        "have a null key: {} (log.level debug lists every table)",
+        keyless.size(), FirstNames(keyless));
     spdlog::debug("tables without a primary key (or replica identity index): {}",
                   AllNames(keyless));
   }

@@ -116,8 +116,7 @@ Status Snapshot::Worker::CopyRange(const Range& r) {
   ReportRows(t, &unreported_rows);
   for (PgResultPtr res(PQgetResult(c)); res; res.reset(PQgetResult(c))) {
     if (PQresultStatus(res.get()) != PGRES_COMMAND_OK) {
-      return Status::Unavailable("postgres: snapshot of " + t.name + ": " +
-                                 ResultError(res.get()));
+      return Status::Unavailable("postgres: snapshot of " + t.name + ": " + ResultError(res.get()));
     }
   }
   if (t.binary && !binary.finished()) {

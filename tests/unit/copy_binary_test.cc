@@ -101,8 +101,7 @@ TEST(CopyBinary, BadHeadersAreErrors) {
   const std::string long_extension = std::string(kHeader, 0, 15) + I32(100) + "abc";
   const std::string negative_extension = std::string(kHeader, 0, 15) + I32(-2) + SampleRow();
   for (const std::string& msg : {text_copy, bad_signature, oids_flag, long_extension,
-                                 negative_extension, std::string(kHeader, 0, 14),
-                                 std::string()}) {
+                                 negative_extension, std::string(kHeader, 0, 14), std::string()}) {
     CopyBinaryReader reader;
     auto m = reader.Next(msg);
     EXPECT_EQ(m.status().code(), Status::Code::kCorruption) << msg.size();
