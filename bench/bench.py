@@ -118,10 +118,17 @@ def run_pgcdc(config, workdir, until=None, during=None, timeout=3600):
     return text, (int(m.group(1)) / 1024 if m else float("nan")), cpu
 
 
+# --value-transfer for every run (None: pgcdc's default), so text and binary can be compared.
+VALUE_TRANSFER = None
+
+
 def base(pg, broker, name, db, workdir, schemas):
+    source = {"dsn": pg.dsn(db), "status_interval_ms": 1000}
+    if VALUE_TRANSFER:
+        source["value_transfer"] = VALUE_TRANSFER
     return {
         "name": name,
-        "source": {"dsn": pg.dsn(db), "status_interval_ms": 1000},
+        "source": source,
         "format": {"schemas": schemas},
         "sink": {"type": "kafka", "kafka": {"bootstrap.servers": broker.bootstrap}},
         "offsets": {"file": os.path.join(workdir, f"{name}.offsets"), "commit_interval_ms": 100},
@@ -553,8 +560,10 @@ def main():
     ap.add_argument("--kafka", action="append", default=[], metavar="PROP=VALUE",
                     help="memory: a librdkafka property for pgcdc's sink (repeatable)")
     ap.add_argument("--value-transfer", choices=["auto", "text", "binary"],
-                    help="memory: source.value_transfer of the runs (default: pgcdc's)")
+                    help="source.value_transfer of every run (default: pgcdc's)")
     args = ap.parse_args()
+    global VALUE_TRANSFER
+    VALUE_TRANSFER = args.value_transfer
     what = set(args.what)
     if "all" in what:
         what = {"snapshot", "stream", "latency", "memory"}
