@@ -23,7 +23,9 @@ class RelationRegistry {
       : rules_(rules), catalog_(catalog), cache_(options) {}
 
   // Whether the include list captures `qualified_name` (schema.table).
-  bool Captured(const std::string& qualified_name) const { return rules_->Captured(qualified_name); }
+  bool Captured(const std::string& qualified_name) const {
+    return rules_->Captured(qualified_name);
+  }
 
   // Replaces the entry for rel.oid; `captured` relations get the catalog's and the rules' hints.
   // `hints_out`, when given, receives them (for the caller's warnings).

@@ -37,9 +37,6 @@ size_t ImageBytes(const RowImage& image) {
 JsonEncoder::JsonEncoder(const EventOptions& options, Clock now_unix_micros)
     : options_(options),
       clock_(now_unix_micros),
-      transaction_topic_(options.name + ".transaction"),
-      message_topic_(options.name + ".message"),
-      heartbeat_topic_("__debezium-heartbeat." + options.name),
       message_value_schema_(
           BuildMessageValueSchemaJson(options.converter.binary == BinaryHandling::kBytes)) {
   JsonWriter w(&source_head_);
@@ -331,7 +328,7 @@ Status JsonEncoder::Encode(const TransactionRecord& r, EncodedRecord* out) {
   w.EndObject();
   Wrap(&value_buf_, kTransactionValueSchemaJson, scratch_);
   *out = EncodedRecord{};
-  out->topic = transaction_topic_;
+  out->topic = options_.transaction_topic;
   out->key = key_buf_;
   out->value = value_buf_;
   return Status::Ok();
@@ -364,7 +361,7 @@ Status JsonEncoder::Encode(const MessageRecord& r, EncodedRecord* out) {
   w.EndObject();
   Wrap(&value_buf_, message_value_schema_, scratch_);
   *out = EncodedRecord{};
-  out->topic = message_topic_;
+  out->topic = options_.message_topic;
   out->key = key_buf_;
   out->value = value_buf_;
   return Status::Ok();
@@ -380,7 +377,7 @@ Status JsonEncoder::EncodeHeartbeat(EncodedRecord* out) {
   w.EndObject();
   Wrap(&value_buf_, kHeartbeatValueSchemaJson, scratch_);
   *out = EncodedRecord{};
-  out->topic = heartbeat_topic_;
+  out->topic = options_.heartbeat_topic;
   out->key = key_buf_;
   out->value = value_buf_;
   return Status::Ok();
