@@ -1,7 +1,6 @@
 #include "decoders/json_encoder.h"
 
-#include <charconv>
-
+#include "decoders/append_number.h"
 #include "decoders/debezium_schema.h"
 #include "decoders/pg_binary.h"
 #include "decoders/value_converter.h"
@@ -9,18 +8,6 @@
 namespace cdc {
 
 namespace {
-
-void AppendInt(std::string* out, int64_t v) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof(buf), v);
-  out->append(buf, static_cast<size_t>(r.ptr - buf));
-}
-
-void AppendUInt(std::string* out, uint64_t v) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof(buf), v);
-  out->append(buf, static_cast<size_t>(r.ptr - buf));
-}
 
 // The bytes of an image's values: the size of the row's JSON, roughly (bytea's hex shrinks to
 // base64, escapes grow a little).
