@@ -1,5 +1,7 @@
 #include "connector/capture_rules.h"
 
+#include "connector/topic_names.h"
+
 namespace cdc::connector {
 
 bool GlobMatch(const std::string& pattern, const std::string& text) {
@@ -35,6 +37,7 @@ bool CaptureRules::Captured(const std::string& name) const {
 }
 
 void CaptureRules::Apply(const pgoutput::Relation& rel, CatalogHints* hints) const {
+  hints->topic = TableTopic(options_.topic_prefix, rel.nspname, rel.relname);
   const std::string name = rel.nspname + "." + rel.relname;
   for (const auto& col : rel.columns) {
     for (const auto& pattern : options_.column_exclude) {

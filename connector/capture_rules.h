@@ -31,6 +31,7 @@ struct CaptureOptions {
   std::vector<std::string> column_exclude;    // schema.table.column globs
   // schema.table glob -> the columns that key its events instead of the primary key
   std::vector<std::pair<std::string, std::vector<std::string>>> message_key_columns;
+  std::string topic_prefix;  // the connector's name: tables' topics are <prefix>.<schema>.<table>
 };
 
 class CaptureRules {
@@ -40,7 +41,7 @@ class CaptureRules {
   // `qualified_name` is "schema.table".
   bool Captured(const std::string& qualified_name) const;
 
-  // Adds the configured column excludes and key override for `rel` to `hints`.
+  // Adds the configured column excludes, key override and topic for `rel` to `hints`.
   void Apply(const pgoutput::Relation& rel, CatalogHints* hints) const;
 
  private:

@@ -15,12 +15,10 @@ ChangeProcessor::ChangeProcessor(const EventOptions& options, ProcessorOptions p
                                  std::function<Status()> while_full)
     : options_(options),
       processor_options_(std::move(processor_options)),
-      rules_(rules),
-      catalog_(catalog),
       tracker_(tracker),
       publisher_(publisher),
       while_full_(std::move(while_full)),
-      relations_(options),
+      relations_(options, rules, catalog),
       builder_(options) {}
 
 void ChangeProcessor::ResetSession(Lsn resume_lsn, bool binary_values, bool utf8_client) {
@@ -45,16 +43,12 @@ const TableSchema* ChangeProcessor::Table(uint32_t oid, Status* error) const {
   return t;
 }
 
-Status ChangeProcessor::OnRelation(pgoutput::Relation rel) {
+Status ChangeProcessor::OnRelation(pgoutput::Relation& rel) {
   const uint32_t oid = rel.oid;
   const std::string name = rel.nspname + "." + rel.relname;
-  const bool captured = rules_->Captured(name);
+  const bool captured = relations_.Captured(name);
   CatalogHints hints;
-  if (captured) {
-    hints = catalog_->Lookup(oid);
-    rules_->Apply(rel, &hints);
-  }
-  auto updated = relations_.Update(std::move(rel), hints, captured);
+  auto updated = relations_.Update(std::move(rel), captured, &hints);
   if (!updated.ok()) return updated.status();
   const TableSchema& t = **updated;
   if (binary_values_ && captured) {
@@ -123,81 +117,83 @@ Status ChangeProcessor::OnXLogData(const XLogData& frame) {
   if (!decoded.ok()) {
     return decoded.status().WithContext("pgoutput message at " + frame.wal_start.ToString());
   }
-  pgoutput::Message& msg = *decoded;
-  Status err;
+  return pgoutput::Dispatch(*decoded, frame.wal_start, *this);
+}
 
-  if (auto* b = std::get_if<pgoutput::Begin>(&msg)) {
-    if (in_txn_) return Status::Corruption("Begin inside an open transaction");
-    in_txn_ = true;
-    // Already confirmed in an earlier run: its commit starts before our resume point.
-    skip_txn_ = b->final_lsn < resume_lsn_;
-    txn_ = TxnContext::Of(*b, options_.transaction_metadata);
-    txn_.last_commit_lsn = last_commit_lsn_;
-    txn_record_ = skip_txn_ ? nullptr : tracker_->Begin();
-    if (txn_record_ != nullptr) txn_record_->final_lsn = b->final_lsn;
-    return Status::Ok();
-  }
-  if (auto* c = std::get_if<pgoutput::Commit>(&msg)) {
-    if (!in_txn_) return Status::Corruption("Commit without Begin");
-    if (txn_.begin_emitted) CDC_RETURN_IF_ERROR(builder_.OnTransactionEnd(txn_, *this));
-    in_txn_ = false;
-    if (txn_record_ != nullptr) {
-      txn_record_->commit_unix_us = PgTimestampToUnixMicros(c->commit_ts);
-      tracker_->Commit(txn_record_, c->end_lsn);
-    }
-    txn_record_ = nullptr;
-    last_commit_lsn_ = c->end_lsn;
-    return Status::Ok();
-  }
-  if (auto* r = std::get_if<pgoutput::Relation>(&msg)) return OnRelation(std::move(*r));
-  if (auto* y = std::get_if<pgoutput::Type>(&msg)) {
-    relations_.AddType(*y);
-    return Status::Ok();
-  }
-  if (auto* lm = std::get_if<pgoutput::LogicalMessage>(&msg)) return OnLogicalMessage(*lm);
-  if (auto* o = std::get_if<pgoutput::Origin>(&msg)) {
-    // Sent after Begin for a transaction replayed from another node: source.origin.
-    if (in_txn_) {
-      txn_.origin = std::move(o->name);
-      txn_.origin_lsn = o->origin_lsn;
-    }
-    return Status::Ok();
-  }
+Status ChangeProcessor::OnBegin(const pgoutput::Begin& b) {
+  if (in_txn_) return Status::Corruption("Begin inside an open transaction");
+  in_txn_ = true;
+  // Already confirmed in an earlier run: its commit starts before our resume point.
+  skip_txn_ = b.final_lsn < resume_lsn_;
+  txn_ = TxnContext::Of(b, options_.transaction_metadata);
+  txn_.last_commit_lsn = last_commit_lsn_;
+  txn_record_ = skip_txn_ ? nullptr : tracker_->Begin();
+  if (txn_record_ != nullptr) txn_record_->final_lsn = b.final_lsn;
+  return Status::Ok();
+}
 
+Status ChangeProcessor::OnCommit(const pgoutput::Commit& c) {
+  if (!in_txn_) return Status::Corruption("Commit without Begin");
+  if (txn_.begin_emitted) CDC_RETURN_IF_ERROR(builder_.OnTransactionEnd(txn_, *this));
+  in_txn_ = false;
+  if (txn_record_ != nullptr) {
+    txn_record_->commit_unix_us = PgTimestampToUnixMicros(c.commit_ts);
+    tracker_->Commit(txn_record_, c.end_lsn);
+  }
+  txn_record_ = nullptr;
+  last_commit_lsn_ = c.end_lsn;
+  return Status::Ok();
+}
+
+Status ChangeProcessor::OnType(const pgoutput::Type& y) {
+  relations_.AddType(y);
+  return Status::Ok();
+}
+
+Status ChangeProcessor::OnOrigin(pgoutput::Origin& o) {
+  // Sent after Begin for a transaction replayed from another node: source.origin.
+  if (in_txn_) {
+    txn_.origin = std::move(o.name);
+    txn_.origin_lsn = o.origin_lsn;
+  }
+  return Status::Ok();
+}
+
+Result<const TableSchema*> ChangeProcessor::ChangeTarget(uint32_t oid) {
   // Row changes and truncates: only inside a transaction.
   if (!in_txn_) return Status::Corruption("row change outside a transaction");
-  if (skip_txn_) return Status::Ok();
-  const Lsn lsn = frame.wal_start;
+  if (skip_txn_) return static_cast<const TableSchema*>(nullptr);
+  Status err;
+  const TableSchema* t = Table(oid, &err);
+  if (t == nullptr) return err;
+  return t->captured && !ReadBySnapshot(*t) ? t : nullptr;
+}
 
-  if (auto* ins = std::get_if<pgoutput::Insert>(&msg)) {
-    const TableSchema* t = Table(ins->relation_oid, &err);
-    if (!t) return err;
-    return t->captured && !ReadBySnapshot(*t) ? builder_.OnInsert(*t, *ins, txn_, lsn, *this)
-                                              : Status::Ok();
+Status ChangeProcessor::OnInsert(const pgoutput::Insert& m, Lsn lsn) {
+  auto t = ChangeTarget(m.relation_oid);
+  if (!t.ok() || *t == nullptr) return t.status();
+  return builder_.OnInsert(**t, m, txn_, lsn, *this);
+}
+
+Status ChangeProcessor::OnUpdate(const pgoutput::Update& m, Lsn lsn) {
+  auto t = ChangeTarget(m.relation_oid);
+  if (!t.ok() || *t == nullptr) return t.status();
+  return builder_.OnUpdate(**t, m, txn_, lsn, *this);
+}
+
+Status ChangeProcessor::OnDelete(const pgoutput::Delete& m, Lsn lsn) {
+  auto t = ChangeTarget(m.relation_oid);
+  if (!t.ok() || *t == nullptr) return t.status();
+  return builder_.OnDelete(**t, m, txn_, lsn, *this);
+}
+
+Status ChangeProcessor::OnTruncate(const pgoutput::Truncate& m, Lsn lsn) {
+  for (uint32_t oid : m.relation_oids) {
+    auto t = ChangeTarget(oid);
+    if (!t.ok()) return t.status();
+    if (*t != nullptr) CDC_RETURN_IF_ERROR(builder_.OnTruncate(**t, txn_, lsn, *this));
   }
-  if (auto* up = std::get_if<pgoutput::Update>(&msg)) {
-    const TableSchema* t = Table(up->relation_oid, &err);
-    if (!t) return err;
-    return t->captured && !ReadBySnapshot(*t) ? builder_.OnUpdate(*t, *up, txn_, lsn, *this)
-                                              : Status::Ok();
-  }
-  if (auto* del = std::get_if<pgoutput::Delete>(&msg)) {
-    const TableSchema* t = Table(del->relation_oid, &err);
-    if (!t) return err;
-    return t->captured && !ReadBySnapshot(*t) ? builder_.OnDelete(*t, *del, txn_, lsn, *this)
-                                              : Status::Ok();
-  }
-  if (auto* tr = std::get_if<pgoutput::Truncate>(&msg)) {
-    for (uint32_t oid : tr->relation_oids) {
-      const TableSchema* t = Table(oid, &err);
-      if (!t) return err;
-      if (t->captured && !ReadBySnapshot(*t)) {
-        CDC_RETURN_IF_ERROR(builder_.OnTruncate(*t, txn_, lsn, *this));
-      }
-    }
-    return Status::Ok();
-  }
-  return Status::Corruption("unhandled pgoutput message");
+  return Status::Ok();
 }
 
 template <typename Fn>

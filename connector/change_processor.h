@@ -20,8 +20,10 @@
 #include "connector/catalog_reader.h"
 #include "connector/lsn_tracker.h"
 #include "connector/publisher.h"
+#include "connector/relation_registry.h"
 #include "decoders/event.h"
 #include "decoders/event_builder.h"
+#include "decoders/pgoutput_dispatch.h"
 #include "decoders/relation_cache.h"
 #include "decoders/replication_frame.h"
 
@@ -33,7 +35,7 @@ struct ProcessorOptions {
   std::vector<std::string> message_prefixes;  // globs; empty = all prefixes
 };
 
-class ChangeProcessor : public EventEmitter {
+class ChangeProcessor : public EventEmitter, private pgoutput::MessageHandler {
  public:
   // `while_full` is called while the sink's local queue is full; it must serve delivery reports
   // and keep the replication connection alive (its error ends the wait and the session).
@@ -74,25 +76,36 @@ class ChangeProcessor : public EventEmitter {
   Status Emit(const ChangeEvent& event) override;
 
  private:
-  Status OnLogicalMessage(const pgoutput::LogicalMessage& m);
+  // The pgoutput messages (pgoutput_dispatch.h).
+  Status OnBegin(const pgoutput::Begin& b) override;
+  Status OnCommit(const pgoutput::Commit& c) override;
+  Status OnOrigin(pgoutput::Origin& o) override;
+  Status OnRelation(pgoutput::Relation& rel) override;
+  Status OnType(const pgoutput::Type& y) override;
+  Status OnInsert(const pgoutput::Insert& m, Lsn lsn) override;
+  Status OnUpdate(const pgoutput::Update& m, Lsn lsn) override;
+  Status OnDelete(const pgoutput::Delete& m, Lsn lsn) override;
+  Status OnTruncate(const pgoutput::Truncate& m, Lsn lsn) override;
+  Status OnLogicalMessage(const pgoutput::LogicalMessage& m) override;
+  // The table a row change of relation `oid` goes to, nullptr when it is skipped (a transaction
+  // confirmed earlier, a table not captured or already read by a resumed snapshot); an error
+  // outside a transaction or for a relation never announced.
+  Result<const TableSchema*> ChangeTarget(uint32_t oid);
   // Emits through the sink under a tracker record of its own, confirming `end_lsn` (or nothing,
   // for Lsn()) once delivered.
   template <typename Fn>
   Status EmitStandalone(Lsn end_lsn, Fn&& build);
-  Status OnRelation(pgoutput::Relation rel);
   // Whether the open transaction's changes to `t` are already in a resumed snapshot's reads.
   bool ReadBySnapshot(const TableSchema& t) const;
   const TableSchema* Table(uint32_t oid, Status* error) const;
 
   const EventOptions& options_;
   ProcessorOptions processor_options_;
-  const CaptureRules* rules_;
-  CatalogReader* catalog_;
   LsnTracker* tracker_;
   Publisher* publisher_;
   std::function<Status()> while_full_;
 
-  RelationCache relations_;
+  RelationRegistry relations_;
   EventBuilder builder_;
   std::unordered_map<uint32_t, std::string> signatures_;  // last definition per relation, across
                                                           // sessions (schema-change log)

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "connector/topic_names.h"
+
 namespace cdc::connector {
 
 namespace {
@@ -67,6 +69,9 @@ bool Skipped(const config::Config& c, const char* op) {
 EventOptions EventOptionsFrom(const config::Config& cfg, const std::string& version) {
   EventOptions o;
   o.name = cfg.name;
+  o.transaction_topic = TransactionTopic(cfg.name);
+  o.message_topic = MessageTopic(cfg.name);
+  o.heartbeat_topic = HeartbeatTopic(cfg.name);
   o.source_version =
       cfg.format.source_version.empty() ? "pgcdc-" + version : cfg.format.source_version;
   o.schemas = cfg.format.schemas;

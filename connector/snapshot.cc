@@ -31,7 +31,7 @@ Snapshot::Snapshot(SnapshotOptions options, const EventOptions& event_options,
       catalog_(catalog),
       publisher_(publisher),
       stop_(stop),
-      relations_(event_options) {}
+      relations_(event_options, rules, catalog) {}
 
 Snapshot::~Snapshot() {
   // Ended by a stop or a failure with records in flight: their tickets die with us, and nothing

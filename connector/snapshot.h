@@ -41,6 +41,7 @@
 #include "connector/catalog_reader.h"
 #include "connector/pg_connection.h"
 #include "connector/publisher.h"
+#include "connector/relation_registry.h"
 #include "connector/snapshot_progress.h"
 #include "connector/stop_signal.h"
 #include "decoders/event_options.h"
@@ -116,7 +117,7 @@ class Snapshot {
   Publisher* publisher_;
   const StopSignal* stop_;
 
-  RelationCache relations_;  // filled by Plan(), read-only while workers run
+  RelationRegistry relations_;  // filled by Plan(), read-only while workers run
   std::vector<std::unique_ptr<Table>> tables_;
   std::vector<Range> ranges_;
   size_t next_range_ GUARDED_BY(mu_) = 0;

@@ -102,9 +102,9 @@ class Snapshot::Worker : public EventEmitter {
   Status ReadRanges();
   std::string Query(const Range& r, const Table& t) const;
   Status CopyRange(const Range& r);
-  // One peeked pgoutput message: deletes, key changes and truncates of the tables to read.
-  Status PublishEarlier(PGresult* row, const std::unordered_map<std::string, size_t>& index,
-                        RelationCache& relations, TxnContext& txn);
+  class EarlierChanges;
+  // One peeked pgoutput message, dispatched to `handler` (snapshot_resume.cc).
+  Status PublishEarlier(PGresult* row, EarlierChanges& handler);
   void ReportRows(Table& t, int64_t* rows);
 
   static constexpr uint64_t kClockRows = 16;

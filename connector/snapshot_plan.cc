@@ -168,9 +168,7 @@ Status Snapshot::Plan() {
     t->pages = std::strtoll(PQgetvalue(tr, i, 4), nullptr, 10);
     t->estimate = std::strtoll(PQgetvalue(tr, i, 5), nullptr, 10);
 
-    CatalogHints hints = catalog_->Lookup(rel.oid);
-    rules_->Apply(rel, &hints);
-    auto schema = relations_.Update(std::move(rel), hints, /*captured=*/true);
+    auto schema = relations_.Update(std::move(rel), /*captured=*/true);
     if (!schema.ok()) return schema.status().WithContext("snapshot of " + name);
     t->schema = *schema;
     if (t->schema->key_columns.empty()) keyless.push_back(name);

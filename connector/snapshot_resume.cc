@@ -2,13 +2,77 @@
 
 #include "connector/snapshot_parts.h"
 #include "decoders/pgoutput_decoder.h"
+#include "decoders/pgoutput_dispatch.h"
 
 // Resuming an interrupted snapshot: the deletes, key changes and truncates committed since its
 // consistent point, read from a peek at the slot (never consumed) and published ahead of the
 // resumed read (see SnapshotOptions::resumed_slot).
-// TODO([craft] #14): dispatch these messages through the stream's dispatcher, not a second one.
 
 namespace cdc::connector {
+
+// The peeked messages, through the stream's dispatcher: deletes, key changes and truncates of the
+// tables to read become their records; the rest only keeps the relations and transaction current.
+class Snapshot::Worker::EarlierChanges final : public pgoutput::MessageHandler {
+ public:
+  EarlierChanges(Worker* w, const std::unordered_map<std::string, size_t>& index)
+      : w_(w), index_(index), relations_(w->s_->event_options_, w->s_->rules_, w->s_->catalog_) {}
+
+  Status OnBegin(const pgoutput::Begin& b) override {
+    txn_ = TxnContext::Of(b, w_->s_->event_options_.transaction_metadata);
+    return Status::Ok();
+  }
+  Status OnRelation(pgoutput::Relation& r) override {
+    // Wanted: a table this pass reads (captured and not finished by the interrupted pass).
+    const bool wanted = index_.count(r.nspname + "." + r.relname) > 0;
+    return relations_.Update(std::move(r), wanted).status();
+  }
+  Status OnType(const pgoutput::Type& y) override {
+    relations_.AddType(y);
+    return Status::Ok();
+  }
+  Status OnDelete(const pgoutput::Delete& d, Lsn lsn) override {
+    const TableSchema* t = Wanted(d.relation_oid);
+    return t ? w_->builder_.OnDelete(*t, d, txn_, lsn, *w_) : Status::Ok();
+  }
+  Status OnUpdate(const pgoutput::Update& u, Lsn lsn) override {
+    const TableSchema* t = Wanted(u.relation_oid);
+    return t ? w_->builder_.OnKeyChangeDelete(*t, u, txn_, lsn, *w_) : Status::Ok();
+  }
+  Status OnTruncate(const pgoutput::Truncate& tr, Lsn lsn) override {
+    for (uint32_t oid : tr.relation_oids) {
+      if (const TableSchema* t = Wanted(oid)) {
+        CDC_RETURN_IF_ERROR(w_->builder_.OnTruncate(*t, txn_, lsn, *w_));
+      }
+    }
+    return Status::Ok();
+  }
+
+ private:
+  // The table among those to read, or nullptr; sets the worker's current table.
+  const TableSchema* Wanted(uint32_t oid) {
+    const TableSchema* t = relations_.Find(oid);
+    if (t == nullptr || !t->captured) return nullptr;
+    auto it = index_.find(t->qualified_name);
+    if (it == index_.end()) return nullptr;  // captured means wanted: not reached
+    w_->table_ = it->second;
+    return t;
+  }
+
+  Worker* w_;
+  const std::unordered_map<std::string, size_t>& index_;
+  RelationRegistry relations_;
+  TxnContext txn_;
+};
+
+Status Snapshot::Worker::PublishEarlier(PGresult* row, EarlierChanges& handler) {
+  auto lsn = Lsn::Parse(PQgetvalue(row, 0, 0));
+  if (!lsn.ok()) return lsn.status();
+  const auto* bytes = reinterpret_cast<const uint8_t*>(PQgetvalue(row, 0, 1));
+  const auto size = static_cast<size_t>(PQgetlength(row, 0, 1));
+  auto msg = pgoutput::Decode(std::span<const uint8_t>(bytes, size));
+  if (!msg.ok()) return msg.status().WithContext("pgoutput message at " + lsn->ToString());
+  return pgoutput::Dispatch(*msg, *lsn, handler);
+}
 
 Status Snapshot::Worker::PublishEarlierDeletes() {
   auto conn = Connect(s_->options_.dsn, ConnKind::kSql);
@@ -31,8 +95,7 @@ Status Snapshot::Worker::PublishEarlierDeletes() {
       "snapshot: reading the changes committed since the interrupted pass (slot {} up "
       "to {}) for rows gone since",
       s_->options_.resumed_slot, s_->options_.lsn.ToString());
-  RelationCache relations(s_->event_options_);
-  TxnContext txn;
+  EarlierChanges handler(this, index);
   earlier_ = true;
   Status st;
   for (PgResultPtr res(PQgetResult(c)); res; res.reset(PQgetResult(c))) {
@@ -45,7 +108,7 @@ Status Snapshot::Worker::PublishEarlierDeletes() {
       continue;
     }
     if (!st.ok() || s_->cancelled()) continue;  // drain the rest
-    st = PublishEarlier(res.get(), index, relations, txn);
+    st = PublishEarlier(res.get(), handler);
   }
   earlier_ = false;
   if (!st.ok()) return st.WithContext("resuming the snapshot");
@@ -55,56 +118,6 @@ Status Snapshot::Worker::PublishEarlierDeletes() {
       "snapshot: {} records (deletes, tombstones, truncates) for changes committed "
       "since the interrupted pass published ahead of the resumed read",
       published);
-  return Status::Ok();
-}
-
-Status Snapshot::Worker::PublishEarlier(PGresult* row,
-                                        const std::unordered_map<std::string, size_t>& index,
-                                        RelationCache& relations, TxnContext& txn) {
-  auto lsn = Lsn::Parse(PQgetvalue(row, 0, 0));
-  if (!lsn.ok()) return lsn.status();
-  const auto* bytes = reinterpret_cast<const uint8_t*>(PQgetvalue(row, 0, 1));
-  const auto size = static_cast<size_t>(PQgetlength(row, 0, 1));
-  auto msg = pgoutput::Decode(std::span<const uint8_t>(bytes, size));
-  if (!msg.ok()) return msg.status().WithContext("pgoutput message at " + lsn->ToString());
-  // Finds the table's index among those to read, or nullptr.
-  auto table = [&](uint32_t oid) -> const TableSchema* {
-    const TableSchema* t = relations.Find(oid);
-    if (t == nullptr || !t->captured) return nullptr;
-    auto it = index.find(t->qualified_name);
-    if (it == index.end()) return nullptr;  // captured means wanted: not reached
-    table_ = it->second;
-    return t;
-  };
-  if (auto* b = std::get_if<pgoutput::Begin>(&*msg)) {
-    txn = TxnContext::Of(*b, s_->event_options_.transaction_metadata);
-  } else if (auto* r = std::get_if<pgoutput::Relation>(&*msg)) {
-    const std::string name = r->nspname + "." + r->relname;
-    const bool wanted = index.count(name) > 0;
-    CatalogHints hints;
-    if (wanted) {
-      hints = s_->catalog_->Lookup(r->oid);
-      s_->rules_->Apply(*r, &hints);
-    }
-    auto updated = relations.Update(std::move(*r), hints, wanted);
-    if (!updated.ok()) return updated.status();
-  } else if (auto* y = std::get_if<pgoutput::Type>(&*msg)) {
-    relations.AddType(*y);
-  } else if (auto* d = std::get_if<pgoutput::Delete>(&*msg)) {
-    if (const TableSchema* t = table(d->relation_oid)) {
-      return builder_.OnDelete(*t, *d, txn, *lsn, *this);
-    }
-  } else if (auto* u = std::get_if<pgoutput::Update>(&*msg)) {
-    if (const TableSchema* t = table(u->relation_oid)) {
-      return builder_.OnKeyChangeDelete(*t, *u, txn, *lsn, *this);
-    }
-  } else if (auto* tr = std::get_if<pgoutput::Truncate>(&*msg)) {
-    for (uint32_t oid : tr->relation_oids) {
-      if (const TableSchema* t = table(oid)) {
-        CDC_RETURN_IF_ERROR(builder_.OnTruncate(*t, txn, *lsn, *this));
-      }
-    }
-  }
   return Status::Ok();
 }
 

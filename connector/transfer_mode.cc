@@ -4,6 +4,7 @@
 #include <map>
 
 #include "connector/pg_connection.h"
+#include "connector/relation_registry.h"
 #include "decoders/pg_binary.h"
 #include "decoders/relation_cache.h"
 
@@ -50,14 +51,12 @@ Result<std::string> FirstTextOnlyColumn(const TransferInputs& in, const std::str
     col.typmod = std::atoi(PQgetvalue(r, i, 5));
     rel.columns.push_back(std::move(col));
   }
-  RelationCache cache(options);
+  RelationRegistry registry(options, &rules, &catalog);
   for (uint32_t oid : order) {
     pgoutput::Relation& rel = tables[oid];
     const std::string name = rel.nspname + "." + rel.relname;
-    if (!rules.Captured(name)) continue;
-    CatalogHints hints = catalog.Lookup(oid);
-    rules.Apply(rel, &hints);
-    auto schema = cache.Update(rel, hints, /*captured=*/true);
+    if (!registry.Captured(name)) continue;
+    auto schema = registry.Update(rel, /*captured=*/true);
     // A table pgcdc cannot map at all fails the session on its Relation message with the
     // exact reason; that does not depend on the transfer mode.
     if (!schema.ok()) continue;

@@ -10,7 +10,12 @@
 namespace cdc {
 
 struct EventOptions {
-  std::string name;            // topic prefix and source.name
+  std::string name;  // source.name (and the heartbeat's serverName key)
+  // Where the transaction metadata, logical message and heartbeat records go: the connector's
+  // naming policy (connector/topic_names.h) fills these.
+  std::string transaction_topic;
+  std::string message_topic;
+  std::string heartbeat_topic;
   std::string database;        // source.db
   std::string source_version;  // source.version
   bool schemas = true;         // JsonConverter schemas.enable

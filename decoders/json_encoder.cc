@@ -1,7 +1,6 @@
 #include "decoders/json_encoder.h"
 
-#include <charconv>
-
+#include "decoders/append_number.h"
 #include "decoders/debezium_schema.h"
 #include "decoders/pg_binary.h"
 #include "decoders/value_converter.h"
@@ -9,18 +8,6 @@
 namespace cdc {
 
 namespace {
-
-void AppendInt(std::string* out, int64_t v) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof(buf), v);
-  out->append(buf, static_cast<size_t>(r.ptr - buf));
-}
-
-void AppendUInt(std::string* out, uint64_t v) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof(buf), v);
-  out->append(buf, static_cast<size_t>(r.ptr - buf));
-}
 
 // The bytes of an image's values: the size of the row's JSON, roughly (bytea's hex shrinks to
 // base64, escapes grow a little).
@@ -37,9 +24,6 @@ size_t ImageBytes(const RowImage& image) {
 JsonEncoder::JsonEncoder(const EventOptions& options, Clock now_unix_micros)
     : options_(options),
       clock_(now_unix_micros),
-      transaction_topic_(options.name + ".transaction"),
-      message_topic_(options.name + ".message"),
-      heartbeat_topic_("__debezium-heartbeat." + options.name),
       message_value_schema_(
           BuildMessageValueSchemaJson(options.converter.binary == BinaryHandling::kBytes)) {
   JsonWriter w(&source_head_);
@@ -331,7 +315,7 @@ Status JsonEncoder::Encode(const TransactionRecord& r, EncodedRecord* out) {
   w.EndObject();
   Wrap(&value_buf_, kTransactionValueSchemaJson, scratch_);
   *out = EncodedRecord{};
-  out->topic = transaction_topic_;
+  out->topic = options_.transaction_topic;
   out->key = key_buf_;
   out->value = value_buf_;
   return Status::Ok();
@@ -364,7 +348,7 @@ Status JsonEncoder::Encode(const MessageRecord& r, EncodedRecord* out) {
   w.EndObject();
   Wrap(&value_buf_, message_value_schema_, scratch_);
   *out = EncodedRecord{};
-  out->topic = message_topic_;
+  out->topic = options_.message_topic;
   out->key = key_buf_;
   out->value = value_buf_;
   return Status::Ok();
@@ -380,7 +364,7 @@ Status JsonEncoder::EncodeHeartbeat(EncodedRecord* out) {
   w.EndObject();
   Wrap(&value_buf_, kHeartbeatValueSchemaJson, scratch_);
   *out = EncodedRecord{};
-  out->topic = heartbeat_topic_;
+  out->topic = options_.heartbeat_topic;
   out->key = key_buf_;
   out->value = value_buf_;
   return Status::Ok();

@@ -71,9 +71,6 @@ class JsonEncoder final : public RecordEncoder {
   std::string key_buf_;
   std::string value_buf_;
   std::string scratch_;
-  const std::string transaction_topic_;
-  const std::string message_topic_;
-  const std::string heartbeat_topic_;
   const std::string message_value_schema_;
 };
 

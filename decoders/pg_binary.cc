@@ -6,6 +6,7 @@
 #include <limits>
 #include <span>
 
+#include "decoders/append_number.h"
 #include "decoders/base64.h"
 #include "decoders/byte_reader.h"
 #include "decoders/pg_text.h"
@@ -32,12 +33,6 @@ bool ReadF64(ByteReader& r, double* out) {
   if (!r.ReadU64(&bits)) return false;
   std::memcpy(out, &bits, sizeof(*out));
   return true;
-}
-
-void AppendInt(std::string* out, int64_t v) {
-  char buf[24];
-  auto res = std::to_chars(buf, buf + sizeof(buf), v);
-  out->append(buf, static_cast<size_t>(res.ptr - buf));
 }
 
 void AppendPadded4(std::string* out, unsigned v) {

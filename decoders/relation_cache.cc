@@ -53,17 +53,6 @@ uint32_t BuiltinOidByName(std::string_view name) {
 
 }  // namespace
 
-std::string TopicName(const std::string& prefix, const std::string& nspname,
-                      const std::string& relname) {
-  std::string topic = prefix + "." + nspname + "." + relname;
-  for (char& c : topic) {
-    const bool legal = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                       c == '.' || c == '_' || c == '-';
-    if (!legal) c = '_';
-  }
-  return topic;
-}
-
 void RelationCache::AddType(const pgoutput::Type& type) { types_[type.oid] = type; }
 
 uint32_t RelationCache::ResolveType(uint32_t oid) const {
@@ -80,7 +69,7 @@ Result<const TableSchema*> RelationCache::Update(pgoutput::Relation relation,
   t->relation = std::move(relation);
   const auto& rel = t->relation;
   t->qualified_name = rel.nspname + "." + rel.relname;
-  t->topic = TopicName(options_.name, rel.nspname, rel.relname);
+  t->topic = hints.topic;
   t->captured = captured;
   t->version = next_version_++;
 

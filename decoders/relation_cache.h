@@ -34,12 +34,14 @@ struct CatalogHints {
   // columns that key the events instead of the primary key (message_key_columns).
   std::unordered_set<std::string> excluded_columns;
   std::vector<std::string> key_override;
+  // Where the table's records go: the connector's naming policy (connector/topic_names.h).
+  std::string topic;
 };
 
 struct TableSchema {
   pgoutput::Relation relation;
   std::string qualified_name;  // schema.table
-  std::string topic;           // <name>.<schema>.<table>
+  std::string topic;           // from CatalogHints::topic (empty for tables not captured)
   bool captured = true;        // false: in the publication but outside the include list
   uint64_t version = 0;        // increases with every Relation message for this OID
 
@@ -50,11 +52,6 @@ struct TableSchema {
   // What a format spells once per relation version (schemas, quoted names) its encoder caches,
   // keyed by `version` (json_encoder.h): nothing format-specific lives here.
 };
-
-// <prefix>.<schema>.<table>, with characters Kafka does not allow in topic names replaced by '_'
-// (as Debezium's topic naming does): "public.Order Items" -> "shop.public.Order_Items".
-std::string TopicName(const std::string& prefix, const std::string& nspname,
-                      const std::string& relname);
 
 class RelationCache {
  public:

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config clang libclang-rt-dev clang-format-14
+  build-essential cmake pkg-config clang libclang-rt-dev clang-format-14 clang-tidy-14
   libpq-dev librdkafka-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libgtest-dev
   libcpp-httplib-dev
   python3 python3-pytest python3-psycopg2 python3-confluent-kafka python3-avro kcat

@@ -140,7 +140,7 @@ Result<std::unique_ptr<KafkaSink>> KafkaSink::Create(
 
   self->rk_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), err, sizeof(err)));
   if (self->rk_ == nullptr) return Status::InvalidArgument(std::string("kafka: ") + err);
-  conf.release();  // owned by rk now
+  (void)conf.release();  // owned by rk now
   rd_kafka_queue_t* main_queue = rd_kafka_queue_get_main(self->rk_.get());
   rd_kafka_queue_io_event_enable(main_queue, fds[1], "1", 1);
   rd_kafka_queue_destroy(main_queue);

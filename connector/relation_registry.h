@@ -1,0 +1,44 @@
+#pragma once
+
+// RelationRegistry: the one place a pgoutput Relation becomes a TableSchema, for the stream, the
+// snapshot's plan, a resumed snapshot's peek and the value-transfer decision alike: for a
+// captured relation, the catalog's hints (primary key, NOT NULL, types; CatalogReader) and the
+// configured excludes and key overrides (CaptureRules), then the RelationCache. The same
+// relation therefore gets the same key, columns and codecs whichever path reads it.
+//
+// Borrowed pointers must outlive it. One instance per thread that reads relations (the
+// CatalogReader holds a connection).
+
+#include <string>
+
+#include "connector/capture_rules.h"
+#include "connector/catalog_reader.h"
+#include "decoders/relation_cache.h"
+
+namespace cdc::connector {
+
+class RelationRegistry {
+ public:
+  RelationRegistry(const EventOptions& options, const CaptureRules* rules, CatalogReader* catalog)
+      : rules_(rules), catalog_(catalog), cache_(options) {}
+
+  // Whether the include list captures `qualified_name` (schema.table).
+  bool Captured(const std::string& qualified_name) const {
+    return rules_->Captured(qualified_name);
+  }
+
+  // Replaces the entry for rel.oid; `captured` relations get the catalog's and the rules' hints.
+  // `hints_out`, when given, receives them (for the caller's warnings).
+  Result<const TableSchema*> Update(pgoutput::Relation rel, bool captured,
+                                    CatalogHints* hints_out = nullptr);
+  void AddType(const pgoutput::Type& type) { cache_.AddType(type); }
+  const TableSchema* Find(uint32_t oid) const { return cache_.Find(oid); }
+  void Clear() { cache_.Clear(); }
+
+ private:
+  const CaptureRules* rules_;
+  CatalogReader* catalog_;
+  RelationCache cache_;
+};
+
+}  // namespace cdc::connector
