@@ -27,8 +27,9 @@ void Runner::LogProgress(bool force) {
   const auto now = Clock::Steady().Now();
   if (!force && now - last_progress_ < kProgressInterval) return;
   last_progress_ = now;
+  // Counted by the Publisher, snapshot records included: sent and acknowledged agree.
   spdlog::info("progress: {} events sent, {} acknowledged, {} in flight, confirmed {}",
-               processor_->events_sent(), publisher_->acknowledged(), publisher_->inflight_events(),
+               publisher_->published(), publisher_->acknowledged(), publisher_->inflight_events(),
                committer_->persisted().ToString());
 }
 
