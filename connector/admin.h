@@ -20,8 +20,8 @@
 #include <ostream>
 
 #include "config/config.h"
-#include "decoders/lsn.h"
-#include "decoders/status.h"
+#include "decoders/base/lsn.h"
+#include "decoders/base/status.h"
 
 namespace cdc::connector {
 

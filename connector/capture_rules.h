@@ -11,8 +11,8 @@
 #include <utility>
 #include <vector>
 
-#include "decoders/pgoutput_messages.h"
-#include "decoders/relation_cache.h"
+#include "decoders/events/relation_cache.h"
+#include "decoders/wire/pgoutput_messages.h"
 
 namespace cdc::connector {
 

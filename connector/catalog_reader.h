@@ -11,7 +11,7 @@
 #include <string>
 
 #include "connector/pg_connection.h"
-#include "decoders/relation_cache.h"
+#include "decoders/events/relation_cache.h"
 
 namespace cdc::connector {
 

@@ -4,8 +4,9 @@
 
 #include <chrono>
 
-#include "decoders/pg_binary.h"
-#include "decoders/pgoutput_decoder.h"
+#include "connector/record_encoders.h"
+#include "decoders/values/pg_binary.h"
+#include "decoders/wire/pgoutput_decoder.h"
 
 namespace cdc::connector {
 
@@ -19,7 +20,7 @@ ChangeProcessor::ChangeProcessor(const EventOptions& options, ProcessorOptions p
       publisher_(publisher),
       while_full_(std::move(while_full)),
       relations_(options, rules, catalog),
-      builder_(options) {}
+      builder_(options, MakeRecordEncoder(options)) {}
 
 void ChangeProcessor::ResetSession(Lsn resume_lsn, bool binary_values, bool utf8_client) {
   relations_.Clear();

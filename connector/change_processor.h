@@ -21,11 +21,11 @@
 #include "connector/lsn_tracker.h"
 #include "connector/publisher.h"
 #include "connector/relation_registry.h"
-#include "decoders/event.h"
-#include "decoders/event_builder.h"
-#include "decoders/pgoutput_dispatch.h"
-#include "decoders/relation_cache.h"
-#include "decoders/replication_frame.h"
+#include "decoders/events/event.h"
+#include "decoders/events/event_builder.h"
+#include "decoders/events/relation_cache.h"
+#include "decoders/wire/pgoutput_dispatch.h"
+#include "decoders/wire/replication_frame.h"
 
 namespace cdc::connector {
 

@@ -12,8 +12,8 @@
 
 #include <optional>
 
-#include "decoders/lsn.h"
-#include "decoders/status.h"
+#include "decoders/base/lsn.h"
+#include "decoders/base/status.h"
 
 namespace cdc::connector {
 

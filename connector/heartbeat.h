@@ -13,7 +13,7 @@
 #include "config/config.h"
 #include "connector/change_processor.h"
 #include "connector/pg_connection.h"
-#include "decoders/status.h"
+#include "decoders/base/status.h"
 
 namespace cdc::connector {
 

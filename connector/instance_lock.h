@@ -22,7 +22,7 @@
 #include <string_view>
 
 #include "connector/pg_connection.h"
-#include "decoders/status.h"
+#include "decoders/base/status.h"
 
 namespace cdc::connector {
 

@@ -1,6 +1,6 @@
 #include "connector/lsn_tracker.h"
 
-#include "decoders/check.h"
+#include "decoders/base/check.h"
 
 namespace cdc::connector {
 

@@ -20,7 +20,7 @@
 #include <functional>
 
 #include "connector/delivery_ticket.h"
-#include "decoders/lsn.h"
+#include "decoders/base/lsn.h"
 
 namespace cdc::connector {
 

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "connector/snapshot_progress.h"
-#include "decoders/thread_annotations.h"
+#include "decoders/base/thread_annotations.h"
 
 namespace cdc::connector {
 

@@ -16,7 +16,7 @@
 #include <thread>
 
 #include "connector/metrics.h"
-#include "decoders/status.h"
+#include "decoders/base/status.h"
 
 namespace httplib {
 class Server;

@@ -12,8 +12,8 @@
 #include "connector/clock.h"
 #include "connector/lsn_tracker.h"
 #include "connector/replication_source.h"
-#include "decoders/lsn.h"
-#include "decoders/status.h"
+#include "decoders/base/lsn.h"
+#include "decoders/base/status.h"
 
 namespace cdc::connector {
 

@@ -14,8 +14,8 @@
 #include <string_view>
 
 #include "connector/stuck_event.h"
-#include "decoders/lsn.h"
-#include "decoders/status.h"
+#include "decoders/base/lsn.h"
+#include "decoders/base/status.h"
 
 namespace cdc::connector {
 

@@ -8,7 +8,7 @@
 
 #include "config/config.h"
 #include "connector/change_processor.h"
-#include "decoders/event_options.h"
+#include "decoders/events/event_options.h"
 
 namespace cdc::connector {
 

@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include "decoders/status.h"
+#include "decoders/base/status.h"
 
 namespace cdc::connector {
 

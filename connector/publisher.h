@@ -22,9 +22,9 @@
 
 #include "connector/delivery_ticket.h"
 #include "connector/metrics.h"
-#include "decoders/event.h"
-#include "decoders/status.h"
-#include "decoders/thread_annotations.h"
+#include "decoders/base/status.h"
+#include "decoders/base/thread_annotations.h"
+#include "decoders/events/event.h"
 #include "sinks/event_sink.h"
 
 namespace cdc::connector {

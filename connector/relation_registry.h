@@ -13,7 +13,7 @@
 
 #include "connector/capture_rules.h"
 #include "connector/catalog_reader.h"
-#include "decoders/relation_cache.h"
+#include "decoders/events/relation_cache.h"
 
 namespace cdc::connector {
 

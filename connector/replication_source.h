@@ -9,8 +9,8 @@
 #include <cstdint>
 #include <span>
 
-#include "decoders/lsn.h"
-#include "decoders/status.h"
+#include "decoders/base/lsn.h"
+#include "decoders/base/status.h"
 
 namespace cdc::connector {
 

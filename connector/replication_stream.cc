@@ -2,7 +2,7 @@
 
 #include <chrono>
 
-#include "decoders/replication_frame.h"
+#include "decoders/wire/replication_frame.h"
 
 namespace cdc::connector {
 

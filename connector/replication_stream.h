@@ -12,8 +12,8 @@
 
 #include "connector/pg_connection.h"
 #include "connector/replication_source.h"
-#include "decoders/lsn.h"
-#include "decoders/status.h"
+#include "decoders/base/lsn.h"
+#include "decoders/base/status.h"
 
 namespace cdc::connector {
 
@@ -24,7 +24,7 @@ struct StartOptions {
   int proto_version = 1;
   bool messages = false;  // PG14+
   // PG14+: values of types with a binary send function arrive in that format ('b' tuple values,
-  // decoded by decoders/pg_binary.h) instead of their text output. See transfer_mode.h.
+  // decoded by decoders/values/pg_binary.h) instead of their text output. See transfer_mode.h.
   bool binary = false;
 };
 

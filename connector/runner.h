@@ -48,7 +48,7 @@
 #include "connector/start_decision.h"
 #include "connector/stuck_event.h"
 #include "connector/transfer_mode.h"
-#include "decoders/event_options.h"
+#include "decoders/events/event_options.h"
 
 namespace cdc::connector {
 

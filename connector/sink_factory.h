@@ -10,7 +10,7 @@
 #include <memory>
 
 #include "config/config.h"
-#include "decoders/status.h"
+#include "decoders/base/status.h"
 #include "sinks/event_sink.h"
 
 namespace cdc::connector {

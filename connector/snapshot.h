@@ -44,11 +44,11 @@
 #include "connector/relation_registry.h"
 #include "connector/snapshot_progress.h"
 #include "connector/stop_signal.h"
-#include "decoders/event_options.h"
-#include "decoders/lsn.h"
-#include "decoders/relation_cache.h"
-#include "decoders/status.h"
-#include "decoders/thread_annotations.h"
+#include "decoders/base/lsn.h"
+#include "decoders/base/status.h"
+#include "decoders/base/thread_annotations.h"
+#include "decoders/events/event_options.h"
+#include "decoders/events/relation_cache.h"
 
 namespace cdc::connector {
 

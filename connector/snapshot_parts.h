@@ -14,9 +14,10 @@
 #include <unordered_map>
 
 #include "connector/pg_connection.h"
+#include "connector/record_encoders.h"
 #include "connector/snapshot.h"
-#include "decoders/event_builder.h"
-#include "decoders/pgoutput_messages.h"
+#include "decoders/events/event_builder.h"
+#include "decoders/wire/pgoutput_messages.h"
 
 namespace cdc::connector::snapshot_internal {
 
@@ -88,7 +89,8 @@ struct Snapshot::Range {
 // snapshot must publish first (PublishEarlierDeletes).
 class Snapshot::Worker : public EventEmitter {
  public:
-  explicit Worker(Snapshot* s) : s_(s), builder_(s->event_options_) {}
+  explicit Worker(Snapshot* s)
+      : s_(s), builder_(s->event_options_, MakeRecordEncoder(s->event_options_)) {}
 
   void Run();
   // `row`: one COPY text line, or a binary COPY row (CopyBinaryReader::Message::row), per the

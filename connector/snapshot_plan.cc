@@ -5,7 +5,7 @@
 #include "connector/name_list.h"
 #include "connector/snapshot_markers.h"
 #include "connector/snapshot_parts.h"
-#include "decoders/pg_binary.h"
+#include "decoders/values/pg_binary.h"
 
 // The snapshot's plan: which tables, with the columns pgoutput would announce (replica
 // identity, PG15 column lists and row filters), split into CTID ranges; and the privilege check

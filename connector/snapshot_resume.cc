@@ -1,8 +1,8 @@
 #include <spdlog/spdlog.h>
 
 #include "connector/snapshot_parts.h"
-#include "decoders/pgoutput_decoder.h"
-#include "decoders/pgoutput_dispatch.h"
+#include "decoders/wire/pgoutput_decoder.h"
+#include "decoders/wire/pgoutput_dispatch.h"
 
 // Resuming an interrupted snapshot: the deletes, key changes and truncates committed since its
 // consistent point, read from a peek at the slot (never consumed) and published ahead of the

@@ -3,8 +3,8 @@
 #include "connector/name_list.h"
 #include "connector/snapshot_markers.h"
 #include "connector/snapshot_parts.h"
-#include "decoders/copy_binary.h"
-#include "decoders/copy_text.h"
+#include "decoders/wire/copy_binary.h"
+#include "decoders/wire/copy_text.h"
 
 // The snapshot's workers: COPY of a range, row by row into op "r" events. A table whose columns
 // all decode from their binary send format is read with binary COPY (Table::binary): its values

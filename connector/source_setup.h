@@ -14,7 +14,7 @@
 
 #include "config/config.h"
 #include "connector/pg_connection.h"
-#include "decoders/lsn.h"
+#include "decoders/base/lsn.h"
 
 namespace cdc::connector {
 

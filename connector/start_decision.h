@@ -9,7 +9,7 @@
 #include "config/config.h"
 #include "connector/offset_store.h"
 #include "connector/source_setup.h"
-#include "decoders/status.h"
+#include "decoders/base/status.h"
 
 namespace cdc::connector {
 

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "decoders/replication_frame.h"
+#include "decoders/wire/replication_frame.h"
 
 namespace cdc::connector {
 

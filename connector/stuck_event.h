@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include "decoders/lsn.h"
+#include "decoders/base/lsn.h"
 
 namespace cdc::connector {
 

@@ -5,8 +5,8 @@
 
 #include "connector/pg_connection.h"
 #include "connector/relation_registry.h"
-#include "decoders/pg_binary.h"
-#include "decoders/relation_cache.h"
+#include "decoders/events/relation_cache.h"
+#include "decoders/values/pg_binary.h"
 
 namespace cdc::connector {
 

@@ -4,8 +4,8 @@
 // START_REPLICATION asks pgoutput for "binary" 'true', so that every column whose type has a
 // binary send function arrives in that format (PostgreSQL 14+). Binary halves the memory a large
 // bytea takes (raw bytes instead of hex text), but pgcdc must then decode every captured
-// column's send format (decoders/pg_binary.h); a type it does not decode, or an unmapped type
-// kept under format.unknown_types: string (which needs its text form), forces text.
+// column's send format (decoders/values/pg_binary.h); a type it does not decode, or an unmapped
+// type kept under format.unknown_types: string (which needs its text form), forces text.
 //
 // Decided before every (re)connect from the live catalog. Called by the replication thread.
 
@@ -14,8 +14,8 @@
 #include "config/config.h"
 #include "connector/capture_rules.h"
 #include "connector/catalog_reader.h"
-#include "decoders/event_options.h"
-#include "decoders/status.h"
+#include "decoders/base/status.h"
+#include "decoders/events/event_options.h"
 
 namespace cdc::connector {
 

@@ -13,8 +13,8 @@
 #include <string>
 #include <string_view>
 
-#include "decoders/event.h"
-#include "decoders/status.h"
+#include "decoders/base/status.h"
+#include "decoders/events/event.h"
 
 namespace cdc::sinks {
 

@@ -10,13 +10,15 @@
 #include <span>
 #include <string>
 
-#include "decoders/event_builder.h"
-#include "decoders/pg_binary.h"
-#include "decoders/pg_type_oids.h"
-#include "decoders/pgoutput_decoder.h"
-#include "decoders/relation_cache.h"
-#include "decoders/replication_frame.h"
-#include "decoders/value_converter.h"
+#include "decoders/events/event_builder.h"
+#include "decoders/events/relation_cache.h"
+#include "decoders/json/binary_json.h"
+#include "decoders/json/json_encoder.h"
+#include "decoders/json/value_json.h"
+#include "decoders/values/pg_binary.h"
+#include "decoders/values/pg_type_oids.h"
+#include "decoders/wire/pgoutput_decoder.h"
+#include "decoders/wire/replication_frame.h"
 
 namespace {
 
@@ -91,7 +93,7 @@ void FuzzFrame(std::span<const uint8_t> data) {
   hints.known = true;
   hints.primary_key = {"c0"};
   hints.types[17000] = TypeInfo{'b', "hstore", 0, 0, ""};
-  EventBuilder builder(options, FixedClock);
+  EventBuilder builder(options, std::make_unique<JsonEncoder>(options, FixedClock));
   Discard out;
   TxnContext txn;
   txn.id = "1:1";

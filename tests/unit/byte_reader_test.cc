@@ -1,4 +1,4 @@
-#include "decoders/byte_reader.h"
+#include "decoders/base/byte_reader.h"
 
 #include <gtest/gtest.h>
 

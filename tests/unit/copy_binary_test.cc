@@ -1,4 +1,4 @@
-#include "decoders/copy_binary.h"
+#include "decoders/wire/copy_binary.h"
 
 #include <gtest/gtest.h>
 

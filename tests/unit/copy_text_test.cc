@@ -1,4 +1,4 @@
-#include "decoders/copy_text.h"
+#include "decoders/wire/copy_text.h"
 
 #include <gtest/gtest.h>
 

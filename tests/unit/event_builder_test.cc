@@ -1,4 +1,4 @@
-#include "decoders/event_builder.h"
+#include "decoders/events/event_builder.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,8 @@
 #include <optional>
 #include <vector>
 
-#include "decoders/pg_type_oids.h"
+#include "decoders/json/json_encoder.h"
+#include "decoders/values/pg_type_oids.h"
 
 namespace cdc {
 namespace {
@@ -87,6 +88,11 @@ class EventBuilderTest : public ::testing::Test {
     return t;
   }
 
+  // A builder spelling JSON under a fixed processing clock.
+  EventBuilder Builder() {
+    return EventBuilder(options_, std::make_unique<JsonEncoder>(options_, FixedClock));
+  }
+
   EventOptions options_;
   TxnContext txn_;
   RelationCache cache_{options_};
@@ -94,7 +100,7 @@ class EventBuilderTest : public ::testing::Test {
 };
 
 TEST_F(EventBuilderTest, InsertWithSchemas) {
-  EventBuilder b(options_, FixedClock);
+  EventBuilder b = Builder();
   const auto& t = Table();
   pgoutput::Insert ins{16446, Tuple{T("1"), T("Tom"), T("2025-11-25 19:48:47.887783+00")}};
   ASSERT_TRUE(b.OnInsert(t, ins, Txn(), Lsn(23044320), out_).ok());
@@ -144,7 +150,7 @@ TEST_F(EventBuilderTest, InsertWithSchemas) {
 // Debezium 3.6's Source struct (checked against its records by test_debezium_diff.py): version
 // 1, and origin/origin_lsn last, filled from the pgoutput Origin message.
 TEST_F(EventBuilderTest, SourceSchemaAndOriginAsDebezium3) {
-  EventBuilder b(options_, FixedClock);
+  EventBuilder b = Builder();
   const auto& t = Table();
   TxnContext& txn = Txn();
   txn.origin = "node_a";
@@ -165,7 +171,7 @@ TEST_F(EventBuilderTest, SourceSchemaAndOriginAsDebezium3) {
 
 TEST_F(EventBuilderTest, PayloadOnlyWithoutSchemas) {
   options_.schemas = false;
-  EventBuilder b(options_, FixedClock);
+  EventBuilder b = Builder();
   const auto& t = Table();
   pgoutput::Insert ins{16446, Tuple{T("7"), N(), N()}};
   ASSERT_TRUE(b.OnInsert(t, ins, Txn(), Lsn(1), out_).ok());
@@ -175,7 +181,7 @@ TEST_F(EventBuilderTest, PayloadOnlyWithoutSchemas) {
 }
 
 TEST_F(EventBuilderTest, UpdateKeepingKeyHasNoBefore) {
-  EventBuilder b(options_, FixedClock);
+  EventBuilder b = Builder();
   const auto& t = Table();
   pgoutput::Update up{16446, 0, {}, Tuple{T("1"), T("Ann"), N()}};
   ASSERT_TRUE(b.OnUpdate(t, up, Txn(), Lsn(5), out_).ok());
@@ -185,7 +191,7 @@ TEST_F(EventBuilderTest, UpdateKeepingKeyHasNoBefore) {
 }
 
 TEST_F(EventBuilderTest, DeleteThenTombstone) {
-  EventBuilder b(options_, FixedClock);
+  EventBuilder b = Builder();
   const auto& t = Table();
   pgoutput::Delete del{16446, 'K', Tuple{T("1"), N(), N()}};
   ASSERT_TRUE(b.OnDelete(t, del, Txn(), Lsn(5), out_).ok());
@@ -199,7 +205,7 @@ TEST_F(EventBuilderTest, DeleteThenTombstone) {
 
   options_.tombstones = false;
   Collect quiet;
-  EventBuilder b2(options_, FixedClock);
+  EventBuilder b2 = Builder();
   ASSERT_TRUE(b2.OnDelete(t, del, Txn(), Lsn(5), quiet).ok());
   EXPECT_EQ(quiet.events.size(), 1u);
 }
@@ -223,7 +229,7 @@ TEST_F(EventBuilderTest, KeyOnlyBeforeFillsRequiredColumnsWithZero) {
   hints.primary_key = {"id"};
   hints.not_null = {"id", "owner", "balance", "opened", "at", "area", "ring", "ln"};
   const auto& t = **cache_.Update(rel, hints, true);
-  EventBuilder b(options_, FixedClock);
+  EventBuilder b = Builder();
   pgoutput::Delete del{77, 'K', Tuple{T("5"), N(), N(), N(), N(), N(), N(), N(), N()}};
   ASSERT_TRUE(b.OnDelete(t, del, Txn(), Lsn(5), out_).ok());
   // As Debezium 3.6.1 (test_debezium_diff.py): the epoch without a fraction, the point's WKB;
@@ -243,7 +249,7 @@ TEST_F(EventBuilderTest, KeyOnlyBeforeFillsRequiredColumnsWithZero) {
 }
 
 TEST_F(EventBuilderTest, PrimaryKeyChangeIsDeleteTombstoneCreate) {
-  EventBuilder b(options_, FixedClock);
+  EventBuilder b = Builder();
   const auto& t = Table();
   pgoutput::Update up{16446, 'K', Tuple{T("1"), N(), N()}, Tuple{T("2"), T("Tom"), N()}};
   ASSERT_TRUE(b.OnUpdate(t, up, Txn(), Lsn(5), out_).ok());
@@ -265,7 +271,7 @@ TEST_F(EventBuilderTest, PrimaryKeyChangeIsDeleteTombstoneCreate) {
 }
 
 TEST_F(EventBuilderTest, UnchangedToastUsesPlaceholderOrOldRow) {
-  EventBuilder b(options_, FixedClock);
+  EventBuilder b = Builder();
   const auto& t = Table();
   pgoutput::Update up{16446, 0, {}, Tuple{T("1"), U(), N()}};
   ASSERT_TRUE(b.OnUpdate(t, up, Txn(), Lsn(5), out_).ok());
@@ -281,7 +287,7 @@ TEST_F(EventBuilderTest, UnchangedToastUsesPlaceholderOrOldRow) {
 }
 
 TEST_F(EventBuilderTest, FullIdentityWithoutPrimaryKeyHasNullKey) {
-  EventBuilder b(options_, FixedClock);
+  EventBuilder b = Builder();
   const auto& t = Table('f', /*with_pk_hint=*/false);
   pgoutput::Insert ins{16446, Tuple{T("1"), T("x"), N()}};
   ASSERT_TRUE(b.OnInsert(t, ins, Txn(), Lsn(1), out_).ok());
@@ -289,7 +295,7 @@ TEST_F(EventBuilderTest, FullIdentityWithoutPrimaryKeyHasNullKey) {
 }
 
 TEST_F(EventBuilderTest, ArityMismatchAndBadValuesAreErrors) {
-  EventBuilder b(options_, FixedClock);
+  EventBuilder b = Builder();
   const auto& t = Table();
   pgoutput::Insert short_row{16446, Tuple{T("1")}};
   EXPECT_EQ(b.OnInsert(t, short_row, Txn(), Lsn(1), out_).code(), Status::Code::kCorruption);
@@ -302,7 +308,7 @@ TEST_F(EventBuilderTest, ArityMismatchAndBadValuesAreErrors) {
 
 TEST_F(EventBuilderTest, TransactionMetadataBlockAndRecords) {
   options_.transaction_metadata = true;
-  EventBuilder b(options_, FixedClock);
+  EventBuilder b = Builder();
   const auto& t = Table();
   TxnContext& txn = Txn();
   txn.id = "492:23044400";
@@ -333,7 +339,7 @@ TEST_F(EventBuilderTest, TransactionMetadataBlockAndRecords) {
 // block and counts in total_order and END's event_count; it is not a data collection.
 TEST_F(EventBuilderTest, TransactionalMessagesCountInTheTransaction) {
   options_.transaction_metadata = true;
-  EventBuilder b(options_, FixedClock);
+  EventBuilder b = Builder();
   const auto& t = Table();
   TxnContext& txn = Txn();
   txn.id = "492:23044400";
@@ -362,7 +368,7 @@ TEST_F(EventBuilderTest, TransactionalMessagesCountInTheTransaction) {
 // never re-entered, and a transaction without records has no BEGIN.
 TEST_F(EventBuilderTest, BeginPrecedesTheFirstRecordOnly) {
   options_.transaction_metadata = true;
-  EventBuilder b(options_, FixedClock);
+  EventBuilder b = Builder();
   TxnContext& txn = Txn();
   txn.id = "492:1";
   options_.skip_create = true;
@@ -378,7 +384,7 @@ TEST_F(EventBuilderTest, BeginPrecedesTheFirstRecordOnly) {
 }
 
 TEST_F(EventBuilderTest, LogicalMessages) {
-  EventBuilder b(options_, FixedClock);
+  EventBuilder b = Builder();
   MessageContext m;
   m.transactional = false;
   m.seen_unix_micros = 1700000000000000;
@@ -412,7 +418,7 @@ TEST_F(EventBuilderTest, LogicalMessages) {
 
 TEST_F(EventBuilderTest, Heartbeat) {
   options_.schemas = false;
-  EventBuilder b(options_, FixedClock);
+  EventBuilder b = Builder();
   ASSERT_TRUE(b.OnHeartbeat(out_).ok());
   EXPECT_EQ(out_.events[0].topic, "__debezium-heartbeat.shop");
   EXPECT_EQ(*out_.events[0].key, json::parse(R"({"serverName":"shop"})"));
@@ -443,7 +449,7 @@ TEST_F(EventBuilderTest, UnknownTypesExcludedColumnsAndKeyOverride) {
   hints.key_override = {"tenant", "id"};
   auto ok = cache_.Update(rel, hints, true);
   ASSERT_TRUE(ok.ok()) << ok.status().message();
-  EventBuilder b(options_, FixedClock);
+  EventBuilder b = Builder();
   pgoutput::Insert ins{90, Tuple{T("1"), T("(1,2)"), T("pw"), T("7")}};
   ASSERT_TRUE(b.OnInsert(**ok, ins, Txn(), Lsn(1), out_).ok());
   EXPECT_EQ((*out_.events[0].value)["payload"]["after"], json::parse(R"({"id":1,"tenant":7})"));
@@ -473,7 +479,7 @@ TEST_F(EventBuilderTest, SchemaNamesFollowTheTopicName) {
   hints.primary_key = {"id"};
   hints.topic = "shop.Sales___EU.Order_Items";  // connector/topic_names.h's TableTopic
   const auto& t = **cache_.Update(rel, hints, true);
-  EventBuilder b(options_, FixedClock);
+  EventBuilder b = Builder();
   ASSERT_TRUE(b.OnInsert(t, {78, Tuple{T("1")}}, Txn(), Lsn(1), out_).ok());
   const Captured& e = out_.events[0];
   EXPECT_EQ(e.topic, "shop.Sales___EU.Order_Items");

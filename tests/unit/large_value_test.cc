@@ -8,12 +8,13 @@
 #include <string>
 #include <vector>
 
-#include "decoders/base64.h"
-#include "decoders/copy_text.h"
-#include "decoders/event_builder.h"
-#include "decoders/pg_text.h"
-#include "decoders/pg_type_oids.h"
-#include "decoders/relation_cache.h"
+#include "decoders/base/base64.h"
+#include "decoders/events/event_builder.h"
+#include "decoders/events/relation_cache.h"
+#include "decoders/json/json_encoder.h"
+#include "decoders/values/pg_text.h"
+#include "decoders/values/pg_type_oids.h"
+#include "decoders/wire/copy_text.h"
 
 namespace cdc {
 namespace {
@@ -118,7 +119,7 @@ TEST(LargeValue, LargeEventsOfferTheirBufferAndDoNotKeepIt) {
   hints.primary_key = {"id"};
   auto t = cache.Update(rel, hints, true);
   ASSERT_TRUE(t.ok());
-  EventBuilder b(options);
+  EventBuilder b(options, std::make_unique<JsonEncoder>(options));
   TxnContext txn;
   const std::string big = ByteaHex(std::string(EventBuilder::kLargeEventBytes, '\x01'));
   for (bool take : {true, false}) {

@@ -1,4 +1,4 @@
-#include "decoders/lsn.h"
+#include "decoders/base/lsn.h"
 
 #include <gtest/gtest.h>
 

@@ -1,11 +1,13 @@
-#include "decoders/pg_binary.h"
+#include "decoders/values/pg_binary.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <unordered_map>
 
-#include "decoders/pg_type_oids.h"
+#include "decoders/json/binary_json.h"
+#include "decoders/json/value_json.h"
+#include "decoders/values/pg_type_oids.h"
 #include "tests/unit/test_util.h"
 
 // Each case is a value in its binary send format (bytes worked out by hand from the type's

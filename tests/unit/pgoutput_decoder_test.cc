@@ -1,4 +1,4 @@
-#include "decoders/pgoutput_decoder.h"
+#include "decoders/wire/pgoutput_decoder.h"
 
 #include <gtest/gtest.h>
 

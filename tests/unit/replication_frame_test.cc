@@ -1,4 +1,4 @@
-#include "decoders/replication_frame.h"
+#include "decoders/wire/replication_frame.h"
 
 #include <gtest/gtest.h>
 

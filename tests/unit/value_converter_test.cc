@@ -1,11 +1,11 @@
-#include "decoders/value_converter.h"
-
 #include <gtest/gtest.h>
 
 #include <unordered_map>
 
-#include "decoders/pg_text.h"
-#include "decoders/pg_type_oids.h"
+#include "decoders/json/connect_schema_json.h"
+#include "decoders/json/value_json.h"
+#include "decoders/values/pg_text.h"
+#include "decoders/values/pg_type_oids.h"
 
 namespace cdc {
 namespace {
@@ -137,16 +137,9 @@ TEST(ValueConverter, IntervalStringMode) {
             "\"P1Y2M3DT4H5M6.78S\"");
 }
 
+// The schema of a nullable column of codec `c`, as JsonConverter prints it.
 std::string RenderSchema(const ColumnCodec& c) {
-  std::string out;
-  JsonWriter w(&out);
-  w.BeginObject();
-  w.Key("type");
-  w.String(ConnectTypeOf(c));
-  AppendSchemaFields(c, w);
-  AppendSchemaSemantics(c, w);
-  w.EndObject();
-  return out;
+  return ConnectSchemaJson(ColumnSchemaOf(c, true));
 }
 
 TEST(ValueConverter, ArraysBitsPointsAndHstore) {
@@ -156,7 +149,8 @@ TEST(ValueConverter, ArraysBitsPointsAndHstore) {
   EXPECT_EQ(Render(ints, "{{1,2},{3,4}}"), "[1,2,3,4]");  // flattened, row-major
   EXPECT_EQ(Render(ints, "[0:1]={5,6}"), "[5,6]");
   EXPECT_EQ(Render(ints, "{}"), "[]");
-  EXPECT_EQ(RenderSchema(ints), R"({"type":"array","items":{"type":"int32","optional":true}})");
+  EXPECT_EQ(RenderSchema(ints),
+            R"({"type":"array","items":{"type":"int32","optional":true},"optional":true})");
   ColumnCodec texts = CodecFor(1009, -1, o);  // text[]
   EXPECT_EQ(Render(texts, R"({"a b","q\"uote",NULL,"NULL",plain})"),
             R"(["a b","q\"uote",null,"NULL","plain"])");
@@ -170,7 +164,7 @@ TEST(ValueConverter, ArraysBitsPointsAndHstore) {
   EXPECT_EQ(Render(bits, "000000110000001000000001"), "\"AQID\"");  // bytes 01 02 03
   EXPECT_EQ(Render(CodecFor(pgtype::kBit, 2, o), "00"), "\"\"");
   EXPECT_EQ(RenderSchema(CodecFor(pgtype::kVarbit, -1, o)),
-            R"({"type":"bytes","name":"io.debezium.data.Bits","version":1,)"
+            R"({"type":"bytes","optional":true,"name":"io.debezium.data.Bits","version":1,)"
             R"("parameters":{"length":"2147483647"}})");
 
   ColumnCodec point = CodecFor(pgtype::kPoint, -1, o);
@@ -187,7 +181,7 @@ TEST(ValueConverter, ArraysBitsPointsAndHstore) {
   ColumnCodec map = CodecFor(17000, -1, o, lookup);
   EXPECT_EQ(Render(map, R"("a"=>"1", "b"=>NULL)"), R"({"a":"1","b":null})");
   EXPECT_EQ(RenderSchema(map), R"({"type":"map","keys":{"type":"string","optional":false},)"
-                               R"("values":{"type":"string","optional":true}})");
+                               R"("values":{"type":"string","optional":true},"optional":true})");
 }
 
 TEST(ValueConverter, GeometricTypes) {
@@ -210,7 +204,7 @@ TEST(ValueConverter, GeometricTypes) {
             R"({"type":"struct","fields":[{"type":"double","optional":false,"field":"a"},)"
             R"({"type":"double","optional":false,"field":"b"},)"
             R"({"type":"double","optional":false,"field":"c"}],)"
-            R"("name":"io.debezium.data.geometry.Line","version":1})");
+            R"("optional":true,"name":"io.debezium.data.geometry.Line","version":1})");
 }
 
 TEST(ValueConverter, UnavailablePlaceholderIsTypeShaped) {
@@ -250,8 +244,9 @@ TEST(ValueConverter, EnumsDomainsAndArraysOfThem) {
   };
   ColumnCodec mood = CodecFor(20000, -1, o, lookup);
   EXPECT_EQ(Render(mood, "happy"), "\"happy\"");
-  EXPECT_EQ(RenderSchema(mood), R"({"type":"string","name":"io.debezium.data.Enum","version":1,)"
-                                R"("parameters":{"allowed":"sad,ok,happy"}})");
+  EXPECT_EQ(RenderSchema(mood),
+            R"({"type":"string","optional":true,"name":"io.debezium.data.Enum","version":1,)"
+            R"("parameters":{"allowed":"sad,ok,happy"}})");
   EXPECT_EQ(Render(CodecFor(20001, -1, o, lookup), "{sad,happy}"), R"(["sad","happy"])");
   EXPECT_EQ(Render(CodecFor(20002, -1, o, lookup), "42"), "42");
   EXPECT_EQ(CodecFor(20003, -1, o, lookup).type, ValueType::kUnmappedText);
@@ -299,16 +294,12 @@ TEST(ValueConverter, MalformedTextIsAnError) {
 
 TEST(ValueConverter, SchemaNames) {
   ConverterOptions o;
-  std::string out;
-  JsonWriter w(&out);
-  w.BeginObject();
-  AppendSchemaSemantics(CodecFor(pgtype::kNumeric, Numeric(10, 2), o), w);
-  w.EndObject();
-  EXPECT_EQ(out, R"({"name":"org.apache.kafka.connect.data.Decimal","version":1,)"
-                 R"("parameters":{"scale":"2","connect.decimal.precision":"10"}})");
-  EXPECT_EQ(ConnectTypeOf(CodecFor(pgtype::kTimestamptz, -1, o)), "string");
-  EXPECT_EQ(ConnectTypeOf(CodecFor(pgtype::kDate, -1, o)), "int32");
-  EXPECT_EQ(ConnectTypeOf(CodecFor(pgtype::kNumeric, -1, o)), "struct");
+  EXPECT_EQ(RenderSchema(CodecFor(pgtype::kNumeric, Numeric(10, 2), o)),
+            R"({"type":"bytes","optional":true,"name":"org.apache.kafka.connect.data.Decimal",)"
+            R"("version":1,"parameters":{"scale":"2","connect.decimal.precision":"10"}})");
+  EXPECT_EQ(ConnectTypeOf(CodecFor(pgtype::kTimestamptz, -1, o)), ConnectType::kString);
+  EXPECT_EQ(ConnectTypeOf(CodecFor(pgtype::kDate, -1, o)), ConnectType::kInt32);
+  EXPECT_EQ(ConnectTypeOf(CodecFor(pgtype::kNumeric, -1, o)), ConnectType::kStruct);
 }
 
 TEST(PgText, Calendar) {

@@ -1,0 +1,33 @@
+#pragma once
+
+// What shapes the events: the topic prefix, the source block, the JSON mode, the value
+// conversions. Built once from the configuration by the connector.
+
+#include <string>
+
+#include "decoders/values/column_codec.h"
+
+namespace cdc {
+
+struct EventOptions {
+  std::string name;  // source.name (and the heartbeat's serverName key)
+  // Where the transaction metadata, logical message and heartbeat records go: the connector's
+  // naming policy (connector/topic_names.h) fills these.
+  std::string transaction_topic;
+  std::string message_topic;
+  std::string heartbeat_topic;
+  std::string database;        // source.db
+  std::string source_version;  // source.version
+  bool schemas = true;         // JsonConverter schemas.enable
+  bool tombstones = true;      // tombstone after each delete
+  bool emit_truncate = false;  // Debezium skips truncates by default (skipped.operations=t)
+  bool skip_create = false;
+  bool skip_update = false;
+  bool skip_delete = false;
+  // Debezium's provide.transaction.metadata: BEGIN/END records on <name>.transaction and the
+  // `transaction` block on every data event.
+  bool transaction_metadata = false;
+  ConverterOptions converter;
+};
+
+}  // namespace cdc

@@ -1,0 +1,32 @@
+#pragma once
+
+// Column values in Debezium's JSON rendering (Kafka Connect's JsonConverter): the text form of
+// a value (pgoutput 't' values and text COPY, produced under the pinned session settings
+// DateStyle=ISO, TimeZone=UTC, IntervalStyle=postgres, extra_float_digits=3, bytea_output=hex),
+// the unchanged-TOAST placeholder and the zero value of a required column, each as
+// ColumnCodec (values/column_codec.h) says. ../shared/reference/debezium-format.md §3 is the
+// specification. Pure functions, thread-compatible.
+
+#include <string_view>
+
+#include "decoders/base/status.h"
+#include "decoders/json/json_writer.h"
+#include "decoders/values/column_codec.h"
+
+namespace cdc {
+
+// Appends the JSON value for the text form `text`. Errors name what could not be represented.
+Status AppendValue(const ColumnCodec& codec, std::string_view text, JsonWriter& w);
+
+// Appends the value Debezium uses for an unchanged TOASTed column, or fails for types that cannot
+// hold the placeholder.
+Status AppendUnavailable(const ColumnCodec& codec, const ConverterOptions& options, JsonWriter& w);
+
+// Appends raw bytes as Debezium's binary.handling.mode renders them (base64 for bytes).
+void AppendBytes(BinaryHandling mode, std::string_view bytes, JsonWriter& w);
+
+// Appends the type's zero value (0, "", false, epoch, ...), which Debezium puts in required
+// (NOT NULL) columns that a key-only old tuple did not carry, so the record matches its schema.
+void AppendZeroValue(const ColumnCodec& codec, JsonWriter& w);
+
+}  // namespace cdc
