@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "connector/lsn_tracker.h"
-#include "tests/unit/fake_sink.h"
+#include "tests/unit/connector/fake_sink.h"
 
 namespace cdc::connector {
 namespace {

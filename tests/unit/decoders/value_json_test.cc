@@ -1,9 +1,10 @@
+#include "decoders/json/value_json.h"
+
 #include <gtest/gtest.h>
 
 #include <unordered_map>
 
 #include "decoders/json/connect_schema_json.h"
-#include "decoders/json/value_json.h"
 #include "decoders/values/pg_text.h"
 #include "decoders/values/pg_type_oids.h"
 

@@ -13,7 +13,7 @@
 
 #include "connector/capture_rules.h"
 #include "connector/catalog_reader.h"
-#include "tests/unit/fake_sink.h"
+#include "tests/unit/connector/fake_sink.h"
 #include "tests/unit/test_util.h"
 
 namespace cdc::connector {
