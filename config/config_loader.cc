@@ -198,8 +198,7 @@ void ValidateSlotName(const std::string& key, const std::string& v) {
 std::string PercentDecode(const std::string& s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() &&
-        std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
         std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
       out.push_back(static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16)));
       i += 2;
@@ -371,6 +370,9 @@ Config Parse(const YAML::Node& root) {
       if (!c.sink.redis.url.empty()) ParseRedisUrl(&c.sink.redis);
     }
     s.Finish();
+    if (c.sink.type == SinkType::kRedis && !c.sink.dead_letter_topic.empty()) {
+      Fail("sink.dead_letter_topic", "is for sink.type kafka only (the redis sink stops instead)");
+    }
     if (c.sink.type == SinkType::kKafka && !c.sink.kafka.count("bootstrap.servers")) {
       Fail("sink.kafka.bootstrap.servers", "required key is missing (sink.type is kafka)");
     }

@@ -251,9 +251,9 @@ Status ValidateServer(const config::Config& cfg, std::ostream& out) {
     NoListener listener;
     auto sink = MakeSink(cfg.sink, &listener);
     if (f.Check(sink.status(), "redis configuration accepted")) {
-      f.Check((*sink)->CheckReachable(10000),
-              "redis reachable at " + cfg.sink.redis.host + ":" +
-                  std::to_string(cfg.sink.redis.port) + " (connect, AUTH, SELECT, PING)");
+      f.Check((*sink)->CheckReachable(10000), "redis reachable at " + cfg.sink.redis.host + ":" +
+                                                  std::to_string(cfg.sink.redis.port) +
+                                                  " (connect, AUTH, SELECT, PING)");
     }
   }
   return f.first();

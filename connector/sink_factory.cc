@@ -16,8 +16,9 @@ Result<std::unique_ptr<sinks::EventSink>> MakeSink(const config::SinkConfig& cfg
     }
     case config::SinkType::kRedis: {
       const config::RedisConfig& r = cfg.redis;
-      sinks::RedisOptions opts{r.host, r.port, r.db, r.user, r.password,
-                               r.message_format == config::RedisMessageFormat::kExtended};
+      sinks::RedisOptions opts{
+          r.host, r.port,     r.db,
+          r.user, r.password, r.message_format == config::RedisMessageFormat::kExtended};
       return std::unique_ptr<sinks::EventSink>(
           std::make_unique<sinks::RedisSink>(std::move(opts), listener));
     }

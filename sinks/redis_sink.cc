@@ -97,7 +97,8 @@ Result<RedisContextPtr> RedisSink::Connect(int timeout_ms) const {
   RedisContextPtr c(
       redisConnectWithTimeout(options_.host.c_str(), options_.port, ToTimeval(timeout_ms)));
   if (c == nullptr) return Status::Unavailable("redis: cannot allocate a connection");
-  if (c->err != 0) return Status::Unavailable("redis: cannot connect to " + where + ": " + c->errstr);
+  if (c->err != 0)
+    return Status::Unavailable("redis: cannot connect to " + where + ": " + c->errstr);
   // Bounds the handshake below; the context turns non-blocking afterwards.
   if (redisSetTimeout(c.get(), ToTimeval(timeout_ms)) != REDIS_OK) {
     return Status::Unavailable("redis: cannot set a timeout on the connection to " + where);
@@ -108,10 +109,9 @@ Result<RedisContextPtr> RedisSink::Connect(int timeout_ms) const {
     auth.push_back(options_.password);
     auto r = Command(c.get(), auth);
     if (!r.ok()) {
-      return Status::Unavailable(
-          "redis: authentication at " + where +
-          (options_.user.empty() ? "" : " as user '" + options_.user + "'") +
-          " failed: " + r.status().message());
+      return Status::Unavailable("redis: authentication at " + where +
+                                 (options_.user.empty() ? "" : " as user '" + options_.user + "'") +
+                                 " failed: " + r.status().message());
     }
   }
   if (options_.db != 0) {
@@ -186,9 +186,6 @@ void RedisSink::Disconnect(const std::string& cause) {
 }
 
 Status RedisSink::Send(const ChangeEvent& ev, void* opaque) {
-  if (pending_.size() >= kMaxPipelined) {
-    return Status::Unavailable("redis: " + std::to_string(kMaxPipelined) + " events unanswered");
-  }
   Pending p{opaque, ev.size_bytes(), {}, 0, 0, 0, 0, !ev.key.has_value()};
   if (ev.value) {
     const std::string_view key = ev.key ? *ev.key : kNullKey;
@@ -254,8 +251,8 @@ void RedisSink::ReportSkipped() {
 std::string RedisSink::Describe(const Pending& p) const {
   if (p.command.empty()) return "a tombstone";
   std::string_view cmd(p.command);
-  return "the event for stream '" + std::string(cmd.substr(p.topic_pos, p.topic_len)) +
-         "' key " + (p.null_key ? "null" : Printable(cmd.substr(p.key_pos, p.key_len)));
+  return "the event for stream '" + std::string(cmd.substr(p.topic_pos, p.topic_len)) + "' key " +
+         (p.null_key ? "null" : Printable(cmd.substr(p.key_pos, p.key_len)));
 }
 
 void RedisSink::HandleReply(const redisReply& reply) {
@@ -266,20 +263,15 @@ void RedisSink::HandleReply(const redisReply& reply) {
   if (reply.type == REDIS_REPLY_STRING) {
     backoff_ms_ = 0;  // the server takes writes again
   } else if (reply.type == REDIS_REPLY_ERROR) {
-    const std::string text = ReplyText(reply);
-    const std::string code = text.substr(0, text.find(' '));
-    const std::string_view cmd(p.command);
-    if (code == "WRONGTYPE" || code == "NOPERM") {
-      // This stream takes no entries from us until an operator acts: the stuck-event record.
-      listener_->OnRefused(p.opaque, {cmd.substr(p.topic_pos, p.topic_len),
-                                      p.null_key ? nullptr : cmd.data() + p.key_pos, p.key_len,
-                                      text, code});
-    }
-    status = Status::DeliveryFailed("redis: XADD of " + Describe(p) + " failed: " + text);
+    // WRONGTYPE (the key is not a stream), NOPERM (the ACL), ...: an operator must act. Not
+    // reported as a refusal (OnRefused): its record's ways out are Kafka's (a dead-letter topic,
+    // which this sink has not).
+    status =
+        Status::DeliveryFailed("redis: XADD of " + Describe(p) + " failed: " + ReplyText(reply));
   } else {
-    status = Status::DeliveryFailed("redis: XADD of " + Describe(p) +
-                                    " got an unexpected reply (type " +
-                                    std::to_string(reply.type) + ")");
+    status =
+        Status::DeliveryFailed("redis: XADD of " + Describe(p) + " got an unexpected reply (type " +
+                               std::to_string(reply.type) + ")");
   }
   listener_->OnDelivery(p.opaque, p.bytes, status);
 }
@@ -328,7 +320,8 @@ void RedisSink::Pump(int timeout_ms) {
       Disconnect("redis: write to " + where + " failed: " + ctx_->errstr);
       return;
     }
-    if ((pfd.revents & (POLLIN | POLLERR | POLLHUP)) != 0 && redisBufferRead(ctx_.get()) != REDIS_OK) {
+    if ((pfd.revents & (POLLIN | POLLERR | POLLHUP)) != 0 &&
+        redisBufferRead(ctx_.get()) != REDIS_OK) {
       Disconnect("redis: connection to " + where + " lost: " + ctx_->errstr);
       return;
     }

@@ -8,16 +8,18 @@
 // written (Debezium Server would write the string "default" as the value); they are reported
 // delivered in their turn.
 //
-// Delivery (the EventSink contract): commands are pipelined on one connection, at most
-// kMaxPipelined unanswered; an event is reported OK once Redis replied to its XADD with an entry
-// id: the entry is in the server's memory, and on disk only with appendonly yes + appendfsync
-// always (with everysec a server crash may lose the last second of acknowledged entries).
+// Delivery (the EventSink contract): commands are pipelined on one connection; how many are
+// unanswered is bounded by the caller (limits.max_inflight_*, as for Kafka). An event is
+// reported OK once Redis replied to its XADD with an entry id: the entry is in the server's
+// memory, and on disk only with appendonly yes + appendfsync always (with everysec a server
+// crash may lose the last second of acknowledged entries).
 // Replicas are not waited for (no WAIT). When the connection fails, or Redis answers OOM /
 // LOADING / BUSY / TRYAGAIN / MASTERDOWN, nothing is reported: the unanswered events wait, in
 // order, and are written again on a new connection after a backoff (0.2 s doubling to 5 s),
 // as librdkafka retries an outage; the confirmed LSN stays put meanwhile. Events whose reply was
 // lost with the connection may so be written twice (at-least-once). Any other error reply
-// (WRONGTYPE, NOPERM, ...) fails that event's report, so nothing after it is confirmed.
+// (WRONGTYPE, NOPERM, ...) fails that event's report, so nothing after it is confirmed; there is
+// no dead-letter stream.
 //
 // Ownership: owns its hiredis context and a copy of every unanswered command. Destruction does
 // not wait: callers drain first (Flush); what is still unanswered is reported as failed.
@@ -42,8 +44,8 @@ struct RedisOptions {
   std::string host = "127.0.0.1";
   int port = 6379;
   int db = 0;
-  std::string user;      // "" = AUTH <password> (the default user)
-  std::string password;  // "" = no AUTH
+  std::string user;       // "" = AUTH <password> (the default user)
+  std::string password;   // "" = no AUTH
   bool extended = false;  // message_format: extended (else compact)
 };
 
@@ -54,7 +56,6 @@ using RedisContextPtr = std::unique_ptr<redisContext, RedisContextDeleter>;
 
 class RedisSink final : public EventSink {
  public:
-  static constexpr size_t kMaxPipelined = 4096;
   static constexpr int kConnectTimeoutMs = 2000;
 
   // Does not connect: the first Send()/Poll() does (CheckReachable checks on its own connection).
@@ -63,7 +64,7 @@ class RedisSink final : public EventSink {
   RedisSink(const RedisSink&) = delete;
   RedisSink& operator=(const RedisSink&) = delete;
 
-  // Unavailable when kMaxPipelined events are unanswered.
+  // Queues the XADD (or, for a tombstone, nothing); never refuses for lack of room.
   Status Send(const ChangeEvent& event, void* opaque) override;
   void Poll(int timeout_ms) override;
   // The socket while replies are awaited and everything is written; else -1 (poll on a cadence).
@@ -76,7 +77,7 @@ class RedisSink final : public EventSink {
   struct Pending {
     void* opaque;
     size_t bytes;
-    std::string command;  // RESP; empty for a tombstone (nothing written)
+    std::string command;                            // RESP; empty for a tombstone (nothing written)
     size_t topic_pos, topic_len, key_pos, key_len;  // into command, for error lines
     bool null_key;
   };
@@ -98,7 +99,7 @@ class RedisSink final : public EventSink {
   DeliveryListener* listener_;
   RedisContextPtr ctx_;
   std::deque<Pending> pending_;  // sent, unreported, in order
-  size_t written_ = 0;  // leading pending_ entries handed to the current connection
+  size_t written_ = 0;           // leading pending_ entries handed to the current connection
   std::chrono::steady_clock::time_point next_attempt_{};
   int backoff_ms_ = 0;
   std::string outage_cause_;  // non-empty while disconnected after a failure

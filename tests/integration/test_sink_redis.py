@@ -166,19 +166,21 @@ def test_outage_freezes_confirmed_lsn_and_loses_nothing(pg, rds, workdir):
     pg.wait_confirmed(f"pgcdc_{db}", db, pg.current_wal_lsn(db))
 
     rds.kill()
-    before_writes = pg.current_wal_lsn(db)
-    for i in range(11, 111):
-        pg.execute(f"INSERT INTO t VALUES ({i}, 'during')", db=db)
-    # Several commit intervals and status updates: nothing Redis did not take may be confirmed.
-    deadline = time.monotonic() + 6
-    while time.monotonic() < deadline:
-        cf = pg.confirmed_flush(f"pgcdc_{db}", db)
-        assert cf <= before_writes, f"confirmed_flush {cf:X} passed undelivered changes"
-        time.sleep(0.25)
-    assert p.alive(), p.log()
-    assert "events wait for acknowledgement" in p.log(), p.log()
-
-    rds.start()  # same dir: the AOF brings back what was acknowledged before the kill
+    try:
+        before_writes = pg.current_wal_lsn(db)
+        for i in range(11, 111):
+            pg.execute(f"INSERT INTO t VALUES ({i}, 'during')", db=db)
+        # Several commit intervals and status updates: nothing Redis did not take may be
+        # confirmed.
+        deadline = time.monotonic() + 6
+        while time.monotonic() < deadline:
+            cf = pg.confirmed_flush(f"pgcdc_{db}", db)
+            assert cf <= before_writes, f"confirmed_flush {cf:X} passed undelivered changes"
+            time.sleep(0.25)
+        assert p.alive(), p.log()
+        assert "events wait for acknowledgement" in p.log(), p.log()
+    finally:
+        rds.start()  # same dir: the AOF brings back what was acknowledged before the kill
     wait_until(lambda: {k["payload"]["id"] for k, _ in entries(rds, stream)} >= set(range(1, 111)),
                60, what="all 110 rows in the stream")
     after = pg.current_wal_lsn(db)
@@ -216,6 +218,11 @@ def test_validate_names_the_cause(pg, rds, workdir):
     ok = validate(rds.url("cdc:s3cret-pw@"))
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "redis reachable" in ok.stdout + ok.stderr
+    # Reserved characters in the password: percent-encoded, or as is (the last '@' ends it).
+    c.execute_command("ACL", "SETUSER", "cdc2", "on", ">p@ss/w:rd%", "~*", "+@all")
+    for userinfo in ("cdc2:p%40ss%2Fw%3Ard%25@", "cdc2:p@ss/w:rd%@"):
+        ok = validate(rds.url(userinfo))
+        assert ok.returncode == 0, userinfo + ": " + ok.stdout + ok.stderr
 
     bad = validate(rds.url("cdc:wrong-pw@"))
     assert bad.returncode != 0
@@ -231,3 +238,21 @@ def test_validate_names_the_cause(pg, rds, workdir):
     assert tls.returncode == 2
     lines = [ln for ln in tls.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and "sink.redis.url" in lines[0] and "TLS" in lines[0], tls.stderr
+
+
+def test_error_reply_stops_without_confirming(pg, rds, workdir):
+    db = "rwrong"
+    stream = f"{db}.public.t"
+    pg.create_database(db)
+    pg.execute("CREATE TABLE t(id int PRIMARY KEY, v text)", db=db)
+    rds.client().set(stream, "not a stream")  # XADD gets WRONGTYPE
+    p = Pgcdc(redis_config(pg, rds, db, workdir), workdir).start()
+    p.wait_streaming()
+    before = pg.current_wal_lsn(db)
+    pg.execute("INSERT INTO t VALUES (1, 'a')", db=db)
+    wait_until(lambda: not p.alive(), 30, what="pgcdc to stop on the error reply")
+    assert p.proc.returncode == 1, p.log()
+    last = p.log().strip().splitlines()[-1]
+    assert "WRONGTYPE" in last and stream in last, last
+    assert pg.confirmed_flush(f"pgcdc_{db}", db) <= before
+    rds.client().delete(stream)
