@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -229,14 +230,18 @@ void ParseRedisUrl(RedisConfig* r) {
     r->user = PercentDecode(userinfo.substr(0, colon));
     r->password = PercentDecode(userinfo.substr(colon + 1));
     AddSecret(r->password);
+    AddSecret(userinfo.substr(colon + 1));  // as written, percent-encoded
   }
   std::string db;
   if (const size_t slash = rest.find('/'); slash != std::string::npos) {
     db = rest.substr(slash + 1);
     rest = rest.substr(0, slash);
   }
-  std::string port;
-  if (const size_t colon = rest.rfind(':'); colon != std::string::npos) {
+  if (rest.empty()) Fail(key, "has no host");
+  std::optional<std::string> port;
+  const size_t host_end = rest.front() == '[' ? rest.find(']') : 0;  // [::1]:6379
+  if (host_end == std::string::npos) Fail(key, "has an unclosed [ in the host");
+  if (const size_t colon = rest.rfind(':'); colon != std::string::npos && colon > host_end) {
     port = rest.substr(colon + 1);
     rest = rest.substr(0, colon);
   }
@@ -253,7 +258,7 @@ void ParseRedisUrl(RedisConfig* r) {
     }
     return std::stoi(text);
   };
-  if (!port.empty()) r->port = number(port, "the port", 65535);
+  if (port) r->port = number(*port, "the port", 65535);
   if (!db.empty()) r->db = number(db, "the database (after /)", 1'000'000);
 }
 

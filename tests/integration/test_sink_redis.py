@@ -239,6 +239,13 @@ def test_validate_names_the_cause(pg, rds, workdir):
     lines = [ln for ln in tls.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and "sink.redis.url" in lines[0] and "TLS" in lines[0], tls.stderr
 
+    for url in ("http://127.0.0.1:6379", "redis://127.0.0.1:/0", "redis://127.0.0.1:6379/x",
+                "redis://[::1", "redis://:pw-never-shown@", "redis://127.0.0.1:99999"):
+        bad = validate(url)
+        lines = [ln for ln in bad.stderr.splitlines() if ln.strip()]
+        assert bad.returncode == 2 and len(lines) == 1, url + ": " + bad.stderr
+        assert "sink.redis.url" in lines[0] and "pw-never-shown" not in lines[0], lines[0]
+
 
 def test_error_reply_stops_without_confirming(pg, rds, workdir):
     db = "rwrong"
