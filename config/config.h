@@ -20,7 +20,8 @@ enum class TimePrecisionMode { kAdaptive, kAdaptiveTimeMicroseconds, kConnect };
 enum class IntervalMode { kNumeric, kString };
 enum class HstoreMode { kJson, kMap };
 enum class UnknownTypes { kFail, kString, kSkip };
-enum class SinkType { kKafka, kStdout };
+enum class SinkType { kKafka, kStdout, kRedis };
+enum class RedisMessageFormat { kCompact, kExtended };
 enum class LogLevel { kTrace, kDebug, kInfo, kWarn, kError };
 enum class LogFormat { kText, kJson };
 
@@ -71,12 +72,24 @@ struct HeartbeatConfig {
   std::string action_query;  // optional SQL run on the source at each heartbeat
 };
 
+// sink.redis: the url is parsed at load ("redis://[user:password@]host[:port][/db]").
+struct RedisConfig {
+  std::string url;  // as written (it may hold the password: never printed)
+  std::string host;
+  int port = 6379;
+  int db = 0;
+  std::string user;      // "" = the default user (AUTH <password>)
+  std::string password;  // "" = no AUTH
+  RedisMessageFormat message_format = RedisMessageFormat::kCompact;
+};
+
 struct SinkConfig {
   SinkType type = SinkType::kKafka;
   std::map<std::string, std::string> kafka;  // librdkafka properties, passed through
   // Where events the broker refuses for good (too large, not authorized, invalid) go instead of
   // stopping pgcdc; "" (default) = stop with the table, key and reason.
   std::string dead_letter_topic;
+  RedisConfig redis;  // sink.type redis
 };
 
 struct OffsetsConfig {

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -194,6 +195,73 @@ void ValidateSlotName(const std::string& key, const std::string& v) {
   }
 }
 
+// "%40" -> "@" in the user and password of a URL; anything else is kept as written.
+std::string PercentDecode(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out.push_back(static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16)));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+// sink.redis.url: "redis://[[user]:password@]host[:port][/db]". The password may hold any
+// character once percent-encoded; the last '@' ends it. Error lines never echo the url.
+void ParseRedisUrl(RedisConfig* r) {
+  const std::string key = "sink.redis.url";
+  const std::string& url = r->url;
+  if (url.rfind("rediss://", 0) == 0) {
+    Fail(key,
+         "rediss:// (TLS) is not supported: Debian's hiredis 0.14 is built without TLS; use "
+         "redis:// on a trusted network or a TLS tunnel (stunnel, spiped) to the server");
+  }
+  if (url.rfind("redis://", 0) != 0) Fail(key, "must start with redis://");
+  std::string rest = url.substr(8);
+  if (const size_t at = rest.rfind('@'); at != std::string::npos) {
+    const std::string userinfo = rest.substr(0, at);
+    rest = rest.substr(at + 1);
+    const size_t colon = userinfo.find(':');
+    if (colon == std::string::npos) Fail(key, "user without a password (write user:password@)");
+    r->user = PercentDecode(userinfo.substr(0, colon));
+    r->password = PercentDecode(userinfo.substr(colon + 1));
+    AddSecret(r->password);
+    AddSecret(userinfo.substr(colon + 1));  // as written, percent-encoded
+  }
+  std::string db;
+  if (const size_t slash = rest.find('/'); slash != std::string::npos) {
+    db = rest.substr(slash + 1);
+    rest = rest.substr(0, slash);
+  }
+  if (rest.empty()) Fail(key, "has no host");
+  std::optional<std::string> port;
+  const size_t host_end = rest.front() == '[' ? rest.find(']') : 0;  // [::1]:6379
+  if (host_end == std::string::npos) Fail(key, "has an unclosed [ in the host");
+  if (const size_t colon = rest.rfind(':'); colon != std::string::npos && colon > host_end) {
+    port = rest.substr(colon + 1);
+    rest = rest.substr(0, colon);
+  }
+  if (rest.size() > 2 && rest.front() == '[' && rest.back() == ']') {
+    rest = rest.substr(1, rest.size() - 2);
+  }
+  if (rest.empty()) Fail(key, "has no host");
+  r->host = rest;
+  auto number = [&](const std::string& text, const char* what, int max) {
+    if (text.empty() || text.size() > 9 ||
+        !std::all_of(text.begin(), text.end(), [](char ch) { return ch >= '0' && ch <= '9'; }) ||
+        std::stoi(text) > max) {
+      Fail(key, std::string(what) + " must be a number up to " + std::to_string(max));
+    }
+    return std::stoi(text);
+  };
+  if (port) r->port = number(*port, "the port", 65535);
+  if (!db.empty()) r->db = number(db, "the database (after /)", 1'000'000);
+}
+
 Config Parse(const YAML::Node& root) {
   Config c;
   MapReader top(root, "");
@@ -299,7 +367,17 @@ Config Parse(const YAML::Node& root) {
         c.sink.kafka[key] = std::move(value);
       }
     }
+    {
+      MapReader r(s.Take("redis"), "sink.redis");
+      r.String("url", &c.sink.redis.url, c.sink.type == SinkType::kRedis);
+      r.OneOf("message_format", &c.sink.redis.message_format);
+      r.Finish();
+      if (!c.sink.redis.url.empty()) ParseRedisUrl(&c.sink.redis);
+    }
     s.Finish();
+    if (c.sink.type == SinkType::kRedis && !c.sink.dead_letter_topic.empty()) {
+      Fail("sink.dead_letter_topic", "is for sink.type kafka only (the redis sink stops instead)");
+    }
     if (c.sink.type == SinkType::kKafka && !c.sink.kafka.count("bootstrap.servers")) {
       Fail("sink.kafka.bootstrap.servers", "required key is missing (sink.type is kafka)");
     }

@@ -247,6 +247,14 @@ Status ValidateServer(const config::Config& cfg, std::ostream& out) {
       f.Check((*sink)->CheckReachable(10000),
               "broker reachable at " + cfg.sink.kafka.at("bootstrap.servers"));
     }
+  } else if (cfg.sink.type == config::SinkType::kRedis) {
+    NoListener listener;
+    auto sink = MakeSink(cfg.sink, &listener);
+    if (f.Check(sink.status(), "redis configuration accepted")) {
+      f.Check((*sink)->CheckReachable(10000), "redis reachable at " + cfg.sink.redis.host + ":" +
+                                                  std::to_string(cfg.sink.redis.port) +
+                                                  " (connect, AUTH, SELECT, PING)");
+    }
   }
   return f.first();
 }
