@@ -120,6 +120,8 @@ def run_pgcdc(config, workdir, until=None, during=None, timeout=3600):
 
 # --value-transfer for every run (None: pgcdc's default), so text and binary can be compared.
 VALUE_TRANSFER = None
+# --kafka PROP=VALUE for every run's sink, so producer settings can be compared.
+EXTRA_KAFKA = {}
 
 
 def base(pg, broker, name, db, workdir, schemas):
@@ -130,7 +132,7 @@ def base(pg, broker, name, db, workdir, schemas):
         "name": name,
         "source": source,
         "format": {"schemas": schemas},
-        "sink": {"type": "kafka", "kafka": {"bootstrap.servers": broker.bootstrap}},
+        "sink": {"type": "kafka", "kafka": {"bootstrap.servers": broker.bootstrap, **EXTRA_KAFKA}},
         "offsets": {"file": os.path.join(workdir, f"{name}.offsets"), "commit_interval_ms": 100},
         "log": {"level": "info"},
         "metrics": {"listen": ""},
@@ -354,6 +356,11 @@ def bench_stream(pg, broker, workdir, changes, wide, peer=None):
             theirs = peer_stream_debezium(pg, broker, workdir, db, name, slot_peer[0], schemas,
                                           records)
         else:
+            if hasattr(broker, "create_topic"):
+                # As with a peer: pgcdc's clock must not include the real broker's auto-creation
+                # of its topic (metadata retries, a leader election), which pg_recvlogical has
+                # no counterpart of. The mock creates topics at once.
+                broker.create_topic(f"{name}.public.orders", broker.partitions)
             t0 = time.monotonic()
             log, rss, cpu = run_pgcdc(
                 cfg, workdir, until=lambda: (pg.confirmed_flush(slot_pgcdc, db) or 0) >= target)
@@ -558,12 +565,17 @@ def main():
     ap.add_argument("--seconds", type=int, default=20, help="latency: how long")
     ap.add_argument("--sizes", default="1,10,100", help="memory: value sizes in MB")
     ap.add_argument("--kafka", action="append", default=[], metavar="PROP=VALUE",
-                    help="memory: a librdkafka property for pgcdc's sink (repeatable)")
+                    help="a librdkafka property for pgcdc's sink in every run (repeatable)")
     ap.add_argument("--value-transfer", choices=["auto", "text", "binary"],
                     help="source.value_transfer of every run (default: pgcdc's)")
     args = ap.parse_args()
     global VALUE_TRANSFER
     VALUE_TRANSFER = args.value_transfer
+    for kv in args.kafka:
+        k, sep, v = kv.partition("=")
+        if not sep:
+            ap.error(f"--kafka {kv}: expected PROP=VALUE")
+        EXTRA_KAFKA[k] = v
     what = set(args.what)
     if "all" in what:
         what = {"snapshot", "stream", "latency", "memory"}
