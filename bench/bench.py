@@ -178,6 +178,24 @@ def topic_count(broker, topic):
     return TopicCount(broker.bootstrap, topic)
 
 
+def proc_cpu(pid):
+    """User + system CPU seconds of a process so far (its threads included), or 0 once gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def broker_pids(broker):
+    """The broker's processes: each node of a real Kafka, or the mock's one."""
+    nodes = getattr(broker, "nodes", None)
+    if nodes:
+        return [n.proc.pid for n in nodes.values() if n.proc is not None]
+    return [broker.proc.pid] if getattr(broker, "proc", None) is not None else []
+
+
 def drop_slot(pg, db, slot):
     """Drops slot if it exists, once its walsender has gone (it may outlive its client)."""
     wait_until(lambda: not (pg.slot(slot, db) or (None, False))[1], 30,
@@ -355,22 +373,40 @@ def bench_stream(pg, broker, workdir, changes, wide, peer=None):
                                                            slot_pgcdc, target, records)
             theirs = peer_stream_debezium(pg, broker, workdir, db, name, slot_peer[0], schemas,
                                           records)
+            others = ""
         else:
             if hasattr(broker, "create_topic"):
                 # As with a peer: pgcdc's clock must not include the real broker's auto-creation
                 # of its topic (metadata retries, a leader election), which pg_recvlogical has
                 # no counterpart of. The mock creates topics at once.
                 broker.create_topic(f"{name}.public.orders", broker.partitions)
+            # Where the time goes besides pgcdc: the CPU of its walsender and of the broker
+            # while it drains (pg_recvlogical's walsender does the same decoding work).
+            pids = broker_pids(broker)
+            broker_cpu0 = sum(proc_cpu(p) for p in pids)
+            walsender = {}
+
+            def caught_up():
+                if "pid" not in walsender:
+                    row = pg.execute("SELECT active_pid FROM pg_replication_slots WHERE "
+                                     f"slot_name = '{slot_pgcdc}'", db=db)
+                    if row and row[0][0]:
+                        walsender["pid"] = row[0][0]
+                walsender["cpu"] = proc_cpu(walsender["pid"]) if "pid" in walsender else 0.0
+                return (pg.confirmed_flush(slot_pgcdc, db) or 0) >= target
+
             t0 = time.monotonic()
-            log, rss, cpu = run_pgcdc(
-                cfg, workdir, until=lambda: (pg.confirmed_flush(slot_pgcdc, db) or 0) >= target)
+            log, rss, cpu = run_pgcdc(cfg, workdir, until=caught_up)
             pgcdc_secs = time.monotonic() - t0
+            others = (f"; CPU of its walsender {walsender.get('cpu', 0.0):.1f} s, of the broker "
+                      f"{sum(proc_cpu(p) for p in pids) - broker_cpu0:.1f} s")
         recv_secs.append(recvlogical(slots_recv[1]))
         recv_rate, pgcdc_rate = n / (sum(recv_secs) / 2), n / pgcdc_secs
         print(f"schemas={str(schemas).lower():5} pg_recvlogical: {recv_rate:,.0f} changes/s "
               f"(mean of {recv_secs[0]:.2f} s before and {recv_secs[1]:.2f} s after); "
               f"pgcdc acknowledged: {pgcdc_rate:,.0f} changes/s ({pgcdc_secs:.2f} s) = "
-              f"{pgcdc_rate / recv_rate:.2f}x; peak RSS {rss:.0f} MB, pgcdc CPU {cpu:.1f} s")
+              f"{pgcdc_rate / recv_rate:.2f}x; peak RSS {rss:.0f} MB, pgcdc CPU {cpu:.1f} s"
+              f"{others}")
         if peer:
             print(f"  -- peer: {n} changes + {records - n} tombstones on the topic (created "
                   f"beforehand, {broker.partitions} partitions), counted by watermarks")
