@@ -120,6 +120,8 @@ def run_pgcdc(config, workdir, until=None, during=None, timeout=3600):
 
 # --value-transfer for every run (None: pgcdc's default), so text and binary can be compared.
 VALUE_TRANSFER = None
+# --kafka PROP=VALUE for every run's sink, so producer settings can be compared.
+EXTRA_KAFKA = {}
 
 
 def base(pg, broker, name, db, workdir, schemas):
@@ -130,7 +132,7 @@ def base(pg, broker, name, db, workdir, schemas):
         "name": name,
         "source": source,
         "format": {"schemas": schemas},
-        "sink": {"type": "kafka", "kafka": {"bootstrap.servers": broker.bootstrap}},
+        "sink": {"type": "kafka", "kafka": {"bootstrap.servers": broker.bootstrap, **EXTRA_KAFKA}},
         "offsets": {"file": os.path.join(workdir, f"{name}.offsets"), "commit_interval_ms": 100},
         "log": {"level": "info"},
         "metrics": {"listen": ""},
@@ -174,6 +176,24 @@ def topic_count(broker, topic):
     clock then includes the broker's auto-creation of its topic."""
     broker.create_topic(topic, broker.partitions)
     return TopicCount(broker.bootstrap, topic)
+
+
+def proc_cpu(pid):
+    """User + system CPU seconds of a process so far (its threads included), or 0 once gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def broker_pids(broker):
+    """The broker's processes: each node of a real Kafka, or the mock's one."""
+    nodes = getattr(broker, "nodes", None)
+    if nodes:
+        return [n.proc.pid for n in nodes.values() if n.proc is not None]
+    return [broker.proc.pid] if getattr(broker, "proc", None) is not None else []
 
 
 def drop_slot(pg, db, slot):
@@ -353,17 +373,40 @@ def bench_stream(pg, broker, workdir, changes, wide, peer=None):
                                                            slot_pgcdc, target, records)
             theirs = peer_stream_debezium(pg, broker, workdir, db, name, slot_peer[0], schemas,
                                           records)
+            others = ""
         else:
+            if hasattr(broker, "create_topic"):
+                # As with a peer: pgcdc's clock must not include the real broker's auto-creation
+                # of its topic (metadata retries, a leader election), which pg_recvlogical has
+                # no counterpart of. The mock creates topics at once.
+                broker.create_topic(f"{name}.public.orders", broker.partitions)
+            # Where the time goes besides pgcdc: the CPU of its walsender and of the broker
+            # while it drains (pg_recvlogical's walsender does the same decoding work).
+            pids = broker_pids(broker)
+            broker_cpu0 = sum(proc_cpu(p) for p in pids)
+            walsender = {}
+
+            def caught_up():
+                if "pid" not in walsender:
+                    row = pg.execute("SELECT active_pid FROM pg_replication_slots WHERE "
+                                     f"slot_name = '{slot_pgcdc}'", db=db)
+                    if row and row[0][0]:
+                        walsender["pid"] = row[0][0]
+                walsender["cpu"] = proc_cpu(walsender["pid"]) if "pid" in walsender else 0.0
+                return (pg.confirmed_flush(slot_pgcdc, db) or 0) >= target
+
             t0 = time.monotonic()
-            log, rss, cpu = run_pgcdc(
-                cfg, workdir, until=lambda: (pg.confirmed_flush(slot_pgcdc, db) or 0) >= target)
+            log, rss, cpu = run_pgcdc(cfg, workdir, until=caught_up)
             pgcdc_secs = time.monotonic() - t0
+            others = (f"; CPU of its walsender {walsender.get('cpu', 0.0):.1f} s, of the broker "
+                      f"{sum(proc_cpu(p) for p in pids) - broker_cpu0:.1f} s")
         recv_secs.append(recvlogical(slots_recv[1]))
         recv_rate, pgcdc_rate = n / (sum(recv_secs) / 2), n / pgcdc_secs
         print(f"schemas={str(schemas).lower():5} pg_recvlogical: {recv_rate:,.0f} changes/s "
               f"(mean of {recv_secs[0]:.2f} s before and {recv_secs[1]:.2f} s after); "
               f"pgcdc acknowledged: {pgcdc_rate:,.0f} changes/s ({pgcdc_secs:.2f} s) = "
-              f"{pgcdc_rate / recv_rate:.2f}x; peak RSS {rss:.0f} MB, pgcdc CPU {cpu:.1f} s")
+              f"{pgcdc_rate / recv_rate:.2f}x; peak RSS {rss:.0f} MB, pgcdc CPU {cpu:.1f} s"
+              f"{others}")
         if peer:
             print(f"  -- peer: {n} changes + {records - n} tombstones on the topic (created "
                   f"beforehand, {broker.partitions} partitions), counted by watermarks")
@@ -558,12 +601,17 @@ def main():
     ap.add_argument("--seconds", type=int, default=20, help="latency: how long")
     ap.add_argument("--sizes", default="1,10,100", help="memory: value sizes in MB")
     ap.add_argument("--kafka", action="append", default=[], metavar="PROP=VALUE",
-                    help="memory: a librdkafka property for pgcdc's sink (repeatable)")
+                    help="a librdkafka property for pgcdc's sink in every run (repeatable)")
     ap.add_argument("--value-transfer", choices=["auto", "text", "binary"],
                     help="source.value_transfer of every run (default: pgcdc's)")
     args = ap.parse_args()
     global VALUE_TRANSFER
     VALUE_TRANSFER = args.value_transfer
+    for kv in args.kafka:
+        k, sep, v = kv.partition("=")
+        if not sep:
+            ap.error(f"--kafka {kv}: expected PROP=VALUE")
+        EXTRA_KAFKA[k] = v
     what = set(args.what)
     if "all" in what:
         what = {"snapshot", "stream", "latency", "memory"}

@@ -18,13 +18,35 @@ const std::pair<const char*, const char*> kDefaults[] = {
     {"acks", "all"},
     {"partitioner", "murmur2_random"},
     {"message.timeout.ms", "0"},
-    // One request in flight per broker: with more, Debian's librdkafka 2.0.x idempotent producer
-    // has been seen (tests/integration/test_broker_outage.py, against the mock cluster) to report
-    // a message delivered after NOT_LEADER retries although it never reached the log (cf.
-    // librdkafka #2501, #4438). pgcdc confirms LSNs on delivery reports, so a false report would
-    // lose data. Batching (linger.ms) keeps throughput; raise it only with a fixed librdkafka.
+    // One request in flight per broker connection. Measured on a real Kafka 4.4 broker
+    // (bench/bench.py stream --broker kafka --kafka max.in.flight.requests.per.connection=5):
+    // 5 was no faster, slightly slower in each of six paired runs, and up to doubled
+    // librdkafka's broker thread CPU. A broker handles one request per connection at a time,
+    // so more in flight only splits the same bytes into smaller requests.
+    // 5 would be safe for order and loss against a real broker: the idempotent producer keeps
+    // order with up to 5, and a success for a later sequence implicitly acks the earlier ones,
+    // which Kafka only gives once they are in the log. The mock cluster does not check a
+    // non-transactional producer's sequences, so there an injected NOT_LEADER error followed by
+    // a later success is acked falsely: with 5 in flight, the produce-error case of
+    // tests/integration/test_broker_outage.py confirms rows the mock never stored, each time
+    // right after librdkafka logs "IMPLICITACK ... implicitly acked by subsequent batch
+    // success". 1 keeps that test meaningful. And 2.0.2 still has #4438 (fixed in 2.3.0): with
+    // several in flight, a timeout or disconnect can end in a fatal "sequence
+    // desynchronization" error, which stops pgcdc (nothing confirmed, nothing lost, but a
+    // restart).
     {"max.in.flight.requests.per.connection", "1"},
-    {"linger.ms", "5"},
+    // With one request in flight, the rate to a broker is what one request carries per round
+    // trip, and the broker's cost is per request (its network and handler threads, the lz4
+    // batch it decompresses to validate). A longer linger makes fewer, fuller requests: for the
+    // same 300k-change stream (bench/bench.py stream --broker kafka) real Kafka spent a tenth to
+    // a half less CPU at 20 ms than at 5 ms (medians 1.6 s -> 1.1-1.4 s); 50 ms saved little
+    // more. On the shared 2-core bench machine that did not move pgcdc's rate beyond the noise
+    // (README, Benchmarks), but it is CPU the broker's users get back.
+    // The cost is up to 15 ms more latency on a quiet stream, where batches wait for the
+    // linger. batch.size stays librdkafka's 1 MB (= message.max.bytes): a larger batch of
+    // incompressible values could pass the broker's own 1 MB limit, and 2.0.2 cannot split a
+    // refused batch.
+    {"linger.ms", "20"},
     {"compression.type", "lz4"},
     // pgcdc bounds what is in flight itself (limits.*); librdkafka's queue must not be the
     // tighter bound.

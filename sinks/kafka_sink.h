@@ -3,8 +3,9 @@
 // KafkaSink: publishes events with librdkafka. Defaults that make delivery safe and keys land
 // where Java clients expect: enable.idempotence=true, acks=all, partitioner=murmur2_random,
 // message.timeout.ms=0 (retry until the broker is back: an outage freezes the confirmed LSN
-// instead of failing), max.in.flight.requests.per.connection=1 (see kafka_sink.cc). Every user
-// property is passed through and overrides the defaults.
+// instead of failing), max.in.flight.requests.per.connection=1 and linger.ms=20 (the measurements
+// behind both are in kafka_sink.cc). Every user property is passed through and overrides the
+// defaults.
 //
 // Ownership: owns its rd_kafka_t, topic and header handles (RAII: every librdkafka handle is a
 // unique_ptr with its destroy function). Destruction does not wait for deliveries: callers drain
