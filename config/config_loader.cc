@@ -194,6 +194,38 @@ void ValidateSlotName(const std::string& key, const std::string& v) {
   }
 }
 
+// sink.nats. Passwords in URLs and the token are secrets.
+void ParseNats(const YAML::Node& node, SinkConfig::Nats* n) {
+  MapReader r(node, "sink.nats");
+  r.StringList("url", &n->urls);
+  if (n->urls.empty()) Fail("sink.nats.url", "must name at least one server");
+  for (const auto& url : n->urls) {
+    const size_t at = url.rfind('@');
+    const size_t scheme = url.find("://");
+    const size_t from = scheme == std::string::npos ? 0 : scheme + 3;
+    if (at != std::string::npos && at > from) {
+      const std::string userinfo = url.substr(from, at - from);
+      const size_t colon = userinfo.find(':');
+      AddSecret(colon == std::string::npos ? userinfo : userinfo.substr(colon + 1));
+    }
+  }
+  r.String("stream", &n->stream);
+  if (n->stream.empty() || n->stream.find_first_of(" \t.*>/\\") != std::string::npos) {
+    Fail("sink.nats.stream", "'" + n->stream + "' is not a JetStream stream name");
+  }
+  r.String("creds_file", &n->creds_file);
+  r.String("token", &n->token);
+  AddSecret(n->token);
+  r.String("tls_ca_file", &n->tls_ca_file);
+  r.String("tls_cert_file", &n->tls_cert_file);
+  r.String("tls_key_file", &n->tls_key_file);
+  if (n->tls_cert_file.empty() != n->tls_key_file.empty()) {
+    Fail("sink.nats.tls_cert_file", "tls_cert_file and tls_key_file go together");
+  }
+  r.Int("ack_timeout_ms", &n->ack_timeout_ms, 100, 3'600'000);
+  r.Finish();
+}
+
 Config Parse(const YAML::Node& root) {
   Config c;
   MapReader top(root, "");
@@ -299,6 +331,8 @@ Config Parse(const YAML::Node& root) {
         c.sink.kafka[key] = std::move(value);
       }
     }
+    ParseNats(s.Take("nats"), &c.sink.nats);
+    c.sink.nats.topic_prefix = c.name;
     s.Finish();
     if (c.sink.type == SinkType::kKafka && !c.sink.kafka.count("bootstrap.servers")) {
       Fail("sink.kafka.bootstrap.servers", "required key is missing (sink.type is kafka)");

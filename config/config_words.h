@@ -35,7 +35,8 @@ CDC_CONFIG_WORDS(IntervalMode, {"numeric", IntervalMode::kNumeric},
 CDC_CONFIG_WORDS(HstoreMode, {"json", HstoreMode::kJson}, {"map", HstoreMode::kMap});
 CDC_CONFIG_WORDS(UnknownTypes, {"fail", UnknownTypes::kFail}, {"string", UnknownTypes::kString},
                  {"skip", UnknownTypes::kSkip});
-CDC_CONFIG_WORDS(SinkType, {"kafka", SinkType::kKafka}, {"stdout", SinkType::kStdout});
+CDC_CONFIG_WORDS(SinkType, {"kafka", SinkType::kKafka}, {"stdout", SinkType::kStdout},
+                 {"nats", SinkType::kNats});
 CDC_CONFIG_WORDS(LogLevel, {"trace", LogLevel::kTrace}, {"debug", LogLevel::kDebug},
                  {"info", LogLevel::kInfo}, {"warn", LogLevel::kWarn}, {"error", LogLevel::kError});
 CDC_CONFIG_WORDS(LogFormat, {"text", LogFormat::kText}, {"json", LogFormat::kJson});
