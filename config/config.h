@@ -20,7 +20,7 @@ enum class TimePrecisionMode { kAdaptive, kAdaptiveTimeMicroseconds, kConnect };
 enum class IntervalMode { kNumeric, kString };
 enum class HstoreMode { kJson, kMap };
 enum class UnknownTypes { kFail, kString, kSkip };
-enum class SinkType { kKafka, kStdout, kRedis };
+enum class SinkType { kKafka, kStdout, kRedis, kNats };
 enum class RedisMessageFormat { kCompact, kExtended };
 enum class LogLevel { kTrace, kDebug, kInfo, kWarn, kError };
 enum class LogFormat { kText, kJson };
@@ -90,6 +90,16 @@ struct SinkConfig {
   // stopping pgcdc; "" (default) = stop with the table, key and reason.
   std::string dead_letter_topic;
   RedisConfig redis;  // sink.type redis
+  struct Nats {
+    std::vector<std::string> urls = {"nats://127.0.0.1:4222"};  // user:password@ allowed
+    std::string stream = "PGCDC";  // created if missing, capturing the name's subjects
+    std::string creds_file;        // NATS .creds file (user JWT + NKey seed)
+    std::string token;
+    std::string tls_ca_file;  // set (or a tls:// URL): TLS, server verified against this CA
+    std::string tls_cert_file, tls_key_file;  // client certificate, if the server asks for one
+    int ack_timeout_ms = 30000;  // a PubAck not back by then fails the event (LSN stays)
+    std::string topic_prefix;    // = name (set by the loader): the subjects the stream captures
+  } nats;
 };
 
 struct OffsetsConfig {

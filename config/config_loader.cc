@@ -262,6 +262,38 @@ void ParseRedisUrl(RedisConfig* r) {
   if (!db.empty()) r->db = number(db, "the database (after /)", 1'000'000);
 }
 
+// sink.nats. Passwords in URLs and the token are secrets.
+void ParseNats(const YAML::Node& node, SinkConfig::Nats* n) {
+  MapReader r(node, "sink.nats");
+  r.StringList("url", &n->urls);
+  if (n->urls.empty()) Fail("sink.nats.url", "must name at least one server");
+  for (const auto& url : n->urls) {
+    const size_t at = url.rfind('@');
+    const size_t scheme = url.find("://");
+    const size_t from = scheme == std::string::npos ? 0 : scheme + 3;
+    if (at != std::string::npos && at > from) {
+      const std::string userinfo = url.substr(from, at - from);
+      const size_t colon = userinfo.find(':');
+      AddSecret(colon == std::string::npos ? userinfo : userinfo.substr(colon + 1));
+    }
+  }
+  r.String("stream", &n->stream);
+  if (n->stream.empty() || n->stream.find_first_of(" \t.*>/\\") != std::string::npos) {
+    Fail("sink.nats.stream", "'" + n->stream + "' is not a JetStream stream name");
+  }
+  r.String("creds_file", &n->creds_file);
+  r.String("token", &n->token);
+  AddSecret(n->token);
+  r.String("tls_ca_file", &n->tls_ca_file);
+  r.String("tls_cert_file", &n->tls_cert_file);
+  r.String("tls_key_file", &n->tls_key_file);
+  if (n->tls_cert_file.empty() != n->tls_key_file.empty()) {
+    Fail("sink.nats.tls_cert_file", "tls_cert_file and tls_key_file go together");
+  }
+  r.Int("ack_timeout_ms", &n->ack_timeout_ms, 100, 3'600'000);
+  r.Finish();
+}
+
 Config Parse(const YAML::Node& root) {
   Config c;
   MapReader top(root, "");
@@ -374,6 +406,9 @@ Config Parse(const YAML::Node& root) {
       r.Finish();
       if (!c.sink.redis.url.empty()) ParseRedisUrl(&c.sink.redis);
     }
+
+    ParseNats(s.Take("nats"), &c.sink.nats);
+    c.sink.nats.topic_prefix = c.name;
     s.Finish();
     if (c.sink.type == SinkType::kRedis && !c.sink.dead_letter_topic.empty()) {
       Fail("sink.dead_letter_topic", "is for sink.type kafka only (the redis sink stops instead)");

@@ -14,6 +14,7 @@
 #include "connector/snapshot.h"
 #include "connector/source_setup.h"
 #include "connector/start_decision.h"
+#include "sinks/nats_sink.h"
 
 namespace cdc::connector {
 
@@ -254,6 +255,14 @@ Status ValidateServer(const config::Config& cfg, std::ostream& out) {
       f.Check((*sink)->CheckReachable(10000), "redis reachable at " + cfg.sink.redis.host + ":" +
                                                   std::to_string(cfg.sink.redis.port) +
                                                   " (connect, AUTH, SELECT, PING)");
+    }
+  }
+  if (cfg.sink.type == config::SinkType::kNats) {
+    NoListener listener;
+    auto sink = MakeSink(cfg.sink, &listener);
+    if (f.Check(sink.status(), "nats configuration accepted")) {
+      auto found = static_cast<sinks::NatsSink&>(**sink).Probe(10000);  // creates nothing
+      f.Check(found.status(), found.ok() ? *found : "");
     }
   }
   return f.first();

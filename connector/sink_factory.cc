@@ -1,7 +1,9 @@
 #include "connector/sink_factory.h"
 
+#include "connector/topic_names.h"
 #include "sinks/kafka_sink.h"
 #include "sinks/redis_sink.h"
+#include "sinks/nats_sink.h"
 #include "sinks/stdout_sink.h"
 
 namespace cdc::connector {
@@ -24,6 +26,23 @@ Result<std::unique_ptr<sinks::EventSink>> MakeSink(const config::SinkConfig& cfg
     }
     case config::SinkType::kStdout:
       return std::unique_ptr<sinks::EventSink>(std::make_unique<sinks::StdoutSink>(listener));
+    case config::SinkType::kNats: {
+      if (!cfg.dead_letter_topic.empty()) {
+        return Status::InvalidArgument(
+            "sink.dead_letter_topic: not supported by sink.type nats (a refused record stops "
+            "pgcdc)");
+      }
+      const auto& n = cfg.nats;
+      // The stream captures every subject pgcdc writes: the topics under the name, and the
+      // heartbeat topic, which Debezium's naming puts before it.
+      sinks::NatsOptions o{
+          n.urls,          n.stream,       {n.topic_prefix + ".>", HeartbeatTopic(n.topic_prefix)},
+          n.creds_file,    n.token,        n.tls_ca_file,
+          n.tls_cert_file, n.tls_key_file, n.ack_timeout_ms};
+      auto nats = sinks::NatsSink::Create(std::move(o), listener);
+      if (!nats.ok()) return nats.status();
+      return std::unique_ptr<sinks::EventSink>(std::move(*nats));
+    }
   }
   return Status::InvalidArgument("sink.type: not a sink pgcdc has");  // not reached
 }

@@ -6,9 +6,9 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config clang libclang-rt-dev clang-format-14 clang-tidy-14
   libpq-dev librdkafka-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libgtest-dev
-  libcpp-httplib-dev libhiredis-dev
+  libcpp-httplib-dev libhiredis-dev libnats-dev
   python3 python3-pytest python3-psycopg2 python3-confluent-kafka python3-avro kcat
-  redis-server python3-redis
+  redis-server python3-redis nats-server
 )
 
 missing=()
@@ -20,11 +20,23 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   missing+=(postgresql)
 fi
 
+# Node.js and npm for the NATS test's reader (tests/integration/nats_reader: nats.js from npm).
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+
 # Java and Maven for the real Kafka broker of the label-kafka tests (scripts/kafka-fetch.sh).
 command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
 
+# nats.js, pinned by tests/integration/nats_reader/package-lock.json: reads JetStream back in
+# tests/integration/test_sink_nats.py with a client pgcdc did not write.
+install_nats_reader() {
+  local dir
+  dir="$(cd "$(dirname "$0")/.." && pwd)/tests/integration/nats_reader"
+  [ -d "$dir/node_modules/nats" ] || npm ci --prefix "$dir" --no-audit --no-fund --silent
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
+  install_nats_reader
   exit 0
 fi
 
@@ -46,3 +58,4 @@ if [ ! -e "$policy" ]; then
 fi
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 if [ "$created_policy" -eq 1 ]; then $SUDO rm -f "$policy"; fi
+install_nats_reader
