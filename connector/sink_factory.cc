@@ -2,8 +2,8 @@
 
 #include "connector/topic_names.h"
 #include "sinks/kafka_sink.h"
-#include "sinks/redis_sink.h"
 #include "sinks/nats_sink.h"
+#include "sinks/redis_sink.h"
 #include "sinks/stdout_sink.h"
 
 namespace cdc::connector {

@@ -75,7 +75,7 @@ const Case kDefaultModeCases[] = {
     {pgtype::kInet, -1, "192.168.2.0/12", "\"192.168.2.0/12\""},
 };
 
-TEST(ValueConverter, DefaultModes) {
+TEST(ValueJson, DefaultModes) {
   ConverterOptions opts;
   for (const auto& c : kDefaultModeCases) {
     EXPECT_EQ(Render(CodecFor(c.oid, c.typmod, opts), c.text), c.json)
@@ -83,7 +83,7 @@ TEST(ValueConverter, DefaultModes) {
   }
 }
 
-TEST(ValueConverter, NumericSpecialsFailInPreciseModeAndRenderInOthers) {
+TEST(ValueJson, NumericSpecialsFailInPreciseModeAndRenderInOthers) {
   ConverterOptions precise;
   EXPECT_EQ(Render(CodecFor(pgtype::kNumeric, Numeric(10, 2), precise), "NaN").rfind("ERROR", 0),
             0u);
@@ -113,7 +113,7 @@ TEST(ValueConverter, NumericSpecialsFailInPreciseModeAndRenderInOthers) {
 
 // ±infinity timestamps: pgjdbc's sentinel as microseconds, the same instant in milliseconds
 // (Debezium 3.6.1 in connect mode; test_debezium_diff.py).
-TEST(ValueConverter, InfinityTimestampsInEveryPrecision) {
+TEST(ValueJson, InfinityTimestampsInEveryPrecision) {
   ConverterOptions connect;
   connect.time_precision = TimePrecision::kConnect;
   EXPECT_EQ(Render(CodecFor(pgtype::kTimestamp, -1, connect), "infinity"), "9223372036825200");
@@ -123,7 +123,7 @@ TEST(ValueConverter, InfinityTimestampsInEveryPrecision) {
   EXPECT_EQ(Render(CodecFor(pgtype::kTimestamp, 6, adaptive), "infinity"), "9223372036825200000");
 }
 
-TEST(ValueConverter, BinaryModes) {
+TEST(ValueJson, BinaryModes) {
   ConverterOptions o;
   o.binary = BinaryHandling::kHex;
   EXPECT_EQ(Render(CodecFor(pgtype::kBytea, -1, o), "\\x01ff"), "\"01ff\"");
@@ -131,7 +131,7 @@ TEST(ValueConverter, BinaryModes) {
   EXPECT_EQ(Render(CodecFor(pgtype::kBytea, -1, o), "\\xfbff"), "\"-_8=\"");
 }
 
-TEST(ValueConverter, IntervalStringMode) {
+TEST(ValueJson, IntervalStringMode) {
   ConverterOptions o;
   o.interval = IntervalHandling::kString;
   EXPECT_EQ(Render(CodecFor(pgtype::kInterval, -1, o), "1 year 2 mons 3 days 04:05:06.78"),
@@ -143,7 +143,7 @@ std::string RenderSchema(const ColumnCodec& c) {
   return ConnectSchemaJson(ColumnSchemaOf(c, true));
 }
 
-TEST(ValueConverter, ArraysBitsPointsAndHstore) {
+TEST(ValueJson, ArraysBitsPointsAndHstore) {
   ConverterOptions o;
   ColumnCodec ints = CodecFor(1007, -1, o);  // int4[]
   EXPECT_EQ(Render(ints, "{1,NULL,-3}"), "[1,null,-3]");
@@ -185,7 +185,7 @@ TEST(ValueConverter, ArraysBitsPointsAndHstore) {
                                R"("values":{"type":"string","optional":true},"optional":true})");
 }
 
-TEST(ValueConverter, GeometricTypes) {
+TEST(ValueJson, GeometricTypes) {
   ConverterOptions o;
   // lseg: a 2-point LineString; WKB = 01 | 02000000 | 02000000 | 4 little-endian doubles.
   EXPECT_EQ(Render(CodecFor(pgtype::kLseg, -1, o), "[(0,0),(1,2)]"),
@@ -208,7 +208,7 @@ TEST(ValueConverter, GeometricTypes) {
             R"("optional":true,"name":"io.debezium.data.geometry.Line","version":1})");
 }
 
-TEST(ValueConverter, UnavailablePlaceholderIsTypeShaped) {
+TEST(ValueJson, UnavailablePlaceholderIsTypeShaped) {
   ConverterOptions o;
   o.unavailable_placeholder = "ab";
   auto render = [&](const ColumnCodec& c) {
@@ -232,7 +232,7 @@ TEST(ValueConverter, UnavailablePlaceholderIsTypeShaped) {
   }
 }
 
-TEST(ValueConverter, EnumsDomainsAndArraysOfThem) {
+TEST(ValueJson, EnumsDomainsAndArraysOfThem) {
   ConverterOptions o;
   std::unordered_map<uint32_t, TypeInfo> types = {
       {20000, {'e', "mood", 0, 0, "sad,ok,happy"}},
@@ -255,7 +255,7 @@ TEST(ValueConverter, EnumsDomainsAndArraysOfThem) {
 
 // Found by the fuzzer: the precision comes from the Relation message; a hostile typmod must not
 // drive the rendering out of bounds.
-TEST(ValueConverter, HostileTypmodIsClamped) {
+TEST(ValueJson, HostileTypmodIsClamped) {
   ConverterOptions o;
   ColumnCodec c = CodecFor(pgtype::kTimestamptz, 655366, o);
   EXPECT_EQ(c.frac_digits, 6);
@@ -282,7 +282,7 @@ TEST(ValueConverter, HostileTypmodIsClamped) {
       0u);
 }
 
-TEST(ValueConverter, MalformedTextIsAnError) {
+TEST(ValueJson, MalformedTextIsAnError) {
   ConverterOptions o;
   EXPECT_EQ(Render(CodecFor(pgtype::kInt4, -1, o), "12a").rfind("ERROR", 0), 0u);
   EXPECT_EQ(Render(CodecFor(pgtype::kBool, -1, o), "yes").rfind("ERROR", 0), 0u);
@@ -293,7 +293,7 @@ TEST(ValueConverter, MalformedTextIsAnError) {
   EXPECT_EQ(Render(CodecFor(pgtype::kNumeric, Numeric(5, 1), o), "1.25").rfind("ERROR", 0), 0u);
 }
 
-TEST(ValueConverter, SchemaNames) {
+TEST(ValueJson, SchemaNames) {
   ConverterOptions o;
   EXPECT_EQ(RenderSchema(CodecFor(pgtype::kNumeric, Numeric(10, 2), o)),
             R"({"type":"bytes","optional":true,"name":"org.apache.kafka.connect.data.Decimal",)"

@@ -1,0 +1,115 @@
+#include "config/sink_sections.h"
+
+#include <algorithm>
+#include <cctype>
+#include <optional>
+
+#include "config/map_reader.h"
+#include "config/redact.h"
+
+namespace cdc::config {
+
+namespace {
+
+// "%40" -> "@" in the user and password of a URL; anything else is kept as written.
+std::string PercentDecode(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out.push_back(static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16)));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+// sink.redis.url: "redis://[[user]:password@]host[:port][/db]". The password may hold any
+// character once percent-encoded; the last '@' ends it. Error lines never echo the url.
+void ParseRedisUrl(RedisConfig* r) {
+  const std::string key = "sink.redis.url";
+  const std::string& url = r->url;
+  if (url.rfind("rediss://", 0) == 0) {
+    Fail(key,
+         "rediss:// (TLS) is not supported: Debian's hiredis 0.14 is built without TLS; use "
+         "redis:// on a trusted network or a TLS tunnel (stunnel, spiped) to the server");
+  }
+  if (url.rfind("redis://", 0) != 0) Fail(key, "must start with redis://");
+  std::string rest = url.substr(8);
+  if (const size_t at = rest.rfind('@'); at != std::string::npos) {
+    const std::string userinfo = rest.substr(0, at);
+    rest = rest.substr(at + 1);
+    const size_t colon = userinfo.find(':');
+    if (colon == std::string::npos) Fail(key, "user without a password (write user:password@)");
+    r->user = PercentDecode(userinfo.substr(0, colon));
+    r->password = PercentDecode(userinfo.substr(colon + 1));
+    AddSecret(r->password);
+    AddSecret(userinfo.substr(colon + 1));  // as written, percent-encoded
+  }
+  std::string db;
+  if (const size_t slash = rest.find('/'); slash != std::string::npos) {
+    db = rest.substr(slash + 1);
+    rest = rest.substr(0, slash);
+  }
+  if (rest.empty()) Fail(key, "has no host");
+  std::optional<std::string> port;
+  const size_t host_end = rest.front() == '[' ? rest.find(']') : 0;  // [::1]:6379
+  if (host_end == std::string::npos) Fail(key, "has an unclosed [ in the host");
+  if (const size_t colon = rest.rfind(':'); colon != std::string::npos && colon > host_end) {
+    port = rest.substr(colon + 1);
+    rest = rest.substr(0, colon);
+  }
+  if (rest.size() > 2 && rest.front() == '[' && rest.back() == ']') {
+    rest = rest.substr(1, rest.size() - 2);
+  }
+  if (rest.empty()) Fail(key, "has no host");
+  r->host = rest;
+  auto number = [&](const std::string& text, const char* what, int max) {
+    if (text.empty() || text.size() > 9 ||
+        !std::all_of(text.begin(), text.end(), [](char ch) { return ch >= '0' && ch <= '9'; }) ||
+        std::stoi(text) > max) {
+      Fail(key, std::string(what) + " must be a number up to " + std::to_string(max));
+    }
+    return std::stoi(text);
+  };
+  if (port) r->port = number(*port, "the port", 65535);
+  if (!db.empty()) r->db = number(db, "the database (after /)", 1'000'000);
+}
+
+// sink.nats. Passwords in URLs and the token are secrets.
+void ParseNats(const YAML::Node& node, SinkConfig::Nats* n) {
+  MapReader r(node, "sink.nats");
+  r.StringList("url", &n->urls);
+  if (n->urls.empty()) Fail("sink.nats.url", "must name at least one server");
+  for (const auto& url : n->urls) {
+    const size_t at = url.rfind('@');
+    const size_t scheme = url.find("://");
+    const size_t from = scheme == std::string::npos ? 0 : scheme + 3;
+    if (at != std::string::npos && at > from) {
+      const std::string userinfo = url.substr(from, at - from);
+      const size_t colon = userinfo.find(':');
+      AddSecret(colon == std::string::npos ? userinfo : userinfo.substr(colon + 1));
+    }
+  }
+  r.String("stream", &n->stream);
+  if (n->stream.empty() || n->stream.find_first_of(" \t.*>/\\") != std::string::npos) {
+    Fail("sink.nats.stream", "'" + n->stream + "' is not a JetStream stream name");
+  }
+  r.String("creds_file", &n->creds_file);
+  r.String("token", &n->token);
+  AddSecret(n->token);
+  r.String("tls_ca_file", &n->tls_ca_file);
+  r.String("tls_cert_file", &n->tls_cert_file);
+  r.String("tls_key_file", &n->tls_key_file);
+  if (n->tls_cert_file.empty() != n->tls_key_file.empty()) {
+    Fail("sink.nats.tls_cert_file", "tls_cert_file and tls_key_file go together");
+  }
+  r.Int("ack_timeout_ms", &n->ack_timeout_ms, 100, 3'600'000);
+  r.Finish();
+}
+
+}  // namespace cdc::config

@@ -1,0 +1,20 @@
+#pragma once
+
+// The parsers of the non-Kafka sink sections of the configuration (sink.redis, sink.nats), kept
+// beside the loader that calls them. Each throws ConfigError with one line naming the key; the
+// secrets they meet (passwords in URLs, tokens) are registered with redact.h. Start-up only.
+
+#include <yaml-cpp/yaml.h>
+
+#include "config/config.h"
+
+namespace cdc::config {
+
+// sink.redis.url: "redis://[[user]:password@]host[:port][/db]" into host, port, db, user and
+// password. The password may hold any character once percent-encoded; the last '@' ends it.
+void ParseRedisUrl(RedisConfig* r);
+
+// sink.nats: servers, stream, credentials, TLS files and the PubAck timeout.
+void ParseNats(const YAML::Node& node, SinkConfig::Nats* n);
+
+}  // namespace cdc::config
