@@ -3,7 +3,7 @@
 // KafkaSink: publishes events with librdkafka. Defaults that make delivery safe and keys land
 // where Java clients expect: enable.idempotence=true, acks=all, partitioner=murmur2_random,
 // message.timeout.ms=0 (retry until the broker is back: an outage freezes the confirmed LSN
-// instead of failing), max.in.flight.requests.per.connection=1 and linger.ms=20 (the measurements
+// instead of failing), max.in.flight.requests.per.connection=1 and linger.ms=5 (the measurements
 // behind both are in kafka_sink.cc). Every user property is passed through and overrides the
 // defaults.
 //
