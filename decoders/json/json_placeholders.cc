@@ -8,24 +8,15 @@
 namespace cdc {
 
 Status AppendUnavailable(const ColumnCodec& c, const ConverterOptions& o, JsonWriter& w) {
-  switch (c.type) {
-    case ValueType::kString:
-    case ValueType::kJson:
-    case ValueType::kXml:
-    case ValueType::kUnmappedText:
-    case ValueType::kDecimalString:
-    case ValueType::kIntervalString:
-    case ValueType::kEnum:
-    case ValueType::kLtree:
-    case ValueType::kTsvector:
-    case ValueType::kHstoreJson: w.String(o.unavailable_placeholder); return Status::Ok();
-    case ValueType::kHstoreMap:
+  switch (ToastPlaceholderOf(c.type)) {
+    case ToastPlaceholder::kText: w.String(o.unavailable_placeholder); return Status::Ok();
+    case ToastPlaceholder::kMap:
       w.BeginObject();
       w.Key(o.unavailable_placeholder);
       w.String(o.unavailable_placeholder);
       w.EndObject();
       return Status::Ok();
-    case ValueType::kArray:
+    case ToastPlaceholder::kByElement:
       if (c.element->type == ValueType::kString || c.element->type == ValueType::kJson ||
           c.element->type == ValueType::kEnum) {
         w.BeginArray();
@@ -44,7 +35,7 @@ Status AppendUnavailable(const ColumnCodec& c, const ConverterOptions& o, JsonWr
       return Status::InvalidArgument(
           "an unchanged TOAST value of a non-text array cannot be represented; use REPLICA "
           "IDENTITY FULL on this table");
-    case ValueType::kBytes: {
+    case ToastPlaceholder::kBytes:
       // binary_handling bytes: the placeholder's bytes (base64 in JSON). The other modes make
       // the column a STRING, which gets the placeholder itself, as Debezium does in hex mode
       // (in base64 modes Debezium 3.6.1 writes null, indistinguishable from a real NULL).
@@ -54,38 +45,11 @@ Status AppendUnavailable(const ColumnCodec& c, const ConverterOptions& o, JsonWr
       }
       AppendBytes(c.binary, o.unavailable_placeholder, w);
       return Status::Ok();
-    }
-    case ValueType::kBool:
-    case ValueType::kInt16:
-    case ValueType::kInt32:
-    case ValueType::kInt64:
-    case ValueType::kFloat32:
-    case ValueType::kFloat64:
-    case ValueType::kDecimal:
-    case ValueType::kVariableDecimal:
-    case ValueType::kDecimalDouble:
-    case ValueType::kMoney:
-    case ValueType::kUuid:
-    case ValueType::kDate:
-    case ValueType::kConnectDate:
-    case ValueType::kTimeMillis:
-    case ValueType::kTimeMicros:
-    case ValueType::kConnectTime:
-    case ValueType::kTimeTz:
-    case ValueType::kTimestampMillis:
-    case ValueType::kTimestampMicros:
-    case ValueType::kConnectTimestamp:
-    case ValueType::kTimestampTz:
-    case ValueType::kIntervalMicros:
-    case ValueType::kBits:
-    case ValueType::kPoint:
-    case ValueType::kGeometry:
-    case ValueType::kCircle:
-    case ValueType::kLine:
+    case ToastPlaceholder::kNone:
       return Status::InvalidArgument(
           "an unchanged TOAST value of a non-text column cannot be represented");
   }
-  return Status::InvalidArgument("unknown value type");  // not reached: every type is listed
+  return Status::InvalidArgument("unknown value type");  // not reached: every shape is listed
 }
 
 void AppendZeroValue(const ColumnCodec& c, JsonWriter& w) {

@@ -89,6 +89,27 @@ enum class ValueType {
 };
 inline constexpr size_t kValueTypeCount = static_cast<size_t>(ValueType::kUnmappedText) + 1;
 
+// What Debezium puts in place of an unchanged TOASTed value (unavailable.value.placeholder) of
+// a type; each format renders the shape.
+enum class ToastPlaceholder {
+  kText,       // the placeholder string
+  kMap,        // {placeholder: placeholder}
+  kBytes,      // the placeholder's bytes (the placeholder itself when bytes render as text)
+  kByElement,  // arrays: [placeholder] for text elements, its byte values for integer elements
+  kNone,       // cannot be represented: the table needs REPLICA IDENTITY FULL
+};
+
+// When a type's values can travel in PostgreSQL's binary format (pg_binary.h decides it).
+enum class BinaryTransfer {
+  kBuiltin,    // when the value's type is one of the built-in send formats pg_binary reads
+  kTextLike,   // text, varchar, bpchar, name, "char", macaddr(8), citext: textsend's text
+  kAlways,     // enums: their label
+  kElements,   // arrays: when their elements can
+  kExtension,  // an extension type's send format (hstore, ltree), by its name
+  kXmlUtf8,    // xml, with a UTF8 client encoding only
+  kNever,      // text only (tsvector, unmapped types)
+};
+
 // What the catalog says about a type that is not built in (pg_type and pg_enum).
 struct TypeInfo {
   char typtype = 'b';  // b base, e enum, d domain, r range, c composite, m multirange
@@ -126,5 +147,10 @@ ColumnCodec CodecFor(uint32_t type_oid, int32_t typmod, const ConverterOptions& 
 // per ValueType). `optional`: whether the column may be null (the caller knows, the codec not).
 ConnectType ConnectTypeOf(const ColumnCodec& codec);
 ConnectSchema ColumnSchemaOf(const ColumnCodec& codec, bool optional);
+
+// The rest of the type's row (value_types.cc).
+ToastPlaceholder ToastPlaceholderOf(ValueType type);
+BinaryTransfer BinaryTransferOf(ValueType type);
+const char* BinaryExtensionOf(ValueType type);  // kExtension: "hstore", "ltree"; else nullptr
 
 }  // namespace cdc

@@ -339,50 +339,8 @@ bool HstoreToText(std::string_view bytes, std::string* out) {
 }  // namespace pgbinary
 
 bool BinaryDecodable(const ColumnCodec& c, bool utf8_client) {
-  switch (c.type) {
-    case ValueType::kArray: return c.element != nullptr && BinaryDecodable(*c.element, utf8_client);
-    case ValueType::kEnum: return true;
-    case ValueType::kHstoreJson:
-    case ValueType::kHstoreMap: return c.type_name == "hstore";
-    case ValueType::kLtree: return c.type_name == "ltree";
-    case ValueType::kXml: return utf8_client && c.oid == pgtype::kXml;
-    case ValueType::kUnmappedText:
-    case ValueType::kTsvector: return false;
-    case ValueType::kString:
-      if (c.type_name == "citext") return true;
-      return IsOneOf(c.oid, {pgtype::kText, pgtype::kVarchar, pgtype::kBpchar, pgtype::kName,
-                             pgtype::kChar, pgtype::kMacaddr, pgtype::kMacaddr8});
-    case ValueType::kBool:
-    case ValueType::kInt16:
-    case ValueType::kInt32:
-    case ValueType::kInt64:
-    case ValueType::kFloat32:
-    case ValueType::kFloat64:
-    case ValueType::kDecimal:
-    case ValueType::kVariableDecimal:
-    case ValueType::kDecimalDouble:
-    case ValueType::kDecimalString:
-    case ValueType::kMoney:
-    case ValueType::kUuid:
-    case ValueType::kJson:
-    case ValueType::kBytes:
-    case ValueType::kDate:
-    case ValueType::kConnectDate:
-    case ValueType::kTimeMillis:
-    case ValueType::kTimeMicros:
-    case ValueType::kConnectTime:
-    case ValueType::kTimeTz:
-    case ValueType::kTimestampMillis:
-    case ValueType::kTimestampMicros:
-    case ValueType::kConnectTimestamp:
-    case ValueType::kTimestampTz:
-    case ValueType::kIntervalMicros:
-    case ValueType::kIntervalString:
-    case ValueType::kBits:
-    case ValueType::kPoint:
-    case ValueType::kGeometry:
-    case ValueType::kCircle:
-    case ValueType::kLine:
+  switch (BinaryTransferOf(c.type)) {
+    case BinaryTransfer::kBuiltin:
       // money is left out: its binary form is in units of lc_monetary's fraction digits, which
       // the text form shows and the binary does not; inet/cidr and ranges: not written yet.
       return IsOneOf(c.oid,
@@ -393,8 +351,18 @@ bool BinaryDecodable(const ColumnCodec& c, bool utf8_client) {
                       pgtype::kTimestamptz, pgtype::kInterval, pgtype::kBit,    pgtype::kVarbit,
                       pgtype::kPoint,       pgtype::kLseg,     pgtype::kPath,   pgtype::kBox,
                       pgtype::kPolygon,     pgtype::kLine,     pgtype::kCircle});
+    case BinaryTransfer::kTextLike:
+      return c.type_name == "citext" ||
+             IsOneOf(c.oid, {pgtype::kText, pgtype::kVarchar, pgtype::kBpchar, pgtype::kName,
+                             pgtype::kChar, pgtype::kMacaddr, pgtype::kMacaddr8});
+    case BinaryTransfer::kAlways: return true;
+    case BinaryTransfer::kElements:
+      return c.element != nullptr && BinaryDecodable(*c.element, utf8_client);
+    case BinaryTransfer::kExtension: return c.type_name == BinaryExtensionOf(c.type);
+    case BinaryTransfer::kXmlUtf8: return utf8_client && c.oid == pgtype::kXml;
+    case BinaryTransfer::kNever: return false;
   }
-  return false;  // not reached: every type is listed above
+  return false;  // not reached: every rule is listed above
 }
 
 std::string BinaryUndecodableTypeName(const ColumnCodec& c) {
