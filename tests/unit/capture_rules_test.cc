@@ -23,6 +23,21 @@ TEST(CaptureRules, AnEmptyIncludeListCapturesEveryTable) {
   EXPECT_FALSE(CaptureRules(CaptureOptions{{"a.*"}, {}, {}}).Captured("b.c"));
 }
 
+TEST(CaptureRules, UnquotedEntriesFoldQuotedOnesMatchExactly) {
+  EXPECT_TRUE(IncludedBy({"Public.Orders"}, "public", "orders"));
+  EXPECT_FALSE(IncludedBy({"Public.Orders"}, "Public", "Orders"));
+  EXPECT_TRUE(IncludedBy({"\"Public\".\"Orders\""}, "Public", "Orders"));
+  EXPECT_FALSE(IncludedBy({"\"Public\".\"Orders\""}, "public", "orders"));
+  EXPECT_TRUE(IncludedBy({"\"s.dot\".\"t.dot\""}, "s.dot", "t.dot"));
+  EXPECT_TRUE(IncludedBy({"\"s.dot\".\"t.dot\""}, "s.dot.t.dot"));
+  EXPECT_FALSE(IncludedBy({"\"s.dot\".\"t.dot\""}, "s", "dot.t.dot"));
+  EXPECT_TRUE(IncludedBy({"\"a\"\"b\".*"}, "a\"b", "anything"));
+  EXPECT_FALSE(IncludedBy({"public.\"x*\""}, "public", "xy"));
+  EXPECT_TRUE(IncludedBy({"public.\"x*\""}, "public", "x*"));
+  EXPECT_TRUE(IncludedBy({"Sales*.*"}, "sales_eu", "Any Table"));
+  EXPECT_FALSE(IncludedBy({"public.orders"}, "public", "orders_p1"));
+}
+
 TEST(TopicNames, ReplacesCharactersKafkaRejects) {
   EXPECT_EQ(TableTopic("shop", "public", "orders"), "shop.public.orders");
   EXPECT_EQ(TableTopic("shop", "Sales EU", "Order Items"), "shop.Sales_EU.Order_Items");
