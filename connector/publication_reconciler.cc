@@ -26,7 +26,9 @@ Result<CaptureSet> ResolveCaptureSet(PGconn* sql, const std::vector<std::string>
   auto res = Exec(sql,
                   "SELECT c.oid, n.nspname, c.relname, c.relkind = 'p', COALESCE((SELECT "
                   "i.inhparent FROM pg_inherits i WHERE i.inhrelid = c.oid AND c.relispartition), "
-                  "0) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE "
+                  "0), c.relkind = 'r' AND (c.relreplident = 'n' OR (c.relreplident = 'd' AND "
+                  "NOT EXISTS (SELECT 1 FROM pg_index x WHERE x.indrelid = c.oid AND "
+                  "x.indisprimary))) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE "
                   "c.relkind IN ('r', 'p') AND n.nspname <> 'information_schema' AND n.nspname "
                   "NOT LIKE 'pg\\_%' ORDER BY 2, 3");
   if (!res.ok()) return res.status().WithContext("resolving source.tables");
@@ -34,6 +36,7 @@ Result<CaptureSet> ResolveCaptureSet(PGconn* sql, const std::vector<std::string>
     TableName name;
     bool partitioned;
     uint32_t parent;
+    bool no_identity;
     bool matched;
   };
   std::map<uint32_t, Row> rows;
@@ -42,6 +45,7 @@ Result<CaptureSet> ResolveCaptureSet(PGconn* sql, const std::vector<std::string>
     Row row{{PQgetvalue(r, i, 1), PQgetvalue(r, i, 2)},
             PQgetvalue(r, i, 3)[0] == 't',
             static_cast<uint32_t>(std::strtoul(PQgetvalue(r, i, 4), nullptr, 10)),
+            PQgetvalue(r, i, 5)[0] == 't',
             false};
     row.matched = IncludedBy(patterns, row.name.schema, row.name.table);
     rows.emplace(static_cast<uint32_t>(std::strtoul(PQgetvalue(r, i, 0), nullptr, 10)),
@@ -60,6 +64,7 @@ Result<CaptureSet> ResolveCaptureSet(PGconn* sql, const std::vector<std::string>
     if (covered_above) continue;
     set.tables.insert(row.name);
     if (row.partitioned) set.partitioned.insert(row.name);
+    if (row.no_identity) set.no_identity.insert(row.name);
   }
   return set;
 }
@@ -104,6 +109,7 @@ PublicationDrift CompareToPublication(const CaptureSet& wanted, const Publicatio
   for (const auto& t : wanted.tables) {
     if (!view.all_tables && !view.named.count(t) && !view.schemas.count(t.schema)) {
       d.missing.push_back(t);
+      if (wanted.no_identity.count(t)) d.no_identity.insert(t);
     }
   }
   for (const auto& t : view.named) {
@@ -154,6 +160,15 @@ Status CreatePublication(PGconn* sql, const config::Config& cfg, const CaptureSe
                cfg.source.tables.empty() ? std::string("FOR ALL TABLES")
                                          : std::to_string(wanted.tables.size()) + " tables",
                via_root);
+  if (!cfg.source.tables.empty() && !wanted.no_identity.empty()) {
+    std::string names;
+    for (const auto& t : wanted.no_identity) names += (names.empty() ? "" : ", ") + t.Display();
+    spdlog::warn(
+        "published tables without a replica identity (no primary key): {}; PostgreSQL refuses "
+        "UPDATE and DELETE on them while they are published (add a primary key, or REPLICA "
+        "IDENTITY FULL, or leave them out of source.tables)",
+        names);
+  }
   return Status::Ok();
 }
 
@@ -184,6 +199,13 @@ std::vector<TableName> ApplyDrift(PGconn* sql, const std::string& publication,
     }
     spdlog::info("publication {}: added table {} (matched by source.tables)", publication,
                  t.Display());
+    if (drift.no_identity.count(t)) {
+      spdlog::warn(
+          "table {} has no replica identity (no primary key): now that it is published, "
+          "PostgreSQL refuses UPDATE and DELETE on it (add a primary key, or ALTER TABLE {} "
+          "REPLICA IDENTITY FULL, or leave it out of source.tables)",
+          t.Display(), t.Display());
+    }
     joined.push_back(t);
   }
   for (const auto& t : drift.extra) {

@@ -38,6 +38,9 @@ struct TableName {
 struct CaptureSet {
   std::set<TableName> tables;
   std::set<TableName> partitioned;  // the subset that are partitioned tables
+  // The ordinary tables without a usable replica identity (no primary key under DEFAULT, or
+  // NOTHING): once published, PostgreSQL refuses UPDATE and DELETE on them.
+  std::set<TableName> no_identity;
 };
 Result<CaptureSet> ResolveCaptureSet(PGconn* sql, const std::vector<std::string>& include_patterns);
 
@@ -52,6 +55,7 @@ Result<PublicationView> ReadPublication(PGconn* sql, const std::string& publicat
 
 struct PublicationDrift {
   std::vector<TableName> missing;  // matched by the include list, not in the publication
+  std::set<TableName> no_identity;  // of `missing`: see CaptureSet::no_identity
   std::vector<TableName> extra;    // named in the publication, not matched (harmless: filtered)
   // publish_via_partition_root disagrees with source.partitions and a captured table is
   // partitioned, so its events would go to the other mode's topics.
