@@ -130,7 +130,9 @@ class Findings {
 void ReportDrift(const config::Config& cfg, const PublicationDrift& drift, Findings& f) {
   const std::string& pub = cfg.source.publication;
   if (cfg.source.create_publication) {
-    for (const auto& t : drift.missing) f.Note("run adds " + t.Display() + " to publication " + pub);
+    for (const auto& t : drift.missing) {
+      f.Note("run adds " + t.Display() + " to publication " + pub);
+    }
     for (const auto& t : drift.extra) {
       f.Note("run drops " + t.Display() + " from publication " + pub +
              " (source.tables no longer matches it)");
@@ -317,19 +319,21 @@ Status ShowStatus(const config::Config& cfg, std::ostream& out) {
     auto wanted = ResolveCaptureSet(c, cfg.source.tables);
     if (!view.ok() || !wanted.ok()) {
       unreadable.push_back("publication unreadable");
-      out << "UNREADABLE ("
-          << (view.ok() ? wanted.status().message() : view.status().message()) << ")\n";
+      out << "UNREADABLE (" << (view.ok() ? wanted.status().message() : view.status().message())
+          << ")\n";
     } else if (!view->exists) {
       out << "missing\n";
     } else {
-      out << (view->all_tables ? std::string("FOR ALL TABLES")
-                               : std::to_string(view->named.size()) + " tables")
-          << (view->via_root ? (*view->via_root ? ", publish_via_partition_root"
-                                                : ", partitions published as leaves")
-                             : "")
-          << "\n";
-      const PublicationDrift drift =
-          CompareToPublication(*wanted, *view, cfg.source.partitions);
+      // The tables it publishes (partitions under their own names when not via the root).
+      auto count = Exec(c, "SELECT count(*) FROM pg_publication_tables WHERE pubname = " +
+                               QuoteLiteral(c, cfg.source.publication));
+      out << (count.ok() ? std::string(PQgetvalue(count->get(), 0, 0)) : std::string("?"))
+          << " tables (" << (view->all_tables ? "FOR ALL TABLES" : "FOR TABLE")
+          << (view->via_root
+                  ? (*view->via_root ? ", publish_via_partition_root" : ", partitions as leaves")
+                  : "")
+          << ")\n";
+      const PublicationDrift drift = CompareToPublication(*wanted, *view, cfg.source.partitions);
       // Drift of a managed publication is corrected by the running pgcdc within
       // source.reconcile_interval_ms; an admin's is only reported.
       const std::string how = cfg.source.create_publication

@@ -13,7 +13,8 @@ namespace {
 // Bounds for the statements of a reconciliation while streaming: ALTER PUBLICATION waits for a
 // lock on the table, and a long transaction holding one must not stall the replication loop.
 constexpr const char* kBoundedSession =
-    "SET lock_timeout = '2s'; SET statement_timeout = '5s'; SET idle_in_transaction_session_timeout "
+    "SET lock_timeout = '2s'; SET statement_timeout = '5s'; SET "
+    "idle_in_transaction_session_timeout "
     "= 0";
 
 }  // namespace
@@ -23,14 +24,15 @@ std::string TableName::Quoted(PGconn* conn) const {
 }
 
 Result<CaptureSet> ResolveCaptureSet(PGconn* sql, const std::vector<std::string>& patterns) {
-  auto res = Exec(sql,
-                  "SELECT c.oid, n.nspname, c.relname, c.relkind = 'p', COALESCE((SELECT "
-                  "i.inhparent FROM pg_inherits i WHERE i.inhrelid = c.oid AND c.relispartition), "
-                  "0), c.relkind = 'r' AND (c.relreplident = 'n' OR (c.relreplident = 'd' AND "
-                  "NOT EXISTS (SELECT 1 FROM pg_index x WHERE x.indrelid = c.oid AND "
-                  "x.indisprimary))) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE "
-                  "c.relkind IN ('r', 'p') AND n.nspname <> 'information_schema' AND n.nspname "
-                  "NOT LIKE 'pg\\_%' ORDER BY 2, 3");
+  auto res =
+      Exec(sql,
+           "SELECT c.oid, n.nspname, c.relname, c.relkind = 'p', COALESCE((SELECT "
+           "i.inhparent FROM pg_inherits i WHERE i.inhrelid = c.oid AND c.relispartition), "
+           "0), c.relkind = 'r' AND (c.relreplident = 'n' OR (c.relreplident = 'd' AND "
+           "NOT EXISTS (SELECT 1 FROM pg_index x WHERE x.indrelid = c.oid AND "
+           "x.indisprimary))) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE "
+           "c.relkind IN ('r', 'p') AND n.nspname <> 'information_schema' AND n.nspname "
+           "NOT LIKE 'pg\\_%' ORDER BY 2, 3");
   if (!res.ok()) return res.status().WithContext("resolving source.tables");
   struct Row {
     TableName name;
@@ -125,8 +127,8 @@ std::string ViaRootMismatch(const std::string& publication, const PublicationDri
   const char* want = drift.want_via_root ? "true" : "false";
   return "postgres: publication '" + publication + "' has publish_via_partition_root = " + have +
          " but source.partitions is " + (drift.want_via_root ? "root" : "leaves") +
-         ", so partitioned tables would reach the wrong topics; ALTER PUBLICATION " +
-         publication + " SET (publish_via_partition_root = " + want +
+         ", so partitioned tables would reach the wrong topics; ALTER PUBLICATION " + publication +
+         " SET (publish_via_partition_root = " + want +
          "), or set source.partitions: " + (drift.want_via_root ? "leaves" : "root");
 }
 
@@ -178,9 +180,9 @@ std::vector<TableName> ApplyDrift(PGconn* sql, const std::string& publication,
   std::vector<TableName> joined;
   if (drift.via_root_wrong) {
     const char* want = drift.want_via_root ? "true" : "false";
-    auto res = Exec(sql, "ALTER PUBLICATION " + pub + " SET (publish_via_partition_root = " +
-                             want + ")",
-                    PGRES_COMMAND_OK);
+    auto res =
+        Exec(sql, "ALTER PUBLICATION " + pub + " SET (publish_via_partition_root = " + want + ")",
+             PGRES_COMMAND_OK);
     if (res.ok()) {
       spdlog::info("publication {}: publish_via_partition_root set to {} (source.partitions: {})",
                    publication, want, drift.want_via_root ? "root" : "leaves");
@@ -190,11 +192,12 @@ std::vector<TableName> ApplyDrift(PGconn* sql, const std::string& publication,
     }
   }
   for (const auto& t : drift.missing) {
-    auto res = Exec(sql, "ALTER PUBLICATION " + pub + " ADD TABLE " + t.Quoted(sql),
-                    PGRES_COMMAND_OK);
+    auto res =
+        Exec(sql, "ALTER PUBLICATION " + pub + " ADD TABLE " + t.Quoted(sql), PGRES_COMMAND_OK);
     if (!res.ok()) {
-      spdlog::warn("publication {}: could not add table {} (retried at the next reconciliation): {}",
-                   publication, t.Display(), res.status().message());
+      spdlog::warn(
+          "publication {}: could not add table {} (retried at the next reconciliation): {}",
+          publication, t.Display(), res.status().message());
       continue;
     }
     spdlog::info("publication {}: added table {} (matched by source.tables)", publication,
@@ -209,17 +212,18 @@ std::vector<TableName> ApplyDrift(PGconn* sql, const std::string& publication,
     joined.push_back(t);
   }
   for (const auto& t : drift.extra) {
-    auto res = Exec(sql, "ALTER PUBLICATION " + pub + " DROP TABLE " + t.Quoted(sql),
-                    PGRES_COMMAND_OK);
+    auto res =
+        Exec(sql, "ALTER PUBLICATION " + pub + " DROP TABLE " + t.Quoted(sql), PGRES_COMMAND_OK);
     if (!res.ok()) {
       spdlog::warn(
           "publication {}: could not drop table {} (retried at the next reconciliation): {}",
           publication, t.Display(), res.status().message());
       continue;
     }
-    spdlog::warn("publication {}: dropped table {} (source.tables no longer matches it): its "
-                 "changes are no longer captured",
-                 publication, t.Display());
+    spdlog::warn(
+        "publication {}: dropped table {} (source.tables no longer matches it): its "
+        "changes are no longer captured",
+        publication, t.Display());
   }
   return joined;
 }

@@ -46,17 +46,17 @@ Result<CaptureSet> ResolveCaptureSet(PGconn* sql, const std::vector<std::string>
 
 struct PublicationView {
   bool exists = false;
-  bool all_tables = false;          // FOR ALL TABLES
-  std::optional<bool> via_root;     // publish_via_partition_root (PostgreSQL 13+)
-  std::set<TableName> named;        // FOR TABLE entries (pg_publication_rel)
-  std::set<std::string> schemas;    // FOR TABLES IN SCHEMA (PostgreSQL 15+)
+  bool all_tables = false;        // FOR ALL TABLES
+  std::optional<bool> via_root;   // publish_via_partition_root (PostgreSQL 13+)
+  std::set<TableName> named;      // FOR TABLE entries (pg_publication_rel)
+  std::set<std::string> schemas;  // FOR TABLES IN SCHEMA (PostgreSQL 15+)
 };
 Result<PublicationView> ReadPublication(PGconn* sql, const std::string& publication);
 
 struct PublicationDrift {
-  std::vector<TableName> missing;  // matched by the include list, not in the publication
+  std::vector<TableName> missing;   // matched by the include list, not in the publication
   std::set<TableName> no_identity;  // of `missing`: see CaptureSet::no_identity
-  std::vector<TableName> extra;    // named in the publication, not matched (harmless: filtered)
+  std::vector<TableName> extra;     // named in the publication, not matched (harmless: filtered)
   // publish_via_partition_root disagrees with source.partitions and a captured table is
   // partitioned, so its events would go to the other mode's topics.
   bool via_root_wrong = false;

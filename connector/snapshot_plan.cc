@@ -79,16 +79,18 @@ Status CheckSnapshotPrivileges(PGconn* sql, const std::string& publication,
   // What the snapshot reads: each published table, or a partitioned one's leaves (read one by
   // one, so SELECT on the parent is not enough). A leaf published under its own name
   // (publish_via_partition_root = false) is captured when the list names its root.
-  auto res = Exec(sql,
-                  "SELECT pt.schemaname, pt.tablename, rn.nspname, r.relname, "
-                  "COALESCE(string_agg(ln.nspname || '.' || l.relname, ', ') FILTER (WHERE NOT "
-                  "has_table_privilege(l.oid, 'SELECT')), '') FROM pg_publication_tables pt JOIN "
-                  "pg_namespace n ON n.nspname = pt.schemaname JOIN pg_class c ON c.relnamespace "
-                  "= n.oid AND c.relname = pt.tablename JOIN pg_class r ON r.oid = "
-                  "pg_partition_root(c.oid) JOIN pg_namespace rn ON rn.oid = r.relnamespace, "
-                  "LATERAL pg_partition_tree(c.oid) p JOIN pg_class l ON l.oid = p.relid JOIN "
-                  "pg_namespace ln ON ln.oid = l.relnamespace WHERE p.isleaf AND pt.pubname = " +
-                      QuoteLiteral(sql, publication) + " GROUP BY 1, 2, 3, 4 ORDER BY 1, 2");
+  auto res = Exec(
+      sql,
+      "SELECT pt.schemaname, pt.tablename, rn.nspname, r.relname, "
+      "COALESCE(string_agg(ln.nspname || '.' || l.relname, ', ') FILTER (WHERE NOT "
+      "has_table_privilege(l.oid, 'SELECT')), '') FROM pg_publication_tables pt JOIN "
+      "pg_namespace n ON n.nspname = pt.schemaname JOIN pg_class c ON c.relnamespace "
+      "= n.oid AND c.relname = pt.tablename JOIN pg_class r ON r.oid = "
+      "COALESCE(pg_partition_root(c.oid), c.oid) JOIN pg_namespace rn ON rn.oid = r.relnamespace, "
+      "LATERAL (SELECT relid FROM pg_partition_tree(c.oid) WHERE isleaf UNION "
+      "SELECT c.oid WHERE c.relkind <> 'p') p JOIN pg_class l ON l.oid = p.relid "
+      "JOIN pg_namespace ln ON ln.oid = l.relnamespace WHERE pt.pubname = " +
+          QuoteLiteral(sql, publication) + " GROUP BY 1, 2, 3, 4 ORDER BY 1, 2");
   if (!res.ok()) return res.status().WithContext("checking SELECT privileges for the snapshot");
   std::string denied;
   for (int i = 0; i < PQntuples(res->get()); ++i) {

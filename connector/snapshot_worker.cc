@@ -65,8 +65,7 @@ std::string Snapshot::Worker::Query(const Range& r, const Table& t) const {
   const std::string format = t.binary ? " (FORMAT binary)" : "";
   const std::string& from = r.source.empty() ? t.copy_source : r.source;
   if (where.empty()) return "COPY " + from + " (" + t.columns + ") TO STDOUT" + format;
-  return "COPY (SELECT " + t.columns + " FROM " + from + " WHERE " + where +
-         ") TO STDOUT" + format;
+  return "COPY (SELECT " + t.columns + " FROM " + from + " WHERE " + where + ") TO STDOUT" + format;
 }
 
 Status Snapshot::Worker::CopyRange(const Range& r) {

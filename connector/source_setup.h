@@ -47,9 +47,9 @@ struct SourceFacts {
   SystemIdentity identity;
   SlotState slot;
   bool publication_exists = false;
-  CaptureSet capture;            // the include list resolved against the catalog
-  PublicationView publication;   // as it is now
-  PublicationDrift drift;        // capture against publication (when it exists)
+  CaptureSet capture;           // the include list resolved against the catalog
+  PublicationView publication;  // as it is now
+  PublicationDrift drift;       // capture against publication (when it exists)
 };
 
 // Reads what the server is and has; fails with one line naming the missing setting or
