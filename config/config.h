@@ -29,6 +29,10 @@ enum class LogFormat { kText, kJson };
 // every captured column's type has a binary decoder, else text; decided on every (re)connect.
 enum class ValueTransfer { kAuto, kText, kBinary };
 
+// How a partitioned table is captured (README "Partitioned tables"). kRoot: through its root, one
+// topic per partitioned table (publish_via_partition_root = true); kLeaves: one topic per leaf.
+enum class PartitionMode { kRoot, kLeaves };
+
 struct SourceConfig {
   std::string dsn;                  // libpq conninfo; ${ENV} already expanded
   std::string slot;                 // default pgcdc_<name>
@@ -39,6 +43,8 @@ struct SourceConfig {
   int status_interval_ms = 10000;
   int reconnect_max_backoff_ms = 30000;
   ValueTransfer value_transfer = ValueTransfer::kAuto;  // auto | text | binary
+  PartitionMode partitions = PartitionMode::kRoot;      // root | leaves
+  int reconcile_interval_ms = 10000;  // the publication follows `tables` this often (0 = at start)
 };
 
 struct SnapshotConfig {

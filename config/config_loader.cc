@@ -79,6 +79,8 @@ Config Parse(const YAML::Node& root) {
     s.Int("status_interval_ms", &c.source.status_interval_ms, 100, 3'600'000);
     s.Int("reconnect_max_backoff_ms", &c.source.reconnect_max_backoff_ms, 100, 3'600'000);
     s.OneOf("value_transfer", &c.source.value_transfer);
+    s.OneOf("partitions", &c.source.partitions);
+    s.Int("reconcile_interval_ms", &c.source.reconcile_interval_ms, 0, 86'400'000);
     s.Finish();
     if (c.source.slot.empty()) c.source.slot = DefaultObjectName(c.name);
     if (c.source.publication.empty()) c.source.publication = DefaultObjectName(c.name);

@@ -44,6 +44,7 @@ CDC_CONFIG_WORDS(LogLevel, {"trace", LogLevel::kTrace}, {"debug", LogLevel::kDeb
 CDC_CONFIG_WORDS(LogFormat, {"text", LogFormat::kText}, {"json", LogFormat::kJson});
 CDC_CONFIG_WORDS(ValueTransfer, {"auto", ValueTransfer::kAuto}, {"text", ValueTransfer::kText},
                  {"binary", ValueTransfer::kBinary});
+CDC_CONFIG_WORDS(PartitionMode, {"root", PartitionMode::kRoot}, {"leaves", PartitionMode::kLeaves});
 
 #undef CDC_CONFIG_WORDS
 

@@ -109,6 +109,7 @@ class Findings {
   explicit Findings(std::ostream& out) : out_(out) {}
   void Ok(const std::string& what) { out_ << "ok    " << what << "\n"; }
   void Note(const std::string& what) { out_ << "note  " << what << "\n"; }
+  void Warn(const std::string& what) { out_ << "WARN  " << what << "\n"; }
   bool Check(const Status& s, const std::string& what_ok) {
     if (s.ok()) {
       Ok(what_ok);
@@ -124,6 +125,31 @@ class Findings {
   std::ostream& out_;
   Status first_;
 };
+
+// The publication against source.tables (InspectSource computed it): what `run` changes in a
+// publication it manages, what is wrong with one an admin made (never changed).
+void ReportDrift(const config::Config& cfg, const PublicationDrift& drift, Findings& f) {
+  const std::string& pub = cfg.source.publication;
+  if (cfg.source.create_publication) {
+    for (const auto& t : drift.missing) {
+      f.Note("run adds " + t.Display() + " to publication " + pub);
+    }
+    for (const auto& t : drift.extra) {
+      f.Note("run drops " + t.Display() + " from publication " + pub +
+             " (source.tables no longer matches it)");
+    }
+    if (drift.via_root_wrong) {
+      f.Note(std::string("run sets publish_via_partition_root = ") +
+             (drift.want_via_root ? "true" : "false") + " on publication " + pub);
+    }
+    return;
+  }
+  for (const auto& t : drift.missing) f.Warn(MissingFromPublication(pub, t));
+  for (const auto& t : drift.extra) {
+    f.Note("publication " + pub + " contains " + t.Display() +
+           ", which source.tables does not match: its changes are ignored");
+  }
+}
 
 class NoListener : public sinks::DeliveryListener {
  public:
@@ -196,6 +222,7 @@ Status ValidateServer(const config::Config& cfg, std::ostream& out) {
   }
   f.Ok("publication " + cfg.source.publication +
        (facts->publication_exists ? " exists" : " will be created"));
+  ReportDrift(cfg, facts->drift, f);
   if (cfg.snapshot.mode != config::SnapshotMode::kNever) {
     CaptureRules rules(CaptureOptions{cfg.source.tables, cfg.source.column_exclude_list,
                                       cfg.format.message_key_columns, cfg.name});
@@ -304,19 +331,43 @@ Status ShowStatus(const config::Config& cfg, std::ostream& out) {
           << (server->wal_end > confirmed ? server->wal_end.value - confirmed.value : 0) << "\n";
     }
     PGconn* c = server->sql.get();
-    const std::string name = QuoteLiteral(c, cfg.source.publication);
-    auto pub =
-        Exec(c, "SELECT (SELECT count(*) FROM pg_publication WHERE pubname = " + name +
-                    "), (SELECT count(*) FROM pg_publication_tables WHERE pubname = " + name + ")");
     out << "publication " << cfg.source.publication << ": ";
-    if (!pub.ok()) {
+    auto view = ReadPublication(c, cfg.source.publication);
+    auto wanted = ResolveCaptureSet(c, cfg.source.tables);
+    if (!view.ok() || !wanted.ok()) {
       unreadable.push_back("publication unreadable");
-      out << "UNREADABLE (" << pub.status().message() << ")\n";
+      out << "UNREADABLE (" << (view.ok() ? wanted.status().message() : view.status().message())
+          << ")\n";
+    } else if (!view->exists) {
+      out << "missing\n";
     } else {
-      out << (std::string(PQgetvalue(pub->get(), 0, 0)) == "0"
-                  ? std::string("missing")
-                  : std::string(PQgetvalue(pub->get(), 0, 1)) + " tables")
-          << "\n";
+      // The tables it publishes (partitions under their own names when not via the root).
+      auto count = Exec(c, "SELECT count(*) FROM pg_publication_tables WHERE pubname = " +
+                               QuoteLiteral(c, cfg.source.publication));
+      out << (count.ok() ? std::string(PQgetvalue(count->get(), 0, 0)) : std::string("?"))
+          << " tables (" << (view->all_tables ? "FOR ALL TABLES" : "FOR TABLE")
+          << (view->via_root
+                  ? (*view->via_root ? ", publish_via_partition_root" : ", partitions as leaves")
+                  : "")
+          << ")\n";
+      const PublicationDrift drift = CompareToPublication(*wanted, *view, cfg.source.partitions);
+      // Drift of a managed publication is corrected by the running pgcdc within
+      // source.reconcile_interval_ms; an admin's is only reported.
+      const std::string how = cfg.source.create_publication
+                                  ? "  pending (pgcdc reconciles it): "
+                                  : "  drift (create_publication: false, not changed): ";
+      for (const auto& t : drift.missing) {
+        out << how << t.Display() << " matches source.tables but is not in the publication"
+            << (cfg.source.create_publication ? "" : ": its changes are NOT captured") << "\n";
+      }
+      for (const auto& t : drift.extra) {
+        out << how << t.Display() << " is in the publication but source.tables does not match it"
+            << "\n";
+      }
+      if (drift.via_root_wrong) {
+        out << how << "publish_via_partition_root disagrees with source.partitions "
+            << (drift.want_via_root ? "root" : "leaves") << "\n";
+      }
     }
   }
 

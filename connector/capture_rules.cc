@@ -24,16 +24,85 @@ bool GlobMatch(const std::string& pattern, const std::string& text) {
   return p == pattern.size();
 }
 
+namespace {
+
+// One part of an include-list entry: characters to match exactly, and kAnyRun for an unquoted '*'.
+using PatternPart = std::vector<int>;
+constexpr int kAnyRun = -1;
+
+bool PartMatch(const PatternPart& pattern, const std::string& text) {
+  size_t p = 0, t = 0, star = std::string::npos, mark = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && pattern[p] == static_cast<unsigned char>(text[t])) {
+      ++p;
+      ++t;
+    } else if (p < pattern.size() && pattern[p] == kAnyRun) {
+      star = p++;
+      mark = t;
+    } else if (star != std::string::npos) {
+      p = star + 1;
+      t = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == kAnyRun) ++p;
+  return p == pattern.size();
+}
+
+// Splits `entry` at its first unquoted dot into schema and table parts, folding unquoted ASCII
+// letters to lower case as PostgreSQL's parser does. False when there is no such dot.
+bool ParseEntry(const std::string& entry, PatternPart* schema, PatternPart* table) {
+  PatternPart* part = schema;
+  bool quoted = false;
+  for (size_t i = 0; i < entry.size(); ++i) {
+    const auto ch = static_cast<unsigned char>(entry[i]);
+    if (ch == '"') {
+      if (quoted && i + 1 < entry.size() && entry[i + 1] == '"') {
+        part->push_back('"');
+        ++i;
+      } else {
+        quoted = !quoted;
+      }
+    } else if (quoted) {
+      part->push_back(ch);
+    } else if (ch == '.' && part == schema) {
+      part = table;
+    } else if (ch == '*') {
+      part->push_back(kAnyRun);
+    } else {
+      part->push_back(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+    }
+  }
+  return part == table;
+}
+
+}  // namespace
+
+bool IncludedBy(const std::vector<std::string>& include_patterns, const std::string& schema,
+                const std::string& table) {
+  if (include_patterns.empty()) return true;
+  for (const auto& entry : include_patterns) {
+    PatternPart s, t;
+    if (ParseEntry(entry, &s, &t) && PartMatch(s, schema) && PartMatch(t, table)) return true;
+  }
+  return false;
+}
+
 bool IncludedBy(const std::vector<std::string>& include_patterns, const std::string& name) {
   if (include_patterns.empty()) return true;
-  for (const auto& p : include_patterns) {
-    if (GlobMatch(p, name)) return true;
+  for (size_t dot = name.find('.'); dot != std::string::npos; dot = name.find('.', dot + 1)) {
+    if (IncludedBy(include_patterns, name.substr(0, dot), name.substr(dot + 1))) return true;
   }
   return false;
 }
 
 bool CaptureRules::Captured(const std::string& name) const {
   return IncludedBy(options_.include_patterns, name);
+}
+
+bool CaptureRules::Captured(const std::string& schema, const std::string& table) const {
+  return IncludedBy(options_.include_patterns, schema, table);
 }
 
 void CaptureRules::Apply(const pgoutput::Relation& rel, CatalogHints* hints) const {

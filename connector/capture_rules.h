@@ -20,9 +20,17 @@ namespace cdc::connector {
 // prefixes.
 bool GlobMatch(const std::string& pattern, const std::string& text);
 
-// Whether `qualified_name` (schema.table) is in the include list: every table when it is empty.
-// The one include-list rule: the capture rules, the publication's table list and the start-up
-// warnings all use it.
+// Whether table `schema`.`table` is in the include list: every table when it is empty. The one
+// include-list rule: the capture rules, the publication's table list, the reconciler and the
+// start-up warnings all use it. An entry is schema.table, split at its first unquoted dot; each
+// part matches as PostgreSQL reads an identifier: unquoted text is folded to lower case and '*'
+// in it matches any run of characters; text in double quotes ("" for a quote) matches exactly,
+// '*' and '.' included. So `Public.Orders` captures public.orders, and `"Sales"."Q.1"` captures
+// exactly the table Q.1 in schema Sales.
+bool IncludedBy(const std::vector<std::string>& include_patterns, const std::string& schema,
+                const std::string& table);
+// The same for a "schema.table" string: true when some split at a dot is included (names
+// joined with a dot are ambiguous when they contain dots themselves).
 bool IncludedBy(const std::vector<std::string>& include_patterns,
                 const std::string& qualified_name);
 
@@ -40,6 +48,8 @@ class CaptureRules {
 
   // `qualified_name` is "schema.table".
   bool Captured(const std::string& qualified_name) const;
+  bool Captured(const std::string& schema, const std::string& table) const;
+  const std::vector<std::string>& include_patterns() const { return options_.include_patterns; }
 
   // Adds the configured column excludes, key override and topic for `rel` to `hints`.
   void Apply(const pgoutput::Relation& rel, CatalogHints* hints) const;

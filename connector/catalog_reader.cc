@@ -4,6 +4,44 @@
 
 namespace cdc::connector {
 
+Result<PGconn*> CatalogReader::Conn() {
+  if (!conn_ || PQstatus(conn_.get()) != CONNECTION_OK) {
+    auto c = Connect(dsn_, ConnKind::kSql);
+    if (!c.ok()) return c.status();
+    conn_ = std::move(*c);
+  }
+  return conn_.get();
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> CatalogReader::PartitionAncestors(
+    const std::string& qualified_name) {
+  std::vector<std::pair<std::string, std::string>> out;
+  Status last;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto c = Conn();
+    if (!c.ok()) return c.status();
+    // Matched on the joined name, as the stream has it, so that dots in names need no parsing.
+    // pg_partition_ancestors lists the partition itself first, then its ancestors upwards.
+    auto res = Exec(*c,
+                    "SELECT an.nspname, a.relname FROM pg_class c JOIN pg_namespace n ON n.oid = "
+                    "c.relnamespace, LATERAL pg_partition_ancestors(c.oid) WITH ORDINALITY "
+                    "p(relid, depth) JOIN pg_class a ON a.oid = p.relid JOIN pg_namespace an ON "
+                    "an.oid = a.relnamespace WHERE c.relispartition AND n.nspname || '.' || "
+                    "c.relname = " +
+                        QuoteLiteral(*c, qualified_name) + " AND a.oid <> c.oid ORDER BY p.depth");
+    if (!res.ok()) {
+      last = res.status();
+      conn_.reset();
+      continue;
+    }
+    for (int i = 0; i < PQntuples(res->get()); ++i) {
+      out.emplace_back(PQgetvalue(res->get(), i, 0), PQgetvalue(res->get(), i, 1));
+    }
+    return out;
+  }
+  return last.WithContext("reading the partitions above " + qualified_name);
+}
+
 CatalogHints CatalogReader::Lookup(uint32_t oid) {
   CatalogHints hints;
   for (int attempt = 0; attempt < 2; ++attempt) {

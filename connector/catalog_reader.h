@@ -9,6 +9,8 @@
 // that for key and nullability metadata, and never uses it for the column list or types.
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "connector/pg_connection.h"
 #include "decoders/events/relation_cache.h"
@@ -23,7 +25,17 @@ class CatalogReader {
   // keys by the replica identity.
   CatalogHints Lookup(uint32_t relation_oid);
 
+  // The partitioned tables above the partition named `qualified_name` ("schema.table", as a
+  // Relation message names it), nearest first, as (schema, table); none for a table that is not
+  // a partition. In source.partitions: leaves, pgoutput names a leaf, and the leaf is captured
+  // when the include list names one of these.
+  Result<std::vector<std::pair<std::string, std::string>>> PartitionAncestors(
+      const std::string& qualified_name);
+
  private:
+  // The connection, (re)opened when needed.
+  Result<PGconn*> Conn();
+
   std::string dsn_;
   PgConnPtr conn_;
 };

@@ -1,6 +1,23 @@
 #include "connector/relation_registry.h"
 
+#include <spdlog/spdlog.h>
+
 namespace cdc::connector {
+
+bool RelationRegistry::Captured(const std::string& qualified_name) const {
+  if (rules_->Captured(qualified_name)) return true;
+  auto ancestors = catalog_->PartitionAncestors(qualified_name);
+  if (!ancestors.ok()) {
+    // Not silent: the operator sees which relation may be missing and why.
+    spdlog::warn("{}: its changes are not captured unless the include list names it",
+                 ancestors.status().message());
+    return false;
+  }
+  for (const auto& [schema, table] : *ancestors) {
+    if (rules_->Captured(schema, table)) return true;
+  }
+  return false;
+}
 
 Result<const TableSchema*> RelationRegistry::Update(pgoutput::Relation rel, bool captured,
                                                     CatalogHints* hints_out) {

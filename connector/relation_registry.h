@@ -22,10 +22,11 @@ class RelationRegistry {
   RelationRegistry(const EventOptions& options, const CaptureRules* rules, CatalogReader* catalog)
       : rules_(rules), catalog_(catalog), cache_(options) {}
 
-  // Whether the include list captures `qualified_name` (schema.table).
-  bool Captured(const std::string& qualified_name) const {
-    return rules_->Captured(qualified_name);
-  }
+  // Whether the include list captures `qualified_name` (schema.table): it names the table, or,
+  // for a partition, one of the partitioned tables above it (source.partitions: leaves streams
+  // and snapshots leaves under their own names). The second asks the catalog, so only names the
+  // list does not match cost a query (Relation messages are rare).
+  bool Captured(const std::string& qualified_name) const;
 
   // Replaces the entry for rel.oid; `captured` relations get the catalog's and the rules' hints.
   // `hints_out`, when given, receives them (for the caller's warnings).

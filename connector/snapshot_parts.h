@@ -82,6 +82,9 @@ struct Snapshot::Range {
   int64_t first_page = 0;
   int64_t end_page = -1;  // -1: to the end of the table (rows in pages added since the planning)
   bool whole = true;
+  // A leaf of a partitioned table ("schema"."leaf", quoted), whose rows are the table's; empty:
+  // the table's copy_source. A partitioned table has no storage to COPY from.
+  std::string source;
 };
 
 // One worker: its own connection, importing the snapshot, reading ranges until none are left.

@@ -76,19 +76,29 @@ Status ImportSnapshot(PGconn* conn, const std::string& snapshot_name) {
 
 Status CheckSnapshotPrivileges(PGconn* sql, const std::string& publication,
                                const CaptureRules& rules) {
-  auto res = Exec(sql,
-                  "SELECT pt.schemaname || '.' || pt.tablename, has_table_privilege(c.oid, "
-                  "'SELECT') FROM pg_publication_tables pt JOIN pg_namespace n ON n.nspname = "
-                  "pt.schemaname JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = "
-                  "pt.tablename WHERE pt.pubname = " +
-                      QuoteLiteral(sql, publication) + " ORDER BY 1");
+  // What the snapshot reads: each published table, or a partitioned one's leaves (read one by
+  // one, so SELECT on the parent is not enough). A leaf published under its own name
+  // (publish_via_partition_root = false) is captured when the list names its root.
+  auto res = Exec(
+      sql,
+      "SELECT pt.schemaname, pt.tablename, rn.nspname, r.relname, "
+      "COALESCE(string_agg(ln.nspname || '.' || l.relname, ', ') FILTER (WHERE NOT "
+      "has_table_privilege(l.oid, 'SELECT')), '') FROM pg_publication_tables pt JOIN "
+      "pg_namespace n ON n.nspname = pt.schemaname JOIN pg_class c ON c.relnamespace "
+      "= n.oid AND c.relname = pt.tablename JOIN pg_class r ON r.oid = "
+      "COALESCE(pg_partition_root(c.oid), c.oid) JOIN pg_namespace rn ON rn.oid = r.relnamespace, "
+      "LATERAL (SELECT relid FROM pg_partition_tree(c.oid) WHERE isleaf UNION "
+      "SELECT c.oid WHERE c.relkind <> 'p') p JOIN pg_class l ON l.oid = p.relid "
+      "JOIN pg_namespace ln ON ln.oid = l.relnamespace WHERE pt.pubname = " +
+          QuoteLiteral(sql, publication) + " GROUP BY 1, 2, 3, 4 ORDER BY 1, 2");
   if (!res.ok()) return res.status().WithContext("checking SELECT privileges for the snapshot");
   std::string denied;
   for (int i = 0; i < PQntuples(res->get()); ++i) {
-    const std::string name = PQgetvalue(res->get(), i, 0);
-    if (rules.Captured(name) && PQgetvalue(res->get(), i, 1)[0] != 't') {
-      denied += (denied.empty() ? "" : ", ") + name;
-    }
+    PGresult* r = res->get();
+    const bool captured = rules.Captured(PQgetvalue(r, i, 0), PQgetvalue(r, i, 1)) ||
+                          rules.Captured(PQgetvalue(r, i, 2), PQgetvalue(r, i, 3));
+    const std::string lacking = PQgetvalue(r, i, 4);
+    if (captured && !lacking.empty()) denied += (denied.empty() ? "" : ", ") + lacking;
   }
   if (denied.empty()) return Status::Ok();
   const std::string user = PQuser(sql);
@@ -111,7 +121,7 @@ Status Snapshot::Plan() {
                      "SELECT c.oid, n.nspname, c.relname, c.relreplident, "
                      "pg_relation_size(c.oid) / current_setting('block_size')::bigint, "
                      "c.reltuples::bigint, " +
-                         std::string(pg15 ? "pt.rowfilter" : "NULL") +
+                         std::string(pg15 ? "pt.rowfilter" : "NULL") + ", c.relkind = 'p'" +
                          " FROM pg_publication_tables pt JOIN pg_namespace n ON n.nspname = "
                          "pt.schemaname JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = "
                          "pt.tablename WHERE pt.pubname = " +
@@ -129,7 +139,8 @@ Status Snapshot::Plan() {
     rel.relname = PQgetvalue(tr, i, 2);
     rel.replica_identity = PQgetvalue(tr, i, 3)[0];
     const std::string name = rel.nspname + "." + rel.relname;
-    if (!rules_->Captured(name) || options_.done_tables.count(name)) continue;
+    // relations_ also captures a leaf listed under its own name (source.partitions: leaves).
+    if (!relations_.Captured(name) || options_.done_tables.count(name)) continue;
     // The columns exactly as pgoutput announces them: no dropped or generated columns, only the
     // publication's column list (15+), flagged when part of the replica identity.
     const std::string oid = std::to_string(rel.oid);
@@ -183,23 +194,56 @@ Status Snapshot::Plan() {
       if (first_why_text.empty()) first_why_text = why_text;
     }
 
+    // A partitioned table (listed under publish_via_partition_root) is read from its leaves,
+    // each labelled with the table: the parent has no storage of its own.
+    std::vector<std::pair<std::string, int64_t>> sources;  // quoted source (empty: the table)
+    if (PQgetvalue(tr, i, 7)[0] == 't') {
+      t->pages = 0;
+      t->estimate = 0;
+      auto leaves = Exec(c,
+                         "SELECT n.nspname, l.relname, pg_relation_size(l.oid) / "
+                         "current_setting('block_size')::bigint, GREATEST(l.reltuples, 0)::bigint "
+                         "FROM pg_partition_tree(" +
+                             oid +
+                             ") p JOIN pg_class l ON l.oid = p.relid JOIN pg_namespace n ON "
+                             "n.oid = l.relnamespace WHERE p.isleaf AND l.relkind = 'r' ORDER BY "
+                             "3 DESC");
+      if (!leaves.ok()) return leaves.status().WithContext("snapshot: partitions of " + name);
+      for (int j = 0; j < PQntuples(leaves->get()); ++j) {
+        const int64_t pages = std::strtoll(PQgetvalue(leaves->get(), j, 2), nullptr, 10);
+        sources.emplace_back(QuoteIdent(c, PQgetvalue(leaves->get(), j, 0)) + "." +
+                                 QuoteIdent(c, PQgetvalue(leaves->get(), j, 1)),
+                             pages);
+        t->pages += pages;
+        t->estimate += std::strtoll(PQgetvalue(leaves->get(), j, 3), nullptr, 10);
+      }
+    } else {
+      sources.emplace_back(std::string(), t->pages);
+    }
+
     // CTID ranges need a TID range scan (14+) to be cheap; before that a table is read whole.
     const size_t index = tables_.size();
-    int64_t n = 1;
-    if (version >= 140000 && t->pages > 0) {
-      n = (t->pages + options_.chunk_pages - 1) / options_.chunk_pages;
-      if (t->pages >= kMinSplitPages) n = std::max<int64_t>(n, options_.parallelism);
-      n = std::min(n, t->pages);
+    int64_t n_all = 0;
+    for (const auto& [source, pages] : sources) {
+      int64_t n = 1;
+      if (version >= 140000 && pages > 0) {
+        n = (pages + options_.chunk_pages - 1) / options_.chunk_pages;
+        if (pages >= kMinSplitPages) n = std::max<int64_t>(n, options_.parallelism);
+        n = std::min(n, pages);
+      }
+      const int64_t step = (pages + n - 1) / std::max<int64_t>(n, 1);
+      for (int64_t k = 0; k < n; ++k) {
+        Range r;
+        r.table = index;
+        r.whole = n == 1;
+        r.first_page = k * step;
+        r.end_page = k + 1 == n ? -1 : (k + 1) * step;
+        r.source = source;
+        ranges_.push_back(r);
+      }
+      n_all += n;
     }
-    const int64_t step = (t->pages + n - 1) / std::max<int64_t>(n, 1);
-    for (int64_t k = 0; k < n; ++k) {
-      Range r;
-      r.table = index;
-      r.whole = n == 1;
-      r.first_page = k * step;
-      r.end_page = k + 1 == n ? -1 : (k + 1) * step;
-      ranges_.push_back(r);
-    }
+    const int64_t n = n_all;
     t->ranges = static_cast<int>(n);
     t->ranges_left.store(t->ranges);
     tables_.push_back(std::move(t));

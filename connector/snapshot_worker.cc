@@ -63,9 +63,9 @@ std::string Snapshot::Worker::Query(const Range& r, const Table& t) const {
     where += "(" + t.row_filter + ")";
   }
   const std::string format = t.binary ? " (FORMAT binary)" : "";
-  if (where.empty()) return "COPY " + t.copy_source + " (" + t.columns + ") TO STDOUT" + format;
-  return "COPY (SELECT " + t.columns + " FROM " + t.copy_source + " WHERE " + where +
-         ") TO STDOUT" + format;
+  const std::string& from = r.source.empty() ? t.copy_source : r.source;
+  if (where.empty()) return "COPY " + from + " (" + t.columns + ") TO STDOUT" + format;
+  return "COPY (SELECT " + t.columns + " FROM " + from + " WHERE " + where + ") TO STDOUT" + format;
 }
 
 Status Snapshot::Worker::CopyRange(const Range& r) {

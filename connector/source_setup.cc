@@ -121,62 +121,54 @@ Result<SourceFacts> InspectSource(PGconn* sql, PGconn* repl, const config::Confi
     }
   }
 
-  auto pub = Exec(sql, "SELECT 1 FROM pg_publication WHERE pubname = " +
-                           QuoteLiteral(sql, cfg.source.publication));
-  if (!pub.ok()) return pub.status();
-  f.publication_exists = PQntuples(pub->get()) > 0;
+  auto view = ReadPublication(sql, cfg.source.publication);
+  if (!view.ok()) return view.status();
+  f.publication = std::move(*view);
+  f.publication_exists = f.publication.exists;
+  auto capture = ResolveCaptureSet(sql, cfg.source.tables);
+  if (!capture.ok()) return capture.status();
+  f.capture = std::move(*capture);
+  if (!cfg.source.tables.empty() && f.capture.tables.empty()) {
+    return Status::FailedPrecondition("postgres: source.tables matches no table in database '" +
+                                      f.identity.database + "'");
+  }
+  if (!f.capture.partitioned.empty() && f.server_version < 130000) {
+    return Status::FailedPrecondition(
+        "postgres: source.tables matches partitioned table " +
+        f.capture.partitioned.begin()->Display() +
+        ", which PostgreSQL before 13 cannot publish; name its partitions instead");
+  }
 
   if (!f.publication_exists) {
     if (!cfg.source.create_publication) {
       return Status::FailedPrecondition("postgres: publication '" + cfg.source.publication +
                                         "' does not exist and source.create_publication is false");
     }
-    if (!cfg.source.tables.empty()) {
-      auto tables = Exec(sql,
-                         "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON "
-                         "n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND NOT "
-                         "c.relispartition AND n.nspname NOT IN ('pg_catalog', "
-                         "'information_schema') AND n.nspname NOT LIKE 'pg_toast%' ORDER BY 1, 2");
-      if (!tables.ok()) return tables.status();
-      for (int i = 0; i < PQntuples(tables->get()); ++i) {
-        std::string name =
-            std::string(PQgetvalue(tables->get(), i, 0)) + "." + PQgetvalue(tables->get(), i, 1);
-        if (IncludedBy(cfg.source.tables, name)) f.tables_to_publish.push_back(name);
-      }
-      if (f.tables_to_publish.empty()) {
-        return Status::FailedPrecondition("postgres: source.tables matches no table in database '" +
-                                          f.identity.database + "'");
-      }
-    } else if (!super) {
+    if (cfg.source.tables.empty() && !super) {
       return Status::FailedPrecondition(
           "postgres: creating a FOR ALL TABLES publication needs a superuser; list "
           "source.tables, or have an admin create publication '" +
           cfg.source.publication + "'");
     }
+    return f;
+  }
+  f.drift = CompareToPublication(f.capture, f.publication, cfg.source.partitions);
+  if (!cfg.source.create_publication && f.drift.via_root_wrong) {
+    return Status::FailedPrecondition(ViaRootMismatch(cfg.source.publication, f.drift));
   }
   return f;
 }
 
-Status EnsurePublication(PGconn* sql, const config::Config& cfg, const SourceFacts& facts) {
-  if (facts.publication_exists) return Status::Ok();
-  std::string q = "CREATE PUBLICATION " + QuoteIdent(sql, cfg.source.publication);
-  if (facts.tables_to_publish.empty()) {
-    q += " FOR ALL TABLES";
-  } else {
-    q += " FOR TABLE ";
-    for (size_t i = 0; i < facts.tables_to_publish.size(); ++i) {
-      const std::string& t = facts.tables_to_publish[i];
-      size_t dot = t.find('.');
-      if (i) q += ", ";
-      q += QuoteIdent(sql, t.substr(0, dot)) + "." + QuoteIdent(sql, t.substr(dot + 1));
-    }
+Status EnsurePublication(PGconn* sql, const config::Config& cfg, const SourceFacts& facts,
+                         bool snapshot_follows) {
+  if (!facts.publication_exists) return CreatePublication(sql, cfg, facts.capture);
+  if (!cfg.source.create_publication) {
+    ReportUnmanagedDrift(cfg.source.publication, facts.drift);  // an admin's: never altered
+    return Status::Ok();
   }
-  auto res = Exec(sql, q, PGRES_COMMAND_OK);
-  if (!res.ok()) return res.status().WithContext("creating publication");
-  spdlog::info("created publication {} ({})", cfg.source.publication,
-               facts.tables_to_publish.empty()
-                   ? std::string("FOR ALL TABLES")
-                   : std::to_string(facts.tables_to_publish.size()) + " tables");
+  for (const auto& t : ApplyDrift(sql, cfg.source.publication, facts.drift)) {
+    if (!snapshot_follows) WarnNotSnapshotted(cfg.source.publication, t);
+  }
   return Status::Ok();
 }
 

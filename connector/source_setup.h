@@ -14,6 +14,7 @@
 
 #include "config/config.h"
 #include "connector/pg_connection.h"
+#include "connector/publication_reconciler.h"
 #include "decoders/base/lsn.h"
 
 namespace cdc::connector {
@@ -46,16 +47,24 @@ struct SourceFacts {
   SystemIdentity identity;
   SlotState slot;
   bool publication_exists = false;
-  std::vector<std::string> tables_to_publish;  // include list resolved against the catalog
+  CaptureSet capture;           // the include list resolved against the catalog
+  PublicationView publication;  // as it is now
+  PublicationDrift drift;       // capture against publication (when it exists)
 };
 
 // Reads what the server is and has; fails with one line naming the missing setting or
 // privilege. Creates nothing. A lost slot is reported in `slot.wal_status`, not as an error:
-// whether it is fatal depends on the snapshot mode.
+// whether it is fatal depends on the snapshot mode. With source.create_publication: false, a
+// publication whose publish_via_partition_root disagrees with source.partitions (and matters)
+// fails here; its other drift is left in `drift` for the caller to report.
 Result<SourceFacts> InspectSource(PGconn* sql, PGconn* repl, const config::Config& cfg);
 
-// Creates the publication if it is missing (and allowed).
-Status EnsurePublication(PGconn* sql, const config::Config& cfg, const SourceFacts& facts);
+// Creates the publication if it is missing, or makes a managed one follow source.tables and
+// source.partitions (publication_reconciler.h); warns about the drift of one an admin made.
+// `snapshot_follows`: this start snapshots every published table, so tables that join now need
+// no warning about their existing rows.
+Status EnsurePublication(PGconn* sql, const config::Config& cfg, const SourceFacts& facts,
+                         bool snapshot_follows);
 
 struct CreatedSlot {
   Lsn consistent_point;

@@ -94,7 +94,7 @@ Status Runner::Prepare() {
   CDC_RETURN_IF_ERROR(publisher_->sink().CheckReachable(15000));
 
   // Everything checked: now create what is missing (publication first: pgoutput.md §6.8).
-  CDC_RETURN_IF_ERROR(EnsurePublication(sql->get(), cfg_, *facts));
+  CDC_RETURN_IF_ERROR(EnsurePublication(sql->get(), cfg_, *facts, snapshot));
   WarnAboutToast(sql->get(), cfg_.source.publication, cfg_.source.tables);
   rules_ = std::make_unique<CaptureRules>(
       CaptureOptions{cfg_.source.tables, cfg_.source.column_exclude_list,

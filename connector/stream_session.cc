@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "connector/publication_reconciler.h"
 #include "connector/stop_signal.h"
 #include "connector/stream_loop.h"
 
@@ -88,11 +89,14 @@ Status Runner::StreamSession() {
   if (heartbeat_.interval_ms() > 0) {
     idle_timeout_ms = std::min(idle_timeout_ms, heartbeat_.interval_ms());
   }
+  // The publication follows source.tables while streaming (the start reconciled it already).
+  PublicationReconciler reconciler(cfg_, Clock::Steady());
   StreamLoop loop(*processor_, *tracker_, *publisher_, *committer_, StopSignal::Process());
   return loop.Run(
       stream,
-      [this] {
+      [this, &reconciler] {
         UpdateGauges();
+        reconciler.MaybeRun();
         CDC_RETURN_IF_ERROR(heartbeat_.MaybeBeat(*processor_));
         CDC_RETURN_IF_ERROR(lock_.Check());  // lost: end the session; the next takes it again
         LogProgress(false);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "connector/publication_reconciler.h"
 #include "connector/topic_names.h"
 
 namespace cdc::connector {
@@ -21,6 +22,49 @@ TEST(CaptureRules, AnEmptyIncludeListCapturesEveryTable) {
   EXPECT_FALSE(IncludedBy({"public.*"}, "sales.orders"));
   EXPECT_TRUE(CaptureRules(CaptureOptions{}).Captured("x.y"));
   EXPECT_FALSE(CaptureRules(CaptureOptions{{"a.*"}, {}, {}}).Captured("b.c"));
+}
+
+TEST(CaptureRules, UnquotedEntriesFoldQuotedOnesMatchExactly) {
+  EXPECT_TRUE(IncludedBy({"Public.Orders"}, "public", "orders"));
+  EXPECT_FALSE(IncludedBy({"Public.Orders"}, "Public", "Orders"));
+  EXPECT_TRUE(IncludedBy({"\"Public\".\"Orders\""}, "Public", "Orders"));
+  EXPECT_FALSE(IncludedBy({"\"Public\".\"Orders\""}, "public", "orders"));
+  EXPECT_TRUE(IncludedBy({"\"s.dot\".\"t.dot\""}, "s.dot", "t.dot"));
+  EXPECT_TRUE(IncludedBy({"\"s.dot\".\"t.dot\""}, "s.dot.t.dot"));
+  EXPECT_FALSE(IncludedBy({"\"s.dot\".\"t.dot\""}, "s", "dot.t.dot"));
+  EXPECT_TRUE(IncludedBy({"\"a\"\"b\".*"}, "a\"b", "anything"));
+  EXPECT_FALSE(IncludedBy({"public.\"x*\""}, "public", "xy"));
+  EXPECT_TRUE(IncludedBy({"public.\"x*\""}, "public", "x*"));
+  EXPECT_TRUE(IncludedBy({"Sales*.*"}, "sales_eu", "Any Table"));
+  EXPECT_FALSE(IncludedBy({"public.orders"}, "public", "orders_p1"));
+}
+
+TEST(PublicationDrift, MissingExtraAndViaRoot) {
+  CaptureSet wanted;
+  wanted.tables = {{"public", "a"}, {"public", "orders"}, {"sales", "b"}};
+  wanted.partitioned = {{"public", "orders"}};
+  wanted.no_identity = {{"sales", "b"}};
+  PublicationView view;
+  view.exists = true;
+  view.via_root = false;
+  view.named = {{"public", "a"}, {"public", "gone"}};
+  auto d = CompareToPublication(wanted, view, config::PartitionMode::kRoot);
+  EXPECT_EQ(d.missing, (std::vector<TableName>{{"public", "orders"}, {"sales", "b"}}));
+  EXPECT_EQ(d.extra, (std::vector<TableName>{{"public", "gone"}}));
+  EXPECT_TRUE(d.via_root_wrong);
+  EXPECT_EQ(d.no_identity.count({"sales", "b"}), 1u);
+  EXPECT_FALSE(CompareToPublication(wanted, view, config::PartitionMode::kLeaves).via_root_wrong);
+
+  // FOR ALL TABLES and FOR TABLES IN SCHEMA cover tables without naming them.
+  view.all_tables = true;
+  EXPECT_TRUE(CompareToPublication(wanted, view, config::PartitionMode::kLeaves).missing.empty());
+  view.all_tables = false;
+  view.schemas = {"public", "sales"};
+  EXPECT_TRUE(CompareToPublication(wanted, view, config::PartitionMode::kLeaves).missing.empty());
+
+  // publish_via_partition_root matters only when a captured table is partitioned.
+  wanted.partitioned.clear();
+  EXPECT_FALSE(CompareToPublication(wanted, view, config::PartitionMode::kRoot).via_root_wrong);
 }
 
 TEST(TopicNames, ReplacesCharactersKafkaRejects) {
