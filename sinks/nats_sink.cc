@@ -9,30 +9,17 @@
 #include <chrono>
 #include <cstdio>
 
+#include "sinks/nats_util.h"
+
 namespace cdc::sinks {
+
+using nats_util::NatsError;
 
 namespace {
 
 // Where pgcdc puts the event's key (Debezium Server's NATS sink has none; Kafka has a key
 // field). Named like the dead-letter headers of the Kafka sink ("pgcdc.error").
 constexpr const char* kKeyHeader = "pgcdc.key";
-
-// The status text and, when cnats has one, its more precise last error of this thread.
-std::string NatsError(natsStatus s) {
-  natsStatus last = NATS_OK;
-  const char* detail = nats_GetLastError(&last);
-  std::string text = natsStatus_GetText(s);
-  if (s == NATS_CONNECTION_CLOSED) text = "connection to the NATS server lost";
-  if (detail == nullptr) return text;
-  // cnats prefixes its detail with "(file.c:line): ", which tells an operator nothing.
-  std::string_view d(detail);
-  if (!d.empty() && d.front() == '(') {
-    const size_t end = d.find("): ");
-    if (end != std::string_view::npos) d.remove_prefix(end + 3);
-  }
-  if (!d.empty() && d != natsStatus_GetText(s)) text += ": " + std::string(d);
-  return text;
-}
 
 std::string PubAckError(const jsPubAckErr* err) {
   std::string text = natsStatus_GetText(err->Err);
@@ -41,40 +28,6 @@ std::string PubAckError(const jsPubAckErr* err) {
   if (err->Err == NATS_TIMEOUT) text = "no PubAck (" + text + ")";
   if (err->Err == NATS_NO_RESPONDERS) text += "; no stream captures this subject";
   return text;
-}
-
-void AckHandler(jsCtx*, natsMsg* msg, jsPubAck* ack, jsPubAckErr* err, void* sink) {
-  static_cast<NatsSink*>(sink)->HandleAck(msg, ack, err);
-}
-
-std::vector<std::string_view> Tokens(std::string_view subject) {
-  std::vector<std::string_view> out;
-  size_t start = 0;
-  for (;;) {
-    const size_t dot = subject.find('.', start);
-    out.push_back(subject.substr(start, dot == std::string_view::npos ? dot : dot - start));
-    if (dot == std::string_view::npos) return out;
-    start = dot + 1;
-  }
-}
-
-// True when every subject `wanted` matches is also matched by the stream subject `have`
-// (NATS wildcards: '*' one token, '>' the rest), so a stream with `have` stores them all.
-bool Covers(std::string_view have, std::string_view wanted) {
-  const auto h = Tokens(have);
-  const auto w = Tokens(wanted);
-  for (size_t i = 0; i < h.size(); ++i) {
-    if (h[i] == ">") return i < w.size();
-    if (i >= w.size() || w[i] == ">") return false;
-    if (h[i] != "*" && (w[i] == "*" || h[i] != w[i])) return false;
-  }
-  return h.size() == w.size();
-}
-
-std::string Joined(const char* const* items, int n) {
-  std::string out;
-  for (int i = 0; i < n; ++i) out += (i ? ", " : "") + std::string(items[i]);
-  return out;
 }
 
 }  // namespace
@@ -180,108 +133,6 @@ NatsSink::~NatsSink() {
   opts_.reset();
   close(wake_read_fd_);
   close(wake_write_fd_);
-}
-
-Status NatsSink::Connect(int timeout_ms) {
-  if (nc_ != nullptr) return Status::Ok();
-  (void)natsOptions_SetTimeout(opts_.get(), timeout_ms);
-  natsConnection* nc = nullptr;
-  natsStatus s = natsConnection_Connect(&nc, opts_.get());
-  if (s != NATS_OK) {
-    std::string servers;
-    for (const auto& u : options_.urls) {
-      // Shown without user information: it may hold a password.
-      const size_t at = u.rfind('@');
-      const size_t scheme = u.find("://");
-      servers +=
-          (servers.empty() ? "" : ", ") +
-          (at == std::string::npos
-               ? u
-               : u.substr(0, scheme == std::string::npos ? 0 : scheme + 3) + u.substr(at + 1));
-    }
-    return Status::Unavailable("nats: cannot connect to " + servers + ": " + NatsError(s));
-  }
-  nc_.reset(nc);
-  jsOptions jo;
-  jsOptions_Init(&jo);
-  jo.Wait = timeout_ms;
-  jo.PublishAsync.AckHandler = AckHandler;
-  jo.PublishAsync.AckHandlerClosure = this;
-  jo.PublishAsync.MaxPending = 0;  // pgcdc bounds what is in flight itself (limits.*)
-  jsCtx* js = nullptr;
-  s = natsConnection_JetStream(&js, nc_.get(), &jo);
-  if (s != NATS_OK) return Status::Unavailable("nats: JetStream context: " + NatsError(s));
-  js_.reset(js);
-  return Status::Ok();
-}
-
-Result<bool> NatsSink::EnsureStream(int timeout_ms, bool create) {
-  jsOptions jo;
-  jsOptions_Init(&jo);
-  jo.Wait = timeout_ms;
-  jsStreamInfo* info = nullptr;
-  jsErrCode code = static_cast<jsErrCode>(0);
-  const std::string& name = options_.stream;
-  natsStatus s = js_GetStreamInfo(&info, js_.get(), name.c_str(), &jo, &code);
-  if (s == NATS_OK) {
-    const jsStreamConfig* c = info->Config;
-    std::string uncovered;
-    for (const auto& want : options_.subjects) {
-      bool covered = false;
-      for (int i = 0; i < c->SubjectsLen && !covered; ++i) covered = Covers(c->Subjects[i], want);
-      if (!covered) uncovered += (uncovered.empty() ? "" : ", ") + want;
-    }
-    const std::string have = Joined(c->Subjects, c->SubjectsLen);
-    jsStreamInfo_Destroy(info);
-    if (!uncovered.empty()) {
-      return Status::InvalidArgument("nats: stream '" + name + "' captures [" + have + "], not " +
-                                     uncovered +
-                                     ": add them to it or choose another sink.nats.stream");
-    }
-    return true;
-  }
-  if (s == NATS_NO_RESPONDERS || code == JSNotEnabledErr || code == JSNotEnabledForAccountErr) {
-    return Status::Unavailable("nats: JetStream is not enabled on the server (nats-server -js)");
-  }
-  if (code != JSStreamNotFoundErr) {
-    return Status::Unavailable("nats: cannot look up stream '" + name + "': " + NatsError(s));
-  }
-  if (!create) return false;
-  // Missing: created as a durable (file) stream. Debezium Server creates a memory stream, and
-  // only when asked; pgcdc confirms LSNs on PubAcks, so the records must survive a restart.
-  std::vector<const char*> subjects;
-  for (const auto& subj : options_.subjects) subjects.push_back(subj.c_str());
-  jsStreamConfig cfg;
-  jsStreamConfig_Init(&cfg);
-  cfg.Name = name.c_str();
-  cfg.Subjects = subjects.data();
-  cfg.SubjectsLen = static_cast<int>(subjects.size());
-  cfg.Storage = js_FileStorage;
-  s = js_AddStream(&info, js_.get(), &cfg, &jo, &code);
-  if (s != NATS_OK) {
-    return Status::Unavailable("nats: cannot create stream '" + name + "' for [" +
-                               Joined(subjects.data(), cfg.SubjectsLen) + "]: " + NatsError(s));
-  }
-  jsStreamInfo_Destroy(info);
-  spdlog::info("nats: created stream '{}' for [{}]", name,
-               Joined(subjects.data(), static_cast<int>(subjects.size())));
-  return true;
-}
-
-Status NatsSink::CheckReachable(int timeout_ms) {
-  CDC_RETURN_IF_ERROR(Connect(timeout_ms));
-  auto ready = EnsureStream(timeout_ms, true);
-  return ready.ok() ? Status::Ok() : ready.status();
-}
-
-Result<std::string> NatsSink::Probe(int timeout_ms) {
-  CDC_RETURN_IF_ERROR(Connect(timeout_ms));
-  auto exists = EnsureStream(timeout_ms, false);
-  if (!exists.ok()) return exists.status();
-  std::string subjects;
-  for (const auto& subj : options_.subjects) subjects += (subjects.empty() ? "" : ", ") + subj;
-  return "JetStream reachable; stream '" + options_.stream + "' " +
-         (*exists ? "captures " + subjects : "missing: run creates it for " + subjects);
 }
 
 Status NatsSink::Send(const ChangeEvent& ev, void* opaque) {

@@ -1,0 +1,217 @@
+#include "connector/admin.h"
+
+// `validate`: every check a start would make, without changing anything, each reported on one
+// line (OK, WARN or FAIL) with the cause.
+
+#include <string>
+#include <vector>
+
+#include "config/config_words.h"
+#include "config/redact.h"
+#include "connector/capture_rules.h"
+#include "connector/instance_lock.h"
+#include "connector/offset_store.h"
+#include "connector/pg_connection.h"
+#include "connector/sink_factory.h"
+#include "connector/snapshot.h"
+#include "connector/source_setup.h"
+#include "connector/start_decision.h"
+#include "sinks/nats_sink.h"
+
+namespace cdc::connector {
+
+namespace {
+
+// Prints findings and remembers the first failure.
+class Findings {
+ public:
+  explicit Findings(std::ostream& out) : out_(out) {}
+  void Ok(const std::string& what) { out_ << "ok    " << what << "\n"; }
+  void Note(const std::string& what) { out_ << "note  " << what << "\n"; }
+  void Warn(const std::string& what) { out_ << "WARN  " << what << "\n"; }
+  bool Check(const Status& s, const std::string& what_ok) {
+    if (s.ok()) {
+      Ok(what_ok);
+      return true;
+    }
+    out_ << "FAIL  " << config::Redact(s.message()) << "\n";  // e.g. librdkafka's text
+    if (first_.ok()) first_ = s;
+    return false;
+  }
+  const Status& first() const { return first_; }
+
+ private:
+  std::ostream& out_;
+  Status first_;
+};
+
+// The publication against source.tables (InspectSource computed it): what `run` changes in a
+// publication it manages, what is wrong with one an admin made (never changed).
+void ReportDrift(const config::Config& cfg, const PublicationDrift& drift, Findings& f) {
+  const std::string& pub = cfg.source.publication;
+  if (cfg.source.create_publication) {
+    for (const auto& t : drift.missing) {
+      f.Note("run adds " + t.Display() + " to publication " + pub);
+    }
+    for (const auto& t : drift.extra) {
+      f.Note("run drops " + t.Display() + " from publication " + pub +
+             " (source.tables no longer matches it)");
+    }
+    if (drift.via_root_wrong) {
+      f.Note(std::string("run sets publish_via_partition_root = ") +
+             (drift.want_via_root ? "true" : "false") + " on publication " + pub);
+    }
+    return;
+  }
+  for (const auto& t : drift.missing) f.Warn(MissingFromPublication(pub, t));
+  for (const auto& t : drift.extra) {
+    f.Note("publication " + pub + " contains " + t.Display() +
+           ", which source.tables does not match: its changes are ignored");
+  }
+}
+
+class NoListener : public sinks::DeliveryListener {
+ public:
+  void OnDelivery(void*, size_t, const Status&) override {}
+};
+
+}  // namespace
+
+Status ValidateServer(const config::Config& cfg, std::ostream& out) {
+  Findings f(out);
+  auto sql = Connect(cfg.source.dsn, ConnKind::kSql);
+  if (!f.Check(sql.status(), "connected to the database")) return f.first();
+  PGconn* c = sql->get();
+  auto settings =
+      Exec(c,
+           "SELECT current_setting('wal_level'), current_setting('max_replication_slots')"
+           "::int, (SELECT count(*) FROM pg_replication_slots), "
+           "current_setting('max_wal_senders')::int, (SELECT count(*) FROM "
+           "pg_stat_replication), r.rolsuper, r.rolreplication, current_user "
+           "FROM pg_roles r WHERE r.rolname = current_user");
+  if (!f.Check(settings.status(), "server settings readable")) return f.first();
+  PGresult* r = settings->get();
+  const std::string wal_level = PQgetvalue(r, 0, 0);
+  const int max_slots = std::atoi(PQgetvalue(r, 0, 1));
+  const int used_slots = std::atoi(PQgetvalue(r, 0, 2));
+  const int max_senders = std::atoi(PQgetvalue(r, 0, 3));
+  const int used_senders = std::atoi(PQgetvalue(r, 0, 4));
+  const bool super = PQgetvalue(r, 0, 5)[0] == 't';
+  const bool replication = PQgetvalue(r, 0, 6)[0] == 't';
+  const std::string user = PQgetvalue(r, 0, 7);
+  const int version = PQserverVersion(c);
+  f.Check(version >= 120000
+              ? Status::Ok()
+              : Status::FailedPrecondition("postgres: server version " + std::to_string(version) +
+                                           " is not supported (12 or later)"),
+          "PostgreSQL " + std::to_string(version / 10000) + "." + std::to_string(version % 10000));
+  f.Check(wal_level == "logical"
+              ? Status::Ok()
+              : Status::FailedPrecondition("postgres: wal_level is '" + wal_level +
+                                           "'; set wal_level = logical and restart PostgreSQL"),
+          "wal_level = logical");
+  f.Check(super || replication
+              ? Status::Ok()
+              : Status::FailedPrecondition("postgres: role '" + user +
+                                           "' lacks the REPLICATION attribute (ALTER ROLE " + user +
+                                           " REPLICATION)"),
+          "role '" + user + "' may replicate" + (super ? " (superuser)" : ""));
+  f.Note("replication slots in use: " + std::to_string(used_slots) + " of " +
+         std::to_string(max_slots) + "; WAL senders: " + std::to_string(used_senders) + " of " +
+         std::to_string(max_senders));
+  if (!f.first().ok()) return f.first();
+
+  auto repl = Connect(cfg.source.dsn, ConnKind::kReplication);
+  if (!f.Check(repl.status(), "replication connection accepted (pg_hba.conf)")) return f.first();
+  auto facts = InspectSource(c, repl->get(), cfg);
+  if (!f.Check(facts.status(), "slot and publication usable")) return f.first();
+  const SlotState& slot = facts->slot;
+  if (!slot.exists) {
+    f.Check(used_slots < max_slots
+                ? Status::Ok()
+                : Status::FailedPrecondition("postgres: all " + std::to_string(max_slots) +
+                                             " replication slots are in use; raise "
+                                             "max_replication_slots"),
+            "slot " + cfg.source.slot + " will be created");
+  } else {
+    f.Ok("slot " + cfg.source.slot + " exists at " +
+         slot.confirmed_flush.value_or(Lsn()).ToString() + " (wal_status " +
+         std::string(WalStatusName(slot.wal_status)) + ", " +
+         (slot.active ? "active, PID " + std::to_string(slot.active_pid) : "inactive") + ")");
+  }
+  f.Ok("publication " + cfg.source.publication +
+       (facts->publication_exists ? " exists" : " will be created"));
+  ReportDrift(cfg, facts->drift, f);
+  if (cfg.snapshot.mode != config::SnapshotMode::kNever) {
+    CaptureRules rules(CaptureOptions{cfg.source.tables, cfg.source.column_exclude_list,
+                                      cfg.format.message_key_columns, cfg.name});
+    if (facts->publication_exists) {
+      f.Check(CheckSnapshotPrivileges(c, cfg.source.publication, rules),
+              "SELECT on every captured table (for snapshots)");
+    } else {
+      f.Note("SELECT privileges are checked once the publication exists");
+    }
+  }
+
+  OffsetStore store(cfg.offsets.file);
+  f.Check(store.CheckWritable(), "offsets file " + store.path() + " can be written");
+  auto stored = store.Load();
+  if (f.Check(stored.status(), "offsets file " + store.path() + " readable")) {
+    const Offset* o = *stored ? &**stored : nullptr;
+    if (o && o->stuck) {
+      f.Note("stuck event: " + DescribeStuck(*o->stuck) + " (refused " + o->stuck->at +
+             "): pgcdc stops on it again unless you " + StuckWaysOut(*o->stuck));
+    }
+    if (o && (o->slot != cfg.source.slot || o->system_id != facts->identity.system_id)) {
+      f.Check(Status::FailedPrecondition("offsets file " + store.path() +
+                                         " belongs to another slot or cluster"),
+              "");
+    } else {
+      auto decision = DecideStart(cfg, store.path(), o, slot);
+      if (decision.ok()) {
+        std::string plan;
+        if (decision->snapshot) {
+          plan = "takes a snapshot (" + decision->why + ")";
+        } else if (o) {
+          plan = "streams from " + o->lsn.ToString() + " (offsets file)";
+        } else if (slot.exists) {
+          plan = "streams from " + slot.confirmed_flush.value_or(Lsn()).ToString() + " (slot)";
+        } else {
+          plan = "creates the slot and streams from there";
+        }
+        f.Ok("next start: " + plan);
+      } else {
+        f.Check(decision.status(), "");
+      }
+    }
+  }
+
+  if (cfg.sink.type == config::SinkType::kKafka) {
+    // The sink `run` would build (MakeSink), dead-letter topic included.
+    NoListener listener;
+    auto sink = MakeSink(cfg.sink, &listener);
+    if (f.Check(sink.status(), "kafka configuration accepted")) {
+      f.Check((*sink)->CheckReachable(10000),
+              "broker reachable at " + cfg.sink.kafka.at("bootstrap.servers"));
+    }
+  } else if (cfg.sink.type == config::SinkType::kRedis) {
+    NoListener listener;
+    auto sink = MakeSink(cfg.sink, &listener);
+    if (f.Check(sink.status(), "redis configuration accepted")) {
+      f.Check((*sink)->CheckReachable(10000), "redis reachable at " + cfg.sink.redis.host + ":" +
+                                                  std::to_string(cfg.sink.redis.port) +
+                                                  " (connect, AUTH, SELECT, PING)");
+    }
+  }
+  if (cfg.sink.type == config::SinkType::kNats) {
+    NoListener listener;
+    auto sink = MakeSink(cfg.sink, &listener);
+    if (f.Check(sink.status(), "nats configuration accepted")) {
+      auto found = static_cast<sinks::NatsSink&>(**sink).Probe(10000);  // creates nothing
+      f.Check(found.status(), found.ok() ? *found : "");
+    }
+  }
+  return f.first();
+}
+
+}  // namespace cdc::connector
