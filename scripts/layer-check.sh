@@ -3,7 +3,7 @@
 #   decoders/ and config/ include nothing of ours outside themselves; sinks/ only the event type
 #   (decoders/base, decoders/events/event.h) and itself; connector/ wires everything.
 #   Inside decoders/ the wings go one way: base -> wire -> values -> events -> json
-#   (a wing includes only itself and the wings before it).
+#   (a wing includes only itself and the wings before it). And no include cycle anywhere.
 # One line per violation, exit 1 if any. Usage: scripts/layer-check.sh [repo root]
 set -euo pipefail
 cd "${1:-$(dirname "$0")/..}"
@@ -54,6 +54,34 @@ while IFS= read -r file; do
     esac
   done < <(grep -E '^#include "(decoders|config|sinks|connector)/' "$file" || true)
 done < <(git ls-files 'decoders/*.h' 'decoders/*.cc' 'config/*.h' 'config/*.cc' 'sinks/*.h' 'sinks/*.cc')
+
+# No include cycle anywhere in our code (a cycle would make the layers above meaningless).
+if ! python3 - <<'PY'
+import re, subprocess, sys
+files = subprocess.run(["git", "ls-files", "*.h", "*.cc"], capture_output=True, text=True,
+                       check=True).stdout.split()
+graph = {f: [m for m in re.findall(r'^#include "([^"]+)"', open(f).read(), re.M)] for f in files}
+state, stack = {}, []
+def visit(f):
+    state[f] = 1
+    stack.append(f)
+    for g in graph.get(f, []):
+        if g not in graph:
+            continue
+        if state.get(g) == 1:
+            print("layer-check: include cycle: " + " -> ".join(stack[stack.index(g):] + [g]),
+                  file=sys.stderr)
+            return False
+        if g not in state and not visit(g):
+            return False
+    stack.pop()
+    state[f] = 2
+    return True
+sys.exit(0 if all(visit(f) for f in files if f not in state) else 1)
+PY
+then
+  bad=1
+fi
 
 if ((bad)); then exit 1; fi
 echo "layer-check: ok"
