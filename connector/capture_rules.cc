@@ -4,13 +4,19 @@
 
 namespace cdc::connector {
 
-bool GlobMatch(const std::string& pattern, const std::string& text) {
+namespace {
+
+// '*'-wildcard matching, backtracking to the last star only: linear in practice, no recursion.
+// `same(element, ch)` is tried before `is_star(element)`, so a pattern element that equals the
+// text's character matches it literally first.
+template <typename Pattern, typename Same, typename IsStar>
+bool WildcardMatch(const Pattern& pattern, const std::string& text, Same same, IsStar is_star) {
   size_t p = 0, t = 0, star = std::string::npos, mark = 0;
   while (t < text.size()) {
-    if (p < pattern.size() && pattern[p] == text[t]) {
+    if (p < pattern.size() && same(pattern[p], text[t])) {
       ++p;
       ++t;
-    } else if (p < pattern.size() && pattern[p] == '*') {
+    } else if (p < pattern.size() && is_star(pattern[p])) {
       star = p++;
       mark = t;
     } else if (star != std::string::npos) {
@@ -20,8 +26,15 @@ bool GlobMatch(const std::string& pattern, const std::string& text) {
       return false;
     }
   }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
+  while (p < pattern.size() && is_star(pattern[p])) ++p;
   return p == pattern.size();
+}
+
+}  // namespace
+
+bool GlobMatch(const std::string& pattern, const std::string& text) {
+  return WildcardMatch(
+      pattern, text, [](char a, char b) { return a == b; }, [](char a) { return a == '*'; });
 }
 
 namespace {
@@ -31,23 +44,9 @@ using PatternPart = std::vector<int>;
 constexpr int kAnyRun = -1;
 
 bool PartMatch(const PatternPart& pattern, const std::string& text) {
-  size_t p = 0, t = 0, star = std::string::npos, mark = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && pattern[p] == static_cast<unsigned char>(text[t])) {
-      ++p;
-      ++t;
-    } else if (p < pattern.size() && pattern[p] == kAnyRun) {
-      star = p++;
-      mark = t;
-    } else if (star != std::string::npos) {
-      p = star + 1;
-      t = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == kAnyRun) ++p;
-  return p == pattern.size();
+  return WildcardMatch(
+      pattern, text, [](int a, char b) { return a == static_cast<unsigned char>(b); },
+      [](int a) { return a == kAnyRun; });
 }
 
 // Splits `entry` at its first unquoted dot into schema and table parts, folding unquoted ASCII
