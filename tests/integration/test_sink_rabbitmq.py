@@ -81,6 +81,10 @@ class RabbitServer:
 
     def stop(self):
         if self.proc is not None and self.proc.poll() is None:
+            try:
+                self.signal(signal.SIGCONT)  # in case a test froze it
+            except OSError:
+                pass  # not started far enough to have written its pid
             self.ctl("stop")
             try:
                 self.proc.wait(timeout=60)
@@ -88,9 +92,13 @@ class RabbitServer:
                 self.proc.kill()
                 self.proc.wait()
 
-    def kill(self):
+    def signal(self, sig):
+        """To the Erlang VM, by the pid it wrote."""
         with open(self.env["RABBITMQ_PID_FILE"]) as f:
-            os.kill(int(f.read().strip()), signal.SIGKILL)
+            os.kill(int(f.read().strip()), sig)
+
+    def kill(self):
+        self.signal(signal.SIGKILL)
         self.proc.wait(timeout=60)
 
     def destroy(self):
@@ -227,13 +235,13 @@ def test_stopped_server_confirms_nothing_and_nothing_is_lost(pg, own_rabbit, wor
     pg.execute("INSERT INTO t SELECT g, 'before' FROM generate_series(1, 10) g", db=db)
     wait_read(server, queue, lambda ms: len(ms) >= 10, what="the first 10 rows")
     pg.wait_confirmed(slot, db, pg.current_wal_lsn(db) - 200, timeout=30)
-    before_writes = pg.current_wal_lsn(db)
     # Stopped mid-stream: rows go on being written while the broker shuts down and is gone.
-    for i in range(11, 61):
+    committed_at = {}
+    for i in range(11, 211):
+        if i == 61:
+            server.stop()
         pg.execute(f"INSERT INTO t VALUES ({i}, 'during')", db=db)
-    server.stop()
-    for i in range(61, 211):
-        pg.execute(f"INSERT INTO t VALUES ({i}, 'during')", db=db)
+        committed_at[i] = pg.current_wal_lsn(db)
     wait_until(lambda: not p.alive(), 60, what="pgcdc to stop on the lost broker")
     assert p.proc.returncode not in (0, None), p.log()
     assert "rabbitmq:" in p.log(), p.log()
@@ -241,8 +249,10 @@ def test_stopped_server_confirms_nothing_and_nothing_is_lost(pg, own_rabbit, wor
     # the first unconfirmed change is confirmed.
     confirmed = pg.confirmed_flush(slot, db)
     server.start()
-    stored = ids(server.read(queue))
-    assert confirmed <= before_writes or stored, "confirmed without anything stored"
+    stored = set(ids(server.read(queue)))
+    must_have = {i for i, at in committed_at.items() if at <= confirmed}
+    assert must_have <= stored, f"confirmed but not in the broker: {sorted(must_have - stored)}"
+    assert any(at > confirmed for at in committed_at.values()), "nothing left unconfirmed"
     p.start()
     msgs = wait_read(server, queue, lambda ms: set(ids(ms)) >= set(range(1, 211)),
                      timeout=90, what="all 210 rows")
@@ -259,11 +269,13 @@ def test_stopped_server_confirms_nothing_and_nothing_is_lost(pg, own_rabbit, wor
     assert p.stop() == 0, p.log()
 
 
-def test_confirmed_lsn_never_passes_what_the_broker_has(pg, own_rabbit, workdir):
-    """The promise itself: after the broker is gone, every change at or below the slot's
-    confirmed_flush_lsn is in the broker's durable queue."""
+def test_frozen_broker_confirms_nothing_and_nothing_is_lost(pg, own_rabbit, workdir):
+    """The promise itself. A frozen broker (SIGSTOP) takes publishes into its socket and sends
+    no confirm: the slot must not confirm them, pgcdc stops when no confirm comes; the broker is
+    then killed (what it had not stored is gone), and a restart delivers everything. A sink that
+    reported events before the broker's confirm fails here: the slot moves past them."""
     server = own_rabbit
-    db = "rabbitpromise"
+    db = "rabbitfreeze"
     queue = f"{db}_all"
     pg.create_database(db)
     pg.execute("CREATE TABLE t(id int PRIMARY KEY)", db=db)
@@ -271,22 +283,38 @@ def test_confirmed_lsn_never_passes_what_the_broker_has(pg, own_rabbit, workdir)
     slot = f"pgcdc_{db}"
     p = Pgcdc(rabbit_config(pg, server, db, workdir), workdir).start()
     p.wait_streaming()
-    committed_at = {}
-    for i in range(1, 41):
+    pg.execute("INSERT INTO t SELECT g FROM generate_series(1, 20) g", db=db)
+    wait_read(server, queue, lambda ms: len(ms) >= 20, what="the first 20 rows")
+    pg.wait_confirmed(slot, db, pg.current_wal_lsn(db) - 200, timeout=30)
+    server.signal(signal.SIGSTOP)
+    before_writes = pg.current_wal_lsn(db)
+    for i in range(21, 101):
         pg.execute(f"INSERT INTO t VALUES ({i})", db=db)
-        committed_at[i] = pg.current_wal_lsn(db)
-    # Killed hard (the Erlang VM, by the pid it wrote): no shutdown, so what the broker had
-    # not yet written, and confirms on their way, are lost.
+    # Past the 2 s confirm timeout: pgcdc gives up on the unconfirmed rows and stops, without
+    # confirming any of them.
+    deadline = time.monotonic() + 6
+    while time.monotonic() < deadline:
+        cf = pg.confirmed_flush(slot, db)
+        assert cf <= before_writes, f"confirmed_flush {cf:X} passed unconfirmed changes"
+        time.sleep(0.2)
+    wait_until(lambda: not p.alive(), 30, what="pgcdc to stop on the missing confirms")
+    assert p.proc.returncode not in (0, None), p.log()
+    assert "no confirm from" in p.log(), p.log()
+    assert pg.confirmed_flush(slot, db) <= before_writes
+    # Killed while frozen: whatever sat in its socket is lost, as in a crash.
     server.kill()
-    for i in range(41, 101):
-        pg.execute(f"INSERT INTO t VALUES ({i})", db=db)
-        committed_at[i] = pg.current_wal_lsn(db)
-    wait_until(lambda: not p.alive(), 60, what="pgcdc to stop on the lost broker")
-    confirmed = pg.confirmed_flush(slot, db)
     server.start()
-    stored = set(ids(server.read(queue)))
-    must_have = {i for i, at in committed_at.items() if at <= confirmed}
-    assert must_have <= stored, f"confirmed but not in the broker: {sorted(must_have - stored)}"
+    p.start()
+    wait_read(server, queue, lambda ms: set(ids(ms)) >= set(range(1, 101)), timeout=90,
+              what="all 100 rows")
+    pg.wait_confirmed(slot, db, pg.current_wal_lsn(db) - 200, timeout=30)
+    got = ids(server.read(queue))
+    first = []
+    for i in got:
+        if i not in first:
+            first.append(i)
+    assert first == list(range(1, 101)), "out of order"
+    assert p.stop() == 0, p.log()
 
 
 def test_celery_task_messages(pg, rabbit, workdir):
