@@ -125,8 +125,9 @@ void ParseRabbitmq(const YAML::Node& node, SinkConfig::Rabbitmq* q) {
   const std::string key = "sink.rabbitmq.url";
   const std::string& url = q->url;
   if (url.rfind("amqps://", 0) == 0) {
-    Fail(key, "amqps:// (TLS) is not supported yet; use amqp:// on a trusted network or a TLS "
-              "tunnel to the broker");
+    Fail(key,
+         "amqps:// (TLS) is not supported yet; use amqp:// on a trusted network or a TLS "
+         "tunnel to the broker");
   }
   if (url.rfind("amqp://", 0) != 0) Fail(key, "must start with amqp://");
   std::string rest = url.substr(7);
@@ -143,8 +144,8 @@ void ParseRabbitmq(const YAML::Node& node, SinkConfig::Rabbitmq* q) {
     AddSecret(q->password);
     if (colon != std::string::npos) AddSecret(userinfo.substr(colon + 1));  // as written
   }
-  if (const size_t colon = rest.rfind(':'); colon != std::string::npos &&
-                                            rest.find(']') == std::string::npos) {
+  if (const size_t colon = rest.rfind(':');
+      colon != std::string::npos && rest.find(']') == std::string::npos) {
     const std::string port = rest.substr(colon + 1);
     rest = rest.substr(0, colon);
     if (port.empty() || port.size() > 5 ||

@@ -51,9 +51,8 @@ Result<std::unique_ptr<sinks::EventSink>> MakeSink(const config::SinkConfig& cfg
             "pgcdc)");
       }
       const auto& q = cfg.rabbitmq;
-      sinks::RabbitmqOptions o{q.host,     q.port,        q.user,         q.password,
-                               q.vhost,    q.exchange,    q.celery_task,  q.celery_queue,
-                               q.ack_timeout_ms};
+      sinks::RabbitmqOptions o{q.host,     q.port,        q.user,         q.password,      q.vhost,
+                               q.exchange, q.celery_task, q.celery_queue, q.ack_timeout_ms};
       return std::unique_ptr<sinks::EventSink>(
           std::make_unique<sinks::RabbitmqSink>(std::move(o), listener));
     }

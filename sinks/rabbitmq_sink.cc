@@ -135,8 +135,7 @@ RabbitmqSink::~RabbitmqSink() {
     pending_.pop_front();
     listener_->OnDelivery(
         p.opaque, p.bytes,
-        Status::DeliveryFailed("rabbitmq: sink closed before the broker confirmed " +
-                               Describe(p)));
+        Status::DeliveryFailed("rabbitmq: sink closed before the broker confirmed " + Describe(p)));
   }
 }
 
