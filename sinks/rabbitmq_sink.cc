@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <random>
 #include <vector>
 
@@ -93,20 +94,70 @@ std::string NewUuid() {
   return out;
 }
 
-amqp_table_entry_t Entry(std::string_view key, std::string_view value) {
-  amqp_table_entry_t e{};
-  e.key = Bytes(key);
-  e.value.kind = AMQP_FIELD_KIND_UTF8;
-  e.value.value.bytes = Bytes(value);
-  return e;
-}
+// An AMQP header table over views: the strings it points to must outlive the publish.
+class HeaderTable {
+ public:
+  void Text(std::string_view key, std::string_view value) {
+    Add(key, AMQP_FIELD_KIND_UTF8).value.bytes = Bytes(value);
+  }
+  void Null(std::string_view key) { Add(key, AMQP_FIELD_KIND_VOID); }
+  void Int(std::string_view key, int32_t value) { Add(key, AMQP_FIELD_KIND_I32).value.i32 = value; }
+  void Bool(std::string_view key, bool value) {
+    Add(key, AMQP_FIELD_KIND_BOOLEAN).value.boolean = value ? 1 : 0;
+  }
+  void NullPair(std::string_view key) {  // [null, null]
+    amqp_field_value_t& v = Add(key, AMQP_FIELD_KIND_ARRAY);
+    v.value.array.num_entries = 2;
+    v.value.array.entries = nulls_;
+  }
+  amqp_table_t table() { return amqp_table_t{static_cast<int>(entries_.size()), entries_.data()}; }
 
-amqp_table_entry_t Void(std::string_view key) {
-  amqp_table_entry_t e{};
-  e.key = Bytes(key);
-  e.value.kind = AMQP_FIELD_KIND_VOID;
-  return e;
-}
+ private:
+  amqp_field_value_t& Add(std::string_view key, uint8_t kind) {
+    amqp_table_entry_t& e = entries_.emplace_back();
+    e.key = Bytes(key);
+    e.value.kind = kind;
+    return e.value;
+  }
+  std::vector<amqp_table_entry_t> entries_;
+  amqp_field_value_t nulls_[2] = {{AMQP_FIELD_KIND_VOID, {}}, {AMQP_FIELD_KIND_VOID, {}}};
+};
+
+// The strings of one Celery task message (message protocol v2,
+// docs.celeryq.dev/en/stable/internals/protocol.html), kept alive for the publish.
+struct CeleryMessage {
+  std::string id = NewUuid();
+  std::string argsrepr, origin, body;
+
+  CeleryMessage(std::string_view value, std::string_view task, HeaderTable* h,
+                amqp_basic_properties_t* props)
+      : argsrepr("(" + Printable(value) + ",)"), body(RabbitmqSink::CeleryBody(value)) {
+    char host[256] = "localhost";
+    (void)gethostname(host, sizeof(host) - 1);
+    origin = std::string("pgcdc@") + host;
+    h->Text("lang", "py");
+    h->Text("task", task);
+    h->Text("id", id);
+    h->Null("shadow");
+    h->Null("eta");
+    h->Null("expires");
+    h->Null("group");
+    h->Null("group_index");
+    h->Int("retries", 0);
+    h->NullPair("timelimit");
+    h->Text("root_id", id);  // a change starts its own workflow
+    h->Null("parent_id");
+    h->Text("argsrepr", argsrepr);
+    h->Text("kwargsrepr", "{}");
+    h->Text("origin", origin);
+    h->Bool("ignore_result", false);
+    props->_flags |= AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_CONTENT_ENCODING_FLAG |
+                     AMQP_BASIC_CORRELATION_ID_FLAG;
+    props->content_type = Bytes("application/json");
+    props->content_encoding = Bytes("utf-8");
+    props->correlation_id = Bytes(id);
+  }
+};
 
 }  // namespace
 
@@ -262,71 +313,21 @@ Status RabbitmqSink::Send(const ChangeEvent& ev, void* opaque) {
   }
   const bool celery = !options_.celery_task.empty();
   const std::string_view key = ev.key ? *ev.key : std::string_view("null");
-  std::vector<amqp_table_entry_t> headers;
-  std::string body_storage, id, argsrepr, origin;
-  amqp_bytes_t body = Bytes(*ev.value);
   amqp_basic_properties_t props{};
   props._flags = AMQP_BASIC_DELIVERY_MODE_FLAG | AMQP_BASIC_HEADERS_FLAG;
   props.delivery_mode = AMQP_DELIVERY_PERSISTENT;
-  if (ev.key) headers.push_back(Entry(kKeyHeader, *ev.key));
+  HeaderTable headers;
+  if (ev.key) headers.Text(kKeyHeader, *ev.key);
+  std::optional<CeleryMessage> task;
+  amqp_bytes_t body = Bytes(*ev.value);
   if (celery) {
-    // Celery message protocol v2 (docs.celeryq.dev, "Message Protocol"): the task's name and id
-    // in headers, [args, kwargs, embed] as the JSON body.
-    id = NewUuid();
-    argsrepr = "(" + Printable(*ev.value) + ",)";
-    char host[256] = "localhost";
-    (void)gethostname(host, sizeof(host) - 1);
-    origin = std::string("pgcdc@") + host;
-    body_storage = CeleryBody(*ev.value);
-    body = Bytes(body_storage);
-    headers.push_back(Entry("lang", "py"));
-    headers.push_back(Entry("task", options_.celery_task));
-    headers.push_back(Entry("id", id));
-    headers.push_back(Void("shadow"));
-    headers.push_back(Void("eta"));
-    headers.push_back(Void("expires"));
-    headers.push_back(Void("group"));
-    headers.push_back(Void("group_index"));
-    amqp_table_entry_t retries{};
-    retries.key = Bytes("retries");
-    retries.value.kind = AMQP_FIELD_KIND_I32;
-    retries.value.value.i32 = 0;
-    headers.push_back(retries);
-    amqp_table_entry_t timelimit{};
-    timelimit.key = Bytes("timelimit");
-    timelimit.value.kind = AMQP_FIELD_KIND_ARRAY;
-    // [null, null]: the array's values are filled in below, beside the table they live with.
-    headers.push_back(timelimit);
-    headers.push_back(Entry("root_id", id));
-    headers.push_back(Void("parent_id"));
-    headers.push_back(Entry("argsrepr", argsrepr));
-    headers.push_back(Entry("kwargsrepr", "{}"));
-    headers.push_back(Entry("origin", origin));
-    amqp_table_entry_t ignore{};
-    ignore.key = Bytes("ignore_result");
-    ignore.value.kind = AMQP_FIELD_KIND_BOOLEAN;
-    ignore.value.value.boolean = 0;
-    headers.push_back(ignore);
-    headers.push_back(Entry("pgcdc.topic", ev.topic));
-    props._flags |= AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_CONTENT_ENCODING_FLAG |
-                    AMQP_BASIC_CORRELATION_ID_FLAG;
-    props.content_type = Bytes("application/json");
-    props.content_encoding = Bytes("utf-8");
-    props.correlation_id = Bytes(id);
+    task.emplace(*ev.value, options_.celery_task, &headers, &props);
+    headers.Text("pgcdc.topic", ev.topic);
+    body = Bytes(task->body);
   } else {
-    for (const auto& h : ev.headers) headers.push_back(Entry(h.name, h.value));
+    for (const auto& h : ev.headers) headers.Text(h.name, h.value);
   }
-  amqp_field_value_t timelimit_values[2]{};
-  timelimit_values[0].kind = AMQP_FIELD_KIND_VOID;
-  timelimit_values[1].kind = AMQP_FIELD_KIND_VOID;
-  for (auto& h : headers) {
-    if (h.value.kind == AMQP_FIELD_KIND_ARRAY) {
-      h.value.value.array.num_entries = 2;
-      h.value.value.array.entries = timelimit_values;
-    }
-  }
-  props.headers.num_entries = static_cast<int>(headers.size());
-  props.headers.entries = headers.data();
+  props.headers = headers.table();
   const std::string exchange = celery ? "" : options_.exchange;
   const std::string routing_key = celery ? options_.celery_queue : std::string(ev.topic);
   // mandatory: an unroutable message comes back as basic.return instead of vanishing.
