@@ -466,7 +466,10 @@ void RabbitmqSink::Poll(int timeout_ms) {
 }
 
 int RabbitmqSink::wakeup_fd() const {
-  if (conn_ == nullptr || pending_.empty() || amqp_frames_enqueued(conn_.get()) ||
+  // -1 (poll on a cadence) whenever the socket may not say there is work: reports ready at
+  // the head, or frames rabbitmq-c already read into its buffers.
+  if (conn_ == nullptr || pending_.empty() || pending_.front().tag == 0 ||
+      pending_.front().settled || amqp_frames_enqueued(conn_.get()) ||
       amqp_data_in_buffer(conn_.get()))
     return -1;
   return amqp_get_sockfd(conn_.get());
