@@ -359,9 +359,11 @@ void RabbitmqSink::ReportSettled() {
 }
 
 void RabbitmqSink::HandleAck(uint64_t tag, bool multiple, bool ok) {
-  // A multiple confirm covers every tag up to its own.
+  // A multiple confirm covers every tag up to its own. Tags rise along pending_ (tombstones
+  // have none), so the scan stops at the first later one.
   for (auto& p : pending_) {
-    if (p.tag == 0 || p.settled || (multiple ? p.tag > tag : p.tag != tag)) continue;
+    if (p.tag > tag) break;
+    if (p.tag == 0 || p.settled || (!multiple && p.tag != tag)) continue;
     p.settled = true;
     if (!ok) {
       p.status = Status::DeliveryFailed("rabbitmq: broker refused (basic.nack) " + Describe(p));
