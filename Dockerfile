@@ -5,6 +5,7 @@ FROM debian:bookworm AS build
 RUN apt-get update && apt-get install -y --no-install-recommends \
       build-essential cmake pkg-config libpq-dev librdkafka-dev libyaml-cpp-dev \
       nlohmann-json3-dev libspdlog-dev libgtest-dev libcpp-httplib-dev libhiredis-dev libnats-dev \
+      librabbitmq-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -14,6 +15,7 @@ RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DCDC_BUILD_TESTS=OFF \
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends \
       libpq5 librdkafka1 libyaml-cpp0.7 libspdlog1.10 libcpp-httplib0.11 libhiredis0.14 libnats3.4 \
+      librabbitmq4 \
       ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home-dir /var/lib/pgcdc --create-home pgcdc

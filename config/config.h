@@ -20,7 +20,7 @@ enum class TimePrecisionMode { kAdaptive, kAdaptiveTimeMicroseconds, kConnect };
 enum class IntervalMode { kNumeric, kString };
 enum class HstoreMode { kJson, kMap };
 enum class UnknownTypes { kFail, kString, kSkip };
-enum class SinkType { kKafka, kStdout, kRedis, kNats };
+enum class SinkType { kKafka, kStdout, kRedis, kNats, kRabbitmq };
 enum class RedisMessageFormat { kCompact, kExtended };
 enum class LogLevel { kTrace, kDebug, kInfo, kWarn, kError };
 enum class LogFormat { kText, kJson };
@@ -106,6 +106,18 @@ struct SinkConfig {
     int ack_timeout_ms = 30000;  // a PubAck not back by then fails the event (LSN stays)
     std::string topic_prefix;    // = name (set by the loader): the subjects the stream captures
   } nats;
+  // sink.rabbitmq: the url is parsed at load ("amqp://user:password@host:port/vhost").
+  struct Rabbitmq {
+    std::string url = "amqp://guest:guest@127.0.0.1:5672/%2f";  // as written: never printed
+    std::string host = "127.0.0.1";
+    int port = 5672;
+    std::string user = "guest", password = "guest";
+    std::string vhost = "/";
+    std::string exchange = "pgcdc";  // durable topic exchange, declared if missing
+    std::string celery_task;         // set: Celery protocol v2 task messages instead
+    std::string celery_queue = "celery";
+    int ack_timeout_ms = 30000;  // a confirm not back by then fails the event (LSN stays)
+  } rabbitmq;
 };
 
 struct OffsetsConfig {

@@ -36,7 +36,8 @@ CDC_CONFIG_WORDS(HstoreMode, {"json", HstoreMode::kJson}, {"map", HstoreMode::kM
 CDC_CONFIG_WORDS(UnknownTypes, {"fail", UnknownTypes::kFail}, {"string", UnknownTypes::kString},
                  {"skip", UnknownTypes::kSkip});
 CDC_CONFIG_WORDS(SinkType, {"kafka", SinkType::kKafka}, {"stdout", SinkType::kStdout},
-                 {"redis", SinkType::kRedis}, {"nats", SinkType::kNats});
+                 {"redis", SinkType::kRedis}, {"nats", SinkType::kNats},
+                 {"rabbitmq", SinkType::kRabbitmq});
 CDC_CONFIG_WORDS(RedisMessageFormat, {"compact", RedisMessageFormat::kCompact},
                  {"extended", RedisMessageFormat::kExtended});
 CDC_CONFIG_WORDS(LogLevel, {"trace", LogLevel::kTrace}, {"debug", LogLevel::kDebug},

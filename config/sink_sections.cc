@@ -112,4 +112,61 @@ void ParseNats(const YAML::Node& node, SinkConfig::Nats* n) {
   r.Finish();
 }
 
+// sink.rabbitmq. The url follows RabbitMQ's URI spec: amqp://user:password@host:port/vhost,
+// each part percent-encoded (the default vhost "/" is written %2f). No amqps: see the README.
+void ParseRabbitmq(const YAML::Node& node, SinkConfig::Rabbitmq* q) {
+  MapReader r(node, "sink.rabbitmq");
+  r.String("url", &q->url);
+  r.String("exchange", &q->exchange);
+  r.String("celery_task", &q->celery_task);
+  r.String("celery_queue", &q->celery_queue);
+  r.Int("ack_timeout_ms", &q->ack_timeout_ms, 100, 3'600'000);
+  r.Finish();
+  const std::string key = "sink.rabbitmq.url";
+  const std::string& url = q->url;
+  if (url.rfind("amqps://", 0) == 0) {
+    Fail(key,
+         "amqps:// (TLS) is not supported yet; use amqp:// on a trusted network or a TLS "
+         "tunnel to the broker");
+  }
+  if (url.rfind("amqp://", 0) != 0) Fail(key, "must start with amqp://");
+  std::string rest = url.substr(7);
+  if (const size_t slash = rest.find('/'); slash != std::string::npos) {
+    q->vhost = PercentDecode(rest.substr(slash + 1));
+    rest = rest.substr(0, slash);
+  }
+  if (const size_t at = rest.rfind('@'); at != std::string::npos) {
+    const std::string userinfo = rest.substr(0, at);
+    rest = rest.substr(at + 1);
+    const size_t colon = userinfo.find(':');
+    q->user = PercentDecode(userinfo.substr(0, colon));
+    q->password = colon == std::string::npos ? "" : PercentDecode(userinfo.substr(colon + 1));
+    AddSecret(q->password);
+    if (colon != std::string::npos) AddSecret(userinfo.substr(colon + 1));  // as written
+  }
+  if (const size_t colon = rest.rfind(':');
+      colon != std::string::npos && rest.find(']') == std::string::npos) {
+    const std::string port = rest.substr(colon + 1);
+    rest = rest.substr(0, colon);
+    if (port.empty() || port.size() > 5 ||
+        !std::all_of(port.begin(), port.end(), [](char ch) { return ch >= '0' && ch <= '9'; }) ||
+        std::stoi(port) > 65535 || std::stoi(port) == 0) {
+      Fail(key, "the port must be a number from 1 to 65535");
+    }
+    q->port = std::stoi(port);
+  }
+  if (rest.size() > 2 && rest.front() == '[' && rest.back() == ']') {
+    rest = rest.substr(1, rest.size() - 2);
+  }
+  if (rest.empty()) Fail(key, "has no host");
+  q->host = rest;
+  if (q->vhost.empty()) q->vhost = "/";
+  if (q->celery_task.empty() && q->exchange.empty()) {
+    Fail("sink.rabbitmq.exchange", "must not be empty (the default exchange cannot route topics)");
+  }
+  if (!q->celery_task.empty() && q->celery_queue.empty()) {
+    Fail("sink.rabbitmq.celery_queue", "must not be empty when celery_task is set");
+  }
+}
+
 }  // namespace cdc::config

@@ -1,8 +1,9 @@
 #pragma once
 
-// The parsers of the non-Kafka sink sections of the configuration (sink.redis, sink.nats), kept
-// beside the loader that calls them. Each throws ConfigError with one line naming the key; the
-// secrets they meet (passwords in URLs, tokens) are registered with redact.h. Start-up only.
+// The parsers of the non-Kafka sink sections of the configuration (sink.redis, sink.nats,
+// sink.rabbitmq), kept beside the loader that calls them. Each throws ConfigError with one line
+// naming the key; the secrets they meet (passwords in URLs, tokens) are registered with redact.h.
+// Start-up only.
 
 #include <yaml-cpp/yaml.h>
 
@@ -16,5 +17,9 @@ void ParseRedisUrl(RedisConfig* r);
 
 // sink.nats: servers, stream, credentials, TLS files and the PubAck timeout.
 void ParseNats(const YAML::Node& node, SinkConfig::Nats* n);
+
+// sink.rabbitmq: url ("amqp://[user:password@]host[:port][/vhost]", vhost percent-encoded:
+// %2f is "/"), exchange, celery_task, celery_queue, ack_timeout_ms.
+void ParseRabbitmq(const YAML::Node& node, SinkConfig::Rabbitmq* r);
 
 }  // namespace cdc::config

@@ -10,11 +10,9 @@
 #include "connector/instance_lock.h"
 #include "connector/offset_store.h"
 #include "connector/pg_connection.h"
-#include "connector/sink_factory.h"
 #include "connector/snapshot.h"
 #include "connector/source_setup.h"
 #include "connector/start_decision.h"
-#include "sinks/nats_sink.h"
 
 namespace cdc::connector {
 

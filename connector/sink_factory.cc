@@ -3,6 +3,7 @@
 #include "connector/topic_names.h"
 #include "sinks/kafka_sink.h"
 #include "sinks/nats_sink.h"
+#include "sinks/rabbitmq_sink.h"
 #include "sinks/redis_sink.h"
 #include "sinks/stdout_sink.h"
 
@@ -42,6 +43,18 @@ Result<std::unique_ptr<sinks::EventSink>> MakeSink(const config::SinkConfig& cfg
       auto nats = sinks::NatsSink::Create(std::move(o), listener);
       if (!nats.ok()) return nats.status();
       return std::unique_ptr<sinks::EventSink>(std::move(*nats));
+    }
+    case config::SinkType::kRabbitmq: {
+      if (!cfg.dead_letter_topic.empty()) {
+        return Status::InvalidArgument(
+            "sink.dead_letter_topic: not supported by sink.type rabbitmq (a refused record stops "
+            "pgcdc)");
+      }
+      const auto& q = cfg.rabbitmq;
+      sinks::RabbitmqOptions o{q.host,     q.port,        q.user,         q.password,      q.vhost,
+                               q.exchange, q.celery_task, q.celery_queue, q.ack_timeout_ms};
+      return std::unique_ptr<sinks::EventSink>(
+          std::make_unique<sinks::RabbitmqSink>(std::move(o), listener));
     }
   }
   return Status::InvalidArgument("sink.type: not a sink pgcdc has");  // not reached

@@ -17,6 +17,7 @@
 #include "connector/source_setup.h"
 #include "connector/start_decision.h"
 #include "sinks/nats_sink.h"
+#include "sinks/rabbitmq_sink.h"
 
 namespace cdc::connector {
 
@@ -208,6 +209,14 @@ Status ValidateServer(const config::Config& cfg, std::ostream& out) {
     auto sink = MakeSink(cfg.sink, &listener);
     if (f.Check(sink.status(), "nats configuration accepted")) {
       auto found = static_cast<sinks::NatsSink&>(**sink).Probe(10000);  // creates nothing
+      f.Check(found.status(), found.ok() ? *found : "");
+    }
+  }
+  if (cfg.sink.type == config::SinkType::kRabbitmq) {
+    NoListener listener;
+    auto sink = MakeSink(cfg.sink, &listener);
+    if (f.Check(sink.status(), "rabbitmq configuration accepted")) {
+      auto found = static_cast<sinks::RabbitmqSink&>(**sink).Probe(10000);  // declares nothing
       f.Check(found.status(), found.ok() ? *found : "");
     }
   }

@@ -6,9 +6,9 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config clang libclang-rt-dev clang-format-14 clang-tidy-14
   libpq-dev librdkafka-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libgtest-dev
-  libcpp-httplib-dev libhiredis-dev libnats-dev
+  libcpp-httplib-dev libhiredis-dev libnats-dev librabbitmq-dev
   python3 python3-pytest python3-psycopg2 python3-confluent-kafka python3-avro kcat
-  redis-server python3-redis nats-server
+  redis-server python3-redis nats-server rabbitmq-server python3-pika python3-celery
 )
 
 missing=()
