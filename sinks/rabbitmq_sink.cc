@@ -14,67 +14,26 @@
 #include <random>
 #include <vector>
 
+#include "sinks/rabbitmq_amqp.h"
+
 namespace cdc::sinks {
+
+using amqp_util::Bytes;
+using amqp_util::ChannelCloseCode;
+using amqp_util::kChannel;
+using amqp_util::kHeartbeatSeconds;
+using amqp_util::kKeyHeader;
+using amqp_util::kProbeChannel;
+using amqp_util::Printable;
+using amqp_util::ReplyError;
+using amqp_util::Text;
+using amqp_util::ToTimeval;
 
 void AmqpConnectionDeleter::operator()(amqp_connection_state_t_* c) const {
   amqp_destroy_connection(c);
 }
 
 namespace {
-
-// The channel events are published on, and the one `validate` risks on passive declares (a
-// missing exchange closes the channel it was asked on).
-constexpr amqp_channel_t kChannel = 1;
-constexpr amqp_channel_t kProbeChannel = 2;
-// Where pgcdc puts the event's key, as the NATS sink does (Debezium Server drops it).
-constexpr std::string_view kKeyHeader = "pgcdc.key";
-// Sent by the client so a dead TCP peer is noticed; Poll() runs every turn of the stream loop,
-// which lets rabbitmq-c send ours in time.
-constexpr int kHeartbeatSeconds = 60;
-
-amqp_bytes_t Bytes(std::string_view s) {
-  return amqp_bytes_t{s.size(), const_cast<char*>(s.data())};
-}
-
-std::string Text(amqp_bytes_t b) { return std::string(static_cast<const char*>(b.bytes), b.len); }
-
-std::string Printable(std::string_view s) {
-  std::string out(s.substr(0, 200));
-  if (s.size() > 200) out += "...";
-  return out;
-}
-
-timeval ToTimeval(int ms) {
-  return timeval{static_cast<time_t>(ms / 1000), static_cast<suseconds_t>((ms % 1000) * 1000)};
-}
-
-// One line for a failed RPC: the library's error, or what the broker said when it closed.
-std::string ReplyError(const amqp_rpc_reply_t& r) {
-  switch (r.reply_type) {
-    case AMQP_RESPONSE_NORMAL: return "ok";
-    case AMQP_RESPONSE_NONE: return "no reply";
-    case AMQP_RESPONSE_LIBRARY_EXCEPTION: return amqp_error_string2(r.library_error);
-    case AMQP_RESPONSE_SERVER_EXCEPTION:
-      if (r.reply.id == AMQP_CONNECTION_CLOSE_METHOD) {
-        const auto* m = static_cast<const amqp_connection_close_t*>(r.reply.decoded);
-        return "broker closed the connection: " + std::to_string(m->reply_code) + " " +
-               Text(m->reply_text);
-      }
-      if (r.reply.id == AMQP_CHANNEL_CLOSE_METHOD) {
-        const auto* m = static_cast<const amqp_channel_close_t*>(r.reply.decoded);
-        return "broker closed the channel: " + std::to_string(m->reply_code) + " " +
-               Text(m->reply_text);
-      }
-      return "unexpected broker method " + std::to_string(r.reply.id);
-  }
-  return "unknown reply";
-}
-
-uint16_t ChannelCloseCode(const amqp_rpc_reply_t& r) {
-  if (r.reply_type != AMQP_RESPONSE_SERVER_EXCEPTION || r.reply.id != AMQP_CHANNEL_CLOSE_METHOD)
-    return 0;
-  return static_cast<const amqp_channel_close_t*>(r.reply.decoded)->reply_code;
-}
 
 std::string NewUuid() {
   static thread_local std::mt19937_64 gen{std::random_device{}()};
@@ -197,106 +156,6 @@ std::string RabbitmqSink::Where() const {
 std::string RabbitmqSink::Describe(const Pending& p) const {
   if (p.tag == 0) return "a tombstone";
   return "the event for routing key '" + p.routing_key + "' key " + Printable(p.key);
-}
-
-Status RabbitmqSink::Connect(int timeout_ms) {
-  if (conn_ != nullptr) return Status::Ok();
-  if (!lost_cause_.empty()) return Status::DeliveryFailed(lost_cause_);
-  AmqpConnectionPtr conn(amqp_new_connection());
-  if (conn == nullptr) return Status::IoError("rabbitmq: cannot allocate a connection");
-  amqp_socket_t* socket = amqp_tcp_socket_new(conn.get());
-  if (socket == nullptr) return Status::IoError("rabbitmq: cannot allocate a socket");
-  timeval tv = ToTimeval(timeout_ms);
-  (void)amqp_set_handshake_timeout(conn.get(), &tv);
-  (void)amqp_set_rpc_timeout(conn.get(), &tv);
-  const int rc = amqp_socket_open_noblock(socket, options_.host.c_str(), options_.port, &tv);
-  if (rc != AMQP_STATUS_OK) {
-    return Status::Unavailable("rabbitmq: cannot connect to " + Where() + ": " +
-                               amqp_error_string2(rc));
-  }
-  amqp_rpc_reply_t r =
-      amqp_login(conn.get(), options_.vhost.c_str(), 0, AMQP_DEFAULT_FRAME_SIZE, kHeartbeatSeconds,
-                 AMQP_SASL_METHOD_PLAIN, options_.user.c_str(), options_.password.c_str());
-  if (r.reply_type != AMQP_RESPONSE_NORMAL) {
-    std::string cause = ReplyError(r);
-    // RabbitMQ closes the socket on bad credentials (ACCESS_REFUSED before the connection is
-    // open): rabbitmq-c sees only the closed socket.
-    if (r.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION &&
-        r.library_error == AMQP_STATUS_CONNECTION_CLOSED)
-      cause += " (wrong user or password in sink.rabbitmq.url?)";
-    return Status::Unavailable("rabbitmq: login at " + Where() + " as '" + options_.user +
-                               "' vhost '" + options_.vhost + "' failed: " + cause);
-  }
-  amqp_channel_open(conn.get(), kChannel);
-  r = amqp_get_rpc_reply(conn.get());
-  if (r.reply_type != AMQP_RESPONSE_NORMAL) {
-    return Status::Unavailable("rabbitmq: cannot open a channel at " + Where() + ": " +
-                               ReplyError(r));
-  }
-  conn_ = std::move(conn);
-  return Status::Ok();
-}
-
-Result<bool> RabbitmqSink::Declare(uint16_t channel, bool passive) {
-  const bool celery = !options_.celery_task.empty();
-  const std::string& name = celery ? options_.celery_queue : options_.exchange;
-  const std::string what = celery ? "queue '" + name + "'" : "exchange '" + name + "'";
-  if (celery) {
-    // Durable, no arguments: as a Celery worker declares its queue, so both agree.
-    amqp_queue_declare(conn_.get(), channel, Bytes(name), passive, 1, 0, 0, amqp_empty_table);
-  } else {
-    amqp_exchange_declare(conn_.get(), channel, Bytes(name), Bytes("topic"), passive, 1, 0, 0,
-                          amqp_empty_table);
-  }
-  amqp_rpc_reply_t r = amqp_get_rpc_reply(conn_.get());
-  if (r.reply_type == AMQP_RESPONSE_NORMAL) return true;
-  const uint16_t code = ChannelCloseCode(r);
-  if (code != 0) {
-    // The broker closed the channel; it must be acknowledged before the channel is reused.
-    amqp_channel_close_ok_t ok{};
-    (void)amqp_send_method(conn_.get(), channel, AMQP_CHANNEL_CLOSE_OK_METHOD, &ok);
-  }
-  if (passive && code == AMQP_NOT_FOUND) return false;
-  std::string hint;
-  if (code == AMQP_PRECONDITION_FAILED) {
-    hint = celery ? " (it exists with other settings than durable, no arguments)"
-                  : " (it exists, but is not a durable topic exchange)";
-  }
-  if (code == AMQP_ACCESS_REFUSED) hint = " (the user may not configure it)";
-  return Status::Unavailable("rabbitmq: cannot declare " + what + " at " + Where() + ": " +
-                             ReplyError(r) + hint);
-}
-
-Status RabbitmqSink::CheckReachable(int timeout_ms) {
-  if (ready_) return Status::Ok();
-  CDC_RETURN_IF_ERROR(Connect(timeout_ms));
-  auto declared = Declare(kChannel, false);
-  if (!declared.ok()) return declared.status();
-  amqp_confirm_select(conn_.get(), kChannel);
-  amqp_rpc_reply_t r = amqp_get_rpc_reply(conn_.get());
-  if (r.reply_type != AMQP_RESPONSE_NORMAL) {
-    return Status::Unavailable("rabbitmq: confirm.select at " + Where() +
-                               " failed: " + ReplyError(r));
-  }
-  ready_ = true;
-  return Status::Ok();
-}
-
-Result<std::string> RabbitmqSink::Probe(int timeout_ms) {
-  CDC_RETURN_IF_ERROR(Connect(timeout_ms));
-  amqp_channel_open(conn_.get(), kProbeChannel);
-  amqp_rpc_reply_t r = amqp_get_rpc_reply(conn_.get());
-  if (r.reply_type != AMQP_RESPONSE_NORMAL) {
-    return Status::Unavailable("rabbitmq: cannot open a channel at " + Where() + ": " +
-                               ReplyError(r));
-  }
-  auto exists = Declare(kProbeChannel, true);
-  if (!exists.ok()) return exists.status();
-  const bool celery = !options_.celery_task.empty();
-  const std::string what = celery ? "Celery queue '" + options_.celery_queue + "'"
-                                  : "exchange '" + options_.exchange + "'";
-  return "rabbitmq reachable at " + Where() + " (login, channel); " + what + " " +
-         (*exists ? "exists" : "missing: run declares it");
 }
 
 Status RabbitmqSink::Send(const ChangeEvent& ev, void* opaque) {
