@@ -86,11 +86,14 @@ class HeaderTable {
 // docs.celeryq.dev/en/stable/internals/protocol.html), kept alive for the publish.
 struct CeleryMessage {
   std::string id = NewUuid();
-  std::string argsrepr, origin, body;
+  std::string argsrepr, kwargsrepr, origin, body;
 
-  CeleryMessage(std::string_view value, std::string_view task, HeaderTable* h,
+  CeleryMessage(const ChangeEvent& ev, std::string_view task, HeaderTable* h,
                 amqp_basic_properties_t* props)
-      : argsrepr("(" + Printable(value) + ",)"), body(RabbitmqSink::CeleryBody(value)) {
+      : argsrepr("(" + Printable(*ev.value) + ",)"),
+        kwargsrepr("{'key': " + (ev.key ? Printable(*ev.key) : std::string("None")) +
+                   ", 'topic': '" + std::string(ev.topic) + "'}"),
+        body(RabbitmqSink::CeleryBody(*ev.value, ev.key, ev.topic)) {
     char host[256] = "localhost";
     (void)gethostname(host, sizeof(host) - 1);
     origin = std::string("pgcdc@") + host;
@@ -107,7 +110,7 @@ struct CeleryMessage {
     h->Text("root_id", id);  // a change starts its own workflow
     h->Null("parent_id");
     h->Text("argsrepr", argsrepr);
-    h->Text("kwargsrepr", "{}");
+    h->Text("kwargsrepr", kwargsrepr);
     h->Text("origin", origin);
     h->Bool("ignore_result", false);
     props->_flags |= AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_CONTENT_ENCODING_FLAG |
@@ -120,13 +123,20 @@ struct CeleryMessage {
 
 }  // namespace
 
-std::string RabbitmqSink::CeleryBody(std::string_view value) {
-  // Celery message protocol v2: (args, kwargs, embed). The value is already a JSON document.
+std::string RabbitmqSink::CeleryBody(std::string_view value, std::optional<std::string_view> key,
+                                     std::string_view topic) {
+  // Celery message protocol v2: (args, kwargs, embed). The value and the key are already JSON
+  // documents; a topic name holds only [A-Za-z0-9._-] (connector/topic_names.h), which JSON
+  // needs no escape for.
   std::string body;
-  body.reserve(value.size() + 96);
+  body.reserve(value.size() + (key ? key->size() : 4) + topic.size() + 128);
   body += "[[";
   body += value;
-  body += "], {}, {\"callbacks\": null, \"errbacks\": null, \"chain\": null, \"chord\": null}]";
+  body += "], {\"key\": ";
+  body += key ? *key : std::string_view("null");
+  body += ", \"topic\": \"";
+  body += topic;
+  body += "\"}, {\"callbacks\": null, \"errbacks\": null, \"chain\": null, \"chord\": null}]";
   return body;
 }
 
@@ -180,7 +190,7 @@ Status RabbitmqSink::Send(const ChangeEvent& ev, void* opaque) {
   std::optional<CeleryMessage> task;
   amqp_bytes_t body = Bytes(*ev.value);
   if (celery) {
-    task.emplace(*ev.value, options_.celery_task, &headers, &props);
+    task.emplace(ev, options_.celery_task, &headers, &props);
     headers.Text("pgcdc.topic", ev.topic);
     body = Bytes(task->body);
   } else {

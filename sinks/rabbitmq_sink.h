@@ -31,7 +31,9 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "sinks/event_sink.h"
 
@@ -75,8 +77,11 @@ class RabbitmqSink final : public EventSink {
   // declare). Says what it found, e.g. "exchange 'pgcdc' missing: run declares it".
   Result<std::string> Probe(int timeout_ms);
 
-  // The Celery protocol v2 body for `value` (a JSON document): [[value], {}, {embed}].
-  static std::string CeleryBody(std::string_view value);
+  // The Celery protocol v2 body for an event (its value and key are JSON documents):
+  // [[value], {"key": key, "topic": topic}, {embed}], so a task runs on_change(event, key=...,
+  // topic=...).
+  static std::string CeleryBody(std::string_view value, std::optional<std::string_view> key,
+                                std::string_view topic);
 
  private:
   struct Pending {

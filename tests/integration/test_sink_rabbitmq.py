@@ -338,8 +338,9 @@ def test_celery_task_messages(pg, rabbit, workdir):
         assert pr.content_type == "application/json" and pr.content_encoding == "utf-8"
         assert pr.delivery_mode == 2
         args, kwargs, embed = json.loads(body)
-        assert kwargs == {} and embed == {"callbacks": None, "errbacks": None, "chain": None,
-                                          "chord": None}
+        assert kwargs == {"key": {"id": 1}, "topic": f"{db}.public.t"}
+        assert h["kwargsrepr"] == "{'key': {\"id\":1}, 'topic': '" + db + ".public.t'}"
+        assert embed == {"callbacks": None, "errbacks": None, "chain": None, "chord": None}
         assert len(args) == 1 and args[0]["op"] == op and args[0]["after"]["id"] == 1
     pg.wait_confirmed(f"pgcdc_{db}", db, pg.current_wal_lsn(db) - 200, timeout=30)
     assert p.stop() == 0, p.log()
@@ -356,9 +357,9 @@ def test_celery_task_messages(pg, rabbit, workdir):
             app.conf.task_default_queue = {queue!r}
 
             @app.task(name="tasks.on_change")
-            def on_change(event):
+            def on_change(event, key=None, topic=None):
                 with open({out!r}, "a") as f:
-                    f.write(json.dumps(event) + "\\n")
+                    f.write(json.dumps({{"event": event, "key": key, "topic": topic}}) + "\\n")
             """))
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "tasks", "worker", "--pool=solo", "-Q", queue,
@@ -374,9 +375,10 @@ def test_celery_task_messages(pg, rabbit, workdir):
                    what="the Celery worker to run 2 tasks: " +
                    open(os.path.join(appdir, "worker.log")).read()[-2000:]
                    if os.path.exists(os.path.join(appdir, "worker.log")) else "")
-        events = received()
-        assert [e["op"] for e in events] == ["c", "u"]
-        assert events[1]["after"] == {"id": 1, "v": "b"}
+        calls = received()
+        assert [c["event"]["op"] for c in calls] == ["c", "u"]
+        assert calls[1]["event"]["after"] == {"id": 1, "v": "b"}
+        assert all(c["key"] == {"id": 1} and c["topic"] == f"{db}.public.t" for c in calls)
     finally:
         worker.terminate()
         try:
