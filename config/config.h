@@ -151,6 +151,10 @@ struct Config {
   HeartbeatConfig heartbeat;
   LogConfig log;
   MetricsConfig metrics;
+  // topics: per-table topic overrides, in file order: an include-list entry (source.tables'
+  // syntax, quotes included) -> the topic its tables' events go to instead of
+  // <name>.<schema>.<table>. The first entry that matches a table wins.
+  std::vector<std::pair<std::string, std::string>> topics;
 };
 
 }  // namespace cdc::config

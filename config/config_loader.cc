@@ -55,6 +55,38 @@ void ValidateSlotName(const std::string& key, const std::string& v) {
   }
 }
 
+// Kafka's rule for topic names (and a safe one for every other sink's stream names).
+bool LegalTopic(const std::string& t) {
+  return !t.empty() && t.size() <= 249 && t != "." && t != ".." &&
+         std::all_of(t.begin(), t.end(), [](char ch) {
+           return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' ||
+                  ch == '-';
+         });
+}
+
+void ParseTopics(const YAML::Node& node, Config* c) {
+  if (!node || node.IsNull()) return;
+  if (!node.IsMap()) Fail("topics", "must map schema.table to a topic name");
+  const std::set<std::string> reserved = {c->name + ".transaction", c->name + ".message",
+                                          "__debezium-heartbeat." + c->name};
+  for (const auto& kv : node) {
+    const std::string table = kv.first.as<std::string>();
+    const std::string key = "topics." + table;
+    if (!kv.second.IsScalar()) Fail(key, "must be a topic name");
+    const std::string topic = kv.second.Scalar();
+    if (!LegalTopic(topic)) {
+      Fail(key, "'" + topic + "' is not a topic name (1-249 letters, digits, '.', '_' and '-')");
+    }
+    if (reserved.count(topic)) Fail(key, "'" + topic + "' is one of pgcdc's own topics");
+    // The NATS stream captures <name>.> only: another subject would have no stream.
+    if (c->sink.type == SinkType::kNats && topic.rfind(c->name + ".", 0) != 0) {
+      Fail(key, "'" + topic + "' must start with '" + c->name +
+                    ".' with sink.type nats (the stream captures " + c->name + ".>)");
+    }
+    c->topics.emplace_back(table, topic);
+  }
+}
+
 Config Parse(const YAML::Node& root) {
   Config c;
   MapReader top(root, "");
@@ -221,6 +253,7 @@ Config Parse(const YAML::Node& root) {
       Fail("metrics.listen", "must be host:port (or \"\" to turn the endpoint off)");
     }
   }
+  ParseTopics(top.Take("topics"), &c);
   top.Finish();
   return c;
 }

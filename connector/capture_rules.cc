@@ -1,5 +1,7 @@
 #include "connector/capture_rules.h"
 
+#include <map>
+
 #include "connector/topic_names.h"
 
 namespace cdc::connector {
@@ -104,8 +106,57 @@ bool CaptureRules::Captured(const std::string& schema, const std::string& table)
   return IncludedBy(options_.include_patterns, schema, table);
 }
 
+CaptureOptions CaptureOptionsFor(const config::Config& cfg) {
+  return CaptureOptions{cfg.source.tables, cfg.source.column_exclude_list,
+                        cfg.format.message_key_columns, cfg.name, cfg.topics};
+}
+
+namespace {
+
+std::string QuotedIdent(const std::string& name) {
+  bool plain = !name.empty() && !(name[0] >= '0' && name[0] <= '9');
+  for (char ch : name) {
+    plain = plain && ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_');
+  }
+  if (plain) return name;
+  std::string out = "\"";
+  for (char ch : name) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+  return out + "\"";
+}
+
+}  // namespace
+
+std::string QuotedName(const std::string& schema, const std::string& table) {
+  return QuotedIdent(schema) + "." + QuotedIdent(table);
+}
+
+std::string TopicCollision(const std::string& topic, const std::string& first,
+                           const std::string& second) {
+  return "tables " + first + " and " + second + " would both publish to topic " + topic +
+         " (names are sanitised for topics); give one of them its own topic under topics: in "
+         "the config";
+}
+
+std::string CaptureRules::Topic(const std::string& schema, const std::string& table) const {
+  for (const auto& [entry, topic] : options_.topic_overrides) {
+    if (IncludedBy({entry}, schema, table)) return topic;
+  }
+  return TableTopic(options_.topic_prefix, schema, table);
+}
+
+std::string CaptureRules::FindCollision(
+    const std::vector<std::pair<std::string, std::string>>& tables) const {
+  std::map<std::string, std::string> owner;  // topic -> the first table's quoted name
+  for (const auto& [schema, table] : tables) {
+    const std::string topic = Topic(schema, table);
+    auto [it, fresh] = owner.emplace(topic, QuotedName(schema, table));
+    if (!fresh) return TopicCollision(topic, it->second, QuotedName(schema, table));
+  }
+  return "";
+}
+
 void CaptureRules::Apply(const pgoutput::Relation& rel, CatalogHints* hints) const {
-  hints->topic = TableTopic(options_.topic_prefix, rel.nspname, rel.relname);
+  hints->topic = Topic(rel.nspname, rel.relname);
   const std::string name = rel.nspname + "." + rel.relname;
   for (const auto& col : rel.columns) {
     for (const auto& pattern : options_.column_exclude) {

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "config/config.h"
 #include "decoders/events/relation_cache.h"
 #include "decoders/wire/pgoutput_messages.h"
 
@@ -40,7 +41,18 @@ struct CaptureOptions {
   // schema.table glob -> the columns that key its events instead of the primary key
   std::vector<std::pair<std::string, std::vector<std::string>>> message_key_columns;
   std::string topic_prefix;  // the connector's name: tables' topics are <prefix>.<schema>.<table>
+  // include-list entry -> topic, in file order (config `topics:`); the first match wins.
+  std::vector<std::pair<std::string, std::string>> topic_overrides;
 };
+CaptureOptions CaptureOptionsFor(const config::Config& cfg);
+
+// "schema"."table" as PostgreSQL's quote_ident writes each part (quoted unless it is lower-case
+// letters, digits and '_'), so a name with dots, spaces or capitals reads unambiguously in a log
+// line and can be pasted into source.tables or topics:.
+std::string QuotedName(const std::string& schema, const std::string& table);
+// The one line for two tables that would share a topic: names both and the fix.
+std::string TopicCollision(const std::string& topic, const std::string& first,
+                           const std::string& second);
 
 class CaptureRules {
  public:
@@ -50,6 +62,15 @@ class CaptureRules {
   bool Captured(const std::string& qualified_name) const;
   bool Captured(const std::string& schema, const std::string& table) const;
   const std::vector<std::string>& include_patterns() const { return options_.include_patterns; }
+  const std::vector<std::pair<std::string, std::string>>& topic_overrides() const {
+    return options_.topic_overrides;
+  }
+
+  // The topic of table `schema`.`table`: its `topics:` override, else <prefix>.<schema>.<table>.
+  std::string Topic(const std::string& schema, const std::string& table) const;
+  // For the tables of a capture set (schema, table pairs): the TopicCollision line of the first
+  // two that share a topic, or "" when every table has a topic of its own.
+  std::string FindCollision(const std::vector<std::pair<std::string, std::string>>& tables) const;
 
   // Adds the configured column excludes, key override and topic for `rel` to `hints`.
   void Apply(const pgoutput::Relation& rel, CatalogHints* hints) const;

@@ -9,7 +9,10 @@
 // Borrowed pointers must outlive it. One instance per thread that reads relations (the
 // CatalogReader holds a connection).
 
+#include <cstdint>
+#include <map>
 #include <string>
+#include <utility>
 
 #include "connector/capture_rules.h"
 #include "connector/catalog_reader.h"
@@ -29,7 +32,9 @@ class RelationRegistry {
   bool Captured(const std::string& qualified_name) const;
 
   // Replaces the entry for rel.oid; `captured` relations get the catalog's and the rules' hints.
-  // `hints_out`, when given, receives them (for the caller's warnings).
+  // `hints_out`, when given, receives them (for the caller's warnings). FailedPrecondition when
+  // the relation's topic is another captured table's (a table created or renamed while
+  // streaming whose sanitised name collides): no topic ever mixes two tables.
   Result<const TableSchema*> Update(pgoutput::Relation rel, bool captured,
                                     CatalogHints* hints_out = nullptr);
   void AddType(const pgoutput::Type& type) { cache_.AddType(type); }
@@ -37,9 +42,16 @@ class RelationRegistry {
   void Clear() { cache_.Clear(); }
 
  private:
+  Status ClaimTopic(const pgoutput::Relation& rel, const std::string& topic);
+
   const CaptureRules* rules_;
   CatalogReader* catalog_;
   RelationCache cache_;
+  // The topics captured relations publish to, for the collision check: topic -> (oid, quoted
+  // name) and oid -> topic. A relation that changes topic (a rename) releases its old one; a
+  // table dropped and created again under its name takes over its topic.
+  std::map<std::string, std::pair<uint32_t, std::string>> topic_owner_;
+  std::map<uint32_t, std::string> topic_of_;
 };
 
 }  // namespace cdc::connector

@@ -132,6 +132,24 @@ Result<SourceFacts> InspectSource(PGconn* sql, PGconn* repl, const config::Confi
     return Status::FailedPrecondition("postgres: source.tables matches no table in database '" +
                                       f.identity.database + "'");
   }
+  {
+    // No topic may mix two tables: a collision is refused here, before anything is published
+    // (the RelationRegistry refuses one that appears while streaming, e.g. a later CREATE).
+    const CaptureRules rules(CaptureOptionsFor(cfg));
+    std::vector<std::pair<std::string, std::string>> names;
+    for (const auto& t : f.capture.tables) names.emplace_back(t.schema, t.table);
+    if (auto collision = rules.FindCollision(names); !collision.empty()) {
+      return Status::FailedPrecondition("postgres: " + collision);
+    }
+    for (const auto& [entry, topic] : cfg.topics) {
+      bool used = false;
+      for (const auto& t : f.capture.tables) used = used || IncludedBy({entry}, t.schema, t.table);
+      if (!used) {
+        spdlog::warn("topics: '{}' (-> {}) matches no captured table (source.tables)", entry,
+                     topic);
+      }
+    }
+  }
   if (!f.capture.partitioned.empty() && f.server_version < 130000) {
     return Status::FailedPrecondition(
         "postgres: source.tables matches partitioned table " +

@@ -96,9 +96,7 @@ Status Runner::Prepare() {
   // Everything checked: now create what is missing (publication first: pgoutput.md §6.8).
   CDC_RETURN_IF_ERROR(EnsurePublication(sql->get(), cfg_, *facts, snapshot));
   WarnAboutToast(sql->get(), cfg_.source.publication, cfg_.source.tables);
-  rules_ = std::make_unique<CaptureRules>(
-      CaptureOptions{cfg_.source.tables, cfg_.source.column_exclude_list,
-                     cfg_.format.message_key_columns, cfg_.name});
+  rules_ = std::make_unique<CaptureRules>(CaptureOptionsFor(cfg_));
   catalog_ = std::make_unique<CatalogReader>(cfg_.source.dsn);
 
   if (snapshot) {

@@ -144,8 +144,7 @@ Status ValidateServer(const config::Config& cfg, std::ostream& out) {
        (facts->publication_exists ? " exists" : " will be created"));
   ReportDrift(cfg, facts->drift, f);
   if (cfg.snapshot.mode != config::SnapshotMode::kNever) {
-    CaptureRules rules(CaptureOptions{cfg.source.tables, cfg.source.column_exclude_list,
-                                      cfg.format.message_key_columns, cfg.name});
+    CaptureRules rules(CaptureOptionsFor(cfg));
     if (facts->publication_exists) {
       f.Check(CheckSnapshotPrivileges(c, cfg.source.publication, rules),
               "SELECT on every captured table (for snapshots)");

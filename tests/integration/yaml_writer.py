@@ -12,9 +12,15 @@ def _scalar(v):
     return json.dumps(str(v))  # a JSON string is a valid YAML double-quoted scalar
 
 
+def _key(k):
+    plain = k and all(c.isalnum() or c in "._-" for c in k)
+    return k if plain else json.dumps(k)  # e.g. a topics: key that quotes identifiers
+
+
 def _emit(obj, indent, lines):
     pad = "  " * indent
     for k, v in obj.items():
+        k = _key(str(k))
         if isinstance(v, dict):
             lines.append(f"{pad}{k}:")
             _emit(v, indent + 1, lines)

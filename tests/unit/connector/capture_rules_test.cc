@@ -85,5 +85,39 @@ TEST(CaptureRules, ApplyNamesTheTablesTopic) {
   EXPECT_EQ(hints.topic, "shop.Sales___EU.Order_Items");
 }
 
+TEST(CaptureRules, TopicOverridesWinInFileOrder) {
+  const CaptureRules rules(CaptureOptions{{},
+                                          {},
+                                          {},
+                                          "shop",
+                                          {{"\"My Schema\".\"Order Items\"", "shop.items_a"},
+                                           {"public.*", "shop.everything"},
+                                           {"public.orders", "shop.never"}}});
+  EXPECT_EQ(rules.Topic("My Schema", "Order Items"), "shop.items_a");
+  EXPECT_EQ(rules.Topic("public", "orders"), "shop.everything");
+  EXPECT_EQ(rules.Topic("My_Schema", "Order_Items"), "shop.My_Schema.Order_Items");
+}
+
+TEST(CaptureRules, FindsTablesThatShareATopic) {
+  CaptureRules plain(CaptureOptions{{}, {}, {}, "shop"});
+  EXPECT_EQ(plain.FindCollision({{"public", "a"}, {"public", "b"}}), "");
+  const std::string line = plain.FindCollision(
+      {{"My Schema", "Order Items"}, {"public", "a"}, {"My_Schema", "Order_Items"}});
+  EXPECT_NE(line.find("\"My Schema\".\"Order Items\" and \"My_Schema\".\"Order_Items\""),
+            std::string::npos)
+      << line;
+  EXPECT_NE(line.find("shop.My_Schema.Order_Items"), std::string::npos) << line;
+  EXPECT_NE(line.find("topics:"), std::string::npos) << line;
+  // An override that sends two tables to one topic collides too.
+  CaptureRules merged(CaptureOptions{{}, {}, {}, "shop", {{"public.*", "shop.all"}}});
+  EXPECT_NE(merged.FindCollision({{"public", "a"}, {"public", "b"}}), "");
+}
+
+TEST(CaptureRules, QuotedNameQuotesAsQuoteIdentDoes) {
+  EXPECT_EQ(QuotedName("public", "orders_2"), "public.orders_2");
+  EXPECT_EQ(QuotedName("s.dot", "Has \"Q\""), "\"s.dot\".\"Has \"\"Q\"\"\"");
+  EXPECT_EQ(QuotedName("1st", "A"), "\"1st\".\"A\"");
+}
+
 }  // namespace
 }  // namespace cdc::connector
