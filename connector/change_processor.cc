@@ -3,12 +3,40 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <string_view>
 
 #include "connector/record_encoders.h"
 #include "decoders/values/pg_binary.h"
 #include "decoders/wire/pgoutput_decoder.h"
 
 namespace cdc::connector {
+
+namespace {
+
+// Whether `label` is one of `allowed`'s comma-separated labels.
+bool ListsLabel(std::string_view allowed, std::string_view label) {
+  for (size_t start = 0; start <= allowed.size();) {
+    size_t end = allowed.find(',', start);
+    if (end == std::string_view::npos) end = allowed.size();
+    if (allowed.substr(start, end - start) == label) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+// The first enum column of `tuple` whose label `t`'s schema does not list, or npos. An enum's
+// text and binary forms are both its label.
+size_t NewEnumLabel(const TableSchema& t, const pgoutput::Tuple& tuple) {
+  for (size_t i = 0; i < t.codecs.size() && i < tuple.size(); ++i) {
+    if (t.codecs[i].type != ValueType::kEnum || !t.included[i]) continue;
+    const auto kind = tuple[i].kind;
+    if (kind != pgoutput::ValueKind::kText && kind != pgoutput::ValueKind::kBinary) continue;
+    if (!ListsLabel(t.codecs[i].enum_allowed, tuple[i].data)) return i;
+  }
+  return std::string::npos;
+}
+
+}  // namespace
 
 ChangeProcessor::ChangeProcessor(const EventOptions& options, ProcessorOptions processor_options,
                                  const CaptureRules* rules, CatalogReader* catalog,
@@ -170,21 +198,44 @@ Result<const TableSchema*> ChangeProcessor::ChangeTarget(uint32_t oid) {
   return t->captured && !ReadBySnapshot(*t) ? t : nullptr;
 }
 
+Result<const TableSchema*> ChangeProcessor::WithCurrentEnumLabels(const TableSchema* t,
+                                                                  const pgoutput::Tuple& tuple) {
+  const size_t col = NewEnumLabel(*t, tuple);
+  if (col == std::string::npos || !enum_labels_reread_.insert(t->version).second) return t;
+  const std::string column = t->relation.columns[col].name;
+  const std::string type = t->codecs[col].type_name;
+  auto fresh = relations_.Update(t->relation, /*captured=*/true);
+  if (!fresh.ok()) return fresh.status();
+  enum_labels_reread_.insert((*fresh)->version);  // one catalog read per new label, not per row
+  spdlog::info(
+      "table {}: column {} carries a label enum type {} gained (ALTER TYPE ... ADD "
+      "VALUE); its events list the new labels from here on",
+      (*fresh)->qualified_name, column, type);
+  return fresh;
+}
+
 Status ChangeProcessor::OnInsert(const pgoutput::Insert& m, Lsn lsn) {
   auto t = ChangeTarget(m.relation_oid);
   if (!t.ok() || *t == nullptr) return t.status();
+  t = WithCurrentEnumLabels(*t, m.new_tuple);
+  if (!t.ok()) return t.status();
   return builder_.OnInsert(**t, m, txn_, lsn, *this);
 }
 
 Status ChangeProcessor::OnUpdate(const pgoutput::Update& m, Lsn lsn) {
   auto t = ChangeTarget(m.relation_oid);
   if (!t.ok() || *t == nullptr) return t.status();
+  t = WithCurrentEnumLabels(*t, m.new_tuple);
+  if (t.ok() && *t != nullptr) t = WithCurrentEnumLabels(*t, m.old_tuple);
+  if (!t.ok()) return t.status();
   return builder_.OnUpdate(**t, m, txn_, lsn, *this);
 }
 
 Status ChangeProcessor::OnDelete(const pgoutput::Delete& m, Lsn lsn) {
   auto t = ChangeTarget(m.relation_oid);
   if (!t.ok() || *t == nullptr) return t.status();
+  t = WithCurrentEnumLabels(*t, m.old_tuple);
+  if (!t.ok()) return t.status();
   return builder_.OnDelete(**t, m, txn_, lsn, *this);
 }
 

@@ -14,6 +14,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "connector/capture_rules.h"
@@ -91,6 +93,12 @@ class ChangeProcessor : public EventEmitter, private pgoutput::MessageHandler {
   // confirmed earlier, a table not captured or already read by a resumed snapshot); an error
   // outside a transaction or for a relation never announced.
   Result<const TableSchema*> ChangeTarget(uint32_t oid);
+  // `t`, or its new version when `tuple` carries an enum label its schema's `allowed` list lacks
+  // (ALTER TYPE ... ADD VALUE re-announces no relation): the labels are read again from the
+  // catalog, once per relation version, so the first event with the label has a schema that
+  // lists it.
+  Result<const TableSchema*> WithCurrentEnumLabels(const TableSchema* t,
+                                                   const pgoutput::Tuple& tuple);
   // Emits through the sink under a tracker record of its own, confirming `end_lsn` (or nothing,
   // for Lsn()) once delivered.
   template <typename Fn>
@@ -110,6 +118,7 @@ class ChangeProcessor : public EventEmitter, private pgoutput::MessageHandler {
   std::unordered_map<uint32_t, std::string> signatures_;  // last definition per relation, across
                                                           // sessions (schema-change log)
   std::unordered_set<uint32_t> warned_no_key_;
+  std::unordered_set<uint64_t> enum_labels_reread_;  // relation versions (WithCurrentEnumLabels)
 
   Lsn resume_lsn_;
   std::map<std::string, Lsn> snapshot_reads_;
