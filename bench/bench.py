@@ -26,6 +26,7 @@ records on the topic counted by librdkafka's watermarks, CPU from /proc, peak RS
   python3 bench/bench.py latency --tps 5000 --seconds 20
   python3 bench/bench.py memory --sizes 1,10,100
   python3 bench/bench.py all
+  python3 bench/bench.py stream --sink redis --changes 300000   # or nats, rabbitmq, kinesis
   python3 bench/bench.py stream snapshot --broker kafka --peer debezium \
       --changes 300000 --rows 300000
 """
@@ -60,6 +61,7 @@ os.environ.setdefault("PGCDC_SINK_BENCH", os.path.join(ROOT, "build", "pgcdc-sin
 from pgcdc_harness import MockBroker, PostgresServer, lsn_to_int, wait_until  # noqa: E402
 import yaml_writer  # noqa: E402
 from drain import Measured, TopicCount, drain  # noqa: E402
+import sink_targets  # noqa: E402
 
 COLUMNS = """id bigint PRIMARY KEY, customer_id int NOT NULL, sku text NOT NULL,
              quantity int NOT NULL, price numeric(12,2) NOT NULL, placed_at timestamptz NOT NULL,
@@ -122,6 +124,8 @@ def run_pgcdc(config, workdir, until=None, during=None, timeout=3600):
 VALUE_TRANSFER = None
 # --kafka PROP=VALUE for every run's sink, so producer settings can be compared.
 EXTRA_KAFKA = {}
+# --sink KIND: `stream` publishes to this sink_targets.SinkTarget instead of Kafka (None).
+SINK_TARGET = None
 
 
 def base(pg, broker, name, db, workdir, schemas):
@@ -335,7 +339,8 @@ def stream_workload(pg, db, table, changes, wide):
 
 def bench_stream(pg, broker, workdir, changes, wide, peer=None):
     print(f"\n== stream: {changes} changes{' (2 KB text column)' if wide else ''}: "
-          "bulk inserts in 100-row transactions, single-row updates, deletes")
+          "bulk inserts in 100-row transactions, single-row updates, deletes"
+          + (f"; sink {SINK_TARGET.kind}: {SINK_TARGET.describe()}" if SINK_TARGET else ""))
     for schemas in (True, False):
         db = f"streambench{int(schemas)}{int(wide)}"
         pg.create_database(db)
@@ -365,6 +370,8 @@ def bench_stream(pg, broker, workdir, changes, wide, peer=None):
         cfg["source"]["publication"] = "bench"
         cfg["source"]["create_publication"] = False
         cfg["snapshot"] = {"mode": "never"}
+        if SINK_TARGET is not None:
+            cfg["sink"] = SINK_TARGET.section(name)
         target = lsn_to_int(end)
         if peer:
             # Every change is a record, and a tombstone follows each delete, on both sides.
@@ -375,14 +382,14 @@ def bench_stream(pg, broker, workdir, changes, wide, peer=None):
                                           records)
             others = ""
         else:
-            if hasattr(broker, "create_topic"):
+            if hasattr(broker, "create_topic") and SINK_TARGET is None:
                 # As with a peer: pgcdc's clock must not include the real broker's auto-creation
                 # of its topic (metadata retries, a leader election), which pg_recvlogical has
                 # no counterpart of. The mock creates topics at once.
                 broker.create_topic(f"{name}.public.orders", broker.partitions)
             # Where the time goes besides pgcdc: the CPU of its walsender and of the broker
             # while it drains (pg_recvlogical's walsender does the same decoding work).
-            pids = broker_pids(broker)
+            pids = broker_pids(broker) if SINK_TARGET is None else SINK_TARGET.pids()
             broker_cpu0 = sum(proc_cpu(p) for p in pids)
             walsender = {}
 
@@ -398,7 +405,8 @@ def bench_stream(pg, broker, workdir, changes, wide, peer=None):
             t0 = time.monotonic()
             log, rss, cpu = run_pgcdc(cfg, workdir, until=caught_up)
             pgcdc_secs = time.monotonic() - t0
-            others = (f"; CPU of its walsender {walsender.get('cpu', 0.0):.1f} s, of the broker "
+            others = (f"; CPU of its walsender {walsender.get('cpu', 0.0):.1f} s, of the "
+                      f"{'broker' if SINK_TARGET is None else SINK_TARGET.kind + ' server'} "
                       f"{sum(proc_cpu(p) for p in pids) - broker_cpu0:.1f} s")
         recv_secs.append(recvlogical(slots_recv[1]))
         recv_rate, pgcdc_rate = n / (sum(recv_secs) / 2), n / pgcdc_secs
@@ -602,6 +610,9 @@ def main():
     ap.add_argument("--sizes", default="1,10,100", help="memory: value sizes in MB")
     ap.add_argument("--kafka", action="append", default=[], metavar="PROP=VALUE",
                     help="a librdkafka property for pgcdc's sink in every run (repeatable)")
+    ap.add_argument("--sink", choices=["kafka"] + sink_targets.KINDS, default="kafka",
+                    help="stream: the sink pgcdc publishes to (not Kafka: its server, started "
+                         "here as the integration tests start it)")
     ap.add_argument("--value-transfer", choices=["auto", "text", "binary"],
                     help="source.value_transfer of every run (default: pgcdc's)")
     args = ap.parse_args()
@@ -615,6 +626,8 @@ def main():
     what = set(args.what)
     if "all" in what:
         what = {"snapshot", "stream", "latency", "memory"}
+    if args.sink != "kafka" and (args.peer or what != {"stream"}):
+        ap.error("--sink other than kafka: `stream` only, without --peer")
     if args.peer and args.broker != "kafka":
         ap.error("--peer debezium needs --broker kafka (Kafka Connect on a real broker)")
     if args.peer:
@@ -625,9 +638,18 @@ def main():
     os.chmod(workdir, 0o777)
     pg = PostgresServer(extra_conf={"shared_buffers": "512MB", "max_replication_slots": "20",
                                     "max_wal_senders": "20", "max_wal_size": "4GB"}).start()
+    global SINK_TARGET
+    broker = None
     try:
         broker = start_broker(args.broker)
+        if args.sink != "kafka":
+            SINK_TARGET = sink_targets.SinkTarget(args.sink)
+            SINK_TARGET.start()
     except BaseException:
+        if SINK_TARGET is not None:
+            SINK_TARGET.stop()
+        if broker is not None:
+            broker.stop()
         pg.stop()
         raise
     try:
@@ -644,6 +666,8 @@ def main():
             bench_memory(pg, broker, workdir, [int(x) for x in args.sizes.split(",")],
                          args.kafka, args.value_transfer)
     finally:
+        if SINK_TARGET is not None:
+            SINK_TARGET.stop()
         broker.stop()
         pg.stop()
         shutil.rmtree(workdir, ignore_errors=True)
