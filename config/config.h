@@ -22,6 +22,9 @@ enum class HstoreMode { kJson, kMap };
 enum class UnknownTypes { kFail, kString, kSkip };
 enum class SinkType { kKafka, kStdout, kRedis, kNats, kRabbitmq };
 enum class RedisMessageFormat { kCompact, kExtended };
+// sink.redis.entry_ids: stream entry ids from the source position (Redis refuses a re-publication)
+// or Redis's own ("*").
+enum class RedisEntryIds { kPosition, kAuto };
 enum class LogLevel { kTrace, kDebug, kInfo, kWarn, kError };
 enum class LogFormat { kText, kJson };
 
@@ -87,6 +90,7 @@ struct RedisConfig {
   std::string user;      // "" = the default user (AUTH <password>)
   std::string password;  // "" = no AUTH
   RedisMessageFormat message_format = RedisMessageFormat::kCompact;
+  RedisEntryIds entry_ids = RedisEntryIds::kPosition;
 };
 
 struct SinkConfig {

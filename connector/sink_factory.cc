@@ -19,9 +19,13 @@ Result<std::unique_ptr<sinks::EventSink>> MakeSink(const config::SinkConfig& cfg
     }
     case config::SinkType::kRedis: {
       const config::RedisConfig& r = cfg.redis;
-      sinks::RedisOptions opts{
-          r.host, r.port,     r.db,
-          r.user, r.password, r.message_format == config::RedisMessageFormat::kExtended};
+      sinks::RedisOptions opts{r.host,
+                               r.port,
+                               r.db,
+                               r.user,
+                               r.password,
+                               r.message_format == config::RedisMessageFormat::kExtended,
+                               r.entry_ids == config::RedisEntryIds::kPosition};
       return std::unique_ptr<sinks::EventSink>(
           std::make_unique<sinks::RedisSink>(std::move(opts), listener));
     }
