@@ -20,7 +20,7 @@ def openssl(*args, cwd):
     subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
 
 
-class TestCa:
+class PrivateCa:
     """A private CA in `dir` and certificates it signs (as test_tls.py makes them)."""
 
     def __init__(self, directory, name="ca"):
@@ -101,8 +101,9 @@ RABBIT_BIN = "/usr/lib/rabbitmq/bin"
 
 class RabbitServer:
     """A rabbitmq-server node of its own on loopback; its data survives restarts. With tls, it
-    also listens for AMQPS on `tls_port`, with a certificate from `ca` (a TestCa) for 127.0.0.1,
-    and asks clients for a certificate from that CA (but takes clients without one)."""
+    also listens for AMQPS on `tls_port`, with a certificate from `ca` (a PrivateCa) for
+    127.0.0.1, and asks clients for a certificate from that CA (but takes clients without
+    one)."""
 
     def __init__(self, tls=False):
         if not os.path.exists(os.path.join(RABBIT_BIN, "rabbitmq-server")):
@@ -130,7 +131,7 @@ class RabbitServer:
         self.ca = None
         self.tls_port = None
         if tls:
-            self.ca = TestCa(self.dir)
+            self.ca = PrivateCa(self.dir)
             cert, key = self.ca.issue("127.0.0.1")
             self.tls_port = free_port()
             with open(os.path.join(self.dir, "rabbitmq.conf"), "w") as f:
