@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -138,6 +139,21 @@ Status RedisSink::CheckReachable(int timeout_ms) {
     return Status::Unavailable("redis: PING at " + options_.host + ":" +
                                std::to_string(options_.port) +
                                " failed: " + pong.status().message() + hint);
+  }
+  if (options_.position_ids) {
+    // Snapshot rows' "<ms>-*" ids are Redis 7's; an older server would fail them mid-snapshot.
+    auto info = Command(c->get(), {"INFO", "server"});
+    if (!info.ok()) return info.status();
+    const std::string text = ReplyText(**info);
+    const size_t at = text.find("redis_version:");
+    const int major = at == std::string::npos ? 0 : std::atoi(text.c_str() + at + 14);
+    if (major < 7) {
+      return Status::FailedPrecondition(
+          "redis: " + options_.host + ":" + std::to_string(options_.port) + " runs Redis " +
+          (at == std::string::npos ? std::string("(version unknown)")
+                                   : text.substr(at + 14, text.find('\r', at) - at - 14)) +
+          "; sink.redis.entry_ids: position needs Redis 7 or later (set entry_ids: auto)");
+    }
   }
   return Status::Ok();
 }
