@@ -103,6 +103,12 @@ def test_snapshot_and_extended_format(pg, rds, workdir):
            for _, f in rows]
     assert sorted(ops[:50]) == [(i, "r") for i in range(1, 51)]
     assert ops[50] == (51, "c")
+    # Position ids: the reads at "<snapshot LSN - 1>-<Redis's sequence>", the change above them
+    # at its commit LSN.
+    ids = [tuple(int(x) for x in eid.split("-")) for eid, _ in rows]
+    snap = json.loads(rows[0][1]["value"])["payload"]["source"]["lsn"]
+    assert [i[0] for i in ids[:50]] == [int(snap) - 1] * 50
+    assert ids[50][0] >= int(snap) and ids[50][1] == 0
 
 
 def test_outage_freezes_confirmed_lsn_and_loses_nothing(pg, rds, workdir):
