@@ -35,7 +35,7 @@ void ParseRedisUrl(RedisConfig* r) {
   const std::string& url = r->url;
   if (url.rfind("rediss://", 0) == 0) {
     Fail(key,
-         "rediss:// (TLS) is not supported: Debian's hiredis 0.14 is built without TLS; use "
+         "rediss:// (TLS) is not supported: Debian's hiredis is 0.14.1, which has no TLS; use "
          "redis:// on a trusted network or a TLS tunnel (stunnel, spiped) to the server");
   }
   if (url.rfind("redis://", 0) != 0) Fail(key, "must start with redis://");
