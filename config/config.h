@@ -22,6 +22,9 @@ enum class HstoreMode { kJson, kMap };
 enum class UnknownTypes { kFail, kString, kSkip };
 enum class SinkType { kKafka, kStdout, kRedis, kNats, kRabbitmq };
 enum class RedisMessageFormat { kCompact, kExtended };
+// sink.redis.entry_ids: stream entry ids from the source position (Redis refuses a re-publication)
+// or Redis's own ("*").
+enum class RedisEntryIds { kPosition, kAuto };
 enum class LogLevel { kTrace, kDebug, kInfo, kWarn, kError };
 enum class LogFormat { kText, kJson };
 
@@ -87,6 +90,7 @@ struct RedisConfig {
   std::string user;      // "" = the default user (AUTH <password>)
   std::string password;  // "" = no AUTH
   RedisMessageFormat message_format = RedisMessageFormat::kCompact;
+  RedisEntryIds entry_ids = RedisEntryIds::kPosition;
 };
 
 struct SinkConfig {
@@ -106,11 +110,17 @@ struct SinkConfig {
     int ack_timeout_ms = 30000;  // a PubAck not back by then fails the event (LSN stays)
     std::string topic_prefix;    // = name (set by the loader): the subjects the stream captures
   } nats;
-  // sink.rabbitmq: the url is parsed at load ("amqp://user:password@host:port/vhost").
+  // sink.rabbitmq: the url is parsed at load ("amqp[s]://user:password@host:port/vhost").
   struct Rabbitmq {
     std::string url = "amqp://guest:guest@127.0.0.1:5672/%2f";  // as written: never printed
     std::string host = "127.0.0.1";
-    int port = 5672;
+    int port = 5672;  // 5671 for amqps:// without a port
+    bool tls = false;  // amqps://
+    // TLS (amqps:// only): the CA bundle that signs the broker's certificate ("" = the
+    // system's), a client certificate and its key (both or neither), and whether the broker's
+    // certificate and host name are verified (off only for tests).
+    std::string tls_ca_file, tls_cert_file, tls_key_file;
+    bool tls_verify = true;
     std::string user = "guest", password = "guest";
     std::string vhost = "/";
     std::string exchange = "pgcdc";  // durable topic exchange, declared if missing

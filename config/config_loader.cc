@@ -198,6 +198,7 @@ Config Parse(const YAML::Node& root) {
       MapReader r(s.Take("redis"), "sink.redis");
       r.String("url", &c.sink.redis.url, c.sink.type == SinkType::kRedis);
       r.OneOf("message_format", &c.sink.redis.message_format);
+      r.OneOf("entry_ids", &c.sink.redis.entry_ids);
       r.Finish();
       if (!c.sink.redis.url.empty()) ParseRedisUrl(&c.sink.redis);
     }

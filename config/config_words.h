@@ -40,6 +40,8 @@ CDC_CONFIG_WORDS(SinkType, {"kafka", SinkType::kKafka}, {"stdout", SinkType::kSt
                  {"rabbitmq", SinkType::kRabbitmq});
 CDC_CONFIG_WORDS(RedisMessageFormat, {"compact", RedisMessageFormat::kCompact},
                  {"extended", RedisMessageFormat::kExtended});
+CDC_CONFIG_WORDS(RedisEntryIds, {"position", RedisEntryIds::kPosition},
+                 {"auto", RedisEntryIds::kAuto});
 CDC_CONFIG_WORDS(LogLevel, {"trace", LogLevel::kTrace}, {"debug", LogLevel::kDebug},
                  {"info", LogLevel::kInfo}, {"warn", LogLevel::kWarn}, {"error", LogLevel::kError});
 CDC_CONFIG_WORDS(LogFormat, {"text", LogFormat::kText}, {"json", LogFormat::kJson});

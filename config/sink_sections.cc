@@ -35,7 +35,7 @@ void ParseRedisUrl(RedisConfig* r) {
   const std::string& url = r->url;
   if (url.rfind("rediss://", 0) == 0) {
     Fail(key,
-         "rediss:// (TLS) is not supported: Debian's hiredis 0.14 is built without TLS; use "
+         "rediss:// (TLS) is not supported: Debian's hiredis is 0.14.1, which has no TLS; use "
          "redis:// on a trusted network or a TLS tunnel (stunnel, spiped) to the server");
   }
   if (url.rfind("redis://", 0) != 0) Fail(key, "must start with redis://");
@@ -113,7 +113,7 @@ void ParseNats(const YAML::Node& node, SinkConfig::Nats* n) {
 }
 
 // sink.rabbitmq. The url follows RabbitMQ's URI spec: amqp://user:password@host:port/vhost,
-// each part percent-encoded (the default vhost "/" is written %2f). No amqps: see the README.
+// each part percent-encoded (the default vhost "/" is written %2f); amqps:// is AMQP over TLS.
 void ParseRabbitmq(const YAML::Node& node, SinkConfig::Rabbitmq* q) {
   MapReader r(node, "sink.rabbitmq");
   r.String("url", &q->url);
@@ -121,16 +121,24 @@ void ParseRabbitmq(const YAML::Node& node, SinkConfig::Rabbitmq* q) {
   r.String("celery_task", &q->celery_task);
   r.String("celery_queue", &q->celery_queue);
   r.Int("ack_timeout_ms", &q->ack_timeout_ms, 100, 3'600'000);
+  r.String("tls_ca_file", &q->tls_ca_file);
+  r.String("tls_cert_file", &q->tls_cert_file);
+  r.String("tls_key_file", &q->tls_key_file);
+  r.Bool("tls_verify", &q->tls_verify);
   r.Finish();
   const std::string key = "sink.rabbitmq.url";
   const std::string& url = q->url;
-  if (url.rfind("amqps://", 0) == 0) {
-    Fail(key,
-         "amqps:// (TLS) is not supported yet; use amqp:// on a trusted network or a TLS "
-         "tunnel to the broker");
+  q->tls = url.rfind("amqps://", 0) == 0;
+  if (!q->tls && url.rfind("amqp://", 0) != 0) Fail(key, "must start with amqp:// or amqps://");
+  if (!q->tls && (!q->tls_ca_file.empty() || !q->tls_cert_file.empty() ||
+                  !q->tls_key_file.empty() || !q->tls_verify)) {
+    Fail("sink.rabbitmq.tls_*", "TLS settings need an amqps:// url");
   }
-  if (url.rfind("amqp://", 0) != 0) Fail(key, "must start with amqp://");
-  std::string rest = url.substr(7);
+  if (q->tls_cert_file.empty() != q->tls_key_file.empty()) {
+    Fail("sink.rabbitmq.tls_cert_file", "tls_cert_file and tls_key_file go together");
+  }
+  if (q->tls) q->port = 5671;  // RabbitMQ's AMQPS port, unless the url names one
+  std::string rest = url.substr(q->tls ? 8 : 7);
   if (const size_t slash = rest.find('/'); slash != std::string::npos) {
     q->vhost = PercentDecode(rest.substr(slash + 1));
     rest = rest.substr(0, slash);

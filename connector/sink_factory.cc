@@ -19,9 +19,13 @@ Result<std::unique_ptr<sinks::EventSink>> MakeSink(const config::SinkConfig& cfg
     }
     case config::SinkType::kRedis: {
       const config::RedisConfig& r = cfg.redis;
-      sinks::RedisOptions opts{
-          r.host, r.port,     r.db,
-          r.user, r.password, r.message_format == config::RedisMessageFormat::kExtended};
+      sinks::RedisOptions opts{r.host,
+                               r.port,
+                               r.db,
+                               r.user,
+                               r.password,
+                               r.message_format == config::RedisMessageFormat::kExtended,
+                               r.entry_ids == config::RedisEntryIds::kPosition};
       return std::unique_ptr<sinks::EventSink>(
           std::make_unique<sinks::RedisSink>(std::move(opts), listener));
     }
@@ -51,8 +55,10 @@ Result<std::unique_ptr<sinks::EventSink>> MakeSink(const config::SinkConfig& cfg
             "pgcdc)");
       }
       const auto& q = cfg.rabbitmq;
-      sinks::RabbitmqOptions o{q.host,     q.port,        q.user,         q.password,      q.vhost,
-                               q.exchange, q.celery_task, q.celery_queue, q.ack_timeout_ms};
+      sinks::RabbitmqOptions o{q.host,          q.port,          q.user,        q.password,
+                               q.vhost,         q.exchange,      q.celery_task, q.celery_queue,
+                               q.ack_timeout_ms, q.tls,          q.tls_ca_file, q.tls_cert_file,
+                               q.tls_key_file,   q.tls_verify};
       return std::unique_ptr<sinks::EventSink>(
           std::make_unique<sinks::RabbitmqSink>(std::move(o), listener));
     }

@@ -2,7 +2,6 @@
 
 #include <amqp.h>
 #include <amqp_framing.h>
-#include <amqp_tcp_socket.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
 #include <sys/time.h>
@@ -19,11 +18,8 @@
 namespace cdc::sinks {
 
 using amqp_util::Bytes;
-using amqp_util::ChannelCloseCode;
 using amqp_util::kChannel;
-using amqp_util::kHeartbeatSeconds;
 using amqp_util::kKeyHeader;
-using amqp_util::kProbeChannel;
 using amqp_util::Printable;
 using amqp_util::ReplyError;
 using amqp_util::Text;
@@ -84,19 +80,17 @@ class HeaderTable {
 
 // The strings of one Celery task message (message protocol v2,
 // docs.celeryq.dev/en/stable/internals/protocol.html), kept alive for the publish.
+// `origin` must outlive the publish too.
 struct CeleryMessage {
   std::string id = NewUuid();
-  std::string argsrepr, kwargsrepr, origin, body;
+  std::string argsrepr, kwargsrepr, body;
 
-  CeleryMessage(const ChangeEvent& ev, std::string_view task, HeaderTable* h,
-                amqp_basic_properties_t* props)
+  CeleryMessage(const ChangeEvent& ev, std::string_view task, std::string_view origin,
+                HeaderTable* h, amqp_basic_properties_t* props)
       : argsrepr("(" + Printable(*ev.value) + ",)"),
         kwargsrepr("{'key': " + (ev.key ? Printable(*ev.key) : std::string("None")) +
                    ", 'topic': '" + std::string(ev.topic) + "'}"),
         body(RabbitmqSink::CeleryBody(*ev.value, ev.key, ev.topic)) {
-    char host[256] = "localhost";
-    (void)gethostname(host, sizeof(host) - 1);
-    origin = std::string("pgcdc@") + host;
     h->Text("lang", "py");
     h->Text("task", task);
     h->Text("id", id);
@@ -141,7 +135,12 @@ std::string RabbitmqSink::CeleryBody(std::string_view value, std::optional<std::
 }
 
 RabbitmqSink::RabbitmqSink(RabbitmqOptions options, DeliveryListener* listener)
-    : options_(std::move(options)), listener_(listener) {}
+    : options_(std::move(options)), listener_(listener) {
+  char host[256] = "localhost";
+  // One byte short: a truncated name comes without its NUL, and the last byte stays 0.
+  (void)gethostname(host, sizeof(host) - 1);
+  origin_ = std::string("pgcdc@") + host;
+}
 
 RabbitmqSink::~RabbitmqSink() {
   if (conn_ != nullptr && ready_) {
@@ -190,7 +189,7 @@ Status RabbitmqSink::Send(const ChangeEvent& ev, void* opaque) {
   std::optional<CeleryMessage> task;
   amqp_bytes_t body = Bytes(*ev.value);
   if (celery) {
-    task.emplace(ev, options_.celery_task, &headers, &props);
+    task.emplace(ev, options_.celery_task, origin_, &headers, &props);
     headers.Text("pgcdc.topic", ev.topic);
     body = Bytes(task->body);
   } else {

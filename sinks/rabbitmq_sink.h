@@ -20,6 +20,10 @@
 // confirmed LSN (delivery tags belong to one channel; a new channel could not tell which of the
 // old channel's messages the broker kept).
 //
+// TLS (amqps://): rabbitmq-c's OpenSSL socket, verifying the broker's certificate against
+// tls_ca_file (or the system's CAs) and its name against the host by default; an optional client
+// certificate for brokers that ask for one (ssl_options.verify = verify_peer).
+//
 // Ownership: owns its amqp_connection_state_t (RAII) and the list of unconfirmed events.
 // Destruction closes the connection and reports what is unconfirmed as failed to the listener,
 // which must outlive the sink. Callers drain first (Flush).
@@ -50,6 +54,12 @@ struct RabbitmqOptions {
   std::string celery_task;  // "" = plain layout
   std::string celery_queue = "celery";
   int ack_timeout_ms = 30000;
+  // amqps://: TLS with OpenSSL through rabbitmq-c's SSL socket. The broker's certificate is
+  // checked against tls_ca_file ("" = the system bundle, kSystemCaBundle) and its name against
+  // `host`, unless tls_verify is false.
+  bool tls = false;
+  std::string tls_ca_file, tls_cert_file, tls_key_file;  // client cert and key: both or neither
+  bool tls_verify = true;
 };
 
 struct AmqpConnectionDeleter {
@@ -59,6 +69,9 @@ using AmqpConnectionPtr = std::unique_ptr<amqp_connection_state_t_, AmqpConnecti
 
 class RabbitmqSink final : public EventSink {
  public:
+  // Debian's bundle of the system's trusted CAs (package ca-certificates).
+  static constexpr const char* kSystemCaBundle = "/etc/ssl/certs/ca-certificates.crt";
+
   // Does not connect: CheckReachable() does, and must succeed before Send().
   RabbitmqSink(RabbitmqOptions options, DeliveryListener* listener);
   ~RabbitmqSink() override;
@@ -67,7 +80,9 @@ class RabbitmqSink final : public EventSink {
 
   Status Send(const ChangeEvent& event, void* opaque) override;
   void Poll(int timeout_ms) override;
-  // The socket while confirms are awaited and rabbitmq-c buffers nothing; else -1.
+  // The socket while confirms are awaited and rabbitmq-c buffers nothing; else -1. Also with
+  // TLS: OpenSSL reads one record at a time (no read-ahead) and rabbitmq-c asks for more than a
+  // record holds, so no decrypted bytes wait where poll() cannot see them.
   int wakeup_fd() const override;
   Status Flush(int timeout_ms) override;
   // Connects, logs in, opens the channel in confirm mode and declares the exchange (or, in
@@ -112,6 +127,7 @@ class RabbitmqSink final : public EventSink {
 
   RabbitmqOptions options_;
   DeliveryListener* listener_;
+  std::string origin_;  // "pgcdc@<hostname>", the Celery messages' origin header
   AmqpConnectionPtr conn_;
   bool ready_ = false;      // channel open in confirm mode
   std::string lost_cause_;  // set once the connection is gone for good

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -30,6 +31,8 @@ constexpr int kMaxBackoffMs = 5000;
 // Written to the socket from Send() once this much is buffered; otherwise Poll() writes, so a
 // turn of the stream loop costs one write.
 constexpr size_t kWriteAtBytes = 64 * 1024;
+// Redis's reply to an XADD whose explicit id is not above the stream's last id.
+constexpr std::string_view kIdNotAbove = "ERR The ID specified in XADD is equal or smaller";
 
 void AppendBulk(std::string* out, std::string_view s) {
   out->push_back('$');
@@ -137,6 +140,21 @@ Status RedisSink::CheckReachable(int timeout_ms) {
                                std::to_string(options_.port) +
                                " failed: " + pong.status().message() + hint);
   }
+  if (options_.position_ids) {
+    // Snapshot rows' "<ms>-*" ids are Redis 7's; an older server would fail them mid-snapshot.
+    auto info = Command(c->get(), {"INFO", "server"});
+    if (!info.ok()) return info.status();
+    const std::string text = ReplyText(**info);
+    const size_t at = text.find("redis_version:");
+    const int major = at == std::string::npos ? 0 : std::atoi(text.c_str() + at + 14);
+    if (major < 7) {
+      return Status::FailedPrecondition(
+          "redis: " + options_.host + ":" + std::to_string(options_.port) + " runs Redis " +
+          (at == std::string::npos ? std::string("(version unknown)")
+                                   : text.substr(at + 14, text.find('\r', at) - at - 14)) +
+          "; sink.redis.entry_ids: position needs Redis 7 or later (set entry_ids: auto)");
+    }
+  }
   return Status::Ok();
 }
 
@@ -185,8 +203,29 @@ void RedisSink::Disconnect(const std::string& cause) {
   outage_cause_ = cause;
 }
 
+std::string RedisSink::EntryId(const ChangeEvent& ev, bool* resent_ok) {
+  *resent_ok = false;
+  if (!options_.position_ids) return "*";
+  if (ev.op == 'r') {
+    // Below the stream's first streamed id: streamed transactions commit at or after the
+    // snapshot's LSN. Redis numbers the sequence, so a resumed snapshot is never refused.
+    return std::to_string(ev.lsn.value > 0 ? ev.lsn.value - 1 : 0) + "-*";
+  }
+  if (ev.commit_lsn.value == 0) return "*";  // a heartbeat: no position
+  StreamPosition& pos = positions_.try_emplace(std::string(ev.topic)).first->second;
+  // Change LSNs only rise within a transaction: a lower one is the transaction emitted again
+  // (after a lost PostgreSQL connection), which must get the ids it had.
+  if (pos.commit != ev.commit_lsn.value || ev.lsn.value < pos.change) {
+    pos.commit = ev.commit_lsn.value;
+    pos.next = 0;
+  }
+  pos.change = ev.lsn.value;
+  *resent_ok = true;
+  return std::to_string(pos.commit) + "-" + std::to_string(pos.next++);
+}
+
 Status RedisSink::Send(const ChangeEvent& ev, void* opaque) {
-  Pending p{opaque, ev.size_bytes(), {}, 0, 0, 0, 0, !ev.key.has_value()};
+  Pending p{opaque, ev.size_bytes(), {}, 0, 0, 0, 0, !ev.key.has_value(), false};
   if (ev.value) {
     const std::string_view key = ev.key ? *ev.key : kNullKey;
     std::string& cmd = p.command;
@@ -197,7 +236,7 @@ Status RedisSink::Send(const ChangeEvent& ev, void* opaque) {
     AppendBulk(&cmd, ev.topic);
     p.topic_pos = cmd.size() - 2 - ev.topic.size();
     p.topic_len = ev.topic.size();
-    AppendBulk(&cmd, "*");
+    AppendBulk(&cmd, EntryId(ev, &p.resent_ok));
     if (options_.extended) {
       AppendBulk(&cmd, "key");
       AppendBulk(&cmd, key);
@@ -262,6 +301,16 @@ void RedisSink::HandleReply(const redisReply& reply) {
   Status status;
   if (reply.type == REDIS_REPLY_STRING) {
     backoff_ms_ = 0;  // the server takes writes again
+  } else if (reply.type == REDIS_REPLY_ERROR && p.resent_ok &&
+             ReplyText(reply).rfind(kIdNotAbove, 0) == 0) {
+    // The stream holds this entry already (written before a restart or a reconnect): ids rise
+    // in stream order, so a top item at or above it means it got there. Delivered.
+    backoff_ms_ = 0;
+    if (refused_as_present_++ == 0) {
+      spdlog::info("redis: stream '{}' has an entry already (written before a restart); Redis "
+                   "refused it again and it counts as delivered (further ones are not logged)",
+                   std::string_view(p.command).substr(p.topic_pos, p.topic_len));
+    }
   } else if (reply.type == REDIS_REPLY_ERROR) {
     // WRONGTYPE (the key is not a stream), NOPERM (the ACL), ...: an operator must act. Not
     // reported as a refusal (OnRefused): its record's ways out are Kafka's (a dead-letter topic,

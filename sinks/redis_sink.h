@@ -1,12 +1,23 @@
 #pragma once
 
 // RedisSink: appends each event to a Redis stream with XADD, in Debezium Server's layout: the
-// stream key is the topic name, the entry id is Redis's ("*"), and the entry holds
+// stream key is the topic name, and the entry holds
 //   compact (default):  one field, key -> value;
 //   extended:           "key" -> key, "value" -> value, then each header, its name upper-cased.
 // A null key is written as the string "default", as Debezium Server does. Tombstones are not
 // written (Debezium Server would write the string "default" as the value); they are reported
 // delivered in their turn.
+//
+// Entry ids (position_ids, the default; else Redis's own "*" as Debezium Server): a streamed
+// record's id is "<commit LSN>-<n>", the commit LSN of its transaction as a 64-bit number and n
+// its index among the transaction's entries in that stream. Ids so rise in stream order (commit
+// LSNs rise in the order transactions are emitted; change LSNs of concurrent transactions would
+// not) and a record re-published after a crash gets the id it had: Redis refuses it ("equal or
+// smaller than the target stream top item"), and that refusal is reported delivered, as the
+// entry is there. Snapshot reads share the snapshot's LSN L and are not re-read in the same
+// order, so they get "<L-1>-*" (Redis 7 numbers the sequence): below every streamed id, which
+// start at L, and never refused in a resumed snapshot (at-least-once for them). Heartbeats
+// (no position) get "*". A refusal of any id but a streamed record's fails its report.
 //
 // Delivery (the EventSink contract): commands are pipelined on one connection; how many are
 // unanswered is bounded by the caller (limits.max_inflight_*, as for Kafka). An event is
@@ -32,6 +43,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <unordered_map>
 
 #include "sinks/event_sink.h"
 
@@ -47,6 +59,7 @@ struct RedisOptions {
   std::string user;       // "" = AUTH <password> (the default user)
   std::string password;   // "" = no AUTH
   bool extended = false;  // message_format: extended (else compact)
+  bool position_ids = true;  // entry_ids: position (else auto, "*")
 };
 
 struct RedisContextDeleter {
@@ -80,6 +93,13 @@ class RedisSink final : public EventSink {
     std::string command;                            // RESP; empty for a tombstone (nothing written)
     size_t topic_pos, topic_len, key_pos, key_len;  // into command, for error lines
     bool null_key;
+    bool resent_ok;  // a position id: Redis refusing it as not above the top means "already there"
+  };
+  // Per stream: the entries of the transaction being written, for position ids.
+  struct StreamPosition {
+    uint64_t commit = 0;
+    uint64_t change = 0;  // the last entry's change LSN
+    uint64_t next = 0;    // its index + 1
   };
 
   // A connected, authenticated, non-blocking context, or the cause.
@@ -94,6 +114,8 @@ class RedisSink final : public EventSink {
   // Reports the tombstones at the head of the queue (nothing is awaited for them).
   void ReportSkipped();
   std::string Describe(const Pending& p) const;
+  // The XADD id for `ev`, and whether a "not above the top item" refusal means delivered.
+  std::string EntryId(const ChangeEvent& ev, bool* resent_ok);
 
   RedisOptions options_;
   DeliveryListener* listener_;
@@ -103,6 +125,8 @@ class RedisSink final : public EventSink {
   std::chrono::steady_clock::time_point next_attempt_{};
   int backoff_ms_ = 0;
   std::string outage_cause_;  // non-empty while disconnected after a failure
+  std::unordered_map<std::string, StreamPosition> positions_;  // by stream (topic)
+  uint64_t refused_as_present_ = 0;  // position ids Redis already had (reported delivered)
 };
 
 }  // namespace cdc::sinks

@@ -34,8 +34,13 @@ struct ChangeEvent {
 
   // Diagnostics only (error messages, metrics); not serialized.
   std::string_view table;  // "schema.table"
-  char op = 0;             // 'c','u','d','t', or 0 for a tombstone
+  char op = 0;             // 'c','u','d','t','m','r', or 0 (tombstone, BEGIN/END, heartbeat)
   Lsn lsn;
+  // The record's place in the stream order, for sinks that derive ids from it (Redis entry
+  // ids): the commit LSN of its transaction (streamed records, tombstones, BEGIN/END), a
+  // non-transactional message's own LSN; 0 for snapshot reads and heartbeats. Change LSNs of
+  // concurrent transactions interleave; commit LSNs rise in the order events are emitted.
+  Lsn commit_lsn;
 
   size_t size_bytes() const { return (key ? key->size() : 0) + (value ? value->size() : 0); }
 };

@@ -61,7 +61,7 @@ Result<const TxnBlock*> EventBuilder::NextBlock(const TableSchema* t, TxnContext
     txn.begin_emitted = true;
     EncodedRecord e;
     CDC_RETURN_IF_ERROR(encoder_->Encode(TransactionRecord{&txn, false}, &e));
-    CDC_RETURN_IF_ERROR(Emit(e, e.topic, 0, txn.final_lsn, {}, out));
+    CDC_RETURN_IF_ERROR(Emit(e, e.topic, 0, txn.final_lsn, txn.final_lsn, {}, out));
   }
   uint64_t* per_table = t == nullptr ? &txn.messages : nullptr;
   if (t != nullptr) {
@@ -78,7 +78,7 @@ Result<const TxnBlock*> EventBuilder::NextBlock(const TableSchema* t, TxnContext
 }
 
 Status EventBuilder::Emit(const EncodedRecord& e, std::string_view table, char op, Lsn lsn,
-                          std::span<const EventHeader> headers, EventEmitter& out) {
+                          Lsn commit, std::span<const EventHeader> headers, EventEmitter& out) {
   ChangeEvent ev;
   ev.topic = e.topic;
   ev.key = e.key;
@@ -88,6 +88,7 @@ Status EventBuilder::Emit(const EncodedRecord& e, std::string_view table, char o
   ev.table = table;
   ev.op = op;
   ev.lsn = lsn;
+  ev.commit_lsn = commit;
   Status s = out.Emit(ev);
   // Whether or not the sink took it, a large buffer is not kept for the next event.
   encoder_->ReleaseLarge();
@@ -102,16 +103,18 @@ Status EventBuilder::EmitChange(ChangeRecord r, TxnContext* txn, EventEmitter& o
   }
   EncodedRecord e;
   CDC_RETURN_IF_ERROR(encoder_->Encode(r, &e));
-  return Emit(e, r.table->qualified_name, r.op, r.source.lsn, r.headers, out);
+  return Emit(e, r.table->qualified_name, r.op, r.source.lsn,
+              txn != nullptr ? txn->final_lsn : Lsn(), r.headers, out);
 }
 
 Status EventBuilder::EmitTombstone(const TableSchema& t, const std::string* key, Lsn lsn,
-                                   EventEmitter& out, std::span<const EventHeader> headers) {
+                                   Lsn commit, EventEmitter& out,
+                                   std::span<const EventHeader> headers) {
   // A tombstone without a key compacts nothing; Debezium sends none for key-less tables.
   if (!options_.tombstones || key == nullptr) return Status::Ok();
   EncodedRecord e;
   CDC_RETURN_IF_ERROR(encoder_->EncodeTombstone(t, *key, &e));
-  return Emit(e, t.qualified_name, 0, lsn, headers, out);
+  return Emit(e, t.qualified_name, 0, lsn, commit, headers, out);
 }
 
 Status EventBuilder::OnInsert(const TableSchema& t, const pgoutput::Insert& m, TxnContext& txn,
@@ -145,7 +148,7 @@ Status EventBuilder::EmitKeyChangeDelete(const TableSchema& t, const pgoutput::U
   r.source = Streamed(txn, lsn);
   r.headers = newkey_header;
   CDC_RETURN_IF_ERROR(EmitChange(r, &txn, out));
-  return EmitTombstone(t, &old_key, lsn, out, newkey_header);
+  return EmitTombstone(t, &old_key, lsn, txn.final_lsn, out, newkey_header);
 }
 
 Status EventBuilder::OnUpdate(const TableSchema& t, const pgoutput::Update& m, TxnContext& txn,
@@ -207,7 +210,7 @@ Status EventBuilder::OnDelete(const TableSchema& t, const pgoutput::Delete& m, T
   r.before = RowImage{&m.old_tuple, nullptr, m.old_kind == 'K'};
   r.source = Streamed(txn, lsn);
   CDC_RETURN_IF_ERROR(EmitChange(r, &txn, out));
-  return EmitTombstone(t, r.key, lsn, out);
+  return EmitTombstone(t, r.key, lsn, txn.final_lsn, out);
 }
 
 Status EventBuilder::OnTruncate(const TableSchema& t, TxnContext& txn, Lsn lsn, EventEmitter& out) {
@@ -237,7 +240,7 @@ Status EventBuilder::OnRead(const TableSchema& t, const pgoutput::Tuple& row,
 Status EventBuilder::OnTransactionEnd(const TxnContext& txn, EventEmitter& out) {
   EncodedRecord e;
   CDC_RETURN_IF_ERROR(encoder_->Encode(TransactionRecord{&txn, true}, &e));
-  return Emit(e, e.topic, 0, txn.final_lsn, {}, out);
+  return Emit(e, e.topic, 0, txn.final_lsn, txn.final_lsn, {}, out);
 }
 
 Status EventBuilder::OnMessage(const MessageContext& m, EventEmitter& out) {
@@ -260,13 +263,15 @@ Status EventBuilder::OnMessage(const MessageContext& m, EventEmitter& out) {
   }
   EncodedRecord e;
   CDC_RETURN_IF_ERROR(encoder_->Encode(r, &e));
-  return Emit(e, e.topic, 'm', m.lsn, {}, out);
+  // A non-transactional message is its own commit.
+  const Lsn commit = m.transactional && m.txn != nullptr ? m.txn->final_lsn : m.lsn;
+  return Emit(e, e.topic, 'm', m.lsn, commit, {}, out);
 }
 
 Status EventBuilder::OnHeartbeat(EventEmitter& out) {
   EncodedRecord e;
   CDC_RETURN_IF_ERROR(encoder_->EncodeHeartbeat(&e));
-  return Emit(e, e.topic, 0, Lsn(), {}, out);
+  return Emit(e, e.topic, 0, Lsn(), Lsn(), {}, out);
 }
 
 }  // namespace cdc

@@ -99,10 +99,10 @@ class EventBuilder {
   Status EmitChange(ChangeRecord r, TxnContext* txn, EventEmitter& out);
   // The null-value record after a delete; a key-change delete's carries `headers`
   // (__debezium.newkey), as Debezium's does.
-  Status EmitTombstone(const TableSchema& t, const std::string* key, Lsn lsn, EventEmitter& out,
-                       std::span<const EventHeader> headers = {});
-  // Hands an encoded record to `out`.
-  Status Emit(const EncodedRecord& e, std::string_view table, char op, Lsn lsn,
+  Status EmitTombstone(const TableSchema& t, const std::string* key, Lsn lsn, Lsn commit,
+                       EventEmitter& out, std::span<const EventHeader> headers = {});
+  // Hands an encoded record to `out`; `commit` becomes ChangeEvent::commit_lsn.
+  Status Emit(const EncodedRecord& e, std::string_view table, char op, Lsn lsn, Lsn commit,
               std::span<const EventHeader> headers, EventEmitter& out);
   Status CheckArity(const TableSchema& t, const pgoutput::Tuple& tuple) const;
 

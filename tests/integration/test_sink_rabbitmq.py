@@ -11,130 +11,22 @@ Celery worker (Debian's python3-celery) runs."""
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import textwrap
 import time
 
 import pytest
 
 from pgcdc_harness import Pgcdc, free_port, run_pgcdc, wait_until
+from sink_servers import RabbitServer, PrivateCa, check_delivered, kill_loop
 
 pika = pytest.importorskip("pika", reason="python3-pika missing: run scripts/install-deps.sh")
 
-RABBIT_BIN = "/usr/lib/rabbitmq/bin"
-
-
-class RabbitServer:
-    """A rabbitmq-server node of its own on loopback; its data survives restarts."""
-
-    def __init__(self):
-        if not os.path.exists(os.path.join(RABBIT_BIN, "rabbitmq-server")):
-            raise RuntimeError("rabbitmq-server not found; run scripts/install-deps.sh")
-        self.port = free_port()
-        self.dir = tempfile.mkdtemp(prefix="pgcdc-rabbit-")
-        self.node = f"pgcdc{self.port}@localhost"
-        self.epmd_port = free_port()
-        self.env = dict(os.environ)
-        self.env.update({
-            "HOME": self.dir,  # the Erlang cookie lives here, shared with rabbitmqctl
-            "RABBITMQ_MNESIA_BASE": os.path.join(self.dir, "mnesia"),
-            "RABBITMQ_LOG_BASE": os.path.join(self.dir, "log"),
-            "RABBITMQ_NODE_PORT": str(self.port),
-            "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
-            "RABBITMQ_DIST_PORT": str(free_port()),
-            "RABBITMQ_NODENAME": self.node,
-            "RABBITMQ_PID_FILE": os.path.join(self.dir, "pid"),
-            "RABBITMQ_ENABLED_PLUGINS_FILE": os.path.join(self.dir, "enabled_plugins"),
-            "RABBITMQ_CONFIG_FILE": os.path.join(self.dir, "rabbitmq"),
-            "ERL_EPMD_PORT": str(self.epmd_port),  # an epmd of its own, stopped in destroy()
-        })
-        with open(self.env["RABBITMQ_ENABLED_PLUGINS_FILE"], "w") as f:
-            f.write("[].\n")
-        self.url = f"amqp://guest:guest@127.0.0.1:{self.port}/%2f"
-        self.proc = None
-        self.runs = 0
-
-    def ctl(self, *args, timeout=120):
-        return subprocess.run([os.path.join(RABBIT_BIN, "rabbitmqctl"), "-n", self.node, *args],
-                              env=self.env, capture_output=True, text=True, timeout=timeout)
-
-    def start(self):
-        self.runs += 1
-        self.log_path = os.path.join(self.dir, f"server{self.runs}.log")
-        self.proc = subprocess.Popen([os.path.join(RABBIT_BIN, "rabbitmq-server")], env=self.env,
-                                     stdout=open(self.log_path, "w"), stderr=subprocess.STDOUT,
-                                     cwd=self.dir)
-        try:
-            # await_startup fails at once while the node is still in its pre-launch phase.
-            def started():
-                assert self.proc.poll() is None, open(self.log_path).read()
-                return self.ctl("--timeout", "60", "await_startup").returncode == 0
-            wait_until(started, 120, interval=1, what="rabbitmq-server to start")
-        except BaseException:
-            self.destroy()
-            raise
-        return self
-
-    def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            try:
-                self.signal(signal.SIGCONT)  # in case a test froze it
-            except OSError:
-                pass  # not started far enough to have written its pid
-            self.ctl("stop")
-            try:
-                self.proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-    def signal(self, sig):
-        """To the Erlang VM, by the pid it wrote."""
-        with open(self.env["RABBITMQ_PID_FILE"]) as f:
-            os.kill(int(f.read().strip()), sig)
-
-    def kill(self):
-        self.signal(signal.SIGKILL)
-        self.proc.wait(timeout=60)
-
-    def destroy(self):
-        self.stop()
-        subprocess.run(["epmd", "-port", str(self.epmd_port), "-kill"], env=self.env,
-                       capture_output=True)
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def channel(self):
-        conn = pika.BlockingConnection(pika.URLParameters(self.url))
-        return conn, conn.channel()
-
-    def bind_queue(self, exchange, queue):
-        """A durable queue that gets everything published to `exchange` (declared like pgcdc's)."""
-        conn, ch = self.channel()
-        ch.exchange_declare(exchange, exchange_type="topic", durable=True)
-        ch.queue_declare(queue, durable=True)
-        ch.queue_bind(queue, exchange, routing_key="#")
-        conn.close()
-
-    def read(self, queue):
-        """Every message in the queue so far as (method, properties, body), left in the queue."""
-        conn, ch = self.channel()
-        out = []
-        while True:
-            method, props, body = ch.basic_get(queue, auto_ack=False)
-            if method is None:
-                break
-            out.append((method, props, body))
-        conn.close()  # unacknowledged: back in the queue, in order
-        return out
-
-
 @pytest.fixture(scope="module")
 def rabbit():
-    server = RabbitServer().start()
+    server = RabbitServer(tls=True).start()  # an AMQPS listener too, for the TLS test
     yield server
     server.destroy()
 
@@ -418,3 +310,73 @@ def test_validate_names_the_cause(pg, rabbit, workdir):
     text = bad.stdout + bad.stderr
     assert "login at 127.0.0.1" in text, text
     assert "s3cretpass" not in text
+
+
+def test_kill9_loop_loses_nothing(pg, rabbit, workdir):
+    """kill -9 of pgcdc under writes, again and again: every committed change is in the queue
+    at least once (what the broker confirmed but the slot had not comes again), in order per
+    key, and replaying the queue gives the table."""
+    db = "rabbitkill"
+    queue = f"{db}_all"
+    pg.create_database(db)
+    pg.execute("CREATE TABLE t(id int PRIMARY KEY, version int NOT NULL, payload text)", db=db)
+    rabbit.bind_queue(db, queue)
+    p = Pgcdc(rabbit_config(pg, rabbit, db, workdir), workdir).start()
+    p.wait_streaming()
+    writer = kill_loop(pg, db, p)
+    msgs = rabbit.read(queue)
+    events = [(json.loads(pr.headers["pgcdc.key"])["id"], json.loads(body))
+              for _, pr, body in msgs]
+    check_delivered(pg, db, writer, events)
+    print(f"changes={len(writer.committed)} messages={len(events)}")
+
+
+def test_amqps_verifies_the_broker_and_presents_a_client_certificate(pg, rabbit, workdir):
+    """amqps:// against a TLS listener whose certificate a test CA signed: validate and run work
+    with that CA and a client certificate (the broker sees it); a broker certificate from
+    another CA, or for another host name, is one clear line, and nothing is sent in clear."""
+    db = "rabbittls"
+    queue = f"{db}_all"
+    pg.create_database(db)
+    pg.execute("CREATE TABLE t(id int PRIMARY KEY)", db=db)
+    rabbit.bind_queue(db, queue)
+    cert, key = rabbit.ca.issue("pgcdc-client")
+    cfg = rabbit_config(pg, rabbit, db, workdir, url=rabbit.amqps_url(),
+                        tls_ca_file=rabbit.ca.cert, tls_cert_file=cert, tls_key_file=key)
+    p = Pgcdc(cfg, workdir)
+    p.write_config()
+    ok = run_pgcdc(["validate", "-c", p.config_path])
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert f"rabbitmq reachable at 127.0.0.1:{rabbit.tls_port} (TLS" in ok.stdout, ok.stdout
+
+    p.start()
+    p.wait_streaming()
+    conns = rabbit.ctl("list_connections", "ssl", "peer_cert_subject", "--no-table-headers")
+    assert "true" in conns.stdout and "CN=pgcdc-client" in conns.stdout, conns.stdout
+    pg.execute("INSERT INTO t VALUES (1), (2)", db=db)
+    msgs = wait_read(rabbit, queue, lambda ms: len(ms) >= 2, what="2 messages over TLS")
+    assert ids(msgs) == [1, 2]
+    pg.wait_confirmed(f"pgcdc_{db}", db, pg.current_wal_lsn(db) - 200, timeout=30)
+    assert p.stop() == 0, p.log()
+
+    def validate(**tls):
+        c = rabbit_config(pg, rabbit, db, workdir, **tls)
+        v = Pgcdc(c, workdir)
+        v.write_config()
+        r = run_pgcdc(["validate", "-c", v.config_path])
+        return r.returncode, r.stdout + r.stderr
+
+    other = PrivateCa(workdir, "other")
+    rc, out = validate(url=rabbit.amqps_url(), tls_ca_file=other.cert)
+    assert rc != 0 and "SSL peer cert verification failed" in out and "tls_ca_file" in out, out
+    # The certificate is for 127.0.0.1, not localhost.
+    rc, out = validate(url=rabbit.amqps_url().replace("127.0.0.1", "localhost"),
+                       tls_ca_file=rabbit.ca.cert)
+    assert rc != 0 and "is not for host 'localhost'" in out, out
+    # Verification off (tests only): the other CA does not matter.
+    rc, out = validate(url=rabbit.amqps_url(), tls_ca_file=other.cert, tls_verify=False)
+    assert rc == 0, out
+    # TLS settings without amqps://: one line at load.
+    rc, out = validate(tls_ca_file=rabbit.ca.cert)
+    lines = [ln for ln in out.splitlines() if ln.strip()]
+    assert rc == 2 and len(lines) == 1 and "amqps://" in lines[0], out

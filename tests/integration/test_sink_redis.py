@@ -1,5 +1,7 @@
 """sink.type redis: events land in Redis streams in Debezium Server's layout, and the no-loss
-promise holds through an outage of the server.
+promise holds through an outage of the server and kill -9 of pgcdc; with entry ids from the
+source position (the default), Redis refuses what a restarted pgcdc publishes again, so every
+change is in its stream once.
 
 A real redis-server from Debian's packages (temp dir, free loopback port, appendonly yes +
 appendfsync always, so an acknowledged entry survives kill -9), started once for the module and
@@ -8,63 +10,12 @@ stopped by it. Streams are read back with python3-redis, a client pgcdc did not 
 import json
 import os
 import shutil
-import signal
-import subprocess
-import tempfile
 import time
 
 import pytest
-import redis
 
 from pgcdc_harness import Pgcdc, free_port, run_pgcdc, wait_until
-
-
-class RedisServer:
-    """redis-server in a temp dir; kill()/start() keep the dir and port (the same data)."""
-
-    def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix="pgcdc-redis-")
-        self.port = free_port()
-        self.proc = None
-
-    def start(self):
-        self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
-             "--appendonly", "yes", "--appendfsync", "always", "--save", "",
-             "--daemonize", "no", "--logfile", os.path.join(self.dir, "redis.log")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_until(self._ready, 20, what="redis-server to answer PING")
-        return self
-
-    def _ready(self):
-        try:
-            return self.client().ping()
-        except redis.RedisError:
-            assert self.proc.poll() is None, "redis-server exited"
-            return False
-
-    def client(self):
-        return redis.Redis(host="127.0.0.1", port=self.port, decode_responses=True,
-                           socket_timeout=5)
-
-    def url(self, userinfo=""):
-        return f"redis://{userinfo}127.0.0.1:{self.port}/0"
-
-    def kill(self):
-        """kill -9: only what Redis fsynced survives (everything it acknowledged, here)."""
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)
+from sink_servers import RedisServer, change_ids, check_delivered, kill_loop
 
 
 @pytest.fixture(scope="module")
@@ -152,6 +103,12 @@ def test_snapshot_and_extended_format(pg, rds, workdir):
            for _, f in rows]
     assert sorted(ops[:50]) == [(i, "r") for i in range(1, 51)]
     assert ops[50] == (51, "c")
+    # Position ids: the reads at "<snapshot LSN - 1>-<Redis's sequence>", the change above them
+    # at its commit LSN.
+    ids = [tuple(int(x) for x in eid.split("-")) for eid, _ in rows]
+    snap = json.loads(rows[0][1]["value"])["payload"]["source"]["lsn"]
+    assert [i[0] for i in ids[:50]] == [int(snap) - 1] * 50
+    assert ids[50][0] >= int(snap) and ids[50][1] == 0
 
 
 def test_outage_freezes_confirmed_lsn_and_loses_nothing(pg, rds, workdir):
@@ -168,15 +125,17 @@ def test_outage_freezes_confirmed_lsn_and_loses_nothing(pg, rds, workdir):
     rds.kill()
     try:
         before_writes = pg.current_wal_lsn(db)
-        for i in range(11, 111):
-            pg.execute(f"INSERT INTO t VALUES ({i}, 'during')", db=db)
-        # Several commit intervals and status updates: nothing Redis did not take may be
-        # confirmed.
-        deadline = time.monotonic() + 6
-        while time.monotonic() < deadline:
+        # A 10 s outage with writes all along it (several commit intervals and status updates):
+        # nothing Redis did not take may be confirmed.
+        deadline = time.monotonic() + 10
+        i = 11
+        while time.monotonic() < deadline or i <= 110:
+            if i <= 110:
+                pg.execute(f"INSERT INTO t VALUES ({i}, 'during')", db=db)
+                i += 1
             cf = pg.confirmed_flush(f"pgcdc_{db}", db)
             assert cf <= before_writes, f"confirmed_flush {cf:X} passed undelivered changes"
-            time.sleep(0.25)
+            time.sleep(0.09)
         assert p.alive(), p.log()
         assert "events wait for acknowledgement" in p.log(), p.log()
     finally:
@@ -263,3 +222,93 @@ def test_error_reply_stops_without_confirming(pg, rds, workdir):
     assert "WRONGTYPE" in last and stream in last, last
     assert pg.confirmed_flush(f"pgcdc_{db}", db) <= before
     rds.client().delete(stream)
+
+
+def stream_ids(rds, stream):
+    return [eid for eid, _ in rds.client().xrange(stream)]
+
+
+def test_position_ids_make_redis_refuse_a_replay(pg, rds, workdir):
+    """The slot is set back (as a crash between Redis's acknowledgement and the confirmation
+    leaves it): the restarted pgcdc publishes every transaction again with the ids they had,
+    Redis refuses each, the refusals count as delivered, the slot advances, and every change is
+    in its stream once. Two transactions interleave (the later commit's changes come first in
+    the WAL), and a key change gives two entries at one change LSN."""
+    db = "rreplay"
+    stream = f"{db}.public.t"
+    slot = f"pgcdc_{db}"
+    pg.create_database(db)
+    pg.execute("CREATE TABLE t(id int PRIMARY KEY, v text)", db=db)
+    cfg = redis_config(pg, rds, db, workdir)
+    p = Pgcdc(cfg, workdir).start()
+    p.wait_streaming()
+    assert p.stop() == 0, p.log()
+    # The state a kill -9 before confirmation would leave: the slot and offsets as they are now.
+    pg.execute(f"SELECT pg_copy_logical_replication_slot('{slot}', '{db}_back')", db=db)
+    shutil.copy(cfg["offsets"]["file"], os.path.join(workdir, "offsets.back"))
+
+    p.start()
+    p.wait_streaming()
+    pg.execute("INSERT INTO t VALUES (1, 'a'), (2, 'b')", db=db)
+    a, b = pg.connect(db), pg.connect(db)
+    a.autocommit = b.autocommit = False
+    with a.cursor() as ca, b.cursor() as cb:
+        ca.execute("INSERT INTO t VALUES (10, 'early change, late commit')")
+        cb.execute("INSERT INTO t VALUES (20, 'late change, early commit')")
+        b.commit()
+        ca.execute("INSERT INTO t VALUES (11, 'late commit')")
+        a.commit()
+    a.close()
+    b.close()
+    pg.execute("UPDATE t SET id = 3 WHERE id = 2", db=db)  # key change: delete + create
+    pg.execute("DELETE FROM t WHERE id = 1", db=db)
+    first = wait_entries(rds, stream, 8)
+    pg.wait_confirmed(slot, db, pg.current_wal_lsn(db))
+    assert p.stop() == 0, p.log()
+    ids = stream_ids(rds, stream)
+    assert [(k["payload"]["id"], v["payload"]["op"]) for k, v in first] == [
+        (1, "c"), (2, "c"), (20, "c"), (10, "c"), (11, "c"), (2, "d"), (3, "c"), (1, "d")]
+    # "<commit LSN>-<index in the transaction's entries in this stream>".
+    commit = [int(e.split("-")[0]) for e in ids]
+    assert [int(e.split("-")[1]) for e in ids] == [0, 1, 0, 0, 1, 0, 1, 0], ids
+    assert commit[0] == commit[1] and commit[3] == commit[4] and commit[5] == commit[6]
+    for (_, v), c in zip(first, commit):
+        assert int(v["payload"]["source"]["lsn"]) <= c  # changes precede their commit
+    # Interleaved: the earlier-committed transaction's change has the later change LSN.
+    assert first[2][1]["payload"]["source"]["lsn"] > first[3][1]["payload"]["source"]["lsn"]
+
+    pg.execute(f"SELECT pg_drop_replication_slot('{slot}')", db=db)
+    pg.execute(f"SELECT pg_copy_logical_replication_slot('{db}_back', '{slot}')", db=db)
+    pg.execute(f"SELECT pg_drop_replication_slot('{db}_back')", db=db)
+    shutil.copy(os.path.join(workdir, "offsets.back"), cfg["offsets"]["file"])
+    replay_from = pg.confirmed_flush(slot, db)
+    assert replay_from < commit[0]
+
+    p.start()
+    p.wait_streaming()
+    end = pg.current_wal_lsn(db)
+    pg.wait_confirmed(slot, db, end)
+    assert p.stop() == 0, p.log()
+    assert "counts as delivered" in p.log(), p.log()
+    assert stream_ids(rds, stream) == ids, "a re-published change was written again"
+
+
+def test_kill9_loop_every_change_once(pg, rds, workdir):
+    """kill -9 of pgcdc under writes, again and again: every committed change is in the stream,
+    in order per key, and (position ids) once."""
+    db = "rkill"
+    stream = f"{db}.public.t"
+    pg.create_database(db)
+    pg.execute("CREATE TABLE t(id int PRIMARY KEY, version int NOT NULL, payload text)", db=db)
+    p = Pgcdc(redis_config(pg, rds, db, workdir), workdir).start()
+    p.wait_streaming()
+    writer = kill_loop(pg, db, p)
+    events = [(k["payload"]["id"], v["payload"]) for k, v in entries(rds, stream)]
+    check_delivered(pg, db, writer, events)
+    ids = change_ids(events)
+    dups = len(ids) - len(set(ids))
+    refused = sum("counts as delivered" in open(os.path.join(workdir, f"pgcdc-run{i}.log")).read()
+                  for i in range(1, p.runs + 1))
+    print(f"changes={len(writer.committed)} entries={len(events)} runs with refused "
+          f"re-publications={refused}")
+    assert dups == 0, f"{dups} changes written twice"
