@@ -114,7 +114,7 @@ Result<ChunkTable> DescribeChunkTable(PGconn* c, const std::string& publication,
               QuoteLiteral(c, table.surrogate_key) + " AND NOT a.attisdropped";
   } else {
     key_sql =
-        "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_index i, "
+        "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_index i CROSS JOIN "
         "LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) JOIN pg_attribute a ON "
         "a.attrelid = i.indrelid AND a.attnum = k.attnum WHERE i.indrelid = " + oid +
         " AND i.indexrelid = (SELECT indexrelid FROM pg_index WHERE indrelid = " + oid +
@@ -180,7 +180,10 @@ Result<ChunkRows> ReadChunk(PGconn* c, const ChunkTable& t, const std::optional<
                             const KeyValues& max_key, int limit) {
   const std::string key = KeyRow(t);
   std::string q = "SELECT " + t.columns;
-  for (const auto& k : t.key_exprs) q += ", " + k + "::text";
+  // Aliased: an output column named like a key column would make ORDER BY ambiguous.
+  for (size_t i = 0; i < t.key_exprs.size(); ++i) {
+    q += ", " + t.key_exprs[i] + "::text AS __pgcdc_key" + std::to_string(i);
+  }
   q += " FROM " + t.from + " WHERE " + key + " <= " + Literal(c, t, max_key);
   if (cursor) q += " AND " + key + " > " + Literal(c, t, *cursor);
   if (!t.where.empty()) q += " AND " + t.where;

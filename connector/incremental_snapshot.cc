@@ -92,6 +92,7 @@ bool IncrementalSnapshot::Claims(std::string_view prefix) {
 void IncrementalSnapshot::OnBegin(Xid xid) {
   txn_xid_ = xid;
   txn_tables_.clear();
+  txn_signals_.clear();
 }
 
 void IncrementalSnapshot::OnCommit(Lsn end_lsn) {
@@ -100,6 +101,8 @@ void IncrementalSnapshot::OnCommit(Lsn end_lsn) {
     if (streamed_.size() > kMaxStreamed) streamed_.pop_front();
   }
   txn_tables_.clear();
+  for (const auto& signal : txn_signals_) ApplySignal(signal);
+  txn_signals_.clear();
   if (!dirty_) return;
   dirty_ = false;
   pending_.emplace_back(end_lsn, state_);
@@ -108,6 +111,7 @@ void IncrementalSnapshot::OnCommit(Lsn end_lsn) {
 void IncrementalSnapshot::ApplyNow() {
   if (pending_.empty()) {
     durable_ = state_;
+    durable_changed_ = true;
   } else {
     pending_.emplace_back(pending_.back().first, state_);
   }
@@ -132,6 +136,7 @@ void IncrementalSnapshot::ResetSession() {
   by_key_.clear();
   dirty_ = false;
   txn_tables_.clear();
+  txn_signals_.clear();
   state_ = pending_.empty() ? durable_ : pending_.back().second;
 }
 
@@ -177,7 +182,7 @@ Status IncrementalSnapshot::OnMessage(const pgoutput::LogicalMessage& m, EventEm
       spdlog::warn("ignoring a pgcdc-signal message at {}: {}", m.lsn.ToString(),
                    s.status().message());
     } else {
-      ApplySignal(*s);
+      txn_signals_.push_back(std::move(*s));
     }
     return Status::Ok();
   }
@@ -276,7 +281,7 @@ void IncrementalSnapshot::OnSignalRow(const TableSchema& t, const pgoutput::Tupl
     spdlog::warn("ignoring signal from {}: {}", options_.signals_table, s.status().message());
     return;
   }
-  ApplySignal(*s);
+  txn_signals_.push_back(std::move(*s));
 }
 
 void IncrementalSnapshot::Enqueue(const IncrementalTable& t, const char* why) {

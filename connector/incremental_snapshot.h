@@ -96,6 +96,10 @@ class IncrementalSnapshot {
   void Confirm(Lsn confirmed);
   // The durable state, for the offsets file ("" when none).
   std::string DurableJson() const { return EncodeIncrementalState(durable_); }
+  // Whether the durable state changed outside a transaction (a table queued by reconciliation,
+  // refused or found empty) since the last call: the caller saves it with the persisted LSN,
+  // which no longer moves for it.
+  bool TakeDurableChanged() { return std::exchange(durable_changed_, false); }
 
  private:
   enum class Phase { kIdle, kAwaitLow, kOpen };
@@ -136,6 +140,10 @@ class IncrementalSnapshot {
   IncrementalState durable_;  // as of the confirmed LSN
   std::deque<std::pair<Lsn, IncrementalState>> pending_;  // (commit end LSN, state after it)
   bool dirty_ = false;                                    // state_ changed in this transaction
+  bool durable_changed_ = false;
+  // Signals of the open transaction: acted on at its commit, so that a transaction's signals
+  // take effect together (a chunk is never read between an execute and a pause sent together).
+  std::vector<Signal> txn_signals_;
 
   std::optional<ChunkTable> table_;  // state_.queue.front(), described
   Phase phase_ = Phase::kIdle;

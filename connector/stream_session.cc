@@ -100,6 +100,9 @@ Status Runner::StreamSession() {
         if (incremental_) {
           incremental_->AddTables(TablesToSnapshot(cfg_, joined));
           incremental_->Step(publisher_->blocked());
+          if (incremental_->TakeDurableChanged()) {
+            CDC_RETURN_IF_ERROR(offsets_.Save(OffsetAt(committer_->persisted())));
+          }
         } else {
           for (const auto& t : joined) WarnNotSnapshotted(cfg_.source.publication, t);
         }

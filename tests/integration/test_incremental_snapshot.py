@@ -51,6 +51,15 @@ def signal(pg, db, type_, data=None, sid=None):
     return sid
 
 
+def wait_log(p, text, timeout=60):
+    """Waits for `text` in pgcdc's log; on timeout the assertion shows the log."""
+    try:
+        wait_until(lambda: text in p.log() or not p.alive(), timeout=timeout, what=repr(text))
+    except AssertionError as e:
+        raise AssertionError(f"{e}\n{p.log()}") from None
+    assert text in p.log(), p.log()
+
+
 def replay(records):
     """{key id: after image} after applying every record in order."""
     state = {}
@@ -146,8 +155,7 @@ def test_signal_snapshot_under_concurrent_writer(pg, broker, workdir):
         time.sleep(0.5)
         signal(pg, db, "execute-snapshot",
                {"data-collections": ["public.big"], "type": "incremental"})
-        wait_until(lambda: "incremental snapshot of public.big done" in p.log() or not p.alive(),
-                   timeout=180, what="the incremental snapshot to finish")
+        wait_log(p, "incremental snapshot of public.big done", timeout=180)
         time.sleep(0.5)
         writer.finish()
         # A last change after the snapshot, to know when the stream has caught up.
@@ -191,8 +199,7 @@ def test_additional_conditions_limit_rows(pg, broker, workdir):
                {"data-collections": ["public\\.big"], "type": "INCREMENTAL",
                 "additional-conditions": [{"data-collection": "public.big",
                                            "filter": "id <= 40 AND note <> 'row 3'"}]})
-        wait_until(lambda: "incremental snapshot of public.big done" in p.log(), timeout=60,
-                   what="the filtered snapshot")
+        wait_log(p, "incremental snapshot of public.big done", timeout=60)
         reader.wait_for(lambda recs: len(recs) >= 19, timeout=60, what="19 reads")
         reader.poll(1.0)
     finally:
@@ -215,8 +222,7 @@ def test_table_created_under_wildcard_gets_its_rows(pg, broker, workdir):
         # Rows committed with the table, before it joined the publication: only a snapshot has them.
         pg.execute("CREATE TABLE late (id int PRIMARY KEY, v int NOT NULL, note text); "
                    "INSERT INTO late SELECT g, 0, 'old' FROM generate_series(1, 50) g", db=db)
-        wait_until(lambda: "incremental snapshot of public.late done" in p.log(), timeout=60,
-                   what="the joining table's snapshot")
+        wait_log(p, "incremental snapshot of public.late done", timeout=60)
         pg.execute("INSERT INTO late VALUES (51, 0, 'new'); UPDATE late SET v = 1 WHERE id = 1; "
                    "DELETE FROM late WHERE id = 2", db=db)
         reader.wait_for(lambda recs: any(r.payload and r.payload["op"] == "d" for r in recs),
@@ -262,8 +268,7 @@ def test_kill_9_resumes_at_last_acknowledged_chunk(pg, broker, workdir):
         p.start()
         p.wait_streaming()
         signal(pg, db, "resume-snapshot")
-        wait_until(lambda: "incremental snapshot of public.big done" in p.log() or not p.alive(),
-                   timeout=120, what="the resumed snapshot to finish")
+        wait_log(p, "incremental snapshot of public.big done", timeout=120)
         pg.execute("UPDATE big SET note = 'last' WHERE id = 4", db=db)
         reader.wait_for(lambda recs: any(r.payload and r.payload["after"] and
                                          r.payload["after"]["note"] == "last" for r in recs),
@@ -298,21 +303,18 @@ def test_pause_resume_and_stop(pg, broker, workdir):
             cur.execute("INSERT INTO dbz_signal VALUES ('s1', 'execute-snapshot', %s)",
                         (json.dumps({"data-collections": ["public.big"]}),))
             cur.execute("INSERT INTO dbz_signal VALUES ('s2', 'pause-snapshot', NULL)")
-        wait_until(lambda: "incremental snapshots paused (signal 's2')" in p.log(), timeout=30,
-                   what="the pause")
+        wait_log(p, "incremental snapshots paused (signal 's2')", timeout=30)
         time.sleep(2)
         assert reader.poll(1.0) == []
         signal(pg, db, "resume-snapshot", sid="s3")
-        wait_until(lambda: "incremental snapshot of public.big done" in p.log(), timeout=60,
-                   what="the resumed snapshot")
+        wait_log(p, "incremental snapshot of public.big done", timeout=60)
         # Queued and stopped in one transaction: nothing is read.
         with conn, conn.cursor() as cur:
             cur.execute("INSERT INTO dbz_signal VALUES ('s4', 'execute-snapshot', %s)",
                         (json.dumps({"data-collections": ["public.other"]}),))
             cur.execute("INSERT INTO dbz_signal VALUES ('s5', 'stop-snapshot', %s)",
                         (json.dumps({"data-collections": ["public.other"]}),))
-        wait_until(lambda: "incremental snapshot of public.other stopped (signal 's5')" in p.log(),
-                   timeout=30, what="the stop")
+        wait_log(p, "incremental snapshot of public.other stopped (signal 's5')", timeout=30)
         pg.execute("INSERT INTO big VALUES (1, 0, 'after')", db=db)
         reader.wait_for(lambda recs: any(r.payload and r.payload["op"] == "c" for r in recs),
                         timeout=60, what="the insert")
@@ -341,15 +343,13 @@ def test_cli_signals_without_a_signal_table(pg, broker, workdir):
         r = run_pgcdc(["snapshot", "-c", path, "--table", "public.big", "--where", "id > 100"])
         assert r.returncode == 0, r.stderr
         assert "(execute-snapshot) written to the WAL" in r.stdout, r.stdout
-        wait_until(lambda: "incremental snapshot of public.big done" in p.log(), timeout=60,
-                   what="the CLI's snapshot")
+        wait_log(p, "incremental snapshot of public.big done", timeout=60)
         reader.wait_for(lambda recs: len(recs) >= 10, timeout=60, what="10 reads")
         reader.poll(1.0)
         # A table without a primary key is refused with one line.
         r = run_pgcdc(["snapshot", "-c", path, "--table", "public.nokey"])
         assert r.returncode == 0, r.stderr
-        wait_until(lambda: "incremental snapshot of public.nokey refused" in p.log(), timeout=60,
-                   what="the refusal")
+        wait_log(p, "incremental snapshot of public.nokey refused", timeout=60)
         # Not captured: refused by the CLI itself (exit 2).
         r = run_pgcdc(["snapshot", "-c", path, "--table", "public.dbz_signal"])
         assert r.returncode == 2 and "is not captured" in r.stderr, (r.returncode, r.stderr)
@@ -397,13 +397,11 @@ def test_commit_streamed_before_visible_is_not_overwritten(broker, workdir):
         assert hung.is_alive()
         assert server.execute("SELECT v FROM big WHERE id = 4", db=db) == [(0,)]
         signal(server, db, "execute-snapshot", {"data-collections": ["public.big"]})
-        wait_until(lambda: "read again: transaction" in p.log(), timeout=60,
-                   what="the chunk to be thrown away")
+        wait_log(p, "read again: transaction", timeout=60)
         server.execute("ALTER SYSTEM SET synchronous_standby_names = ''", db=db)
         server.execute("SELECT pg_reload_conf()", db=db)
         hung.join(30)
-        wait_until(lambda: "incremental snapshot of public.big done" in p.log(), timeout=60,
-                   what="the snapshot")
+        wait_log(p, "incremental snapshot of public.big done", timeout=60)
         reader.wait_for(lambda recs: sum(1 for r in recs if r.payload["op"] == "r") >= 10,
                         timeout=60, what="the reads")
         reader.poll(1.0)
