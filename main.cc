@@ -115,8 +115,8 @@ int main(int argc, char** argv) {
       snapshot_request.where = argv[++i];
     } else if (a == "--stop" || a == "--pause" || a == "--resume" || a == "--status") {
       using Action = cdc::connector::SnapshotRequest::Action;
-      snapshot_request.action = a == "--stop"    ? Action::kStop
-                                : a == "--pause" ? Action::kPause
+      snapshot_request.action = a == "--stop"     ? Action::kStop
+                                : a == "--pause"  ? Action::kPause
                                 : a == "--resume" ? Action::kResume
                                                   : Action::kStatus;
       ++snapshot_actions;
@@ -128,9 +128,8 @@ int main(int argc, char** argv) {
     }
   }
   for (const auto& w : words) command += (command.empty() ? "" : " ") + w;
-  static const char* const kCommands[] = {"run",          "validate",      "status",
-                                          "offsets show", "offsets reset", "slot drop",
-                                          "snapshot"};
+  static const char* const kCommands[] = {"run",           "validate",  "status",  "offsets show",
+                                          "offsets reset", "slot drop", "snapshot"};
   if (std::find(std::begin(kCommands), std::end(kCommands), command) == std::end(kCommands)) {
     std::cerr << (command.empty() ? "error: no command given"
                                   : "error: unknown command '" + command + "'")

@@ -57,13 +57,13 @@ Result<ChunkTable> DescribeChunkTable(PGconn* c, const std::string& publication,
   const auto dot = table.name.find('.');
   const std::string schema = table.name.substr(0, dot);
   const std::string relname = dot == std::string::npos ? "" : table.name.substr(dot + 1);
-  auto found = Exec(c, "SELECT c.oid, c.relreplident, " +
-                           std::string(pg15 ? "pt.rowfilter" : "NULL") +
-                           " FROM pg_publication_tables pt JOIN pg_namespace n ON n.nspname = "
-                           "pt.schemaname JOIN pg_class c ON c.relnamespace = n.oid AND "
-                           "c.relname = pt.tablename WHERE pt.pubname = " +
-                           pub + " AND pt.schemaname = " + QuoteLiteral(c, schema) +
-                           " AND pt.tablename = " + QuoteLiteral(c, relname));
+  auto found =
+      Exec(c, "SELECT c.oid, c.relreplident, " + std::string(pg15 ? "pt.rowfilter" : "NULL") +
+                  " FROM pg_publication_tables pt JOIN pg_namespace n ON n.nspname = "
+                  "pt.schemaname JOIN pg_class c ON c.relnamespace = n.oid AND "
+                  "c.relname = pt.tablename WHERE pt.pubname = " +
+                  pub + " AND pt.schemaname = " + QuoteLiteral(c, schema) +
+                  " AND pt.tablename = " + QuoteLiteral(c, relname));
   if (!found.ok()) return found.status().WithContext("incremental snapshot of " + table.name);
   if (PQntuples(found->get()) == 0) {
     return Status::FailedPrecondition("incremental snapshot of " + table.name +
@@ -91,7 +91,8 @@ Result<ChunkTable> DescribeChunkTable(PGconn* c, const std::string& publication,
                       " AND pt.tablename = " + QuoteLiteral(c, relname) + ")"
                 : std::string()) +
           " ORDER BY a.attnum");
-  if (!cols.ok()) return cols.status().WithContext("incremental snapshot: columns of " + table.name);
+  if (!cols.ok())
+    return cols.status().WithContext("incremental snapshot: columns of " + table.name);
   ChunkTable t;
   t.name = table.name;
   t.from = QuoteIdent(c, schema) + "." + QuoteIdent(c, relname);
@@ -109,15 +110,17 @@ Result<ChunkTable> DescribeChunkTable(PGconn* c, const std::string& publication,
   // The paging key: the surrogate key, else the primary key, else the replica identity index.
   std::string key_sql;
   if (!table.surrogate_key.empty()) {
-    key_sql = "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
-              "WHERE a.attrelid = " + oid + " AND a.attname = " +
-              QuoteLiteral(c, table.surrogate_key) + " AND NOT a.attisdropped";
+    key_sql =
+        "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
+        "WHERE a.attrelid = " +
+        oid + " AND a.attname = " + QuoteLiteral(c, table.surrogate_key) +
+        " AND NOT a.attisdropped";
   } else {
     key_sql =
         "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_index i CROSS JOIN "
         "LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) JOIN pg_attribute a ON "
-        "a.attrelid = i.indrelid AND a.attnum = k.attnum WHERE i.indrelid = " + oid +
-        " AND i.indexrelid = (SELECT indexrelid FROM pg_index WHERE indrelid = " + oid +
+        "a.attrelid = i.indrelid AND a.attnum = k.attnum WHERE i.indrelid = " +
+        oid + " AND i.indexrelid = (SELECT indexrelid FROM pg_index WHERE indrelid = " + oid +
         " AND (indisprimary OR indisreplident) ORDER BY indisprimary DESC LIMIT 1) ORDER BY k.ord";
   }
   auto keys = Exec(c, key_sql);
@@ -196,9 +199,10 @@ Result<ChunkRows> ReadChunk(PGconn* c, const ChunkTable& t, const std::optional<
   ChunkRows out;
   Status s;
   // The snapshot first: the SELECT sees exactly it (REPEATABLE READ takes it at the first query).
-  auto snap = Exec(c, "SELECT pg_snapshot_xmin(s)::text, pg_snapshot_xmax(s)::text, "
-                      "COALESCE((SELECT string_agg(x::text, ',') FROM pg_snapshot_xip(s) x), ''), "
-                      "pg_current_wal_lsn()::text FROM pg_current_snapshot() s");
+  auto snap = Exec(c,
+                   "SELECT pg_snapshot_xmin(s)::text, pg_snapshot_xmax(s)::text, "
+                   "COALESCE((SELECT string_agg(x::text, ',') FROM pg_snapshot_xip(s) x), ''), "
+                   "pg_current_wal_lsn()::text FROM pg_current_snapshot() s");
   if (!snap.ok()) s = snap.status();
   if (s.ok()) {
     PGresult* r = snap->get();

@@ -27,13 +27,13 @@ namespace cdc::connector {
 using KeyValues = std::vector<std::optional<std::string>>;
 
 struct ChunkTable {
-  std::string name;                    // schema.table
-  std::string from;                    // "schema"."table"
-  std::string columns;                 // quoted, in Relation order
-  size_t column_count = 0;             // of `columns`; the key columns follow them in a chunk
-  std::vector<std::string> key_exprs;  // quoted key columns
-  std::vector<std::string> key_types;  // format_type of each, for the cursor's casts
-  std::string where;                   // row filter and additional condition, or empty
+  std::string name;                     // schema.table
+  std::string from;                     // "schema"."table"
+  std::string columns;                  // quoted, in Relation order
+  size_t column_count = 0;              // of `columns`; the key columns follow them in a chunk
+  std::vector<std::string> key_exprs;   // quoted key columns
+  std::vector<std::string> key_types;   // format_type of each, for the cursor's casts
+  std::string where;                    // row filter and additional condition, or empty
   const TableSchema* schema = nullptr;  // owned by the caller's RelationRegistry
 };
 

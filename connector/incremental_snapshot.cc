@@ -215,9 +215,8 @@ void IncrementalSnapshot::OnWatermark(const Watermark& w, EventEmitter& out) {
     }
     // Visible to this snapshot, hence to every later one: no need to check them again.
     const uint32_t xmin = static_cast<uint32_t>(chunk_snapshot_.xmin & 0xffffffffu);
-    std::erase_if(streamed_, [xmin](const auto& e) {
-      return static_cast<int32_t>(e.first - xmin) < 0;
-    });
+    std::erase_if(streamed_,
+                  [xmin](const auto& e) { return static_cast<int32_t>(e.first - xmin) < 0; });
     phase_ = Phase::kOpen;
     return;
   }
@@ -315,7 +314,8 @@ void IncrementalSnapshot::ApplySignal(const Signal& s) {
       const size_t before = state_.queue.size();
       for (size_t i = state_.queue.size(); i-- > 0;) {
         bool match = s.collections.empty();
-        for (const auto& p : s.collections) match = match || CollectionMatches(p, state_.queue[i].name);
+        for (const auto& p : s.collections)
+          match = match || CollectionMatches(p, state_.queue[i].name);
         if (!match) continue;
         spdlog::info("incremental snapshot of {} stopped (signal '{}')", state_.queue[i].name,
                      s.id);
@@ -332,8 +332,7 @@ void IncrementalSnapshot::ApplySignal(const Signal& s) {
       dirty_ = true;
       return;
     }
-    case Signal::Type::kExecuteSnapshot:
-      break;
+    case Signal::Type::kExecuteSnapshot: break;
   }
   // The tables the include list captures, by their catalog names.
   if (Status c = Connected(); !c.ok()) {

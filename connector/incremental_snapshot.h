@@ -136,8 +136,8 @@ class IncrementalSnapshot {
   PgConnPtr conn_;
   std::string snapshot_id_;  // random, per process: only our watermarks count
 
-  IncrementalState state_;    // as of the last processed message
-  IncrementalState durable_;  // as of the confirmed LSN
+  IncrementalState state_;                                // as of the last processed message
+  IncrementalState durable_;                              // as of the confirmed LSN
   std::deque<std::pair<Lsn, IncrementalState>> pending_;  // (commit end LSN, state after it)
   bool dirty_ = false;                                    // state_ changed in this transaction
   bool durable_changed_ = false;
@@ -147,9 +147,9 @@ class IncrementalSnapshot {
 
   std::optional<ChunkTable> table_;  // state_.queue.front(), described
   Phase phase_ = Phase::kIdle;
-  uint64_t chunk_ = 0;          // number of the chunk in the stream
-  bool chunk_last_ = false;     // it reaches the table's max key
-  KeyValues chunk_end_;         // its last row's key: the cursor once acknowledged
+  uint64_t chunk_ = 0;       // number of the chunk in the stream
+  bool chunk_last_ = false;  // it reaches the table's max key
+  KeyValues chunk_end_;      // its last row's key: the cursor once acknowledged
   ChunkSnapshot chunk_snapshot_;
   std::vector<Buffered> buffer_;
   std::unordered_map<std::string, std::vector<size_t>> by_key_;

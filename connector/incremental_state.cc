@@ -16,7 +16,8 @@ nlohmann::json KeyToJson(const Key& k) {
 
 Key KeyFromJson(const nlohmann::json& j) {
   Key k;
-  for (const auto& v : j) k.push_back(v.is_null() ? std::nullopt : std::optional(v.get<std::string>()));
+  for (const auto& v : j)
+    k.push_back(v.is_null() ? std::nullopt : std::optional(v.get<std::string>()));
   return k;
 }
 
@@ -36,10 +37,8 @@ std::string EncodeIncrementalState(const IncrementalState& s) {
   for (const auto& t : s.queue) {
     tables.push_back({{"table", t.name}, {"filter", t.filter}, {"surrogate_key", t.surrogate_key}});
   }
-  nlohmann::json j = {{"tables", std::move(tables)},
-                      {"chunks", s.chunks},
-                      {"rows", s.rows},
-                      {"paused", s.paused}};
+  nlohmann::json j = {
+      {"tables", std::move(tables)}, {"chunks", s.chunks}, {"rows", s.rows}, {"paused", s.paused}};
   if (s.cursor) j["cursor"] = KeyToJson(*s.cursor);
   if (s.max_key) j["max_key"] = KeyToJson(*s.max_key);
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

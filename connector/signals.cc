@@ -48,8 +48,7 @@ Status ReadData(const nlohmann::json& data, Signal* s) {
       auto filter = cond.find("filter");
       if (!cond.is_object() || dc == cond.end() || !dc->is_string() || filter == cond.end() ||
           !filter->is_string()) {
-        return Bad(*s,
-                   "each additional-conditions entry needs data-collection and filter strings");
+        return Bad(*s, "each additional-conditions entry needs data-collection and filter strings");
       }
       s->conditions.emplace_back(dc->get<std::string>(), filter->get<std::string>());
     }
@@ -108,8 +107,7 @@ std::string ExecuteSnapshotData(const std::vector<std::string>& tables, const st
   return j.dump();
 }
 
-std::string SignalMessage(const std::string& id, const std::string& type,
-                          const std::string& data) {
+std::string SignalMessage(const std::string& id, const std::string& type, const std::string& data) {
   nlohmann::json j = {{"id", id}, {"type", type}};
   j["data"] = data.empty() ? nlohmann::json::object() : nlohmann::json::parse(data);
   return j.dump();

@@ -40,8 +40,7 @@ Status ShowState(const config::Config& cfg, std::ostream& out) {
     const auto& t = state->queue[i];
     out << "  " << t.name << (t.filter.empty() ? "" : " where " + t.filter);
     if (i == 0) {
-      out << ": running, " << state->rows << " rows in " << state->chunks
-          << " chunks acknowledged";
+      out << ": running, " << state->rows << " rows in " << state->chunks << " chunks acknowledged";
     } else {
       out << ": queued";
     }
@@ -89,7 +88,8 @@ Status SnapshotCommand(const config::Config& cfg, const SnapshotRequest& r, std:
                         ", " + QuoteLiteral(c, type) + ", " +
                         (data.empty() ? std::string("NULL") : QuoteLiteral(c, data)) + ")",
                     PGRES_COMMAND_OK);
-    if (!res.ok()) return res.status().WithContext("snapshot: signalling through " + cfg.signals.table);
+    if (!res.ok())
+      return res.status().WithContext("snapshot: signalling through " + cfg.signals.table);
     out << "signal " << id << " (" << type << ") inserted into " << cfg.signals.table << "\n";
     return Status::Ok();
   }

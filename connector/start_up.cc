@@ -205,9 +205,9 @@ Status Runner::StartIncremental(const std::vector<std::string>& joined) {
   opts.signals_table = cfg_.signals.table;
   opts.chunk_size = cfg_.snapshot.chunk_size;
   opts.progress_interval_ms = cfg_.snapshot.progress_interval_ms;
-  incremental_ = std::make_unique<IncrementalSnapshot>(std::move(opts), event_options_,
-                                                       rules_.get(), catalog_.get(), &metrics_,
-                                                       std::move(*restored));
+  incremental_ =
+      std::make_unique<IncrementalSnapshot>(std::move(opts), event_options_, rules_.get(),
+                                            catalog_.get(), &metrics_, std::move(*restored));
   incremental_->AddTables(joined);
   processor_->SetIncremental(incremental_.get());
   return Status::Ok();
