@@ -189,14 +189,13 @@ Status IncrementalSnapshot::OnMessage(const pgoutput::LogicalMessage& m, EventEm
   auto w = ParseWatermark(m.content);
   // Another process's (an earlier run of ours, or forged): not ours to act on.
   if (!w || w->snapshot_id != snapshot_id_) return Status::Ok();
-  OnWatermark(*w, out);
-  return Status::Ok();
+  return OnWatermark(*w, out);
 }
 
-void IncrementalSnapshot::OnWatermark(const Watermark& w, EventEmitter& out) {
-  if (w.chunk != chunk_) return;  // an abandoned chunk's
+Status IncrementalSnapshot::OnWatermark(const Watermark& w, EventEmitter& out) {
+  if (w.chunk != chunk_) return Status::Ok();  // an abandoned chunk's
   if (w.kind == Watermark::Kind::kLow) {
-    if (phase_ != Phase::kAwaitLow) return;
+    if (phase_ != Phase::kAwaitLow) return Status::Ok();
     // Every commit before LW is decoded now: each one that changed the table must be visible to
     // the chunk's snapshot, or its row may be older than the change already published.
     for (const auto& [x, table] : streamed_) {
@@ -210,7 +209,7 @@ void IncrementalSnapshot::OnWatermark(const Watermark& w, EventEmitter& out) {
         buffer_.clear();
         by_key_.clear();
         retry_at_ = Clock::Steady().Now() + kRetryAfterInvisible;
-        return;
+        return Status::Ok();
       }
     }
     // Visible to this snapshot, hence to every later one: no need to check them again.
@@ -218,9 +217,9 @@ void IncrementalSnapshot::OnWatermark(const Watermark& w, EventEmitter& out) {
     std::erase_if(streamed_,
                   [xmin](const auto& e) { return static_cast<int32_t>(e.first - xmin) < 0; });
     phase_ = Phase::kOpen;
-    return;
+    return Status::Ok();
   }
-  if (phase_ != Phase::kOpen) return;
+  if (phase_ != Phase::kOpen) return Status::Ok();
   uint64_t sent = 0;
   emitting_ = true;
   for (const auto& b : buffer_) {
@@ -237,13 +236,10 @@ void IncrementalSnapshot::OnWatermark(const Watermark& w, EventEmitter& out) {
     ev.lsn = chunk_snapshot_.wal_lsn;
     Status s = out.Emit(ev);
     if (!s.ok()) {
-      // The sink refused: the Publisher records the failure and the session ends on it; the
-      // chunk is not counted, so a restart reads it again.
-      spdlog::warn("incremental snapshot: publishing chunk {} of {} failed: {}", chunk_,
-                   state_.queue.front().name, s.message());
+      // The session ends on it; the chunk is not counted, so it is read again.
       emitting_ = false;
       DropWindow();
-      return;
+      return s.WithContext("incremental snapshot of " + std::string(ev.table));
     }
     if (b.op == 'r') ++sent;
   }
@@ -263,6 +259,7 @@ void IncrementalSnapshot::OnWatermark(const Watermark& w, EventEmitter& out) {
     state_.PopFront();
     table_.reset();
   }
+  return Status::Ok();
 }
 
 void IncrementalSnapshot::OnSignalRow(const TableSchema& t, const pgoutput::Tuple& row) {

@@ -116,7 +116,7 @@ class IncrementalSnapshot {
   Status ReadNextChunk();
   // The open transaction changed `table` (for the visibility check).
   void Touched(std::string_view table);
-  void OnWatermark(const Watermark& w, EventEmitter& out);
+  Status OnWatermark(const Watermark& w, EventEmitter& out);
   void ApplySignal(const Signal& s);
   void Enqueue(const IncrementalTable& t, const char* why);
   // Abandons the open window and the described table (it is described again).
