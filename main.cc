@@ -20,6 +20,7 @@
 #include "connector/admin.h"
 #include "connector/logging.h"
 #include "connector/runner.h"
+#include "connector/snapshot_command.h"
 #include "connector/stop_signal.h"
 
 namespace {
@@ -44,6 +45,10 @@ Usage:
                                     move the stored position forward (never back: a logical
                                     slot cannot rewind); without --yes only shows the change
   pgcdc slot drop -c FILE [--yes]   drop the replication slot (releases its WAL)
+  pgcdc snapshot -c FILE --table SCHEMA.TABLE [--table ...] [--where SQL]
+                                    incremental snapshot of tables while streaming (a signal to
+                                    the running pgcdc, or the next one to start)
+  pgcdc snapshot -c FILE (--stop [--table ...] | --pause | --resume | --status)
   pgcdc --version
   pgcdc --help
 
@@ -80,6 +85,8 @@ int main(int argc, char** argv) {
   std::string command, config_path, to_lsn;
   std::vector<std::string> words;  // command and its sub-command
   bool offline = false, to_slot = false, yes = false;
+  cdc::connector::SnapshotRequest snapshot_request;
+  int snapshot_actions = 0;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--help" || a == "-h" || a == "help") {
@@ -102,6 +109,17 @@ int main(int argc, char** argv) {
       to_slot = true;
     } else if (a == "--yes") {
       yes = true;
+    } else if (a == "--table" && i + 1 < argc) {
+      snapshot_request.tables.push_back(argv[++i]);
+    } else if (a == "--where" && i + 1 < argc) {
+      snapshot_request.where = argv[++i];
+    } else if (a == "--stop" || a == "--pause" || a == "--resume" || a == "--status") {
+      using Action = cdc::connector::SnapshotRequest::Action;
+      snapshot_request.action = a == "--stop"     ? Action::kStop
+                                : a == "--pause"  ? Action::kPause
+                                : a == "--resume" ? Action::kResume
+                                                  : Action::kStatus;
+      ++snapshot_actions;
     } else if (words.size() < 2 && !a.empty() && a[0] != '-') {
       words.push_back(a);
     } else {
@@ -110,8 +128,8 @@ int main(int argc, char** argv) {
     }
   }
   for (const auto& w : words) command += (command.empty() ? "" : " ") + w;
-  static const char* const kCommands[] = {"run",          "validate",      "status",
-                                          "offsets show", "offsets reset", "slot drop"};
+  static const char* const kCommands[] = {"run",           "validate",  "status",  "offsets show",
+                                          "offsets reset", "slot drop", "snapshot"};
   if (std::find(std::begin(kCommands), std::end(kCommands), command) == std::end(kCommands)) {
     std::cerr << (command.empty() ? "error: no command given"
                                   : "error: unknown command '" + command + "'")
@@ -135,6 +153,13 @@ int main(int argc, char** argv) {
   if (command == "status") return Report(cdc::connector::ShowStatus(cfg, std::cout));
   if (command == "offsets show") return Report(cdc::connector::ShowOffsets(cfg, std::cout));
   if (command == "slot drop") return Report(cdc::connector::DropSlotCommand(cfg, yes, std::cout));
+  if (command == "snapshot") {
+    if (snapshot_actions > 1) {
+      return Report(cdc::Status::InvalidArgument(
+          "snapshot: give at most one of --stop, --pause, --resume, --status"));
+    }
+    return Report(cdc::connector::SnapshotCommand(cfg, snapshot_request, std::cout));
+  }
   if (command == "offsets reset") {
     cdc::connector::OffsetsReset reset;
     reset.to_slot = to_slot;

@@ -27,6 +27,8 @@ enum class RedisMessageFormat { kCompact, kExtended };
 enum class RedisEntryIds { kPosition, kAuto };
 enum class LogLevel { kTrace, kDebug, kInfo, kWarn, kError };
 enum class LogFormat { kText, kJson };
+// What a table that joins the capture set while pgcdc runs gets (README "Incremental snapshots").
+enum class NewTablesMode { kIncremental, kSkip };
 
 // How pgoutput sends column values (README "Memory"). kAuto: binary on PostgreSQL 14+ when
 // every captured column's type has a binary decoder, else text; decided on every (re)connect.
@@ -55,6 +57,15 @@ struct SnapshotConfig {
   int parallelism = 2;          // worker connections importing the slot's exported snapshot
   int64_t chunk_pages = 16384;  // a table larger than this is split into CTID ranges of it
   int progress_interval_ms = 10000;
+  // Incremental snapshots (README "Incremental snapshots"): rows per keyset chunk, and what a
+  // table that joins the capture set while running (or by a config change) gets.
+  int chunk_size = 4096;
+  NewTablesMode new_tables = NewTablesMode::kIncremental;
+};
+
+// Debezium-compatible signalling (README "Signals").
+struct SignalsConfig {
+  std::string table;  // schema.table with columns (id, type, data); empty = no signal table
 };
 
 struct FormatConfig {
@@ -154,6 +165,7 @@ struct Config {
   std::string name;
   SourceConfig source;
   SnapshotConfig snapshot;
+  SignalsConfig signals;
   FormatConfig format;
   SinkConfig sink;
   OffsetsConfig offsets;

@@ -129,7 +129,17 @@ Config Parse(const YAML::Node& root) {
     s.Int("parallelism", &c.snapshot.parallelism, 1, 64);
     s.Int("chunk_pages", &c.snapshot.chunk_pages, int64_t{16}, int64_t{1} << 31);
     s.Int("progress_interval_ms", &c.snapshot.progress_interval_ms, 100, 3'600'000);
+    s.Int("chunk_size", &c.snapshot.chunk_size, 1, 1'000'000);
+    s.OneOf("new_tables", &c.snapshot.new_tables);
     s.Finish();
+  }
+  {
+    MapReader s(top.Take("signals"), "signals");
+    s.String("table", &c.signals.table);
+    s.Finish();
+    if (!c.signals.table.empty() && c.signals.table.find('.') == std::string::npos) {
+      Fail("signals.table", "'" + c.signals.table + "' must be schema.table");
+    }
   }
   {
     MapReader f(top.Take("format"), "format");

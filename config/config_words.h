@@ -23,6 +23,8 @@ struct Words;
 CDC_CONFIG_WORDS(SnapshotMode, {"initial", SnapshotMode::kInitial},
                  {"initial_only", SnapshotMode::kInitialOnly}, {"never", SnapshotMode::kNever},
                  {"always", SnapshotMode::kAlways}, {"when_needed", SnapshotMode::kWhenNeeded});
+CDC_CONFIG_WORDS(NewTablesMode, {"incremental", NewTablesMode::kIncremental},
+                 {"skip", NewTablesMode::kSkip});
 CDC_CONFIG_WORDS(DecimalMode, {"precise", DecimalMode::kPrecise}, {"double", DecimalMode::kDouble},
                  {"string", DecimalMode::kString});
 CDC_CONFIG_WORDS(BinaryMode, {"bytes", BinaryMode::kBytes}, {"base64", BinaryMode::kBase64},

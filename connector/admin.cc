@@ -141,7 +141,7 @@ Status ShowStatus(const config::Config& cfg, std::ostream& out) {
     PGconn* c = server->sql.get();
     out << "publication " << cfg.source.publication << ": ";
     auto view = ReadPublication(c, cfg.source.publication);
-    auto wanted = ResolveCaptureSet(c, cfg.source.tables);
+    auto wanted = ResolveCaptureSet(c, PublishedPatterns(cfg));
     if (!view.ok() || !wanted.ok()) {
       unreadable.push_back("publication unreadable");
       out << "UNREADABLE (" << (view.ok() ? wanted.status().message() : view.status().message())

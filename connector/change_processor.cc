@@ -5,6 +5,7 @@
 #include <chrono>
 #include <string_view>
 
+#include "connector/incremental_snapshot.h"
 #include "connector/record_encoders.h"
 #include "decoders/values/pg_binary.h"
 #include "decoders/wire/pgoutput_decoder.h"
@@ -61,6 +62,7 @@ void ChangeProcessor::ResetSession(Lsn resume_lsn, bool binary_values, bool utf8
   in_txn_ = false;
   skip_txn_ = false;
   txn_record_ = nullptr;
+  if (incremental_ != nullptr) incremental_->ResetSession();
 }
 
 const TableSchema* ChangeProcessor::Table(uint32_t oid, Status* error) const {
@@ -158,6 +160,7 @@ Status ChangeProcessor::OnBegin(const pgoutput::Begin& b) {
   txn_.last_commit_lsn = last_commit_lsn_;
   txn_record_ = skip_txn_ ? nullptr : tracker_->Begin();
   if (txn_record_ != nullptr) txn_record_->final_lsn = b.final_lsn;
+  if (incremental_ != nullptr && !skip_txn_) incremental_->OnBegin(b.xid);
   return Status::Ok();
 }
 
@@ -171,6 +174,7 @@ Status ChangeProcessor::OnCommit(const pgoutput::Commit& c) {
   }
   txn_record_ = nullptr;
   last_commit_lsn_ = c.end_lsn;
+  if (incremental_ != nullptr && !skip_txn_) incremental_->OnCommit(c.end_lsn);
   return Status::Ok();
 }
 
@@ -215,6 +219,13 @@ Result<const TableSchema*> ChangeProcessor::WithCurrentEnumLabels(const TableSch
 }
 
 Status ChangeProcessor::OnInsert(const pgoutput::Insert& m, Lsn lsn) {
+  if (incremental_ != nullptr && in_txn_ && !skip_txn_) {
+    // A signal-table row steers the snapshots; it is published too when the table is captured.
+    const TableSchema* signal = relations_.Find(m.relation_oid);
+    if (signal != nullptr && incremental_->IsSignalTable(signal->qualified_name)) {
+      incremental_->OnSignalRow(*signal, m.new_tuple);
+    }
+  }
   auto t = ChangeTarget(m.relation_oid);
   if (!t.ok() || *t == nullptr) return t.status();
   t = WithCurrentEnumLabels(*t, m.new_tuple);
@@ -243,7 +254,9 @@ Status ChangeProcessor::OnTruncate(const pgoutput::Truncate& m, Lsn lsn) {
   for (uint32_t oid : m.relation_oids) {
     auto t = ChangeTarget(oid);
     if (!t.ok()) return t.status();
-    if (*t != nullptr) CDC_RETURN_IF_ERROR(builder_.OnTruncate(**t, txn_, lsn, *this));
+    if (*t == nullptr) continue;
+    if (incremental_ != nullptr) incremental_->OnTruncate((*t)->qualified_name);
+    CDC_RETURN_IF_ERROR(builder_.OnTruncate(**t, txn_, lsn, *this));
   }
   return Status::Ok();
 }
@@ -261,6 +274,12 @@ Status ChangeProcessor::EmitStandalone(Lsn end_lsn, Fn&& build) {
 }
 
 Status ChangeProcessor::OnLogicalMessage(const pgoutput::LogicalMessage& m) {
+  // Watermarks and signals: read, never published as op "m" records (whatever format.messages
+  // says), and confirmed with their transaction like any other.
+  if (IncrementalSnapshot::Claims(m.prefix)) {
+    if (incremental_ == nullptr || !m.transactional || !in_txn_ || skip_txn_) return Status::Ok();
+    return incremental_->OnMessage(m, *this);
+  }
   if (!processor_options_.emit_messages) return Status::Ok();
   if (!processor_options_.message_prefixes.empty()) {
     bool match = false;
@@ -300,6 +319,7 @@ Status ChangeProcessor::Emit(const ChangeEvent& ev) {
   // The ticket is the transaction record: its delivery report settles one of its events.
   CDC_RETURN_IF_ERROR(publisher_->Publish(ev, *txn_record_, while_full_));
   ++events_sent_;
+  if (incremental_ != nullptr) incremental_->OnStreamed(ev);
   return Status::Ok();
 }
 

@@ -31,6 +31,8 @@
 
 namespace cdc::connector {
 
+class IncrementalSnapshot;
+
 // What the processor publishes besides row changes.
 struct ProcessorOptions {
   bool emit_messages = true;                  // op "m" records for logical decoding messages
@@ -61,6 +63,10 @@ class ChangeProcessor : public EventEmitter, private pgoutput::MessageHandler {
   void SetSnapshotReads(std::map<std::string, Lsn> read_lsns) {
     snapshot_reads_ = std::move(read_lsns);
   }
+
+  // Incremental snapshots (incremental_snapshot.h) see every transaction boundary, published
+  // record, watermark and signal of the stream; nullptr: none. Must outlive the processor.
+  void SetIncremental(IncrementalSnapshot* incremental) { incremental_ = incremental; }
 
   // Processes one XLogData frame. Errors are fatal for the session (corrupt bytes, a relation
   // never announced, a value that cannot be represented, a sink refusal).
@@ -109,6 +115,7 @@ class ChangeProcessor : public EventEmitter, private pgoutput::MessageHandler {
 
   const EventOptions& options_;
   ProcessorOptions processor_options_;
+  IncrementalSnapshot* incremental_ = nullptr;
   LsnTracker* tracker_;
   Publisher* publisher_;
   std::function<Status()> while_full_;

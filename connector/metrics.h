@@ -33,6 +33,9 @@ class Metrics {
   void ObserveCommitToAck(double seconds);
   // While a snapshot runs, where to read its progress from (nullptr afterwards).
   void SetSnapshotSource(std::function<std::vector<TableProgress>()> progress);
+  // An incremental snapshot published `rows` records in `chunks` chunks of `table` (`done`: it
+  // finished). Thread-safe.
+  void ObserveIncremental(const std::string& table, uint64_t rows, uint64_t chunks, bool done);
 
   std::atomic<int> state{static_cast<int>(RunState::kStarting)};
   std::atomic<uint64_t> delivery_errors{0};
@@ -77,6 +80,12 @@ class Metrics {
   std::atomic<uint64_t> latency_sum_us_{0};
   std::function<std::vector<TableProgress>()> snapshot_progress_ GUARDED_BY(mu_);
   std::vector<TableProgress> last_snapshot_ GUARDED_BY(mu_);  // kept after the snapshot ends
+  struct Incremental {
+    uint64_t rows = 0;
+    uint64_t chunks = 0;
+    bool done = false;
+  };
+  std::map<std::string, Incremental> incremental_ GUARDED_BY(mu_);
 };
 
 int64_t UnixMillis();

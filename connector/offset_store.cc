@@ -145,6 +145,9 @@ Result<std::optional<Offset>> OffsetStore::Load() const {
       if (!stuck.ok()) return stuck.status();
       o.stuck = std::move(*stuck);
     }
+    if (j.contains("incremental_snapshot") && !j.at("incremental_snapshot").is_null()) {
+      o.incremental_snapshot = j.at("incremental_snapshot").dump();
+    }
     return std::optional<Offset>(o);
   } catch (const nlohmann::json::exception& e) {
     return Status::Corruption("offsets file " + path_ +
@@ -168,6 +171,9 @@ Status OffsetStore::Save(const Offset& o) const {
     j["snapshot_tables"] = std::move(tables);
   }
   if (o.stuck) j["stuck"] = StuckToJson(*o.stuck);
+  if (!o.incremental_snapshot.empty()) {
+    j["incremental_snapshot"] = nlohmann::json::parse(o.incremental_snapshot, nullptr, false);
+  }
   // A key cut mid-character (or a key that was never UTF-8) must not make the file unwritable.
   const std::string data = j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   const std::string tmp = path_ + ".tmp";

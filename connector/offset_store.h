@@ -47,6 +47,8 @@ struct Offset {
   // not move `lsn`: that stays before the event's transaction, which the next start sends again.
   // Absent in files written before this field existed, and whenever nothing is stuck.
   std::optional<StuckEvent> stuck;
+  // Incremental snapshots in progress (incremental_state.h), as JSON text; empty when none.
+  std::string incremental_snapshot;
 };
 
 class OffsetStore {

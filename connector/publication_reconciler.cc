@@ -245,9 +245,29 @@ void ReportUnmanagedDrift(const std::string& publication, const PublicationDrift
 void WarnNotSnapshotted(const std::string& publication, const TableName& t) {
   spdlog::warn(
       "table {} joined the capture set (publication {}): its changes are captured from now on, "
-      "but its existing rows were NOT snapshotted (incremental snapshots of joining tables are "
-      "not implemented yet; snapshot.mode always, or a new slot, reads them)",
-      t.Display(), publication);
+      "but its existing rows are NOT snapshotted (snapshot.new_tables: skip; `pgcdc snapshot "
+      "--table {}` reads them)",
+      t.Display(), publication, t.Display());
+}
+
+std::vector<std::string> PublishedPatterns(const config::Config& cfg) {
+  std::vector<std::string> patterns = cfg.source.tables;
+  if (!patterns.empty() && !cfg.signals.table.empty()) patterns.push_back(cfg.signals.table);
+  return patterns;
+}
+
+std::vector<std::string> TablesToSnapshot(const config::Config& cfg,
+                                          const std::vector<TableName>& joined) {
+  std::vector<std::string> out;
+  for (const auto& t : joined) {
+    if (t.Display() == cfg.signals.table) continue;
+    if (cfg.snapshot.new_tables == config::NewTablesMode::kSkip) {
+      WarnNotSnapshotted(cfg.source.publication, t);
+    } else {
+      out.push_back(t.Display());
+    }
+  }
+  return out;
 }
 
 PublicationReconciler::PublicationReconciler(const config::Config& cfg, const Clock& clock)
@@ -255,9 +275,10 @@ PublicationReconciler::PublicationReconciler(const config::Config& cfg, const Cl
       clock_(clock),
       next_(clock.Now() + std::chrono::milliseconds(cfg.source.reconcile_interval_ms)) {}
 
-void PublicationReconciler::MaybeRun() {
-  if (cfg_.source.reconcile_interval_ms <= 0 || clock_.Now() < next_) return;
-  Status s = RunOnce();
+std::vector<TableName> PublicationReconciler::MaybeRun() {
+  std::vector<TableName> joined;
+  if (cfg_.source.reconcile_interval_ms <= 0 || clock_.Now() < next_) return joined;
+  Status s = RunOnce(&joined);
   // From the end of this run: a slow catalog never makes runs back to back.
   next_ = clock_.Now() + std::chrono::milliseconds(cfg_.source.reconcile_interval_ms);
   if (!s.ok()) {
@@ -265,9 +286,10 @@ void PublicationReconciler::MaybeRun() {
                  cfg_.source.publication, cfg_.source.reconcile_interval_ms, s.message());
     conn_.reset();
   }
+  return joined;
 }
 
-Status PublicationReconciler::RunOnce() {
+Status PublicationReconciler::RunOnce(std::vector<TableName>* joined) {
   if (!conn_ || PQstatus(conn_.get()) != CONNECTION_OK) {
     auto c = Connect(cfg_.source.dsn, ConnKind::kSql);
     if (!c.ok()) return c.status();
@@ -275,7 +297,7 @@ Status PublicationReconciler::RunOnce() {
     CDC_RETURN_IF_ERROR(Exec(conn_.get(), kBoundedSession, PGRES_COMMAND_OK).status());
   }
   PGconn* c = conn_.get();
-  auto wanted = ResolveCaptureSet(c, cfg_.source.tables);
+  auto wanted = ResolveCaptureSet(c, PublishedPatterns(cfg_));
   if (!wanted.ok()) return wanted.status();
   auto view = ReadPublication(c, cfg_.source.publication);
   if (!view.ok()) return view.status();
@@ -286,9 +308,7 @@ Status PublicationReconciler::RunOnce() {
   const PublicationDrift drift = CompareToPublication(*wanted, *view, cfg_.source.partitions);
   if (cfg_.source.create_publication) {
     if (drift.empty()) return Status::Ok();
-    for (const auto& t : ApplyDrift(c, cfg_.source.publication, drift)) {
-      WarnNotSnapshotted(cfg_.source.publication, t);
-    }
+    *joined = ApplyDrift(c, cfg_.source.publication, drift);
     return Status::Ok();
   }
   ReportUnmanagedDrift(cfg_.source.publication, drift);  // not ours: reported only

@@ -44,6 +44,11 @@ struct CaptureSet {
 };
 Result<CaptureSet> ResolveCaptureSet(PGconn* sql, const std::vector<std::string>& include_patterns);
 
+// What the publication must hold: source.tables, plus signals.table when the list is not empty
+// (an empty list publishes every table, the signal table included). The signal table's rows
+// reach the stream that way; its events are published only if source.tables captures it.
+std::vector<std::string> PublishedPatterns(const config::Config& cfg);
+
 struct PublicationView {
   bool exists = false;
   bool all_tables = false;        // FOR ALL TABLES
@@ -88,8 +93,15 @@ Status CreatePublication(PGconn* sql, const config::Config& cfg, const CaptureSe
 std::vector<TableName> ApplyDrift(PGconn* sql, const std::string& publication,
                                   const PublicationDrift& drift);
 
-// The warning for a table that joined the capture set without a snapshot reading it.
+// The warning for a table that joined the capture set without a snapshot reading it
+// (snapshot.new_tables: skip).
 void WarnNotSnapshotted(const std::string& publication, const TableName& t);
+
+// Of the tables that joined the publication, those that need their existing rows read
+// (snapshot.new_tables: incremental): all but the signal table. With `skip`, none, and each
+// gets WarnNotSnapshotted.
+std::vector<std::string> TablesToSnapshot(const config::Config& cfg,
+                                          const std::vector<TableName>& joined);
 
 // The periodic reconciliation while streaming. Owns its own SQL connection (never the
 // replication connection); statements there are bounded by lock_timeout and statement_timeout so
@@ -102,11 +114,12 @@ class PublicationReconciler {
 
   // Reconciles when source.reconcile_interval_ms has passed since the last time (the first time
   // one interval after construction: the start has just reconciled). Never fails the session:
-  // a failure is logged and retried at the next interval.
-  void MaybeRun();
+  // a failure is logged and retried at the next interval. Returns the tables that joined the
+  // publication (to be snapshotted per snapshot.new_tables).
+  std::vector<TableName> MaybeRun();
 
  private:
-  Status RunOnce();
+  Status RunOnce(std::vector<TableName>* joined);
 
   const config::Config& cfg_;
   const Clock& clock_;

@@ -35,6 +35,7 @@
 #include "connector/catalog_reader.h"
 #include "connector/change_processor.h"
 #include "connector/heartbeat.h"
+#include "connector/incremental_snapshot.h"
 #include "connector/instance_lock.h"
 #include "connector/lsn_tracker.h"
 #include "connector/metrics.h"
@@ -73,6 +74,8 @@ class Runner {
   // invalidated, dropped, or moved past `resume` behind our back.
   Status CheckSlotStillOurs(Lsn resume) const;
   Status Prepare();
+  // Creates the incremental snapshots' owner (from the stored state) and queues `joined`.
+  Status StartIncremental(const std::vector<std::string>& joined);
   // Publishes the replication thread's state to the metrics (once per loop turn).
   void UpdateGauges();
   // Reads every captured table, consistent with the slot. Either (re-)creates the slot with an
@@ -120,6 +123,10 @@ class Runner {
   std::unique_ptr<CaptureRules> rules_;
   std::unique_ptr<CatalogReader> catalog_;
   std::unique_ptr<OffsetCommitter> committer_;  // from Prepare() on
+  // Incremental snapshots (PostgreSQL 14+: watermarks are logical decoding messages); the
+  // offsets file's state until it exists. Declared before the processor, which points to it.
+  std::string incremental_json_;
+  std::unique_ptr<IncrementalSnapshot> incremental_;
   std::unique_ptr<ChangeProcessor> processor_;
   // Owns the sink. Last member: destroyed first, while what its tickets point to still lives.
   std::unique_ptr<Publisher> publisher_;

@@ -125,7 +125,7 @@ Result<SourceFacts> InspectSource(PGconn* sql, PGconn* repl, const config::Confi
   if (!view.ok()) return view.status();
   f.publication = std::move(*view);
   f.publication_exists = f.publication.exists;
-  auto capture = ResolveCaptureSet(sql, cfg.source.tables);
+  auto capture = ResolveCaptureSet(sql, PublishedPatterns(cfg));
   if (!capture.ok()) return capture.status();
   f.capture = std::move(*capture);
   if (!cfg.source.tables.empty() && f.capture.tables.empty()) {
@@ -178,14 +178,19 @@ Result<SourceFacts> InspectSource(PGconn* sql, PGconn* repl, const config::Confi
 }
 
 Status EnsurePublication(PGconn* sql, const config::Config& cfg, const SourceFacts& facts,
-                         bool snapshot_follows) {
+                         bool snapshot_follows, std::vector<std::string>* to_snapshot) {
   if (!facts.publication_exists) return CreatePublication(sql, cfg, facts.capture);
   if (!cfg.source.create_publication) {
     ReportUnmanagedDrift(cfg.source.publication, facts.drift);  // an admin's: never altered
     return Status::Ok();
   }
-  for (const auto& t : ApplyDrift(sql, cfg.source.publication, facts.drift)) {
-    if (!snapshot_follows) WarnNotSnapshotted(cfg.source.publication, t);
+  const auto joined = ApplyDrift(sql, cfg.source.publication, facts.drift);
+  if (snapshot_follows) return Status::Ok();
+  auto tables = TablesToSnapshot(cfg, joined);
+  if (to_snapshot != nullptr) {
+    *to_snapshot = std::move(tables);
+  } else {
+    for (const auto& t : tables) spdlog::warn("table {} joined the capture set unsnapshotted", t);
   }
   return Status::Ok();
 }

@@ -62,9 +62,10 @@ Result<SourceFacts> InspectSource(PGconn* sql, PGconn* repl, const config::Confi
 // Creates the publication if it is missing, or makes a managed one follow source.tables and
 // source.partitions (publication_reconciler.h); warns about the drift of one an admin made.
 // `snapshot_follows`: this start snapshots every published table, so tables that join now need
-// no warning about their existing rows.
+// no incremental snapshot (nor a warning about their existing rows). Otherwise the tables that
+// joined and need their rows read (TablesToSnapshot) go to `to_snapshot` when given.
 Status EnsurePublication(PGconn* sql, const config::Config& cfg, const SourceFacts& facts,
-                         bool snapshot_follows);
+                         bool snapshot_follows, std::vector<std::string>* to_snapshot = nullptr);
 
 struct CreatedSlot {
   Lsn consistent_point;

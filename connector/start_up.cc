@@ -21,7 +21,8 @@ Offset Runner::OffsetAt(Lsn lsn) const {
            snapshot_state_,
            snapshot_lsn_,
            {},
-           stuck_};
+           stuck_,
+           incremental_ ? incremental_->DurableJson() : incremental_json_};
   for (const auto& [table, read_lsn] : snapshot_tables_) {
     // Once complete, a table's entry matters only until the stream passes its read.
     if (snapshot_state_ == SnapshotState::kRunning || read_lsn > lsn) {
@@ -66,6 +67,7 @@ Status Runner::Prepare() {
     snapshot_lsn_ = o->snapshot_lsn;
     snapshot_tables_ = o->snapshot_tables;
     stuck_ = o->stuck;
+    incremental_json_ = o->incremental_snapshot;
     if (stuck_) {
       spdlog::warn("the previous run stopped on an event the broker refused: {}; sending it again",
                    DescribeStuck(*stuck_));
@@ -94,7 +96,8 @@ Status Runner::Prepare() {
   CDC_RETURN_IF_ERROR(publisher_->sink().CheckReachable(15000));
 
   // Everything checked: now create what is missing (publication first: pgoutput.md §6.8).
-  CDC_RETURN_IF_ERROR(EnsurePublication(sql->get(), cfg_, *facts, snapshot));
+  std::vector<std::string> joined;  // tables that joined the capture set since the last run
+  CDC_RETURN_IF_ERROR(EnsurePublication(sql->get(), cfg_, *facts, snapshot, &joined));
   WarnAboutToast(sql->get(), cfg_.source.publication, cfg_.source.tables);
   rules_ = std::make_unique<CaptureRules>(CaptureOptionsFor(cfg_));
   catalog_ = std::make_unique<CatalogReader>(cfg_.source.dsn);
@@ -140,6 +143,7 @@ Status Runner::Prepare() {
       tracker_.get(),
       [this](Lsn confirmed) {
         if (stuck_ && !stuck_->in_snapshot && confirmed > stuck_->lsn) ClearStuck();
+        if (incremental_) incremental_->Confirm(confirmed);
         return offsets_.Save(OffsetAt(confirmed));
       },
       start_lsn_);
@@ -170,9 +174,40 @@ Status Runner::Prepare() {
         read_later.size());
   }
   processor_->SetSnapshotReads(std::move(read_later));
+  CDC_RETURN_IF_ERROR(StartIncremental(joined));
   spdlog::info("slot {} publication {} on system {} timeline {}: resuming at {}", cfg_.source.slot,
                cfg_.source.publication, identity_.system_id, identity_.timeline,
                start_lsn_.ToString());
+  return Status::Ok();
+}
+
+Status Runner::StartIncremental(const std::vector<std::string>& joined) {
+  auto restored = ParseIncrementalState(incremental_json_);
+  if (!restored.ok()) {
+    return restored.status().WithContext("offsets file " + offsets_.path());
+  }
+  if (server_version_ < 140000) {
+    // pgoutput sends logical decoding messages, hence watermarks, from 14 on.
+    if (!restored->empty() || !joined.empty() || !cfg_.signals.table.empty()) {
+      spdlog::warn(
+          "incremental snapshots need PostgreSQL 14 or later (this server is {}): signals and "
+          "tables that joined the capture set are not snapshotted",
+          server_version_);
+    }
+    return Status::Ok();
+  }
+  IncrementalOptions opts;
+  opts.dsn = cfg_.source.dsn;
+  opts.publication = cfg_.source.publication;
+  opts.include_patterns = cfg_.source.tables;
+  opts.signals_table = cfg_.signals.table;
+  opts.chunk_size = cfg_.snapshot.chunk_size;
+  opts.progress_interval_ms = cfg_.snapshot.progress_interval_ms;
+  incremental_ =
+      std::make_unique<IncrementalSnapshot>(std::move(opts), event_options_, rules_.get(),
+                                            catalog_.get(), &metrics_, std::move(*restored));
+  incremental_->AddTables(joined);
+  processor_->SetIncremental(incremental_.get());
   return Status::Ok();
 }
 

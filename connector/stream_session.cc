@@ -96,7 +96,16 @@ Status Runner::StreamSession() {
       stream,
       [this, &reconciler] {
         UpdateGauges();
-        reconciler.MaybeRun();
+        const auto joined = reconciler.MaybeRun();
+        if (incremental_) {
+          incremental_->AddTables(TablesToSnapshot(cfg_, joined));
+          incremental_->Step(publisher_->blocked());
+          if (incremental_->TakeDurableChanged()) {
+            CDC_RETURN_IF_ERROR(offsets_.Save(OffsetAt(committer_->persisted())));
+          }
+        } else {
+          for (const auto& t : joined) WarnNotSnapshotted(cfg_.source.publication, t);
+        }
         CDC_RETURN_IF_ERROR(heartbeat_.MaybeBeat(*processor_));
         CDC_RETURN_IF_ERROR(lock_.Check());  // lost: end the session; the next takes it again
         LogProgress(false);
