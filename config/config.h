@@ -121,8 +121,8 @@ struct SinkConfig {
   // sink.kinesis: one Kinesis stream per topic; credentials come from the AWS environment
   // variables or the shared credentials file, read when the sink starts (never stored here).
   struct Kinesis {
-    std::string region;          // required with sink.type kinesis, e.g. "us-east-1"
-    std::string endpoint;        // "" = https://kinesis.<region>.amazonaws.com
+    std::string region;           // required with sink.type kinesis, e.g. "us-east-1"
+    std::string endpoint;         // "" = https://kinesis.<region>.amazonaws.com
     bool create_streams = false;  // true: CreateStream for a missing stream, wait until ACTIVE
     int shard_count = 1;          // of the streams pgcdc creates
   } kinesis;

@@ -177,8 +177,7 @@ void ParseKinesis(const YAML::Node& node, SinkConfig::Kinesis* k, bool required)
   r.Bool("create_streams", &k->create_streams);
   r.Int("shard_count", &k->shard_count, 1, 10'000);
   r.Finish();
-  if (!k->region.empty() &&
-      !std::all_of(k->region.begin(), k->region.end(), [](char ch) {
+  if (!k->region.empty() && !std::all_of(k->region.begin(), k->region.end(), [](char ch) {
         return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-';
       })) {
     Fail("sink.kinesis.region", "'" + k->region + "' is not an AWS region name (e.g. us-east-1)");

@@ -1,9 +1,9 @@
 #pragma once
 
 // The parsers of the non-Kafka sink sections of the configuration (sink.redis, sink.nats,
-// sink.rabbitmq, sink.kinesis), kept beside the loader that calls them. Each throws ConfigError with one line
-// naming the key; the secrets they meet (passwords in URLs, tokens) are registered with redact.h.
-// Start-up only.
+// sink.rabbitmq, sink.kinesis), kept beside the loader that calls them. Each throws ConfigError
+// with one line naming the key; the secrets they meet (passwords in URLs, tokens) are registered
+// with redact.h. Start-up only.
 
 #include <yaml-cpp/yaml.h>
 

@@ -224,9 +224,8 @@ Status ValidateServer(const config::Config& cfg, std::ostream& out) {
     NoListener listener;
     auto sink = MakeSink(cfg.sink, &listener);
     if (f.Check(sink.status(), "kinesis configuration accepted (credentials found)") &&
-        f.Check((*sink)->CheckReachable(10000), "kinesis reachable at " +
-                                                    cfg.sink.kinesis.endpoint +
-                                                    " (ListStreams, signed)")) {
+        f.Check((*sink)->CheckReachable(10000),
+                "kinesis reachable at " + cfg.sink.kinesis.endpoint + " (ListStreams, signed)")) {
       auto found = CheckDestinations(cfg, facts->capture, **sink, /*may_create=*/false);
       f.Check(found.status(), found.ok() ? *found : "");
     }

@@ -96,9 +96,9 @@ std::string SigV4Authorization(const SigV4Request& req, const SigV4Scope& scope,
       date + "/" + scope.region + "/" + scope.service + "/aws4_request";
   const std::string to_sign = "AWS4-HMAC-SHA256\n" + std::string(amz_date) + "\n" +
                               credential_scope + "\n" + Sha256Hex(CanonicalRequest(req));
-  const std::string key = Hmac(
-      Hmac(Hmac(Hmac("AWS4" + scope.secret_access_key, date), scope.region), scope.service),
-      "aws4_request");
+  const std::string key =
+      Hmac(Hmac(Hmac(Hmac("AWS4" + scope.secret_access_key, date), scope.region), scope.service),
+           "aws4_request");
   const std::string signature = Hmac(key, to_sign);
   return "AWS4-HMAC-SHA256 Credential=" + scope.access_key_id + "/" + credential_scope +
          ", SignedHeaders=" + Canonical(req.headers).second + ", Signature=" +

@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
 
@@ -25,6 +26,21 @@ std::string Shorten(std::string s) {
   }
   if (s.size() > 300) s = s.substr(0, 300) + "...";
   return s;
+}
+
+// httplib's own names ("Connection", "Read") say little in an error line.
+std::string Describe(httplib::Error e) {
+  switch (e) {
+    case httplib::Error::Connection: return "could not establish a connection";
+    case httplib::Error::ConnectionTimeout: return "connection timed out";
+    case httplib::Error::Read: return "no reply (read failed or timed out)";
+    case httplib::Error::Write: return "could not send the request";
+    case httplib::Error::SSLConnection: return "TLS handshake failed";
+    case httplib::Error::SSLLoadingCerts: return "cannot load the system's CA certificates";
+    case httplib::Error::SSLServerVerification:
+      return "the server's TLS certificate did not verify";
+    default: return httplib::to_string(e);
+  }
 }
 
 }  // namespace
@@ -59,8 +75,8 @@ KinesisClient::KinesisClient(std::string endpoint, std::string region, AwsCreden
   // httplib leaves out the default port in Host; the signature must cover what is sent.
   const std::string default_port = https ? ":443" : ":80";
   if (hostport.size() > default_port.size() &&
-      hostport.compare(hostport.size() - default_port.size(), default_port.size(),
-                       default_port) == 0) {
+      hostport.compare(hostport.size() - default_port.size(), default_port.size(), default_port) ==
+          0) {
     hostport.resize(hostport.size() - default_port.size());
   }
   host_header_ = hostport;
@@ -70,8 +86,7 @@ KinesisClient::KinesisClient(std::string endpoint, std::string region, AwsCreden
 
 KinesisClient::~KinesisClient() = default;
 
-KinesisReply KinesisClient::Call(std::string_view action, const std::string& json,
-                                 int timeout_ms) {
+KinesisReply KinesisClient::Call(std::string_view action, const std::string& json, int timeout_ms) {
   const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(
                            std::chrono::system_clock::now().time_since_epoch())
                            .count();
@@ -96,18 +111,19 @@ KinesisReply KinesisClient::Call(std::string_view action, const std::string& jso
   }
   headers.emplace("Authorization", authorization);
 
-  const time_t secs = timeout_ms / 1000;
-  const time_t usecs = static_cast<time_t>((timeout_ms % 1000) * 1000);
-  http_->set_connection_timeout(secs, usecs);
-  http_->set_read_timeout(secs, usecs);
-  http_->set_write_timeout(secs, usecs);
+  // Connecting gets less than the reply: an endpoint that drops packets should not hold the
+  // caller's thread (the replication thread) for long per retry.
+  const int connect_ms = std::min(timeout_ms, kConnectTimeoutMs);
+  http_->set_connection_timeout(connect_ms / 1000, (connect_ms % 1000) * 1000);
+  http_->set_read_timeout(timeout_ms / 1000, (timeout_ms % 1000) * 1000);
+  http_->set_write_timeout(timeout_ms / 1000, (timeout_ms % 1000) * 1000);
 
   KinesisReply reply;
   const std::string where = std::string(action) + " at " + endpoint_;
   auto res = http_->Post("/", headers, json, "application/x-amz-json-1.1");
   if (!res) {
     reply.outcome = KinesisReply::Outcome::kRetry;
-    reply.error = "kinesis: " + where + " failed: " + httplib::to_string(res.error());
+    reply.error = "kinesis: " + where + " failed: " + Describe(res.error());
     return reply;
   }
   if (res->status == 200) {
@@ -126,13 +142,14 @@ KinesisReply KinesisClient::Call(std::string_view action, const std::string& jso
       }
     }
     for (const char* k : {"message", "Message"}) {
-      if (auto m = parsed.find(k); m != parsed.end() && m->is_string()) message = m->get<std::string>();
+      if (auto m = parsed.find(k); m != parsed.end() && m->is_string())
+        message = m->get<std::string>();
     }
   }
   if (type.empty()) type = "HTTP " + std::to_string(res->status);
   if (message.empty() && !parsed.is_object()) message = Shorten(res->body);
-  reply.error = "kinesis: " + where + " answered " + type + (message.empty() ? "" : ": ") +
-                Shorten(message);
+  reply.error =
+      "kinesis: " + where + " answered " + type + (message.empty() ? "" : ": ") + Shorten(message);
   if (res->status >= 500 || RetryableType(type)) {
     reply.outcome = KinesisReply::Outcome::kRetry;
   } else if (type == "ResourceNotFoundException") {

@@ -38,14 +38,16 @@ struct KinesisReply {
 
 class KinesisClient {
  public:
+  static constexpr int kConnectTimeoutMs = 3000;  // at most, whatever Call()'s timeout
+
   // `endpoint`: "http[s]://host[:port]" (config/ checked the scheme).
   KinesisClient(std::string endpoint, std::string region, AwsCredentials credentials);
   ~KinesisClient();
   KinesisClient(const KinesisClient&) = delete;
   KinesisClient& operator=(const KinesisClient&) = delete;
 
-  // POSTs `json` as `action` (e.g. "PutRecords"), waiting up to `timeout_ms` for the connection
-  // and again for the reply.
+  // POSTs `json` as `action` (e.g. "PutRecords"), waiting up to min(timeout_ms,
+  // kConnectTimeoutMs) for a connection and up to `timeout_ms` for the reply.
   KinesisReply Call(std::string_view action, const std::string& json, int timeout_ms);
 
   const std::string& endpoint() const { return endpoint_; }

@@ -71,8 +71,8 @@ KinesisSink::~KinesisSink() {
   ReportSkipped();
   // Callers drained first; whatever is left was not acknowledged and must not be confirmed.
   for (auto& [name, s] : streams_) {
-    FailAll(s, "kinesis: sink closed before Kinesis acknowledged the record for stream '" + name +
-                   "'");
+    FailAll(
+        s, "kinesis: sink closed before Kinesis acknowledged the record for stream '" + name + "'");
   }
 }
 
@@ -97,8 +97,7 @@ Status KinesisSink::Send(const ChangeEvent& ev, void* opaque) {
     listener_->OnRefused(opaque, {ev.topic, ev.key ? ev.key->data() : nullptr,
                                   ev.key ? ev.key->size() : 0, cause, "RECORD_TOO_LARGE"});
     return Status::DeliveryFailed("kinesis: cannot write to stream '" + std::string(ev.topic) +
-                                  "' key " + (ev.key ? Printable(*ev.key) : "null") + ": " +
-                                  cause);
+                                  "' key " + (ev.key ? Printable(*ev.key) : "null") + ": " + cause);
   }
   auto it = streams_.find(ev.topic);
   if (it == streams_.end()) it = streams_.emplace(std::string(ev.topic), Stream{}).first;
@@ -125,9 +124,10 @@ void KinesisSink::Backoff(const std::string& name, Stream& s, const std::string&
   s.next_attempt = Clock::now() + std::chrono::milliseconds(s.backoff_ms);
   // Once per cause, not once per attempt: an outage is one line, and another when it changes.
   if (cause != s.trouble) {
-    spdlog::warn("{}; {} events for stream '{}' wait for acknowledgement, retrying (the confirmed "
-                 "LSN waits)",
-                 cause, s.queue.size(), name);
+    spdlog::warn(
+        "{}; {} events for stream '{}' wait for acknowledgement, retrying (the confirmed "
+        "LSN waits)",
+        cause, s.queue.size(), name);
   }
   s.trouble = cause;
 }
@@ -169,10 +169,10 @@ KinesisReply KinesisSink::Describe(const std::string& name, std::string* status)
 }
 
 KinesisReply KinesisSink::Create(const std::string& name) {
-  return client_.Call("CreateStream",
-                      StreamBody(name) + ",\"ShardCount\":" +
-                          std::to_string(options_.shard_count) + "}",
-                      kCallTimeoutMs);
+  return client_.Call(
+      "CreateStream",
+      StreamBody(name) + ",\"ShardCount\":" + std::to_string(options_.shard_count) + "}",
+      kCallTimeoutMs);
 }
 
 void KinesisSink::SendBatch(const std::string& name, Stream& s) {
@@ -220,11 +220,8 @@ void KinesisSink::SendBatch(const std::string& name, Stream& s) {
 
   KinesisReply reply = client_.Call("PutRecords", body, kCallTimeoutMs);
   switch (reply.outcome) {
-    case Outcome::kOk:
-      break;
-    case Outcome::kRetry:
-      Backoff(name, s, reply.error);
-      return;
+    case Outcome::kOk: break;
+    case Outcome::kRetry: Backoff(name, s, reply.error); return;
     case Outcome::kNotFound:
       if (!options_.create_streams) {
         FailAll(s, "kinesis: stream '" + name + "' does not exist in region " + options_.region +
@@ -256,8 +253,10 @@ void KinesisSink::SendBatch(const std::string& name, Stream& s) {
     if (auto f = parsed.find("Records"); f != parsed.end() && f->is_array()) results = &*f;
   }
   if (results == nullptr || results->size() != batch.size()) {
-    Backoff(name, s, "kinesis: PutRecords to stream '" + name + "' answered without one result "
-                     "per record");
+    Backoff(name, s,
+            "kinesis: PutRecords to stream '" + name +
+                "' answered without one result "
+                "per record");
     return;
   }
   size_t failed = 0;
@@ -308,8 +307,9 @@ void KinesisSink::Poll(int timeout_ms) {
     sent = true;
   }
   if (!sent && timeout_ms > 0 && earliest != Clock::time_point::max()) {
-    const auto wait = std::min(std::chrono::duration_cast<std::chrono::milliseconds>(earliest - now),
-                               std::chrono::milliseconds(timeout_ms));
+    const auto wait =
+        std::min(std::chrono::duration_cast<std::chrono::milliseconds>(earliest - now),
+                 std::chrono::milliseconds(timeout_ms));
     if (wait.count() > 0) std::this_thread::sleep_for(wait);
   }
 }
@@ -337,8 +337,7 @@ Status KinesisSink::CheckReachable(int timeout_ms) {
   KinesisReply r = client_.Call("ListStreams", "{\"Limit\":1}", timeout_ms);
   if (r.ok()) return Status::Ok();
   if (r.outcome == KinesisReply::Outcome::kFailed) {
-    return Status::Unavailable(r.error + " (credentials from " + options_.credentials.source +
-                               ")");
+    return Status::Unavailable(r.error + " (credentials from " + options_.credentials.source + ")");
   }
   return Status::Unavailable(r.error);
 }
@@ -368,10 +367,10 @@ Result<std::string> KinesisSink::CheckStreams(const std::vector<std::string>& st
   };
   const std::string where = "in region " + options_.region + " at " + options_.endpoint;
   if (!missing.empty() && !options_.create_streams) {
-    return Status::FailedPrecondition(
-        "kinesis: " + std::to_string(missing.size()) + " of " + std::to_string(streams.size()) +
-        " streams do not exist " + where + ": " + joined(missing) +
-        " (create them, or set sink.kinesis.create_streams: true)");
+    return Status::FailedPrecondition("kinesis: " + std::to_string(missing.size()) + " of " +
+                                      std::to_string(streams.size()) + " streams do not exist " +
+                                      where + ": " + joined(missing) +
+                                      " (create them, or set sink.kinesis.create_streams: true)");
   }
   if (!missing.empty() && !may_create) {
     return "kinesis: " + std::to_string(streams.size() - missing.size()) + " of " +
@@ -386,8 +385,8 @@ Result<std::string> KinesisSink::CheckStreams(const std::vector<std::string>& st
   }
   while (!waiting.empty()) {
     if (Clock::now() >= deadline) {
-      return Status::Unavailable("kinesis: streams not ACTIVE after " +
-                                 std::to_string(timeout_ms) + " ms: " + joined(waiting));
+      return Status::Unavailable("kinesis: streams not ACTIVE after " + std::to_string(timeout_ms) +
+                                 " ms: " + joined(waiting));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     std::string status;
@@ -395,7 +394,8 @@ Result<std::string> KinesisSink::CheckStreams(const std::vector<std::string>& st
     if (!r.ok() && r.outcome != Outcome::kNotFound) return Status::Unavailable(r.error);
     if (r.ok() && status != "CREATING") waiting.pop_back();
   }
-  std::string line = "kinesis: " + std::to_string(streams.size()) + " streams ACTIVE " + where;
+  std::string line = "kinesis: " + std::to_string(streams.size()) +
+                     (streams.size() == 1 ? " stream" : " streams") + " ACTIVE " + where;
   if (!missing.empty()) line += " (created " + joined(missing) + ")";
   return line;
 }

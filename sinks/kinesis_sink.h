@@ -89,7 +89,7 @@ class KinesisSink final : public EventSink {
  private:
   struct Record {
     void* opaque;
-    size_t bytes;            // ChangeEvent::size_bytes(), for the report
+    size_t bytes;  // ChangeEvent::size_bytes(), for the report
     std::string partition_key;
     std::string data;
     bool null_key;
