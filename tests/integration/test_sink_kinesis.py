@@ -134,7 +134,12 @@ def records(kin, stream):
 
 
 def wait_records(kin, stream, n, timeout=60):
-    wait_until(lambda: len(records(kin, stream)) >= n, timeout, what=f"{n} records in {stream}")
+    def enough():
+        try:
+            return len(records(kin, stream)) >= n
+        except kin.client().exceptions.ResourceNotFoundException:
+            return False  # not created yet
+    wait_until(enough, timeout, what=f"{n} records in {stream}")
     return records(kin, stream)
 
 
@@ -402,3 +407,37 @@ def test_record_over_1mib_stops_without_confirming(pg, kin, workdir):
     assert "over Kinesis's limit of 1048576" in p.log(), p.log()
     assert pg.confirmed_flush(f"pgcdc_{db}", db) <= before
     assert [json.loads(k)["id"] for k, _ in records(kin, stream)] == [1]
+
+
+def test_table_joining_later_gets_a_stream_or_a_clear_stop(pg, kin, workdir):
+    # create_streams: true creates the stream of a table that appears while streaming.
+    db = "klate"
+    pg.create_database(db)
+    pg.execute("CREATE TABLE t(id int PRIMARY KEY)", db=db)
+    create_stream(kin, f"{db}.public.t")
+    p = Pgcdc(kinesis_config(pg, kin, db, workdir, create_streams=True), workdir).start()
+    p.wait_streaming()
+    pg.execute("CREATE TABLE late(id int PRIMARY KEY)", db=db)
+    pg.execute("INSERT INTO late VALUES (1), (2)", db=db)
+    got = wait_records(kin, f"{db}.public.late", 2)
+    assert sorted(json.loads(k)["id"] for k, _ in got) == [1, 2]
+    assert p.stop() == 0, p.log()
+
+    # create_streams: false: pgcdc stops on it, naming the stream, and confirms nothing past it.
+    db = "klate2"
+    pg.create_database(db)
+    pg.execute("CREATE TABLE t(id int PRIMARY KEY)", db=db)
+    create_stream(kin, f"{db}.public.t")
+    cfg = kinesis_config(pg, kin, db, workdir)
+    cfg["offsets"]["file"] = os.path.join(workdir, "o2.offsets")
+    p = Pgcdc(cfg, workdir).start()
+    p.wait_streaming()
+    pg.execute("CREATE TABLE late(id int PRIMARY KEY)", db=db)
+    before = pg.current_wal_lsn(db)
+    pg.execute("INSERT INTO late VALUES (1)", db=db)
+    wait_until(lambda: not p.alive(), 60, what="pgcdc to stop on the missing stream")
+    assert p.proc.returncode == 1, p.log()
+    last = p.log().strip().splitlines()[-1]
+    assert f"kinesis: stream '{db}.public.late' does not exist" in last, last
+    assert "create_streams" in last, last
+    assert pg.confirmed_flush(f"pgcdc_{db}", db) <= before
