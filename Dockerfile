@@ -5,7 +5,7 @@ FROM debian:bookworm AS build
 RUN apt-get update && apt-get install -y --no-install-recommends \
       build-essential cmake pkg-config libpq-dev librdkafka-dev libyaml-cpp-dev \
       nlohmann-json3-dev libspdlog-dev libgtest-dev libcpp-httplib-dev libhiredis-dev libnats-dev \
-      librabbitmq-dev \
+      librabbitmq-dev libssl-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .

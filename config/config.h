@@ -20,7 +20,7 @@ enum class TimePrecisionMode { kAdaptive, kAdaptiveTimeMicroseconds, kConnect };
 enum class IntervalMode { kNumeric, kString };
 enum class HstoreMode { kJson, kMap };
 enum class UnknownTypes { kFail, kString, kSkip };
-enum class SinkType { kKafka, kStdout, kRedis, kNats, kRabbitmq };
+enum class SinkType { kKafka, kStdout, kRedis, kNats, kRabbitmq, kKinesis };
 enum class RedisMessageFormat { kCompact, kExtended };
 // sink.redis.entry_ids: stream entry ids from the source position (Redis refuses a re-publication)
 // or Redis's own ("*").
@@ -139,6 +139,14 @@ struct SinkConfig {
     std::string celery_queue = "celery";
     int ack_timeout_ms = 30000;  // a confirm not back by then fails the event (LSN stays)
   } rabbitmq;
+  // sink.kinesis: one Kinesis stream per topic; credentials come from the AWS environment
+  // variables or the shared credentials file, read when the sink starts (never stored here).
+  struct Kinesis {
+    std::string region;           // required with sink.type kinesis, e.g. "us-east-1"
+    std::string endpoint;         // "" = https://kinesis.<region>.amazonaws.com
+    bool create_streams = false;  // true: CreateStream for a missing stream, wait until ACTIVE
+    int shard_count = 1;          // of the streams pgcdc creates
+  } kinesis;
 };
 
 struct OffsetsConfig {

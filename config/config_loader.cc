@@ -216,6 +216,7 @@ Config Parse(const YAML::Node& root) {
     ParseNats(s.Take("nats"), &c.sink.nats);
     c.sink.nats.topic_prefix = c.name;
     ParseRabbitmq(s.Take("rabbitmq"), &c.sink.rabbitmq);
+    ParseKinesis(s.Take("kinesis"), &c.sink.kinesis, c.sink.type == SinkType::kKinesis);
     s.Finish();
     if (c.sink.type == SinkType::kRedis && !c.sink.dead_letter_topic.empty()) {
       Fail("sink.dead_letter_topic", "is for sink.type kafka only (the redis sink stops instead)");

@@ -39,7 +39,7 @@ CDC_CONFIG_WORDS(UnknownTypes, {"fail", UnknownTypes::kFail}, {"string", Unknown
                  {"skip", UnknownTypes::kSkip});
 CDC_CONFIG_WORDS(SinkType, {"kafka", SinkType::kKafka}, {"stdout", SinkType::kStdout},
                  {"redis", SinkType::kRedis}, {"nats", SinkType::kNats},
-                 {"rabbitmq", SinkType::kRabbitmq});
+                 {"rabbitmq", SinkType::kRabbitmq}, {"kinesis", SinkType::kKinesis});
 CDC_CONFIG_WORDS(RedisMessageFormat, {"compact", RedisMessageFormat::kCompact},
                  {"extended", RedisMessageFormat::kExtended});
 CDC_CONFIG_WORDS(RedisEntryIds, {"position", RedisEntryIds::kPosition},

@@ -177,4 +177,26 @@ void ParseRabbitmq(const YAML::Node& node, SinkConfig::Rabbitmq* q) {
   }
 }
 
+// sink.kinesis. No secrets here: the AWS credentials come from the environment (sinks/).
+void ParseKinesis(const YAML::Node& node, SinkConfig::Kinesis* k, bool required) {
+  MapReader r(node, "sink.kinesis");
+  r.String("region", &k->region, required);
+  r.String("endpoint", &k->endpoint);
+  r.Bool("create_streams", &k->create_streams);
+  r.Int("shard_count", &k->shard_count, 1, 10'000);
+  r.Finish();
+  if (!k->region.empty() && !std::all_of(k->region.begin(), k->region.end(), [](char ch) {
+        return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-';
+      })) {
+    Fail("sink.kinesis.region", "'" + k->region + "' is not an AWS region name (e.g. us-east-1)");
+  }
+  if (!k->endpoint.empty() && k->endpoint.rfind("http://", 0) != 0 &&
+      k->endpoint.rfind("https://", 0) != 0) {
+    Fail("sink.kinesis.endpoint", "must start with http:// or https://");
+  }
+  if (k->endpoint.empty() && !k->region.empty()) {
+    k->endpoint = "https://kinesis." + k->region + ".amazonaws.com";
+  }
+}
+
 }  // namespace cdc::config

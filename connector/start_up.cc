@@ -92,8 +92,12 @@ Status Runner::Prepare() {
       });
   auto sink = MakeSink(cfg_.sink, publisher_.get());
   if (!sink.ok()) return sink.status();
+  sinks::EventSink* made = sink->get();  // owned by the publisher from here on
   publisher_->Attach(std::make_unique<CountingSink>(std::move(*sink), &metrics_));
   CDC_RETURN_IF_ERROR(publisher_->sink().CheckReachable(15000));
+  auto destinations = CheckDestinations(cfg_, facts->capture, *made, /*may_create=*/true);
+  if (!destinations.ok()) return destinations.status();
+  if (!destinations->empty()) spdlog::info("{}", *destinations);
 
   // Everything checked: now create what is missing (publication first: pgoutput.md §6.8).
   std::vector<std::string> joined;  // tables that joined the capture set since the last run

@@ -219,6 +219,16 @@ Status ValidateServer(const config::Config& cfg, std::ostream& out) {
       f.Check(found.status(), found.ok() ? *found : "");
     }
   }
+  if (cfg.sink.type == config::SinkType::kKinesis) {
+    NoListener listener;
+    auto sink = MakeSink(cfg.sink, &listener);
+    if (f.Check(sink.status(), "kinesis configuration accepted (credentials found)") &&
+        f.Check((*sink)->CheckReachable(10000),
+                "kinesis reachable at " + cfg.sink.kinesis.endpoint + " (ListStreams, signed)")) {
+      auto found = CheckDestinations(cfg, facts->capture, **sink, /*may_create=*/false);
+      f.Check(found.status(), found.ok() ? *found : "");
+    }
+  }
   return f.first();
 }
 

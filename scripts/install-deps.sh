@@ -9,6 +9,7 @@ packages=(
   libcpp-httplib-dev libhiredis-dev libnats-dev librabbitmq-dev
   python3 python3-pytest python3-psycopg2 python3-confluent-kafka python3-avro kcat
   redis-server python3-redis nats-server rabbitmq-server python3-pika python3-celery
+  libssl-dev python3-boto3
 )
 
 missing=()
@@ -33,6 +34,15 @@ install_nats_reader() {
   local dir
   dir="$(cd "$(dirname "$0")/.." && pwd)/tests/integration/nats_reader"
   [ -d "$dir/node_modules/nats" ] || npm ci --prefix "$dir" --no-audit --no-fund --silent
+  install_kinesis_emulator
+}
+
+# kinesalite, pinned by tests/integration/kinesis_emulator/package-lock.json: the Kinesis that
+# tests/integration/test_sink_kinesis.py writes to (read back with python3-boto3).
+install_kinesis_emulator() {
+  local dir
+  dir="$(cd "$(dirname "$0")/.." && pwd)/tests/integration/kinesis_emulator"
+  [ -d "$dir/node_modules/kinesalite" ] || npm ci --prefix "$dir" --no-audit --no-fund --silent
 }
 
 if [ ${#missing[@]} -eq 0 ]; then
