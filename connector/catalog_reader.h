@@ -1,7 +1,7 @@
 #pragma once
 
 // CatalogReader: looks up what pgoutput's Relation message does not carry, on a plain SQL
-// connection of its own: a relation's primary key and NOT NULL columns (decoders' CatalogHints).
+// connection of its own: a relation's primary key, NOT NULL columns and column defaults (decoders' CatalogHints).
 // Queried once per Relation message, which is rare (first use per session and after DDL), so a
 // blocking query on the replication thread is acceptable.
 //

@@ -44,6 +44,7 @@ class JsonEncoder final : public RecordEncoder {
   struct JsonTable {
     uint64_t version = 0;
     std::vector<std::string> keys;  // per column: "\"name\":"
+    std::vector<std::string> defaults;  // per column: the default's JSON; empty: none
     std::string key_schema;
     std::string envelope_schema;
     std::string source_tail;  // "\"schema\":...,\"table\":..."

@@ -72,6 +72,8 @@ bool ParseDecimal(std::string_view text, DecimalParts* out);
 // Pads to `target` fraction digits, or drops zeros down to it (only zeros may be dropped);
 // target < 0 strips all trailing fraction zeros.
 bool Rescale(DecimalParts* parts, int target);
+// BigDecimal.setScale(target, RoundingMode.HALF_UP): pads, or rounds half away from zero.
+void RoundHalfUp(DecimalParts* parts, int target);
 // Java BigInteger.toByteArray() of the unscaled value: minimal big-endian two's complement.
 std::string UnscaledBytes(const DecimalParts& parts);
 // money text ("$1,234.56", "-$1,234.56", "($1,234.56)") -> plain decimal ("-1234.56").
