@@ -158,7 +158,10 @@ Status AppendValue(const ColumnCodec& c, std::string_view t, JsonWriter& w) {
       if (t == "NaN" || t == "Infinity" || t == "-Infinity") {
         w.String(t);
       } else if (IsJsonNumber(plain)) {
-        AppendDoubleText(plain, w);
+        // BigDecimal.doubleValue(): "1.0000" is the double 1.0, written 1.0.
+        std::string shortest;
+        pgbinary::AppendFloat8Text(&shortest, std::strtod(plain.c_str(), nullptr));
+        AppendDoubleText(shortest, w);
       } else {
         return Unparseable("numeric", t);
       }

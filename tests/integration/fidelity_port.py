@@ -31,6 +31,16 @@ class Expectations:
         return {e[1] for e in self.items}
 
 
+def insert_of(key, value):
+    """Selects the insert whose after image has `key` = `value`."""
+    return lambda p: p["op"] == "c" and p["after"][key] == value
+
+
+def update_of(key, value):
+    """Selects the update whose after image has `key` = `value`."""
+    return lambda p: p["op"] == "u" and p["after"] is not None and p["after"][key] == value
+
+
 def jtext(v):
     """JSON text of a value parsed with numbers kept as written (3.0 stays 3.0)."""
     if isinstance(v, bool):
@@ -102,9 +112,15 @@ def field_schema(value, image, field):
 def check_one(got, mode, exp):
     src, table, rec, image, field, value, default, _ = exp
     recs = got[mode].get(table, [])
-    if rec >= len(recs):
+    if callable(rec):  # a selector: the first record it accepts (partitions reorder records)
+        found = [r for r in recs if rec(r["payload"])]
+        if not found:
+            return [f"no record on {table} matches the selector"]
+        v = found[0]
+    elif rec >= len(recs):
         return [f"no record #{rec} on {table}"]
-    v = recs[rec]
+    else:
+        v = recs[rec]
     problems = []
     actual = jtext(v["payload"][image][field])
     if value is not ANY and actual != value:

@@ -7,7 +7,7 @@ DDL and INSERT statements are theirs. One pgcdc per mode, side by side.
 
 import pytest
 
-from fidelity_port import Expectations, check_all, collect, start, stop
+from fidelity_port import Expectations, check_all, collect, insert_of, start, stop
 
 PTPHIT = "PostgresTemporalPrecisionHandlingIT"
 RSPIT = "RecordsStreamProducerIT"
@@ -78,17 +78,19 @@ for mode, fields in ROW2.items():
     common = {"c_id": "2", "c_timestamptz": '"2019-07-09T01:28:10.123456Z"',
               "c_time": '"12:05:11Z"', "c_interval": "31557600000000"}
     for f, v in {**common, **fields}.items():
-        E.add(src, "test_data_types", 0, "after", f, v, modes=(mode,))
+        E.add(src, "test_data_types", insert_of("c_id", 2), "after", f, v, modes=(mode,))
 # shouldConvertInfinityTimestampsToLongMinMax (nanoseconds): Long.MAX_VALUE / MIN_VALUE.
 for i in range(7):
-    E.add(f"{PTPHIT}.shouldConvertInfinityTimestampsToLongMinMax", "test_data_types", 1,
-          "after", f"c_timestamp{i}", "9223372036854775807", modes=("nano",))
-    E.add(f"{PTPHIT}.shouldConvertInfinityTimestampsToLongMinMax", "test_data_types", 2,
-          "after", f"c_timestamp{i}", "-9223372036854775808", modes=("nano",))
+    E.add(f"{PTPHIT}.shouldConvertInfinityTimestampsToLongMinMax", "test_data_types",
+          insert_of("c_id", 10), "after", f"c_timestamp{i}", "9223372036854775807", modes=("nano",))
+    E.add(f"{PTPHIT}.shouldConvertInfinityTimestampsToLongMinMax", "test_data_types",
+          insert_of("c_id", 11), "after", f"c_timestamp{i}", "-9223372036854775808", modes=("nano",))
 # shouldReceiveDeletesWithInfinityDate (isostring): ts_pinf / ts_ninf.
-E.add(f"{PTPHIT}.shouldReceiveDeletesWithInfinityDate", "test_data_types", 1, "after",
+E.add(f"{PTPHIT}.shouldReceiveDeletesWithInfinityDate", "test_data_types", insert_of("c_id", 10),
+      "after",
       "c_timestamp6", '"+294247-01-10T04:00:25.2Z"', modes=("iso",))
-E.add(f"{PTPHIT}.shouldReceiveDeletesWithInfinityDate", "test_data_types", 2, "after",
+E.add(f"{PTPHIT}.shouldReceiveDeletesWithInfinityDate", "test_data_types", insert_of("c_id", 11),
+      "after",
       "c_timestamp6", '"-290308-12-21T19:59:27.6Z"', modes=("iso",))
 # RecordsStreamProducerIT.testStreamMoneyPreciseDecimalFraction: money.fraction.digits=1 gives
 # Decimal(scale 1) 123.5 (unscaled 1235 = 0x04D3 -> "BNM="); 2 (the default) gives 123.46.
@@ -101,7 +103,7 @@ E.add(f"{RSPIT}.testStreamMoneyPreciseDecimalFraction", "salary", 0, "after", "p
 
 
 def schema_of(got, mode, field):
-    value = got[mode]["test_data_types"][0]
+    value = next(v for v in got[mode]["test_data_types"] if v["payload"]["after"]["c_id"] == 2)
     env = {f["field"]: f for f in value["schema"]["fields"]}
     return {f["field"]: f for f in env["after"]["fields"]}[field]
 
