@@ -27,8 +27,7 @@ ConnectSchema ColumnSchema(const TableSchema& t, size_t i, bool optional) {
 ConnectSchema ValueStruct(const TableSchema& t) {
   ConnectSchema s = ConnectSchema::Named(CT::kStruct, true, t.topic + ".Value", 0);
   for (size_t i = 0; i < t.relation.columns.size(); ++i) {
-    if (t.included[i])
-      s.Add(t.relation.columns[i].name, ColumnSchema(t, i, t.optional[i]));
+    if (t.included[i]) s.Add(t.relation.columns[i].name, ColumnSchema(t, i, t.optional[i]));
   }
   return s;
 }
@@ -39,8 +38,7 @@ ConnectSchema ValueStruct(const TableSchema& t) {
 // (a schema "a b" gives topic and schema names "<name>.a_b...").
 ConnectSchema KeySchemaOf(const TableSchema& t) {
   ConnectSchema s = ConnectSchema::Named(CT::kStruct, false, t.topic + ".Key", 0);
-  for (size_t i : t.key_columns)
-    s.Add(t.relation.columns[i].name, ColumnSchema(t, i, false));
+  for (size_t i : t.key_columns) s.Add(t.relation.columns[i].name, ColumnSchema(t, i, false));
   return s;
 }
 

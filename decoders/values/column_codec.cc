@@ -65,7 +65,7 @@ ColumnCodec BuiltinCodec(uint32_t type_oid, int32_t typmod, const ConverterOptio
       break;
     // JdbcValueConverters.convertDate/convertTime/convertTimestamp by time.precision.mode.
     case pgtype::kDate:
-      c.type = connect ? ValueType::kConnectDate
+      c.type = connect                                         ? ValueType::kConnectDate
                : o.time_precision == TimePrecision::kIsoString ? ValueType::kIsoDate
                                                                : ValueType::kDate;
       break;
@@ -85,7 +85,7 @@ ColumnCodec BuiltinCodec(uint32_t type_oid, int32_t typmod, const ConverterOptio
       break;
     case pgtype::kTimetz: c.type = ValueType::kTimeTz; break;
     case pgtype::kTimestamp:
-      c.type = connect ? ValueType::kConnectTimestamp
+      c.type = connect                                            ? ValueType::kConnectTimestamp
                : o.time_precision == TimePrecision::kIsoString    ? ValueType::kIsoTimestamp
                : o.time_precision == TimePrecision::kNanoseconds  ? ValueType::kTimestampNanos
                : o.time_precision == TimePrecision::kMicroseconds ? ValueType::kTimestampMicros
