@@ -422,8 +422,7 @@ Status AppendValue(const ColumnCodec& c, std::string_view t, JsonWriter& w) {
       int64_t days;
       if (!ParseDate(t, &days)) return Unparseable("date", t);
       scratch.clear();
-      AppendIsoInstant(&scratch, days * kMicrosPerDay, -1);
-      scratch.resize(scratch.find('T'));
+      AppendIsoDate(&scratch, days);
       scratch.push_back('Z');
       w.String(scratch);
       return Status::Ok();

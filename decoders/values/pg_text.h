@@ -82,6 +82,8 @@ std::string MoneyToPlain(std::string_view text);
 // Java's ISO-8601 instant in UTC as Debezium prints it: "2016-11-04T11:51:30.123456Z" with
 // exactly `frac_digits` fraction digits; years past 9999 get '+', years before 0 a '-'.
 void AppendIsoInstant(std::string* out, int64_t unix_micros, int frac_digits);
+// The date part of AppendIsoInstant for days since the epoch: "2017-09-15", "+21016-11-04".
+void AppendIsoDate(std::string* out, int64_t days);
 // "HH:MM:SS" plus a fraction of `frac_digits` digits, or with trailing zeros stripped (none when
 // zero) for the default -1.
 void AppendClock(std::string* out, int64_t micros_of_day, int frac_digits = -1);

@@ -152,6 +152,31 @@ TEST(FidelityValues, BoxRingAndClosedPath) {
   EXPECT_EQ(Render(pgtype::kLine, -1, "{-1,0,0}"), R"({"a":-1.0,"b":0.0,"c":0.0})");
 }
 
+// PostgresTemporalPrecisionHandlingIT.shouldConvertTemporalsToIsoString: IsoDate "2017-09-15Z",
+// IsoTime "04:05:11.789Z"; far dates keep Java's '+' (and never overflow the day arithmetic).
+TEST(FidelityValues, IsoStringMode) {
+  ConverterOptions iso;
+  iso.time_precision = TimePrecision::kIsoString;
+  EXPECT_EQ(Render(pgtype::kDate, -1, "2017-09-15", iso), "\"2017-09-15Z\"");
+  EXPECT_EQ(Render(pgtype::kDate, -1, "5874897-12-31", iso), "\"+5874897-12-31Z\"");
+  EXPECT_EQ(Render(pgtype::kTime, -1, "04:05:11.789", iso), "\"04:05:11.789Z\"");
+  EXPECT_EQ(Render(pgtype::kTimestamp, 1, "2019-07-09 02:28:57.1", iso),
+            "\"2019-07-09T02:28:57.1Z\"");
+  ConverterOptions nano;
+  nano.time_precision = TimePrecision::kNanoseconds;
+  EXPECT_EQ(Render(pgtype::kTime, -1, "04:05:11.789", nano), "14711789000000");
+  EXPECT_EQ(Render(pgtype::kTimestamp, -1, "infinity", nano), "9223372036854775807");
+}
+
+// RecordsStreamProducerIT.testStreamMoneyPreciseDecimalFraction: money.fraction.digits 1 ->
+// Decimal(scale 1) 123.5 from $123.46 (HALF_UP).
+TEST(FidelityValues, MoneyFractionDigits) {
+  ConverterOptions one;
+  one.money_fraction_digits = 1;
+  EXPECT_EQ(Render(pgtype::kMoney, -1, "$123.46", one), "\"BNM=\"");  // 1235
+  EXPECT_EQ(Render(pgtype::kMoney, -1, "-$0.95", one), "\"9g==\"");   // -10 (half away from 0)
+}
+
 TEST(FidelityValues, BitVaryingOneIsBoolean) {
   // schemaAndValuesForBinTypes: bv1 BIT VARYING(1) '1' -> true (OPTIONAL_BOOLEAN_SCHEMA).
   EXPECT_EQ(Render(pgtype::kVarbit, 1, "1"), "true");
