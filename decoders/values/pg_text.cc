@@ -54,7 +54,10 @@ void RoundHalfUp(DecimalParts* p, int target) {
     Rescale(p, target);
     return;
   }
-  const size_t keep = p->digits.size() - static_cast<size_t>(p->scale - target);
+  // Leading zeros as needed so that at least one digit is kept ("5" at scale 2 is 0.05).
+  const auto drop = static_cast<size_t>(p->scale - target);
+  if (p->digits.size() <= drop) p->digits.insert(0, drop + 1 - p->digits.size(), '0');
+  const size_t keep = p->digits.size() - drop;
   const bool up = p->digits[keep] >= '5';
   p->digits.resize(keep);
   p->scale = target;

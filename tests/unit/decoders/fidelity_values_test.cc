@@ -175,6 +175,10 @@ TEST(FidelityValues, MoneyFractionDigits) {
   one.money_fraction_digits = 1;
   EXPECT_EQ(Render(pgtype::kMoney, -1, "$123.46", one), "\"BNM=\"");  // 1235
   EXPECT_EQ(Render(pgtype::kMoney, -1, "-$0.95", one), "\"9g==\"");   // -10 (half away from 0)
+  ConverterOptions none;
+  none.money_fraction_digits = 0;
+  EXPECT_EQ(Render(pgtype::kMoney, -1, "$0.05", none), "\"AA==\"");  // 0
+  EXPECT_EQ(Render(pgtype::kMoney, -1, "$0.50", none), "\"AQ==\"");  // 1
 }
 
 TEST(FidelityValues, BitVaryingOneIsBoolean) {
