@@ -16,7 +16,14 @@ namespace cdc::config {
 enum class SnapshotMode { kInitial, kInitialOnly, kNever, kAlways, kWhenNeeded };
 enum class DecimalMode { kPrecise, kDouble, kString };
 enum class BinaryMode { kBytes, kBase64, kBase64UrlSafe, kHex };
-enum class TimePrecisionMode { kAdaptive, kAdaptiveTimeMicroseconds, kConnect };
+enum class TimePrecisionMode {
+  kAdaptive,
+  kAdaptiveTimeMicroseconds,
+  kConnect,
+  kIsoString,
+  kMicroseconds,
+  kNanoseconds,
+};
 enum class IntervalMode { kNumeric, kString };
 enum class HstoreMode { kJson, kMap };
 enum class UnknownTypes { kFail, kString, kSkip };
@@ -83,6 +90,7 @@ struct FormatConfig {
   std::vector<std::string> message_prefixes;  // globs; empty = every prefix
   HstoreMode hstore_handling = HstoreMode::kJson;
   UnknownTypes unknown_types = UnknownTypes::kFail;
+  int money_fraction_digits = 2;  // Debezium's money.fraction.digits
   // "schema.table" pattern -> columns that key its events instead of the primary key.
   std::vector<std::pair<std::string, std::vector<std::string>>> message_key_columns;
 };

@@ -157,6 +157,7 @@ Config Parse(const YAML::Node& root) {
     f.StringList("message_prefixes", &c.format.message_prefixes);
     f.OneOf("hstore_handling", &c.format.hstore_handling);
     f.OneOf("unknown_types", &c.format.unknown_types);
+    f.Int("money_fraction_digits", &c.format.money_fraction_digits, 0, 18);
     YAML::Node keys = f.Take("message_key_columns");
     if (keys && !keys.IsNull()) {
       if (!keys.IsMap()) {

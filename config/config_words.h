@@ -31,7 +31,10 @@ CDC_CONFIG_WORDS(BinaryMode, {"bytes", BinaryMode::kBytes}, {"base64", BinaryMod
                  {"base64-url-safe", BinaryMode::kBase64UrlSafe}, {"hex", BinaryMode::kHex});
 CDC_CONFIG_WORDS(TimePrecisionMode, {"adaptive", TimePrecisionMode::kAdaptive},
                  {"adaptive_time_microseconds", TimePrecisionMode::kAdaptiveTimeMicroseconds},
-                 {"connect", TimePrecisionMode::kConnect});
+                 {"connect", TimePrecisionMode::kConnect},
+                 {"isostring", TimePrecisionMode::kIsoString},
+                 {"microseconds", TimePrecisionMode::kMicroseconds},
+                 {"nanoseconds", TimePrecisionMode::kNanoseconds});
 CDC_CONFIG_WORDS(IntervalMode, {"numeric", IntervalMode::kNumeric},
                  {"string", IntervalMode::kString});
 CDC_CONFIG_WORDS(HstoreMode, {"json", HstoreMode::kJson}, {"map", HstoreMode::kMap});

@@ -54,9 +54,11 @@ CatalogHints CatalogReader::Lookup(uint32_t oid) {
       conn_ = std::move(*c);
     }
     auto res = Exec(conn_.get(),
-                    "SELECT a.attname, a.attnotnull, COALESCE(a.attnum = ANY(i.indkey), false) "
+                    "SELECT a.attname, a.attnotnull, COALESCE(a.attnum = ANY(i.indkey), false), "
+                    "CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END "
                     "FROM pg_attribute a LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND "
-                    "i.indisprimary WHERE a.attrelid = " +
+                    "i.indisprimary LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND "
+                    "d.adnum = a.attnum WHERE a.attrelid = " +
                         std::to_string(oid) +
                         " AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum");
     if (!res.ok()) {
@@ -69,6 +71,7 @@ CatalogHints CatalogReader::Lookup(uint32_t oid) {
       std::string name = PQgetvalue(r, i, 0);
       if (PQgetvalue(r, i, 1)[0] == 't') hints.not_null.insert(name);
       if (PQgetvalue(r, i, 2)[0] == 't') hints.primary_key.push_back(name);
+      if (!PQgetisnull(r, i, 3)) hints.defaults.emplace(name, PQgetvalue(r, i, 3));
     }
     hints.known = PQntuples(r) > 0;  // none: the table was dropped since
 

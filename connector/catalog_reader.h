@@ -1,9 +1,9 @@
 #pragma once
 
 // CatalogReader: looks up what pgoutput's Relation message does not carry, on a plain SQL
-// connection of its own: a relation's primary key and NOT NULL columns (decoders' CatalogHints).
-// Queried once per Relation message, which is rare (first use per session and after DDL), so a
-// blocking query on the replication thread is acceptable.
+// connection of its own: a relation's primary key, NOT NULL columns and column defaults (decoders'
+// CatalogHints). Queried once per Relation message, which is rare (first use per session and after
+// DDL), so a blocking query on the replication thread is acceptable.
 //
 // The live catalog may be newer than the WAL position being decoded; like Debezium, pgcdc accepts
 // that for key and nullability metadata, and never uses it for the column list or types.

@@ -33,6 +33,9 @@ TimePrecision Map(config::TimePrecisionMode m) {
     case config::TimePrecisionMode::kAdaptiveTimeMicroseconds:
       return TimePrecision::kAdaptiveTimeMicroseconds;
     case config::TimePrecisionMode::kConnect: return TimePrecision::kConnect;
+    case config::TimePrecisionMode::kIsoString: return TimePrecision::kIsoString;
+    case config::TimePrecisionMode::kMicroseconds: return TimePrecision::kMicroseconds;
+    case config::TimePrecisionMode::kNanoseconds: return TimePrecision::kNanoseconds;
   }
   return TimePrecision::kAdaptive;  // not reached
 }
@@ -84,6 +87,7 @@ EventOptions EventOptionsFrom(const config::Config& cfg, const std::string& vers
   o.converter.decimal = Map(cfg.format.decimal_handling);
   o.converter.binary = Map(cfg.format.binary_handling);
   o.converter.time_precision = Map(cfg.format.time_precision);
+  o.converter.money_fraction_digits = cfg.format.money_fraction_digits;
   o.converter.interval = Map(cfg.format.interval_handling);
   o.converter.hstore = Map(cfg.format.hstore_handling);
   o.converter.unknown_types = Map(cfg.format.unknown_types);

@@ -11,13 +11,23 @@ using CT = ConnectType;
 ConnectSchema Req(CT type) { return ConnectSchema::Of(type, false); }
 ConnectSchema Opt(CT type) { return ConnectSchema::Of(type, true); }
 
+// Column i's schema, with its default when Debezium declares one (in the key schema too, which
+// Debezium builds field by field the same way).
+ConnectSchema ColumnSchema(const TableSchema& t, size_t i, bool optional) {
+  ConnectSchema s = ColumnSchemaOf(t.codecs[i], optional);
+  if (i < t.defaults.size() && t.defaults[i]) {
+    s.default_text = *t.defaults[i];
+    s.default_codec = std::make_shared<const ColumnCodec>(t.codecs[i]);
+  }
+  return s;
+}
+
 // The columns' Value struct (before/after), optional: a delete has no after, an insert no
 // before.
 ConnectSchema ValueStruct(const TableSchema& t) {
   ConnectSchema s = ConnectSchema::Named(CT::kStruct, true, t.topic + ".Value", 0);
   for (size_t i = 0; i < t.relation.columns.size(); ++i) {
-    if (t.included[i])
-      s.Add(t.relation.columns[i].name, ColumnSchemaOf(t.codecs[i], t.optional[i]));
+    if (t.included[i]) s.Add(t.relation.columns[i].name, ColumnSchema(t, i, t.optional[i]));
   }
   return s;
 }
@@ -28,8 +38,7 @@ ConnectSchema ValueStruct(const TableSchema& t) {
 // (a schema "a b" gives topic and schema names "<name>.a_b...").
 ConnectSchema KeySchemaOf(const TableSchema& t) {
   ConnectSchema s = ConnectSchema::Named(CT::kStruct, false, t.topic + ".Key", 0);
-  for (size_t i : t.key_columns)
-    s.Add(t.relation.columns[i].name, ColumnSchemaOf(t.codecs[i], false));
+  for (size_t i : t.key_columns) s.Add(t.relation.columns[i].name, ColumnSchema(t, i, false));
   return s;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string_view>
 
+#include "decoders/values/column_default.h"
 #include "decoders/values/pg_type_oids.h"
 
 namespace cdc {
@@ -140,6 +141,15 @@ Result<const TableSchema*> RelationCache::Update(pgoutput::Relation relation,
   for (size_t i : t->key_columns) t->optional[i] = false;
   for (size_t i = 0; i < n; ++i) {
     if (hints.not_null.count(rel.columns[i].name)) t->optional[i] = false;
+  }
+
+  t->defaults.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    auto d = hints.defaults.find(rel.columns[i].name);
+    if (d == hints.defaults.end()) continue;
+    auto type = hints.types.find(rel.columns[i].type_oid);
+    const bool domain = type != hints.types.end() && type->second.typtype == 'd';
+    t->defaults[i] = ColumnDefaultText(t->codecs[i], d->second, domain);
   }
 
   auto& slot = tables_[t->relation.oid];

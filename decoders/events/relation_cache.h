@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -28,6 +29,8 @@ struct CatalogHints {
   bool known = false;
   std::vector<std::string> primary_key;
   std::unordered_set<std::string> not_null;
+  // Column default expressions (pg_get_expr of pg_attrdef.adbin), by column name.
+  std::unordered_map<std::string, std::string> defaults;
   // Types of the columns that are not built in (enums, domains, arrays of them, extensions).
   std::unordered_map<uint32_t, TypeInfo> types;
   // Configuration, not catalog: columns left out of images and schemas (never key columns), and
@@ -47,6 +50,9 @@ struct TableSchema {
 
   std::vector<ColumnCodec> codecs;  // one per relation column
   std::vector<bool> optional;       // one per relation column
+  // One per relation column: the default Debezium declares in the schema, in PostgreSQL's text
+  // form (values/column_default.h); a key-only old row fills a NOT NULL column with it.
+  std::vector<std::optional<std::string>> defaults;
   std::vector<bool> included;       // one per relation column: false = excluded or skipped
   std::vector<size_t> key_columns;  // indices into relation.columns; empty: null key
   // What a format spells once per relation version (schemas, quoted names) its encoder caches,

@@ -196,6 +196,11 @@ Status AppendBinaryValue(const ColumnCodec& c, std::string_view bytes, JsonWrite
     case ValueType::kCircle:
     case ValueType::kLine:
     case ValueType::kTsvector:
+    case ValueType::kTimeNanos:
+    case ValueType::kTimestampNanos:
+    case ValueType::kIsoDate:
+    case ValueType::kIsoTime:
+    case ValueType::kIsoTimestamp:
     case ValueType::kUnmappedText: break;
   }
   if (!pgbinary::BinaryToText(c.oid, bytes, &text)) return Malformed(c, bytes);

@@ -1,5 +1,7 @@
 #include "decoders/json/connect_schema_json.h"
 
+#include "decoders/json/value_json.h"
+
 namespace cdc {
 
 void AppendConnectSchema(const ConnectSchema& s, JsonWriter& w, std::string_view field) {
@@ -50,6 +52,13 @@ void AppendConnectSchema(const ConnectSchema& s, JsonWriter& w, std::string_view
   if (s.default_string) {
     w.Key("default");
     w.String(*s.default_string);
+  }
+  if (s.default_text && s.default_codec) {
+    std::string json;
+    if (RenderDefault(*s.default_codec, *s.default_text, &json)) {
+      w.Key("default");
+      w.Raw(json);
+    }
   }
   if (!field.empty()) {
     w.Key("field");

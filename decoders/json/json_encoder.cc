@@ -50,6 +50,10 @@ const JsonEncoder::JsonTable& JsonEncoder::Prepare(const TableSchema& t) {
     JsonWriter::AppendEscaped(&k, columns[i].name);
     k.append("\":");
   }
+  jt.defaults.resize(columns.size());
+  for (size_t i = 0; i < columns.size() && i < t.defaults.size(); ++i) {
+    if (t.defaults[i]) RenderDefault(t.codecs[i], *t.defaults[i], &jt.defaults[i]);
+  }
   jt.key_schema = BuildKeySchemaJson(t);
   jt.envelope_schema = BuildEnvelopeSchemaJson(t);
   jt.source_tail += "\"schema\":\"";
@@ -77,7 +81,12 @@ Status JsonEncoder::AppendRow(const TableSchema& t, const JsonTable& jt, const R
     switch (v->kind) {
       case pgoutput::ValueKind::kNull:
         if (image.key_only && !t.optional[i]) {
-          AppendZeroValue(t.codecs[i], w);
+          // Debezium's convertValue: the schema's default, else the type's fall-back.
+          if (!jt.defaults[i].empty()) {
+            w.Raw(jt.defaults[i]);
+          } else {
+            AppendZeroValue(t.codecs[i], w);
+          }
         } else {
           w.Null();
         }

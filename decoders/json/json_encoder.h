@@ -43,7 +43,8 @@ class JsonEncoder final : public RecordEncoder {
   // What every record of one relation version repeats.
   struct JsonTable {
     uint64_t version = 0;
-    std::vector<std::string> keys;  // per column: "\"name\":"
+    std::vector<std::string> keys;      // per column: "\"name\":"
+    std::vector<std::string> defaults;  // per column: the default's JSON; empty: none
     std::string key_schema;
     std::string envelope_schema;
     std::string source_tail;  // "\"schema\":...,\"table\":..."

@@ -5,7 +5,96 @@
 
 #include <string>
 
+#include "decoders/base/md5.h"
+
 namespace cdc {
+
+namespace {
+
+// Debezium 3.6.1 (UnchangedToastedReplicationMessageColumn, UnchangedToastedPlaceholder) has one
+// placeholder per array type: text-like arrays [placeholder]; int4[], int8[] and date[] the
+// placeholder's byte values; bytea[] [placeholder bytes]; uuid[] the name-based UUID of the
+// placeholder. Its other arrays fail in the converter (a string where the schema wants an
+// array). pgcdc extends these rules by the element's schema: every string-valued element gets
+// [placeholder], every integer-valued one the byte values; elements with no such shape (bool,
+// floats, decimals, structs) stay an error naming the fix.
+Status AppendUnavailableArray(const ColumnCodec& e, const ConverterOptions& o, JsonWriter& w) {
+  switch (e.type) {
+    case ValueType::kString:
+    case ValueType::kJson:
+    case ValueType::kXml:
+    case ValueType::kEnum:
+    case ValueType::kLtree:
+    case ValueType::kTsvector:
+    case ValueType::kTimeTz:
+    case ValueType::kTimestampTz:
+    case ValueType::kDecimalString:
+    case ValueType::kIntervalString:
+    case ValueType::kHstoreJson:
+    case ValueType::kIsoDate:
+    case ValueType::kIsoTime:
+    case ValueType::kIsoTimestamp:
+    case ValueType::kUnmappedText:
+      w.BeginArray();
+      w.String(o.unavailable_placeholder);
+      w.EndArray();
+      return Status::Ok();
+    case ValueType::kUuid:
+      w.BeginArray();
+      w.String(NameUuidFromBytes(o.unavailable_placeholder));
+      w.EndArray();
+      return Status::Ok();
+    case ValueType::kBytes:
+      // As a bytea column: the placeholder's bytes, or the placeholder when bytes render as text.
+      w.BeginArray();
+      if (e.binary == BinaryHandling::kBytes) {
+        AppendBytes(e.binary, o.unavailable_placeholder, w);
+      } else {
+        w.String(o.unavailable_placeholder);
+      }
+      w.EndArray();
+      return Status::Ok();
+    case ValueType::kInt16:
+    case ValueType::kInt32:
+    case ValueType::kInt64:
+    case ValueType::kDate:
+    case ValueType::kConnectDate:
+    case ValueType::kTimeMillis:
+    case ValueType::kTimeMicros:
+    case ValueType::kConnectTime:
+    case ValueType::kTimestampMillis:
+    case ValueType::kTimestampMicros:
+    case ValueType::kConnectTimestamp:
+    case ValueType::kIntervalMicros:
+    case ValueType::kTimeNanos:
+    case ValueType::kTimestampNanos:
+      w.BeginArray();
+      for (unsigned char ch : o.unavailable_placeholder) w.Int(ch);
+      w.EndArray();
+      return Status::Ok();
+    case ValueType::kBool:
+    case ValueType::kFloat32:
+    case ValueType::kFloat64:
+    case ValueType::kDecimal:
+    case ValueType::kVariableDecimal:
+    case ValueType::kDecimalDouble:
+    case ValueType::kMoney:
+    case ValueType::kBits:
+    case ValueType::kArray:
+    case ValueType::kPoint:
+    case ValueType::kGeometry:
+    case ValueType::kCircle:
+    case ValueType::kLine:
+    case ValueType::kHstoreMap: break;
+  }
+  return Status::InvalidArgument(
+      "an unchanged TOAST value of an array of " +
+      (e.type_name.empty() ? std::string("this type") : e.type_name) +
+      " cannot be represented (Debezium has no placeholder for it); use REPLICA IDENTITY FULL "
+      "on this table");
+}
+
+}  // namespace
 
 Status AppendUnavailable(const ColumnCodec& c, const ConverterOptions& o, JsonWriter& w) {
   switch (ToastPlaceholderOf(c.type)) {
@@ -16,25 +105,7 @@ Status AppendUnavailable(const ColumnCodec& c, const ConverterOptions& o, JsonWr
       w.String(o.unavailable_placeholder);
       w.EndObject();
       return Status::Ok();
-    case ToastPlaceholder::kByElement:
-      if (c.element->type == ValueType::kString || c.element->type == ValueType::kJson ||
-          c.element->type == ValueType::kEnum) {
-        w.BeginArray();
-        w.String(o.unavailable_placeholder);
-        w.EndArray();
-        return Status::Ok();
-      }
-      if (c.element->type == ValueType::kInt16 || c.element->type == ValueType::kInt32 ||
-          c.element->type == ValueType::kInt64) {
-        // Debezium: integer arrays get the placeholder's byte values.
-        w.BeginArray();
-        for (unsigned char ch : o.unavailable_placeholder) w.Int(ch);
-        w.EndArray();
-        return Status::Ok();
-      }
-      return Status::InvalidArgument(
-          "an unchanged TOAST value of a non-text array cannot be represented; use REPLICA "
-          "IDENTITY FULL on this table");
+    case ToastPlaceholder::kByElement: return AppendUnavailableArray(*c.element, o, w);
     case ToastPlaceholder::kBytes:
       // binary_handling bytes: the placeholder's bytes (base64 in JSON). The other modes make
       // the column a STRING, which gets the placeholder itself, as Debezium does in hex mode
@@ -50,6 +121,14 @@ Status AppendUnavailable(const ColumnCodec& c, const ConverterOptions& o, JsonWr
           "an unchanged TOAST value of a non-text column cannot be represented");
   }
   return Status::InvalidArgument("unknown value type");  // not reached: every shape is listed
+}
+
+bool RenderDefault(const ColumnCodec& c, std::string_view text, std::string* json) {
+  json->clear();
+  JsonWriter w(json);
+  if (AppendValue(c, text, w).ok()) return true;
+  json->clear();
+  return false;
 }
 
 void AppendZeroValue(const ColumnCodec& c, JsonWriter& w) {
@@ -106,6 +185,10 @@ void AppendZeroValue(const ColumnCodec& c, JsonWriter& w) {
             R"("radius":0.0})");
       return;
     case ValueType::kLine: w.Raw(R"({"a":0.0,"b":0.0,"c":0.0})"); return;
+    // JdbcValueConverters' fall-backs in isostring mode.
+    case ValueType::kIsoDate: w.String("1970-01-01Z"); return;
+    case ValueType::kIsoTime: w.String("00:00:00Z"); return;
+    case ValueType::kIsoTimestamp: w.String("1970-01-01T00:00:00Z"); return;
     case ValueType::kEnum:
     case ValueType::kLtree:
     case ValueType::kTsvector:
@@ -126,6 +209,8 @@ void AppendZeroValue(const ColumnCodec& c, JsonWriter& w) {
     case ValueType::kTimestampMicros:
     case ValueType::kConnectTimestamp:
     case ValueType::kIntervalMicros:
+    case ValueType::kTimeNanos:
+    case ValueType::kTimestampNanos:
       w.Int(0);
       return;  // integers, dates, times, timestamps, numeric intervals
   }

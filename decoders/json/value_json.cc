@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "decoders/base/base64.h"
+#include "decoders/values/pg_binary.h"
 #include "decoders/values/pg_text.h"
 #include "decoders/values/pg_type_oids.h"
 
@@ -67,6 +68,18 @@ bool IsInteger(std::string_view t) {
   return true;
 }
 
+// A double as Kafka Connect's JsonConverter writes it (Jackson's DoubleNode/FloatNode): an
+// integral value keeps its ".0" (3.0, not 3), which PostgreSQL's text form drops.
+void AppendDoubleText(std::string_view t, JsonWriter& w) {
+  if (!IsInteger(t)) {
+    w.Raw(t);
+    return;
+  }
+  std::string s(t);
+  s.append(".0");
+  w.Raw(s);
+}
+
 Status Unparseable(std::string_view type, std::string_view text) {
   std::string shown(text.substr(0, 64));
   return Status::InvalidArgument("cannot parse " + std::string(type) + " value '" + shown + "'");
@@ -99,7 +112,7 @@ Status AppendValue(const ColumnCodec& c, std::string_view t, JsonWriter& w) {
       if (t == "NaN" || t == "Infinity" || t == "-Infinity") {
         w.String(t);
       } else if (IsJsonNumber(t)) {
-        w.Raw(t);
+        AppendDoubleText(t, w);
       } else {
         return Unparseable("float", t);
       }
@@ -111,7 +124,16 @@ Status AppendValue(const ColumnCodec& c, std::string_view t, JsonWriter& w) {
                                        "use format.decimal_handling: string or double");
       }
       return AppendDecimalBytes(t, c.scale, w, &scratch);
-    case ValueType::kMoney: return AppendDecimalBytes(MoneyToPlain(t), c.scale, w, &scratch);
+    case ValueType::kMoney: {
+      // convertMoney, precise: setScale(money.fraction.digits, HALF_UP).
+      DecimalParts p;
+      if (!ParseDecimal(MoneyToPlain(t), &p)) return Unparseable("money", t);
+      RoundHalfUp(&p, c.scale);
+      scratch.clear();
+      AppendBase64(&scratch, UnscaledBytes(p));
+      w.String(scratch);
+      return Status::Ok();
+    }
     case ValueType::kVariableDecimal: {
       if (IsNumericSpecial(t)) {
         return Status::InvalidArgument("numeric " + std::string(t) +
@@ -136,7 +158,10 @@ Status AppendValue(const ColumnCodec& c, std::string_view t, JsonWriter& w) {
       if (t == "NaN" || t == "Infinity" || t == "-Infinity") {
         w.String(t);
       } else if (IsJsonNumber(plain)) {
-        w.Raw(plain);
+        // BigDecimal.doubleValue(): "1.0000" is the double 1.0, written 1.0.
+        std::string shortest;
+        pgbinary::AppendFloat8Text(&shortest, std::strtod(plain.c_str(), nullptr));
+        AppendDoubleText(shortest, w);
       } else {
         return Unparseable("numeric", t);
       }
@@ -190,9 +215,9 @@ Status AppendValue(const ColumnCodec& c, std::string_view t, JsonWriter& w) {
       }
       w.BeginObject();
       w.Key("x");
-      w.Raw(x);
+      AppendDoubleText(x, w);
       w.Key("y");
-      w.Raw(y);
+      AppendDoubleText(y, w);
       w.Key("wkb");
       scratch.clear();
       AppendBase64(&scratch, PointWkb(std::strtod(std::string(x).c_str(), nullptr),
@@ -209,10 +234,12 @@ Status AppendValue(const ColumnCodec& c, std::string_view t, JsonWriter& w) {
       std::vector<double> n;
       if (!ParseNumbers(t, &n))
         return Unparseable(c.type_name.empty() ? "geometry" : c.type_name, t);
+      // Shortest round-trip digits, as Java's Double.toString picks them, with JsonConverter's
+      // ".0" on integral values.
       auto number = [&w](double d) {
-        char buf[32];
-        std::snprintf(buf, sizeof(buf), "%.17g", d);
-        w.Raw(buf);
+        std::string s;
+        pgbinary::AppendFloat8Text(&s, d);
+        AppendDoubleText(s, w);
       };
       w.BeginObject();
       if (c.type == ValueType::kLine) {
@@ -241,12 +268,14 @@ Status AppendValue(const ColumnCodec& c, std::string_view t, JsonWriter& w) {
         number(n[2]);
       } else {
         if (n.size() < 4 || n.size() % 2 != 0) return Unparseable(c.type_name, t);
-        // box: its 4 corners as a polygon; path: a polygon when closed "((...))", else a line.
+        // As Debezium's convertBox/convertPath (after 3.6.1, dbz#2135): a box "(x1,y1),(x2,y2)"
+        // is the closed ring (x1,y1) (x1,y2) (x2,y2) (x2,y1); a path is a line string, open or
+        // closed "((...))", the flag in the extensions (WKB has none).
         const bool closed_path = c.type_name == "path" && t.size() > 1 && t[0] == '(';
         std::string wkb;
         if (c.type_name == "box") {
-          wkb = PolygonWkb({n[0], n[1], n[2], n[1], n[2], n[3], n[0], n[3]});
-        } else if (c.type_name == "polygon" || closed_path) {
+          wkb = PolygonWkb({n[0], n[1], n[0], n[3], n[2], n[3], n[2], n[1]});
+        } else if (c.type_name == "polygon") {
           wkb = PolygonWkb(n);
         } else {
           wkb = LineStringWkb(n);
@@ -357,6 +386,69 @@ Status AppendValue(const ColumnCodec& c, std::string_view t, JsonWriter& w) {
       if (!ParseTimestamp(t, &micros, &has_offset)) return Unparseable("timestamptz", t);
       scratch.clear();
       AppendIsoInstant(&scratch, micros, c.frac_digits);
+      w.String(scratch);
+      return Status::Ok();
+    }
+    case ValueType::kTimeNanos: {
+      int64_t micros;
+      if (!ParseTime(t, &micros)) return Unparseable("time", t);
+      w.Int(micros * 1000);
+      return Status::Ok();
+    }
+    case ValueType::kTimestampNanos: {
+      // NanoTimestamp: ±infinity are Long.MAX_VALUE / Long.MIN_VALUE
+      // (PostgresTemporalPrecisionHandlingIT.shouldConvertInfinityTimestampsToLongMinMax).
+      if (t == "infinity" || t == "-infinity") {
+        w.Int(t[0] == '-' ? INT64_MIN : INT64_MAX);
+        return Status::Ok();
+      }
+      int64_t micros, nanos;
+      bool has_offset;
+      if (!ParseTimestamp(t, &micros, &has_offset)) return Unparseable("timestamp", t);
+      if (__builtin_mul_overflow(micros, 1000, &nanos)) {
+        return Status::InvalidArgument("timestamp '" + std::string(t.substr(0, 64)) +
+                                       "' exceeds NanoTimestamp's range");
+      }
+      w.Int(nanos);
+      return Status::Ok();
+    }
+    case ValueType::kIsoDate: {
+      // IsoDate (DateTimeFormatter.ISO_OFFSET_DATE in UTC). ±infinity: what Debezium 3.6.1
+      // prints for the java.sql.Date it reads them as, in UTC.
+      if (t == "infinity" || t == "-infinity") {
+        w.String(t[0] == '-' ? "+292269055-12-02Z" : "+292278994-08-17Z");
+        return Status::Ok();
+      }
+      int64_t days;
+      if (!ParseDate(t, &days)) return Unparseable("date", t);
+      scratch.clear();
+      AppendIsoDate(&scratch, days);
+      scratch.push_back('Z');
+      w.String(scratch);
+      return Status::Ok();
+    }
+    case ValueType::kIsoTime: {
+      // IsoTime (ISO_OFFSET_TIME at UTC): the fraction without trailing zeros.
+      int64_t micros;
+      if (!ParseTime(t, &micros)) return Unparseable("time", t);
+      scratch.clear();
+      AppendClock(&scratch, micros, -1);
+      scratch.push_back('Z');
+      w.String(scratch);
+      return Status::Ok();
+    }
+    case ValueType::kIsoTimestamp: {
+      // IsoTimestamp (ISO_OFFSET_DATE_TIME at UTC); ±infinity as the sentinel instants the
+      // other modes use (PostgresTemporalPrecisionHandlingIT.shouldReceiveDeletesWithInfinityDate).
+      int64_t micros;
+      bool has_offset;
+      if (t == "infinity" || t == "-infinity") {
+        micros = t[0] == '-' ? kTimestampNegInfinity : kTimestampPosInfinity;
+      } else if (!ParseTimestamp(t, &micros, &has_offset)) {
+        return Unparseable("timestamp", t);
+      }
+      scratch.clear();
+      AppendIsoInstant(&scratch, micros, -1);
       w.String(scratch);
       return Status::Ok();
     }

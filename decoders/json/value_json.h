@@ -25,6 +25,10 @@ Status AppendUnavailable(const ColumnCodec& codec, const ConverterOptions& optio
 // Appends raw bytes as Debezium's binary.handling.mode renders them (base64 for bytes).
 void AppendBytes(BinaryHandling mode, std::string_view bytes, JsonWriter& w);
 
+// The JSON of a column default (values/column_default.h) rendered as the column's values are;
+// false when the renderer rejects it (Debezium then declares no default).
+bool RenderDefault(const ColumnCodec& codec, std::string_view text, std::string* json);
+
 // Appends the type's zero value (0, "", false, epoch, ...), which Debezium puts in required
 // (NOT NULL) columns that a key-only old tuple did not carry, so the record matches its schema.
 void AppendZeroValue(const ColumnCodec& codec, JsonWriter& w);

@@ -43,7 +43,7 @@ ColumnCodec BuiltinCodec(uint32_t type_oid, int32_t typmod, const ConverterOptio
       c.type = o.decimal == DecimalHandling::kPrecise  ? ValueType::kMoney
                : o.decimal == DecimalHandling::kDouble ? ValueType::kDecimalDouble
                                                        : ValueType::kDecimalString;
-      c.scale = 2;
+      c.scale = o.money_fraction_digits;
       c.precision = -1;  // marks money for the double/string renderings
       break;
     case pgtype::kChar:
@@ -63,12 +63,21 @@ ColumnCodec BuiltinCodec(uint32_t type_oid, int32_t typmod, const ConverterOptio
       c.type = ValueType::kBytes;
       c.binary = o.binary;
       break;
-    case pgtype::kDate: c.type = connect ? ValueType::kConnectDate : ValueType::kDate; break;
+    // JdbcValueConverters.convertDate/convertTime/convertTimestamp by time.precision.mode.
+    case pgtype::kDate:
+      c.type = connect                                         ? ValueType::kConnectDate
+               : o.time_precision == TimePrecision::kIsoString ? ValueType::kIsoDate
+                                                               : ValueType::kDate;
+      break;
     case pgtype::kTime:
       if (connect) {
         c.type = ValueType::kConnectTime;
+      } else if (o.time_precision == TimePrecision::kIsoString) {
+        c.type = ValueType::kIsoTime;
+      } else if (o.time_precision == TimePrecision::kNanoseconds) {
+        c.type = ValueType::kTimeNanos;
       } else if (o.time_precision == TimePrecision::kAdaptiveTimeMicroseconds ||
-                 time_precision > 3) {
+                 o.time_precision == TimePrecision::kMicroseconds || time_precision > 3) {
         c.type = ValueType::kTimeMicros;
       } else {
         c.type = ValueType::kTimeMillis;
@@ -76,9 +85,12 @@ ColumnCodec BuiltinCodec(uint32_t type_oid, int32_t typmod, const ConverterOptio
       break;
     case pgtype::kTimetz: c.type = ValueType::kTimeTz; break;
     case pgtype::kTimestamp:
-      c.type = connect               ? ValueType::kConnectTimestamp
-               : time_precision <= 3 ? ValueType::kTimestampMillis
-                                     : ValueType::kTimestampMicros;
+      c.type = connect                                            ? ValueType::kConnectTimestamp
+               : o.time_precision == TimePrecision::kIsoString    ? ValueType::kIsoTimestamp
+               : o.time_precision == TimePrecision::kNanoseconds  ? ValueType::kTimestampNanos
+               : o.time_precision == TimePrecision::kMicroseconds ? ValueType::kTimestampMicros
+               : time_precision <= 3                              ? ValueType::kTimestampMillis
+                                                                  : ValueType::kTimestampMicros;
       break;
     case pgtype::kTimestamptz:
       c.type = ValueType::kTimestampTz;
@@ -90,8 +102,8 @@ ColumnCodec BuiltinCodec(uint32_t type_oid, int32_t typmod, const ConverterOptio
       break;
     case pgtype::kBit:
     case pgtype::kVarbit:
-      if (type_oid == pgtype::kBit && typmod == 1) {
-        c.type = ValueType::kBool;  // bit(1) is a boolean in Debezium
+      if (typmod == 1) {
+        c.type = ValueType::kBool;  // bit(1) and bit varying(1) are booleans in Debezium
       } else {
         c.type = ValueType::kBits;
         c.bits_length = typmod < 0 ? 2147483647 : typmod;
@@ -169,7 +181,12 @@ ColumnCodec ArrayOf(ColumnCodec element) {
     case ValueType::kHstoreJson:
     case ValueType::kHstoreMap:
     case ValueType::kLtree:
-    case ValueType::kTsvector: break;
+    case ValueType::kTsvector:
+    case ValueType::kTimeNanos:
+    case ValueType::kTimestampNanos:
+    case ValueType::kIsoDate:
+    case ValueType::kIsoTime:
+    case ValueType::kIsoTimestamp: break;
   }
   c.type = ValueType::kArray;
   c.binary = element.binary;

@@ -21,7 +21,16 @@ namespace cdc {
 
 enum class DecimalHandling { kPrecise, kDouble, kString };
 enum class BinaryHandling { kBytes, kBase64, kBase64UrlSafe, kHex };
-enum class TimePrecision { kAdaptive, kAdaptiveTimeMicroseconds, kConnect };
+// Debezium's time.precision.mode (TemporalPrecisionMode): isostring, microseconds and
+// nanoseconds as 3.6.1 has them.
+enum class TimePrecision {
+  kAdaptive,
+  kAdaptiveTimeMicroseconds,
+  kConnect,
+  kIsoString,
+  kMicroseconds,
+  kNanoseconds,
+};
 enum class IntervalHandling { kNumeric, kString };
 enum class HstoreHandling { kJson, kMap };
 // What to do with a column whose type pgcdc cannot map (composites, most extension types).
@@ -35,6 +44,7 @@ struct ConverterOptions {
   HstoreHandling hstore = HstoreHandling::kJson;
   UnknownTypePolicy unknown_types = UnknownTypePolicy::kFail;
   std::string unavailable_placeholder = "__debezium_unavailable_value";
+  int money_fraction_digits = 2;  // money.fraction.digits: money's Decimal scale (precise)
 };
 
 // Adding a type: one row in the descriptor table (connect_schema.cc: its Connect type, semantic
@@ -85,6 +95,11 @@ enum class ValueType {
   kHstoreMap,       // Connect MAP<string, optional string>
   kLtree,           // io.debezium.data.Ltree
   kTsvector,        // io.debezium.data.Tsvector
+  kTimeNanos,       // io.debezium.time.NanoTime (time_precision nanoseconds)
+  kTimestampNanos,  // io.debezium.time.NanoTimestamp
+  kIsoDate,         // io.debezium.time.IsoDate "2017-09-15Z" (time_precision isostring)
+  kIsoTime,         // io.debezium.time.IsoTime "04:05:11.789Z"
+  kIsoTimestamp,    // io.debezium.time.IsoTimestamp "2019-07-09T02:28:57.1Z"
   kUnmappedText,    // no Debezium mapping: its text form, under UnknownTypePolicy
 };
 inline constexpr size_t kValueTypeCount = static_cast<size_t>(ValueType::kUnmappedText) + 1;

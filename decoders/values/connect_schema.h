@@ -18,6 +18,8 @@
 
 namespace cdc {
 
+struct ColumnCodec;
+
 enum class ConnectType {
   kInt8,
   kInt16,
@@ -47,6 +49,10 @@ struct ConnectSchema {
   std::vector<std::pair<std::string, std::string>> parameters;  // in declaration order
   // A string default (the only kind Debezium's fixed schemas use: source.snapshot's "false").
   std::optional<std::string> default_string;
+  // A column's default (values/column_default.h): the value in PostgreSQL's text form, which a
+  // format renders with `default_codec` as it renders the column's values.
+  std::optional<std::string> default_text;
+  std::shared_ptr<const ColumnCodec> default_codec;
   std::vector<ConnectField> fields;             // kStruct
   std::shared_ptr<const ConnectSchema> items;   // kArray
   std::shared_ptr<const ConnectSchema> keys;    // kMap

@@ -48,6 +48,31 @@ bool Rescale(DecimalParts* p, int target) {
   return true;
 }
 
+void RoundHalfUp(DecimalParts* p, int target) {
+  if (target < 0) target = 0;
+  if (p->scale <= target) {
+    Rescale(p, target);
+    return;
+  }
+  // Leading zeros as needed so that at least one digit is kept ("5" at scale 2 is 0.05).
+  const auto drop = static_cast<size_t>(p->scale - target);
+  if (p->digits.size() <= drop) p->digits.insert(0, drop + 1 - p->digits.size(), '0');
+  const size_t keep = p->digits.size() - drop;
+  const bool up = p->digits[keep] >= '5';
+  p->digits.resize(keep);
+  p->scale = target;
+  if (up) {
+    size_t i = p->digits.size();
+    while (i > 0 && p->digits[i - 1] == '9') p->digits[--i] = '0';
+    if (i == 0) {
+      p->digits.insert(p->digits.begin(), '1');
+    } else {
+      ++p->digits[i - 1];
+    }
+  }
+  if (p->digits.empty()) p->digits = "0";
+}
+
 std::string UnscaledBytes(const DecimalParts& p) {
   if (p.digits.size() <= 18) {
     // Fits an int64 (the common case: prices, amounts): two's complement, big-endian, minimal

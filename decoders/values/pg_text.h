@@ -72,6 +72,8 @@ bool ParseDecimal(std::string_view text, DecimalParts* out);
 // Pads to `target` fraction digits, or drops zeros down to it (only zeros may be dropped);
 // target < 0 strips all trailing fraction zeros.
 bool Rescale(DecimalParts* parts, int target);
+// BigDecimal.setScale(target, RoundingMode.HALF_UP): pads, or rounds half away from zero.
+void RoundHalfUp(DecimalParts* parts, int target);
 // Java BigInteger.toByteArray() of the unscaled value: minimal big-endian two's complement.
 std::string UnscaledBytes(const DecimalParts& parts);
 // money text ("$1,234.56", "-$1,234.56", "($1,234.56)") -> plain decimal ("-1234.56").
@@ -80,6 +82,8 @@ std::string MoneyToPlain(std::string_view text);
 // Java's ISO-8601 instant in UTC as Debezium prints it: "2016-11-04T11:51:30.123456Z" with
 // exactly `frac_digits` fraction digits; years past 9999 get '+', years before 0 a '-'.
 void AppendIsoInstant(std::string* out, int64_t unix_micros, int frac_digits);
+// The date part of AppendIsoInstant for days since the epoch: "2017-09-15", "+21016-11-04".
+void AppendIsoDate(std::string* out, int64_t days);
 // "HH:MM:SS" plus a fraction of `frac_digits` digits, or with trailing zeros stripped (none when
 // zero) for the default -1.
 void AppendClock(std::string* out, int64_t micros_of_day, int frac_digits = -1);

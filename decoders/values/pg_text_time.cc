@@ -149,6 +149,13 @@ void AppendFraction(std::string* out, int64_t micros, int digits) {
 void AppendIsoInstant(std::string* out, int64_t unix_micros, int frac_digits) {
   int64_t days = FloorDiv(unix_micros, kMicrosPerDay);
   int64_t in_day = unix_micros - days * kMicrosPerDay;
+  AppendIsoDate(out, days);
+  out->push_back('T');
+  AppendClock(out, in_day, frac_digits);
+  out->push_back('Z');
+}
+
+void AppendIsoDate(std::string* out, int64_t days) {
   int64_t y;
   unsigned m, d;
   CivilFromDays(days, &y, &m, &d);
@@ -163,9 +170,6 @@ void AppendIsoInstant(std::string* out, int64_t unix_micros, int frac_digits) {
   AppendPadded(out, m, 2);
   out->push_back('-');
   AppendPadded(out, d, 2);
-  out->push_back('T');
-  AppendClock(out, in_day, frac_digits);
-  out->push_back('Z');
 }
 
 namespace {

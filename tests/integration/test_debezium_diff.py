@@ -291,12 +291,6 @@ ALLOWED = {
 # Differences that are pgcdc defects not fixed yet: printed, never failed on. Empty is the goal;
 # each one is reported in the issue.
 KNOWN_DEFECTS = {
-    "column-defaults": (
-        "pgcdc does not read column defaults: schemas lack \"default\", and a delete's key-only "
-        "before image fills a NOT NULL column with its type's zero value where Debezium uses "
-        "the column default",
-        lambda path, a, b, op: (path.endswith(".default") and a == "<absent>")
-        or (op == "d" and path == ".value.before.c_required")),
     "context-headers": (
         "pgcdc does not write Debezium 3's extended headers __debezium.context.* "
         "(connectorLogicalName, taskId, connectorName, runId)",

@@ -123,7 +123,7 @@ def test_default_modes(typed_db, broker, workdir):
         "uni": "Grüße, 世界 🙂",
         "empty_t": "", "d_inf": 2147483647, "ts_ninf": -9223372036832400000,
         "g_lseg": {"wkb": wkb(2, [0, 0, 1, 2]), "srid": None, "extensions": {"type": "lseg"}},
-        "g_box": {"wkb": wkb(3, [2, 2, 0, 2, 0, 0, 2, 0, 2, 2]), "srid": None,
+        "g_box": {"wkb": wkb(3, [2, 2, 2, 0, 0, 0, 0, 2, 2, 2]), "srid": None,
                   "extensions": {"type": "box"}},
         "g_path": {"wkb": wkb(2, [0, 0, 1, 1, 2, 0]), "srid": None,
                    "extensions": {"type": "path", "closed": "false"}},
