@@ -133,7 +133,7 @@ struct SinkConfig {
   struct Rabbitmq {
     std::string url = "amqp://guest:guest@127.0.0.1:5672/%2f";  // as written: never printed
     std::string host = "127.0.0.1";
-    int port = 5672;  // 5671 for amqps:// without a port
+    int port = 5672;   // 5671 for amqps:// without a port
     bool tls = false;  // amqps://
     // TLS (amqps:// only): the CA bundle that signs the broker's certificate ("" = the
     // system's), a client certificate and its key (both or neither), and whether the broker's

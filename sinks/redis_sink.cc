@@ -307,9 +307,10 @@ void RedisSink::HandleReply(const redisReply& reply) {
     // in stream order, so a top item at or above it means it got there. Delivered.
     backoff_ms_ = 0;
     if (refused_as_present_++ == 0) {
-      spdlog::info("redis: stream '{}' has an entry already (written before a restart); Redis "
-                   "refused it again and it counts as delivered (further ones are not logged)",
-                   std::string_view(p.command).substr(p.topic_pos, p.topic_len));
+      spdlog::info(
+          "redis: stream '{}' has an entry already (written before a restart); Redis "
+          "refused it again and it counts as delivered (further ones are not logged)",
+          std::string_view(p.command).substr(p.topic_pos, p.topic_len));
     }
   } else if (reply.type == REDIS_REPLY_ERROR) {
     // WRONGTYPE (the key is not a stream), NOPERM (the ACL), ...: an operator must act. Not

@@ -56,9 +56,9 @@ struct RedisOptions {
   std::string host = "127.0.0.1";
   int port = 6379;
   int db = 0;
-  std::string user;       // "" = AUTH <password> (the default user)
-  std::string password;   // "" = no AUTH
-  bool extended = false;  // message_format: extended (else compact)
+  std::string user;          // "" = AUTH <password> (the default user)
+  std::string password;      // "" = no AUTH
+  bool extended = false;     // message_format: extended (else compact)
   bool position_ids = true;  // entry_ids: position (else auto, "*")
 };
 
