@@ -2,7 +2,43 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
+
 namespace cdc::connector {
+
+Status ReadPublishedColumns(PGconn* c, const std::string& publication, pgoutput::Relation* rel) {
+  const bool pg15 = PQserverVersion(c) >= 150000;
+  auto cols = Exec(
+      c,
+      "SELECT a.attname, a.atttypid, a.atttypmod, COALESCE(CASE c.relreplident "
+      "WHEN 'f' THEN true "
+      "WHEN 'd' THEN a.attnum = ANY((SELECT i.indkey FROM pg_index i WHERE i.indrelid = "
+      "c.oid AND i.indisprimary)::int2[]) "
+      "WHEN 'i' THEN a.attnum = ANY((SELECT i.indkey FROM pg_index i WHERE i.indrelid = "
+      "c.oid AND i.indisreplident)::int2[]) ELSE false END, false) "
+      "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid WHERE a.attrelid = " +
+          std::to_string(rel->oid) + " AND a.attnum > 0 AND NOT a.attisdropped AND " +
+          "a.attgenerated = ''" +
+          (pg15 ? " AND a.attname IN (SELECT unnest(pt.attnames) FROM pg_publication_tables pt "
+                  "WHERE pt.pubname = " +
+                      QuoteLiteral(c, publication) +
+                      " AND pt.schemaname = " + QuoteLiteral(c, rel->nspname) +
+                      " AND pt.tablename = " + QuoteLiteral(c, rel->relname) + ")"
+                : std::string()) +
+          " ORDER BY a.attnum");
+  if (!cols.ok())
+    return cols.status().WithContext("columns of " + rel->nspname + "." + rel->relname);
+  rel->columns.clear();
+  for (int j = 0; j < PQntuples(cols->get()); ++j) {
+    pgoutput::Column col;
+    col.name = PQgetvalue(cols->get(), j, 0);
+    col.type_oid = static_cast<uint32_t>(std::strtoul(PQgetvalue(cols->get(), j, 1), nullptr, 10));
+    col.typmod = std::atoi(PQgetvalue(cols->get(), j, 2));
+    col.flags = PQgetvalue(cols->get(), j, 3)[0] == 't' ? 1 : 0;
+    rel->columns.push_back(std::move(col));
+  }
+  return Status::Ok();
+}
 
 Result<PGconn*> CatalogReader::Conn() {
   if (!conn_ || PQstatus(conn_.get()) != CONNECTION_OK) {

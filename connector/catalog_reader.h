@@ -17,6 +17,13 @@
 
 namespace cdc::connector {
 
+// Fills rel->columns as pgoutput's Relation message would announce them for publication
+// `publication`: no dropped or generated columns, only the publication's column list
+// (PostgreSQL 15+), flagged when part of the replica identity. rel->oid, nspname and relname
+// must be set. For the readers that build a relation without a Relation message (the initial
+// and incremental snapshots), so they see the same columns the stream does.
+Status ReadPublishedColumns(PGconn* c, const std::string& publication, pgoutput::Relation* rel);
+
 class CatalogReader {
  public:
   explicit CatalogReader(std::string dsn) : dsn_(std::move(dsn)) {}

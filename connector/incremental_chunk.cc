@@ -75,35 +75,13 @@ Result<ChunkTable> DescribeChunkTable(PGconn* c, const std::string& publication,
   rel.relname = relname;
   rel.replica_identity = PQgetvalue(found->get(), 0, 1)[0];
   const std::string oid = std::to_string(rel.oid);
-  auto cols = Exec(
-      c,
-      "SELECT a.attname, a.atttypid, a.atttypmod, COALESCE(CASE c.relreplident "
-      "WHEN 'f' THEN true "
-      "WHEN 'd' THEN a.attnum = ANY((SELECT i.indkey FROM pg_index i WHERE i.indrelid = "
-      "c.oid AND i.indisprimary)::int2[]) "
-      "WHEN 'i' THEN a.attnum = ANY((SELECT i.indkey FROM pg_index i WHERE i.indrelid = "
-      "c.oid AND i.indisreplident)::int2[]) ELSE false END, false) "
-      "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid WHERE a.attrelid = " +
-          oid + " AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''" +
-          (pg15 ? " AND a.attname IN (SELECT unnest(pt.attnames) FROM pg_publication_tables pt "
-                  "WHERE pt.pubname = " +
-                      pub + " AND pt.schemaname = " + QuoteLiteral(c, schema) +
-                      " AND pt.tablename = " + QuoteLiteral(c, relname) + ")"
-                : std::string()) +
-          " ORDER BY a.attnum");
-  if (!cols.ok())
-    return cols.status().WithContext("incremental snapshot: columns of " + table.name);
+  CDC_RETURN_IF_ERROR(ReadPublishedColumns(c, publication, &rel)
+                          .WithContext("incremental snapshot of " + table.name));
   ChunkTable t;
   t.name = table.name;
   t.from = QuoteIdent(c, schema) + "." + QuoteIdent(c, relname);
-  for (int j = 0; j < PQntuples(cols->get()); ++j) {
-    pgoutput::Column col;
-    col.name = PQgetvalue(cols->get(), j, 0);
-    col.type_oid = static_cast<uint32_t>(std::strtoul(PQgetvalue(cols->get(), j, 1), nullptr, 10));
-    col.typmod = std::atoi(PQgetvalue(cols->get(), j, 2));
-    col.flags = PQgetvalue(cols->get(), j, 3)[0] == 't' ? 1 : 0;
-    t.columns += (j ? ", " : "") + QuoteIdent(c, col.name);
-    rel.columns.push_back(std::move(col));
+  for (size_t j = 0; j < rel.columns.size(); ++j) {
+    t.columns += (j ? ", " : "") + QuoteIdent(c, rel.columns[j].name);
   }
   t.column_count = rel.columns.size();
 

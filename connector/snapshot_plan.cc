@@ -141,39 +141,16 @@ Status Snapshot::Plan() {
     const std::string name = rel.nspname + "." + rel.relname;
     // relations_ also captures a leaf listed under its own name (source.partitions: leaves).
     if (!relations_.Captured(name) || options_.done_tables.count(name)) continue;
-    // The columns exactly as pgoutput announces them: no dropped or generated columns, only the
-    // publication's column list (15+), flagged when part of the replica identity.
     const std::string oid = std::to_string(rel.oid);
-    auto cols = Exec(
-        c,
-        "SELECT a.attname, a.atttypid, a.atttypmod, COALESCE(CASE c.relreplident "
-        "WHEN 'f' THEN true "
-        "WHEN 'd' THEN a.attnum = ANY((SELECT i.indkey FROM pg_index i WHERE i.indrelid = "
-        "c.oid AND i.indisprimary)::int2[]) "
-        "WHEN 'i' THEN a.attnum = ANY((SELECT i.indkey FROM pg_index i WHERE i.indrelid = "
-        "c.oid AND i.indisreplident)::int2[]) ELSE false END, false) "
-        "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid WHERE a.attrelid = " +
-            oid + " AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''" +
-            (pg15 ? " AND a.attname IN (SELECT unnest(pt.attnames) FROM pg_publication_tables pt "
-                    "WHERE pt.pubname = " +
-                        pub + " AND pt.schemaname = " + QuoteLiteral(c, rel.nspname) +
-                        " AND pt.tablename = " + QuoteLiteral(c, rel.relname) + ")"
-                  : std::string()) +
-            " ORDER BY a.attnum");
-    if (!cols.ok()) return cols.status().WithContext("snapshot: columns of " + name);
+    // The columns exactly as pgoutput announces them.
+    CDC_RETURN_IF_ERROR(
+        ReadPublishedColumns(c, options_.publication, &rel).WithContext("snapshot"));
     auto t = std::make_unique<Table>(this);
     t->name = name;
     t->copy_source = QuoteIdent(c, rel.nspname) + "." + QuoteIdent(c, rel.relname);
-    for (int j = 0; j < PQntuples(cols->get()); ++j) {
-      pgoutput::Column col;
-      col.name = PQgetvalue(cols->get(), j, 0);
-      col.type_oid =
-          static_cast<uint32_t>(std::strtoul(PQgetvalue(cols->get(), j, 1), nullptr, 10));
-      col.typmod = std::atoi(PQgetvalue(cols->get(), j, 2));
-      col.flags = PQgetvalue(cols->get(), j, 3)[0] == 't' ? 1 : 0;
+    for (size_t j = 0; j < rel.columns.size(); ++j) {
       if (j) t->columns += ", ";
-      t->columns += QuoteIdent(c, col.name);
-      rel.columns.push_back(std::move(col));
+      t->columns += QuoteIdent(c, rel.columns[j].name);
     }
     if (!PQgetisnull(tr, i, 6)) t->row_filter = PQgetvalue(tr, i, 6);
     t->pages = std::strtoll(PQgetvalue(tr, i, 4), nullptr, 10);

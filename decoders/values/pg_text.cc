@@ -56,21 +56,29 @@ void RoundHalfUp(DecimalParts* p, int target) {
   }
   // Leading zeros as needed so that at least one digit is kept ("5" at scale 2 is 0.05).
   const auto drop = static_cast<size_t>(p->scale - target);
-  if (p->digits.size() <= drop) p->digits.insert(0, drop + 1 - p->digits.size(), '0');
+  // Prepending by building a new string, not insert(0, ...): GCC 12's -Wrestrict misreads
+  // insert at -O3 (a false "may overlap" in the Release build).
+  if (p->digits.size() <= drop) {
+    std::string padded(drop + 1 - p->digits.size(), '0');
+    padded.append(p->digits);
+    p->digits.swap(padded);
+  }
   const size_t keep = p->digits.size() - drop;
   const bool up = p->digits[keep] >= '5';
-  p->digits.resize(keep);
+  p->digits.erase(keep);  // not resize(): see the note above
   p->scale = target;
   if (up) {
     size_t i = p->digits.size();
     while (i > 0 && p->digits[i - 1] == '9') p->digits[--i] = '0';
     if (i == 0) {
-      p->digits.insert(p->digits.begin(), '1');
+      std::string carried(1, '1');
+      carried.append(p->digits);
+      p->digits.swap(carried);
     } else {
       ++p->digits[i - 1];
     }
   }
-  if (p->digits.empty()) p->digits = "0";
+  if (p->digits.empty()) p->digits.push_back('0');
 }
 
 std::string UnscaledBytes(const DecimalParts& p) {

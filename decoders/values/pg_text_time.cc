@@ -148,7 +148,10 @@ void AppendFraction(std::string* out, int64_t micros, int digits) {
 
 void AppendIsoInstant(std::string* out, int64_t unix_micros, int frac_digits) {
   int64_t days = FloorDiv(unix_micros, kMicrosPerDay);
-  int64_t in_day = unix_micros - days * kMicrosPerDay;
+  // The remainder, not unix_micros - days * kMicrosPerDay: that product overflows for the
+  // instants near the int64 limits (-infinity is rendered through here too).
+  int64_t in_day = unix_micros % kMicrosPerDay;
+  if (in_day < 0) in_day += kMicrosPerDay;
   AppendIsoDate(out, days);
   out->push_back('T');
   AppendClock(out, in_day, frac_digits);

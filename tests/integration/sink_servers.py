@@ -49,7 +49,10 @@ class RedisServer:
     """redis-server in a temp dir (appendonly yes + appendfsync always, so an acknowledged entry
     survives kill -9); kill()/start() keep the dir and port (the same data)."""
 
-    def __init__(self):
+    def __init__(self, appendfsync="always"):
+        # "always" (the tests: an acknowledged entry survives kill -9), "everysec", or None for
+        # Redis's default (no AOF); bench.py measures them side by side.
+        self.appendfsync = appendfsync
         self.dir = tempfile.mkdtemp(prefix="pgcdc-redis-")
         self.port = free_port()
         self.proc = None
@@ -58,7 +61,8 @@ class RedisServer:
         import redis
         self.proc = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
-             "--appendonly", "yes", "--appendfsync", "always", "--save", "",
+             *(["--appendonly", "yes", "--appendfsync", self.appendfsync] if self.appendfsync
+               else ["--appendonly", "no"]), "--save", "",
              "--daemonize", "no", "--logfile", os.path.join(self.dir, "redis.log")],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 

@@ -153,4 +153,6 @@ def test_a_table_that_collides_while_streaming_stops_pgcdc_and_loses_nothing(pg,
     finally:
         reader.close()
     got = [(r.topic, r.payload["after"]["v"]) for r in reader.records]
+    # At least once: the restart may publish the held-back change again before confirming it.
+    got = [g for i, g in enumerate(got) if i == 0 or g != got[i - 1]]
     assert got == [("tlate.My_Schema.Order_Items", "first"), ("tlate.late_items", "collides")], got
