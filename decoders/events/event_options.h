@@ -9,6 +9,17 @@
 
 namespace cdc {
 
+// format.type: how records are spelled. JSON is Kafka Connect's JsonConverter (with or without
+// schemas); Avro is Confluent's AvroConverter with a Schema Registry (Confluent's wire format).
+enum class RecordFormat { kJson, kAvro };
+
+// format.schema_registry.subject_strategy: the subject a key or value schema is registered under.
+enum class SubjectStrategy {
+  kTopic,        // <topic>-key / <topic>-value (Confluent's TopicNameStrategy)
+  kRecord,       // the record's full name (RecordNameStrategy)
+  kTopicRecord,  // <topic>-<full name> (TopicRecordNameStrategy)
+};
+
 struct EventOptions {
   std::string name;  // source.name (and the heartbeat's serverName key)
   // Where the transaction metadata, logical message and heartbeat records go: the connector's
@@ -18,7 +29,9 @@ struct EventOptions {
   std::string heartbeat_topic;
   std::string database;        // source.db
   std::string source_version;  // source.version
-  bool schemas = true;         // JsonConverter schemas.enable
+  RecordFormat format = RecordFormat::kJson;
+  SubjectStrategy subject_strategy = SubjectStrategy::kTopic;  // non-JSON formats
+  bool schemas = true;         // JsonConverter schemas.enable (format kJson only)
   bool tombstones = true;      // tombstone after each delete
   bool emit_truncate = false;  // Debezium skips truncates by default (skipped.operations=t)
   bool skip_create = false;

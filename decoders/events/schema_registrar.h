@@ -1,0 +1,37 @@
+#pragma once
+
+// SchemaRegistrar: how an encoder that writes Confluent's wire format (magic byte 0, a 4-byte
+// big-endian schema id, the payload) gets the id of a schema. The connector implements it over a
+// Schema Registry's REST API (network code stays out of decoders/); unit tests implement it in
+// memory.
+//
+// Thread-safe: every encoder thread (the stream's, each snapshot worker's) calls it. Encoders
+// call it once per subject and relation version, before the first record of that version, and
+// cache the id: the steady state never calls it.
+
+#include <cstdint>
+#include <string_view>
+
+#include "decoders/base/status.h"
+
+namespace cdc {
+
+// The registry's schemaType of a schema text.
+enum class SchemaType { kAvro, kJson, kProtobuf };
+
+class SchemaRegistrar {
+ public:
+  virtual ~SchemaRegistrar() = default;
+
+  // Sets *id to the registry's id of `schema` (the canonical text the encoder built) under
+  // `subject`: registered when the configuration allows it, looked up otherwise. Blocks while the
+  // registry is unreachable or answers 5xx (retrying with backoff until it answers or the
+  // connector stops). A non-OK status means the schema cannot be used (incompatible, invalid,
+  // not registered with auto-registration off, bad credentials, or the connector is stopping);
+  // its message names the subject and the registry's reason, and the caller stops processing
+  // before the record, so the LSN stays before it.
+  virtual Status IdFor(std::string_view subject, SchemaType type, std::string_view schema,
+                       int32_t* id) = 0;
+};
+
+}  // namespace cdc
