@@ -26,6 +26,10 @@ enum class TimePrecisionMode {
 };
 enum class IntervalMode { kNumeric, kString };
 enum class HstoreMode { kJson, kMap };
+// format.type. json_schema and protobuf (issue #17) are not built yet.
+enum class FormatType { kJson, kAvro };
+// format.schema_registry.subject_strategy: Confluent's Topic/Record/TopicRecord NameStrategy.
+enum class SubjectNameStrategy { kTopic, kRecord, kTopicRecord };
 enum class UnknownTypes { kFail, kString, kSkip };
 enum class SinkType { kKafka, kStdout, kRedis, kNats, kRabbitmq, kKinesis };
 enum class RedisMessageFormat { kCompact, kExtended };
@@ -75,7 +79,23 @@ struct SignalsConfig {
   std::string table;  // schema.table with columns (id, type, data); empty = no signal table
 };
 
+// format.schema_registry: the Confluent Schema Registry the avro format registers its schemas
+// with (config/format_section.h parses it).
+struct SchemaRegistryConfig {
+  std::vector<std::string> urls;  // http[s]://host:port[/path], tried in order (failover)
+  std::string user;               // basic auth (from basic_auth "user:password" or the URL)
+  std::string password;           // never printed (registered with redact.h)
+  std::string ssl_ca_location;    // https: the CA bundle ("" = the system's)
+  std::string ssl_certificate_location, ssl_key_location;  // client certificate
+  SubjectNameStrategy subject_strategy = SubjectNameStrategy::kTopic;
+  bool auto_register = true;        // false: look schemas up, fail when not registered
+  bool use_latest_version = false;  // use the subject's latest id instead of registering
+  int request_timeout_ms = 10000;   // per HTTP request
+};
+
 struct FormatConfig {
+  FormatType type = FormatType::kJson;
+  SchemaRegistryConfig schema_registry;  // type avro
   bool schemas = true;
   bool tombstones = true;
   DecimalMode decimal_handling = DecimalMode::kPrecise;

@@ -13,6 +13,7 @@
 
 #include "config/config_words.h"
 #include "config/conninfo.h"
+#include "config/format_section.h"
 #include "config/map_reader.h"
 #include "config/redact.h"
 #include "config/sink_sections.h"
@@ -143,6 +144,8 @@ Config Parse(const YAML::Node& root) {
   }
   {
     MapReader f(top.Take("format"), "format");
+    f.OneOf("type", &c.format.type);
+    const bool schemas_set = f.Has("schemas");
     f.Bool("schemas", &c.format.schemas);
     f.Bool("tombstones", &c.format.tombstones);
     f.OneOf("decimal_handling", &c.format.decimal_handling);
@@ -158,6 +161,8 @@ Config Parse(const YAML::Node& root) {
     f.OneOf("hstore_handling", &c.format.hstore_handling);
     f.OneOf("unknown_types", &c.format.unknown_types);
     f.Int("money_fraction_digits", &c.format.money_fraction_digits, 0, 18);
+    ParseSchemaRegistry(f.Take("schema_registry"), c.format.type, schemas_set,
+                        &c.format.schema_registry);
     YAML::Node keys = f.Take("message_key_columns");
     if (keys && !keys.IsNull()) {
       if (!keys.IsMap()) {
@@ -224,6 +229,11 @@ Config Parse(const YAML::Node& root) {
     }
     if (c.sink.type == SinkType::kKafka && !c.sink.kafka.count("bootstrap.servers")) {
       Fail("sink.kafka.bootstrap.servers", "required key is missing (sink.type is kafka)");
+    }
+    if (c.format.type != FormatType::kJson && c.sink.type != SinkType::kKafka) {
+      Fail("format.type", std::string(WordOf(c.format.type)) +
+                              " records go to sink.type kafka only so far (sink.type is " +
+                              std::string(WordOf(c.sink.type)) + ")");
     }
   }
   {

@@ -37,6 +37,10 @@ CDC_CONFIG_WORDS(TimePrecisionMode, {"adaptive", TimePrecisionMode::kAdaptive},
                  {"nanoseconds", TimePrecisionMode::kNanoseconds});
 CDC_CONFIG_WORDS(IntervalMode, {"numeric", IntervalMode::kNumeric},
                  {"string", IntervalMode::kString});
+CDC_CONFIG_WORDS(FormatType, {"json", FormatType::kJson}, {"avro", FormatType::kAvro});
+CDC_CONFIG_WORDS(SubjectNameStrategy, {"topic", SubjectNameStrategy::kTopic},
+                 {"record", SubjectNameStrategy::kRecord},
+                 {"topic_record", SubjectNameStrategy::kTopicRecord});
 CDC_CONFIG_WORDS(HstoreMode, {"json", HstoreMode::kJson}, {"map", HstoreMode::kMap});
 CDC_CONFIG_WORDS(UnknownTypes, {"fail", UnknownTypes::kFail}, {"string", UnknownTypes::kString},
                  {"skip", UnknownTypes::kSkip});

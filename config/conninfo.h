@@ -28,6 +28,10 @@ namespace cdc::config {
 std::string ExpandConninfo(const std::string& tmpl, const std::string& key,
                            std::vector<std::string>* secrets = nullptr);
 
+// The user or password of a URL's userinfo with %XX escapes decoded ("%40" -> "@"); anything
+// else is kept as written. Used by every URL-valued key (sinks, the schema registry).
+std::string PercentDecode(const std::string& s);
+
 // `value` as a single-quoted libpq conninfo value: '...' with \ and ' backslash-escaped.
 std::string QuoteConninfoValue(const std::string& value);
 

@@ -9,25 +9,6 @@
 
 namespace cdc::config {
 
-namespace {
-
-// "%40" -> "@" in the user and password of a URL; anything else is kept as written.
-std::string PercentDecode(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out.push_back(static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16)));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
-}  // namespace
-
 // sink.redis.url: "redis://[[user]:password@]host[:port][/db]". The password may hold any
 // character once percent-encoded; the last '@' ends it. Error lines never echo the url.
 void ParseRedisUrl(RedisConfig* r) {

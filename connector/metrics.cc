@@ -136,6 +136,11 @@ bool Metrics::Ready(int64_t now, int64_t max_blocked_ms, std::string* why) const
            " s with events waiting (sink unreachable or slow)";
     return false;
   }
+  if (const int64_t down = registry_down_since_unix_ms.load(); down != 0) {
+    *why = "schema registry unreachable for " + std::to_string((now - down) / 1000) +
+           " s (a schema waits for its id; the LSN holds)";
+    return false;
+  }
   *why = StateName(s);
   return true;
 }
@@ -206,6 +211,13 @@ std::string Metrics::Render() const {
   Metric(&out, "pgcdc_sink_queue_full_total", "counter",
          "Times a send waited because the sink's local queue was full.");
   Sample(&out, "pgcdc_sink_queue_full_total", static_cast<double>(queue_full_waits.load()));
+  Metric(&out, "pgcdc_schema_registry_requests_total", "counter",
+         "HTTP requests made to the schema registry (format avro): one per new schema.");
+  Sample(&out, "pgcdc_schema_registry_requests_total",
+         static_cast<double>(registry_requests.load()));
+  Metric(&out, "pgcdc_schema_registry_down", "gauge",
+         "1 while the schema registry is unreachable with a schema waiting for its id.");
+  Sample(&out, "pgcdc_schema_registry_down", registry_down_since_unix_ms.load() != 0 ? 1 : 0);
   Metric(&out, "pgcdc_reconnects_total", "counter", "Replication connections re-established.");
   Sample(&out, "pgcdc_reconnects_total", static_cast<double>(reconnects.load()));
   Metric(&out, "pgcdc_inflight_events", "gauge", "Events sent and not yet acknowledged.");

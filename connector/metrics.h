@@ -50,6 +50,10 @@ class Metrics {
   std::atomic<int64_t> last_commit_unix_ms{0};  // commit time of the last acknowledged txn
   // Since when events have been waiting with none acknowledged (0: not blocked).
   std::atomic<int64_t> blocked_since_unix_ms{0};
+  // The schema registry (format avro): requests made, and since when it has been unreachable
+  // with a schema waiting for its id (0: not down).
+  std::atomic<uint64_t> registry_requests{0};
+  std::atomic<int64_t> registry_down_since_unix_ms{0};
 
   std::string Render() const;
   // Streaming or snapshotting, and not blocked on the sink for longer than `max_blocked_ms`.

@@ -77,6 +77,15 @@ EventOptions EventOptionsFrom(const config::Config& cfg, const std::string& vers
   o.heartbeat_topic = HeartbeatTopic(cfg.name);
   o.source_version =
       cfg.format.source_version.empty() ? "pgcdc-" + version : cfg.format.source_version;
+  o.format = cfg.format.type == config::FormatType::kAvro ? RecordFormat::kAvro
+                                                          : RecordFormat::kJson;
+  switch (cfg.format.schema_registry.subject_strategy) {
+    case config::SubjectNameStrategy::kTopic: o.subject_strategy = SubjectStrategy::kTopic; break;
+    case config::SubjectNameStrategy::kRecord: o.subject_strategy = SubjectStrategy::kRecord; break;
+    case config::SubjectNameStrategy::kTopicRecord:
+      o.subject_strategy = SubjectStrategy::kTopicRecord;
+      break;
+  }
   o.schemas = cfg.format.schemas;
   o.tombstones = cfg.format.tombstones;
   o.emit_truncate = !Skipped(cfg, "t");

@@ -18,7 +18,13 @@ Runner::Runner(config::Config cfg, std::string version)
       lock_(cfg_.source.dsn, cfg_.source.slot, cfg_.name),
       event_options_(EventOptionsFrom(cfg_, version_)),
       offsets_(cfg_.offsets.file),
-      heartbeat_(cfg_.heartbeat, cfg_.source.dsn) {}
+      heartbeat_(cfg_.heartbeat, cfg_.source.dsn) {
+  if (cfg_.format.type == config::FormatType::kAvro) {
+    registry_ = std::make_unique<SchemaRegistryClient>(cfg_.format.schema_registry,
+                                                       StopSignal::Process(), &metrics_);
+    event_options_.registrar = registry_.get();
+  }
+}
 
 Runner::~Runner() = default;
 

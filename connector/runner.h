@@ -39,6 +39,7 @@
 #include "connector/instance_lock.h"
 #include "connector/lsn_tracker.h"
 #include "connector/metrics.h"
+#include "connector/schema_registry_client.h"
 #include "connector/metrics_server.h"
 #include "connector/offset_committer.h"
 #include "connector/offset_store.h"
@@ -118,6 +119,8 @@ class Runner {
   int64_t inflight_since_ms_ = 0;
   Metrics metrics_;
   std::unique_ptr<MetricsServer> metrics_server_;  // reads metrics_: declared after it
+  // format avro: the registry client every encoder gets ids from (event_options_.registrar).
+  std::unique_ptr<SchemaRegistryClient> registry_;
 
   std::unique_ptr<LsnTracker> tracker_;
   std::unique_ptr<CaptureRules> rules_;

@@ -11,11 +11,14 @@
 #include "connector/capture_rules.h"
 #include "connector/instance_lock.h"
 #include "connector/offset_store.h"
+#include "connector/options.h"
 #include "connector/pg_connection.h"
+#include "connector/schema_registry_client.h"
 #include "connector/sink_factory.h"
 #include "connector/snapshot.h"
 #include "connector/source_setup.h"
 #include "connector/start_decision.h"
+#include "connector/stop_signal.h"
 #include "sinks/nats_sink.h"
 #include "sinks/rabbitmq_sink.h"
 
@@ -45,6 +48,42 @@ class Findings {
   std::ostream& out_;
   Status first_;
 };
+
+// format avro: the registry answers (reachable, credentials accepted) and what compatibility
+// level each table's value subject will be checked against. Registers nothing.
+void CheckRegistry(const config::Config& cfg, const CaptureSet& capture, Findings& f) {
+  const auto& r = cfg.format.schema_registry;
+  SchemaRegistryClient client(r, StopSignal::Process(), nullptr);
+  auto global = client.CompatibilityOf("");
+  if (!f.Check(global.status(), "schema registry reachable at " + r.urls.front() +
+                                    (r.user.empty() ? "" : " (basic auth accepted)") +
+                                    ", compatibility " + (global.ok() ? *global : ""))) {
+    return;
+  }
+  const CaptureRules rules(CaptureOptionsFor(cfg));
+  for (const auto& t : capture.tables) {
+    const std::string topic = rules.Topic(t.schema, t.table);
+    const std::string subject =
+        SubjectFor(EventOptionsFrom(cfg, "").subject_strategy, topic, topic + ".Envelope", false);
+    auto level = client.CompatibilityOf(subject);
+    RegistryReply latest = client.Call(SubjectPath(subject) + "/versions/latest", "");
+    std::string versions = "not registered yet";
+    if (latest.outcome == RegistryReply::Outcome::kOk) {
+      versions = "registered";
+    } else if (latest.error_code != 40401 && latest.error_code != 40402) {
+      f.Check(Status::FailedPrecondition(latest.error), "");
+      continue;
+    }
+    if (!level.ok()) {
+      f.Check(level.status(), "");
+    } else if (!r.auto_register && versions != "registered") {
+      f.Warn("subject " + subject + " has no schema and auto_register is false: the first " +
+             "event of " + t.schema + "." + t.table + " will stop pgcdc");
+    } else {
+      f.Ok("subject " + subject + ": " + versions + ", compatibility " + *level);
+    }
+  }
+}
 
 // The publication against source.tables (InspectSource computed it): what `run` changes in a
 // publication it manages, what is wrong with one an admin made (never changed).
@@ -229,6 +268,7 @@ Status ValidateServer(const config::Config& cfg, std::ostream& out) {
       f.Check(found.status(), found.ok() ? *found : "");
     }
   }
+  if (cfg.format.type == config::FormatType::kAvro) CheckRegistry(cfg, facts->capture, f);
   return f.first();
 }
 

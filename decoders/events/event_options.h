@@ -9,6 +9,8 @@
 
 namespace cdc {
 
+class SchemaRegistrar;
+
 // format.type: how records are spelled. JSON is Kafka Connect's JsonConverter (with or without
 // schemas); Avro is Confluent's AvroConverter with a Schema Registry (Confluent's wire format).
 enum class RecordFormat { kJson, kAvro };
@@ -41,6 +43,9 @@ struct EventOptions {
   // `transaction` block on every data event.
   bool transaction_metadata = false;
   ConverterOptions converter;
+  // format kAvro: where schema ids come from (the connector's registry client, which outlives
+  // every encoder). Not owned; null with format kJson.
+  SchemaRegistrar* registrar = nullptr;
 };
 
 }  // namespace cdc

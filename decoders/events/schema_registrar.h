@@ -10,9 +10,11 @@
 // cache the id: the steady state never calls it.
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "decoders/base/status.h"
+#include "decoders/events/event_options.h"
 
 namespace cdc {
 
@@ -33,5 +35,18 @@ class SchemaRegistrar {
   virtual Status IdFor(std::string_view subject, SchemaType type, std::string_view schema,
                        int32_t* id) = 0;
 };
+
+// The subject a record's key (`key`) or value schema goes under, for a record named `full_name`
+// (the Connect schema's name, e.g. "pg.public.orders.Envelope") on `topic`.
+inline std::string SubjectFor(SubjectStrategy strategy, std::string_view topic,
+                              std::string_view full_name, bool key) {
+  switch (strategy) {
+    case SubjectStrategy::kTopic: return std::string(topic) + (key ? "-key" : "-value");
+    case SubjectStrategy::kRecord: return std::string(full_name);
+    case SubjectStrategy::kTopicRecord:
+      return std::string(topic) + "-" + std::string(full_name);
+  }
+  return std::string(topic) + (key ? "-key" : "-value");
+}
 
 }  // namespace cdc

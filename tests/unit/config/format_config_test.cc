@@ -1,0 +1,111 @@
+// format.type and format.schema_registry: what the avro format needs, the rules tying the
+// format's keys together, and the registry password kept out of every line.
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "config/config_loader.h"
+#include "config/redact.h"
+
+namespace cdc::config {
+namespace {
+
+const char kBase[] = R"(
+name: shop
+source:
+  dsn: "host=127.0.0.1 dbname=shop user=cdc"
+sink:
+  type: kafka
+  kafka:
+    bootstrap.servers: "127.0.0.1:9092"
+)";
+
+std::string ErrorOf(const std::string& yaml) {
+  try {
+    LoadString(yaml);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(FormatConfig, JsonIsTheDefault) {
+  Config c = LoadString(kBase);
+  EXPECT_EQ(c.format.type, FormatType::kJson);
+  EXPECT_TRUE(c.format.schema_registry.urls.empty());
+}
+
+TEST(FormatConfig, AvroWithARegistry) {
+  Config c = LoadString(std::string(kBase) + R"(
+format:
+  type: avro
+  schema_registry:
+    url: ["http://sr1:8081/", "https://ops:pw%40x@sr2:8081/registry"]
+    subject_strategy: topic_record
+    ssl_ca_location: /etc/ca.pem
+)");
+  const auto& r = c.format.schema_registry;
+  EXPECT_EQ(c.format.type, FormatType::kAvro);
+  ASSERT_EQ(r.urls.size(), 2U);
+  EXPECT_EQ(r.urls[0], "http://sr1:8081");
+  EXPECT_EQ(r.urls[1], "https://sr2:8081/registry");  // the credentials moved to basic auth
+  EXPECT_EQ(r.user, "ops");
+  EXPECT_EQ(r.password, "pw@x");
+  EXPECT_EQ(r.subject_strategy, SubjectNameStrategy::kTopicRecord);
+  EXPECT_TRUE(r.auto_register);
+  EXPECT_EQ(r.ssl_ca_location, "/etc/ca.pem");
+  EXPECT_EQ(Redact("auth pw@x failed, pw%40x"), "auth [redacted] failed, [redacted]");
+}
+
+TEST(FormatConfig, BasicAuthIsASecret) {
+  Config c = LoadString(std::string(kBase) + R"(
+format:
+  type: avro
+  schema_registry:
+    url: http://sr:8081
+    basic_auth: "cdc:Very-Secret-77"
+    auto_register: false
+)");
+  EXPECT_EQ(c.format.schema_registry.user, "cdc");
+  EXPECT_EQ(c.format.schema_registry.password, "Very-Secret-77");
+  EXPECT_FALSE(c.format.schema_registry.auto_register);
+  EXPECT_EQ(Redact("x Very-Secret-77 y"), "x [redacted] y");
+}
+
+TEST(FormatConfig, ErrorsNameTheKey) {
+  const std::string avro = std::string(kBase) + "format:\n  type: avro\n";
+  EXPECT_EQ(ErrorOf(std::string(kBase) + "format:\n  type: xml\n"),
+            "format.type: must be one of json, avro, got 'xml'");
+  EXPECT_EQ(ErrorOf(avro),
+            "format.schema_registry: required with format.type avro (url: http://host:8081)");
+  EXPECT_EQ(ErrorOf(avro + "  schemas: false\n  schema_registry:\n    url: http://sr:8081\n"),
+            "format.schemas: applies to format.type json only: with a schema registry the "
+            "schema is never inside the record");
+  EXPECT_EQ(ErrorOf(std::string(kBase) + "format:\n  schema_registry:\n    url: http://sr\n"),
+            "format.schema_registry: is used by format.type avro only (format.type is json)");
+  EXPECT_EQ(ErrorOf(avro + "  schema_registry:\n    url: sr:8081\n"),
+            "format.schema_registry.url: 'sr:8081' must start with http:// or https://");
+  EXPECT_EQ(ErrorOf(avro + "  schema_registry:\n    url: http://sr\n    basic_auth: cdc\n"),
+            "format.schema_registry.basic_auth: must be user:password");
+  EXPECT_EQ(ErrorOf(avro + "  schema_registry:\n    url: http://sr\n    subject_strategy: x\n"),
+            "format.schema_registry.subject_strategy: must be one of topic, record, "
+            "topic_record, got 'x'");
+  EXPECT_EQ(ErrorOf(avro + "  schema_registry:\n    url: http://sr\n    use_latest_version: "
+                           "true\n    auto_register: true\n"),
+            "format.schema_registry.use_latest_version: uses the subject's latest schema "
+            "instead of registering: set auto_register: false");
+  EXPECT_EQ(ErrorOf(avro + "  schema_registry:\n    url: http://sr\n    bogus: 1\n"),
+            "format.schema_registry.bogus: unknown key");
+}
+
+TEST(FormatConfig, AvroGoesToKafkaOnly) {
+  std::string yaml = std::string(kBase) +
+                     "format:\n  type: avro\n  schema_registry:\n    url: http://sr:8081\n";
+  yaml.replace(yaml.find("type: kafka"), 11, "type: stdout");
+  EXPECT_EQ(ErrorOf(yaml),
+            "format.type: avro records go to sink.type kafka only so far (sink.type is stdout)");
+}
+
+}  // namespace
+}  // namespace cdc::config
