@@ -135,7 +135,10 @@ image_checks=(image-build image-version image-user image-validate compose-live)
 cannot=""
 base_images_failed=0
 t=$SECONDS
-if ! apt_install podman runc netavark aardvark-dns debootstrap podman-compose python3-yaml; then
+# netavark sets up the bridge network (every container not on the host network) with
+# iptables, which Debian's netavark package does not pull in: without it such a container fails
+# with "netavark: No such file or directory (os error 2)" (seen in CI on a machine without it).
+if ! apt_install podman runc netavark aardvark-dns iptables debootstrap podman-compose python3-yaml; then
   cannot="podman, runc or debootstrap could not be installed from Debian"
 else
   # shellcheck source=container/podman-env.sh
