@@ -136,7 +136,8 @@ class SchemaRegistry:
         self._command(f"HANG {int(n)} {float(seconds)}")
 
     def stop_listening(self):
-        """Close the listening socket: connections are refused until resume()."""
+        """Close the listening socket and drop open (kept-alive) connections: connections are
+        refused until resume()."""
         self._command("STOP")
 
     def resume(self):

@@ -9,6 +9,7 @@ Confluent's, so its behaviour is pinned here against the rules in the reference
 """
 
 import decimal
+import http.client
 import json
 import os
 import socket
@@ -303,7 +304,15 @@ def test_fail_hang_stop_resume(reg, client):
     assert client.call("GET", "/subjects") == (200, ["f"])
     assert time.monotonic() - started < 1.0
 
+    kept = http.client.HTTPConnection("127.0.0.1", reg.port, timeout=5)
+    kept.request("GET", "/subjects")
+    assert kept.getresponse().read() == b'["f"]'
     reg.stop_listening()
+    # A kept-alive connection is dropped too: the registry is gone, not half there.
+    with pytest.raises((http.client.HTTPException, ConnectionError)):
+        kept.request("GET", "/subjects")
+        kept.getresponse().read()
+    kept.close()
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", reg.port), timeout=2).close()
     with pytest.raises(requests.exceptions.ConnectionError):
@@ -311,7 +320,7 @@ def test_fail_hang_stop_resume(reg, client):
     reg.resume()
     # Same port, same state.
     assert client.call("GET", "/subjects/f/versions") == (200, [1])
-    assert [r["status"] for r in reg.requests()] == [500, 500, 200, 503, 200, 200, 200, 200]
+    assert [r["status"] for r in reg.requests()] == [500, 500, 200, 503, 200, 200, 200, 200, 200]
 
 
 def test_basic_auth():

@@ -10,7 +10,11 @@ errors are {"error_code": int, "message": str} as Confluent sends them.
 import base64
 import json
 import re
+import socket
+import ssl
+import sys
 import threading
+import traceback
 import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -74,7 +78,9 @@ class RequestLog:
 
 
 class RegistryServer(ThreadingHTTPServer):
-    """The listening socket. allow_reuse_address: RESUME binds the same port again at once."""
+    """The listening socket and the connections it accepted (kept so that STOP can drop them:
+    a registry that went away does not go on answering on kept-alive connections).
+    allow_reuse_address: RESUME binds the same port again at once."""
 
     daemon_threads = True
     allow_reuse_address = True
@@ -85,6 +91,35 @@ class RegistryServer(ThreadingHTTPServer):
         self.faults = faults
         self.log = log
         self.credentials = credentials  # (user, password) or None
+        self.connections = set()
+        self.connections_lock = threading.Lock()
+
+    def process_request(self, request, client_address):
+        with self.connections_lock:
+            self.connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request):
+        with self.connections_lock:
+            self.connections.discard(request)
+        super().shutdown_request(request)
+
+    def drop_connections(self):
+        """Shuts down every open connection (their threads then end on the closed socket)."""
+        with self.connections_lock:
+            for conn in list(self.connections):
+                try:
+                    conn.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def handle_error(self, request, client_address):
+        """A client that went away (or a connection STOP dropped) is no error; anything else
+        is printed to stderr, which the test fixture can show."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, ssl.SSLError, OSError)):
+            return
+        super().handle_error(request, client_address)
 
 
 SEGMENT = r"([^/]+)"
@@ -146,6 +181,9 @@ class Handler(BaseHTTPRequestHandler):
             status, reply = self.route(method, url.path, body_bytes)
         except RegistryError as e:
             status, reply = e.status, {"error_code": e.error_code, "message": e.message}
+        except Exception as e:  # a bug in the test registry: visible, as a 500 and on stderr
+            traceback.print_exc()
+            status, reply = 500, {"error_code": 50001, "message": f"test registry bug: {e!r}"}
         self.answer(status, reply, method)
 
     def authorized(self):

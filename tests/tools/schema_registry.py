@@ -12,7 +12,8 @@ control commands on stdin, one a line, and answers each with one line on stdout 
 value, or "ERR <why>"):
   FAIL N [HTTP_CODE]  the next N requests get HTTP_CODE (default 500) with error_code 50001
   HANG N SECONDS      the next N requests sleep SECONDS before being handled
-  STOP / RESUME       close the listening socket (connections refused) / listen again, same port
+  STOP / RESUME       close the listening socket (connections refused) and drop the open
+                      connections / listen again on the same port, with the same state
   LOG                 the requests so far: [{"method","path","status"}, ...]
   CLEAR               forget the requests so far
   COMPAT LEVEL        set the global compatibility level
@@ -71,6 +72,7 @@ class Listener:
         if self.server is not None:
             self.server.shutdown()
             self.server.server_close()
+            self.server.drop_connections()
             self.thread.join()
             self.server = None
 
