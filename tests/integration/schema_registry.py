@@ -39,12 +39,16 @@ class SchemaRegistry:
     tls_cert/tls_key, https://127.0.0.1:port; no credentials in it), `port` its port.
     user/password switch on basic auth (401, error_code 401, without them); compatibility is
     the initial global level (default BACKWARD, as Confluent's); incompatible_error_code is the
-    error_code of a 409 (409 as Confluent 7.x, or 40901 as 8.x)."""
+    error_code of a 409 (409 as Confluent 7.x, or 40901 as 8.x); validate_defaults refuses a
+    field default that does not fit its type with 422/42201 (Confluent's
+    schema.providers.avro.validate.defaults=true; off, as there, by default)."""
 
     def __init__(self, user=None, password=None, tls_cert=None, tls_key=None,
-                 compatibility="BACKWARD", incompatible_error_code=409):
+                 compatibility="BACKWARD", incompatible_error_code=409, validate_defaults=False):
         self.args = ["--port", "0", "--compatibility", compatibility,
                      "--incompatible-error-code", str(incompatible_error_code)]
+        if validate_defaults:
+            self.args.append("--validate-defaults")
         if user is not None:
             self.args += ["--user", user, "--password", password or ""]
         if tls_cert is not None:

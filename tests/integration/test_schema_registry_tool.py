@@ -182,6 +182,25 @@ def test_invalid_schemas_are_refused_with_42201(client):
     assert client.call("GET", "/subjects") == (200, [])
 
 
+def test_validate_defaults():
+    wrong_order = {"type": "record", "name": "R", "fields": [
+        {"name": "a", "type": ["string", "null"], "default": None}]}
+    right_order = {"type": "record", "name": "R", "fields": [
+        {"name": "a", "type": ["null", "string"], "default": None},
+        {"name": "b", "type": [{"type": "string", "connect.default": "false"}, "null"],
+         "default": "false"},
+        {"name": "c", "type": {"type": "int", "connect.default": 0}, "default": 0}]}
+    # Off by default, as on Confluent: a wrong union order for the default is accepted.
+    with SchemaRegistry() as reg:
+        assert Client(reg.url).register("w", wrong_order) == (200, {"id": 1})
+    with SchemaRegistry(validate_defaults=True) as reg:
+        c = Client(reg.url)
+        status, body = c.register("w", wrong_order)
+        assert (status, body["error_code"]) == (422, 42201)
+        assert "Invalid default for field a" in body["message"]
+        assert c.register("w", right_order) == (200, {"id": 1})
+
+
 def test_backward_compatibility_and_config(reg, client):
     subject = "pg.public.orders-value"
     assert client.call("GET", "/config") == (200, {"compatibilityLevel": "BACKWARD"})

@@ -17,6 +17,7 @@ import threading
 import avro.compatibility as compat
 
 from avro_canonical import InvalidSchema, canonical, parse
+from avro_defaults import check_defaults
 
 LEVELS = ("NONE", "BACKWARD", "FORWARD", "FULL", "BACKWARD_TRANSITIVE", "FORWARD_TRANSITIVE",
           "FULL_TRANSITIVE")
@@ -47,10 +48,12 @@ class _Version:
 
 class Registry:
     """In memory only. `incompatible_code` is the error_code of a 409: 409 (Confluent 7.x and
-    8.0.0-8.0.3) or 40901 (later 8.x)."""
+    8.0.0-8.0.3) or 40901 (later 8.x). validate_defaults: refuse a field default that does not
+    fit its type (avro_defaults; off by default, as on Confluent)."""
 
-    def __init__(self, compatibility="BACKWARD", incompatible_code=409):
+    def __init__(self, compatibility="BACKWARD", incompatible_code=409, validate_defaults=False):
         self.lock = threading.Lock()
+        self.validate_defaults = validate_defaults
         self.global_level = check_level(compatibility)
         self.incompatible_code = incompatible_code
         self.subject_levels = {}
@@ -71,7 +74,10 @@ class Registry:
             raise RegistryError(422, 42201, "Invalid schema: the test registry does not resolve "
                                             "schema references")
         try:
-            return schema_type, canonical(body["schema"])
+            text = canonical(body["schema"])
+            if self.validate_defaults:
+                check_defaults(parse(text))
+            return schema_type, text
         except InvalidSchema as e:
             raise RegistryError(422, 42201, str(e)) from None
 
@@ -137,8 +143,6 @@ class Registry:
                 return {"id": existing}
             details = self._incompatibilities(subject, key[1], live, self._level(subject))
             if details:
-                if not versions:
-                    del self.subjects[subject]
                 raise RegistryError(409, self.incompatible_code,
                                     "Schema being registered is incompatible with an earlier "
                                     f"schema for subject \"{subject}\", details: "

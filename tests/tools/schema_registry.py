@@ -4,7 +4,8 @@ avro-schema-registry.md §7 and §9), for pgcdc's Avro tests: there is no Conflu
 package on Debian. Run it with Debian's /usr/bin/python3 (it needs python3-avro).
 
   schema_registry.py [--host 127.0.0.1] [--port 0] [--compatibility BACKWARD]
-                     [--incompatible-error-code 409] [--user U --password P]
+                     [--incompatible-error-code 409] [--validate-defaults]
+                     [--user U --password P]
                      [--tls-cert CERT --tls-key KEY]
 
 The first line on stdout is `LISTENING <url>` (--port 0 picks a free port). Then it reads
@@ -20,7 +21,8 @@ value, or "ERR <why>"):
   SUBJECTS            the live subjects;  VERSIONS S: the subject's live versions
   SCHEMA ID           the canonical text of schema ID (a JSON string), or null
   QUIT                stop and exit (so does the end of stdin, and SIGTERM)
-The store is in memory only. Modules: avro_canonical (Java's canonical text), registry_state
+The store is in memory only. Modules: avro_canonical (Java's canonical text), avro_defaults
+(--validate-defaults), registry_state
 (subjects, ids, compatibility), registry_http (routes, auth, faults, log).
 """
 
@@ -128,6 +130,9 @@ def parse_args(argv):
     p.add_argument("--compatibility", default="BACKWARD", type=str.upper, choices=LEVELS)
     p.add_argument("--incompatible-error-code", type=int, default=409, choices=(409, 40901),
                    help="error_code of a 409: 409 (Confluent 7.x) or 40901 (8.x)")
+    p.add_argument("--validate-defaults", action="store_true",
+                   help="refuse (42201) a field default that does not fit its type, as "
+                        "schema.providers.avro.validate.defaults=true does")
     p.add_argument("--user")
     p.add_argument("--password")
     p.add_argument("--tls-cert")
@@ -143,7 +148,8 @@ def parse_args(argv):
 
 def main(argv=None):
     args = parse_args(argv)
-    registry = Registry(args.compatibility, args.incompatible_error_code)
+    registry = Registry(args.compatibility, args.incompatible_error_code,
+                        args.validate_defaults)
     faults, log = Faults(), RequestLog()
     listener = Listener(args, registry, faults, log)
     listener.start()
