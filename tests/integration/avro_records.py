@@ -59,7 +59,12 @@ def _serializer(registry_url, ca_location):
         conf = {"url": registry_url}
         if ca_location:
             conf["ssl.ca.location"] = ca_location
-        _serializers[key] = MessageSerializer(CachedSchemaRegistryClient(conf))
+        client = CachedSchemaRegistryClient(conf)
+        if ca_location:
+            # requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override the session's `verify`
+            # (psf/requests#3829): ignore the environment so that the test CA is what counts.
+            client._session.trust_env = False
+        _serializers[key] = MessageSerializer(client)
     return _serializers[key]
 
 

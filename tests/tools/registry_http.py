@@ -22,6 +22,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from registry_state import RegistryError
 
 CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
+# What Confluent's resources @Consume; anything else (curl's default form type, text/plain) is
+# 415. No Content-Type at all reads as application/octet-stream, as in Jersey.
+ACCEPTED_BODY_TYPES = {CONTENT_TYPE, "application/vnd.schemaregistry+json", "application/json",
+                       "application/octet-stream"}
 
 
 class Faults:
@@ -212,6 +216,9 @@ class Handler(BaseHTTPRequestHandler):
             args = [urllib.parse.unquote(a) for a in m.groups()]
             body = None
             if method in ("POST", "PUT"):
+                media = (self.headers.get("Content-Type") or "application/octet-stream")
+                if media.split(";")[0].strip().lower() not in ACCEPTED_BODY_TYPES:
+                    raise RegistryError(415, 415, "HTTP 415 Unsupported Media Type")
                 try:
                     body = json.loads(body_bytes or b"null")
                 except ValueError as e:
