@@ -65,7 +65,8 @@ class Registry:
 
     def _canonical(self, body):
         if not isinstance(body, dict) or not isinstance(body.get("schema"), str):
-            raise RegistryError(422, 42201, "Invalid schema: the body must hold a \"schema\" string")
+            raise RegistryError(422, 42201,
+                                "Invalid schema: the body must hold a \"schema\" string")
         schema_type = body.get("schemaType") or "AVRO"
         if schema_type != "AVRO":
             raise RegistryError(422, 42201, f"Invalid schema type {schema_type}: the test "
@@ -294,7 +295,7 @@ def _version_number(segment):
 
 
 def _details_text(details):
-    """Confluent prints its list of details Java-style: [{errorType:'X', description:'...'}, ...]."""
+    """Confluent prints its details Java-style: [{errorType:'X', description:'...'}, ...]."""
     parts = []
     for d in details:
         parts.append("{" + ", ".join(f"{k}:'{v}'" if isinstance(v, str) else f"{k}:{v}"
