@@ -21,6 +21,20 @@ from avro_defaults import check_defaults
 
 LEVELS = ("NONE", "BACKWARD", "FORWARD", "FULL", "BACKWARD_TRANSITIVE", "FORWARD_TRANSITIVE",
           "FULL_TRANSITIVE")
+# The wording of Confluent's AvroCompatibilityDifference messages, for the details of a 409.
+DESCRIPTIONS = {
+    "READER_FIELD_MISSING_DEFAULT_VALUE": "The field '{info}' at path '{path}' in the new schema "
+                                          "has no default value and is missing in the old schema",
+    "TYPE_MISMATCH": "The type (path '{path}') of a field in the new schema does not match with "
+                     "the old schema",
+    "MISSING_UNION_BRANCH": "The new schema is missing a type inside a union field at path "
+                            "'{path}' in the old schema",
+    "NAME_MISMATCH": "The name of the schema has changed (path '{path}')",
+    "FIXED_SIZE_MISMATCH": "The size of FIXED type field at path '{path}' in the new schema does "
+                           "not match with the old schema",
+    "MISSING_ENUM_SYMBOLS": "The new schema is missing enum symbols '{info}' at path '{path}' in "
+                            "the old schema",
+}
 INVALID_LEVEL = ("Invalid compatibility level. Valid values are none, backward, forward, full, "
                  "backward_transitive, forward_transitive, and full_transitive")
 
@@ -121,13 +135,17 @@ class Registry:
                 result = checker.get_compatibility(reader, writer)
                 if result.compatibility is compat.SchemaCompatibilityType.compatible:
                     continue
+                info = ", ".join(sorted(map(str, result.messages)))
+                path = ", ".join(sorted(result.locations))
                 for kind in result.incompatibilities:
-                    details.append({"errorType": kind.name.upper(),
-                                    "description": "; ".join(sorted(map(str, result.messages))),
-                                    "additionalInfo": ", ".join(sorted(result.locations))})
-                details += [{"oldSchemaVersion": old_version.number},
-                            {"oldSchema": self.texts[old_version.schema_id][1]},
-                            {"compatibility": level}]
+                    name = kind.name.upper()
+                    details.append(f"{{errorType:'{name}', description:'"
+                                   + DESCRIPTIONS.get(name, name + " at path '{path}'").format(
+                                       info=info, path=path)
+                                   + f"', additionalInfo:'{info}'}}")
+                details += [f"{{oldSchemaVersion: {old_version.number}}}",
+                            f"{{oldSchema: '{self.texts[old_version.schema_id][1]}'}}",
+                            f"{{validateFields: 'false', compatibility: '{level}'}}"]
                 break
         return details
 
@@ -296,8 +314,4 @@ def _version_number(segment):
 
 def _details_text(details):
     """Confluent prints its details Java-style: [{errorType:'X', description:'...'}, ...]."""
-    parts = []
-    for d in details:
-        parts.append("{" + ", ".join(f"{k}:'{v}'" if isinstance(v, str) else f"{k}:{v}"
-                                     for k, v in d.items()) + "}")
-    return "[" + ", ".join(parts) + "]"
+    return "[" + ", ".join(details) + "]"
