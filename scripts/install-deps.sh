@@ -10,6 +10,7 @@ packages=(
   python3 python3-pytest python3-psycopg2 python3-confluent-kafka python3-avro kcat
   redis-server python3-redis nats-server rabbitmq-server python3-pika python3-celery
   libssl-dev python3-boto3
+  libavro-dev
 )
 
 missing=()

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "decoders/json/json_writer.h"
+#include "decoders/values/json_writer.h"
 #include "decoders/values/connect_schema.h"
 
 namespace cdc {

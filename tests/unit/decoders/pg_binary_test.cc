@@ -5,8 +5,8 @@
 #include <string>
 #include <unordered_map>
 
-#include "decoders/json/binary_json.h"
-#include "decoders/json/value_json.h"
+#include "decoders/values/binary_json.h"
+#include "decoders/values/value_json.h"
 #include "decoders/values/pg_type_oids.h"
 #include "tests/unit/test_util.h"
 
