@@ -14,10 +14,9 @@ namespace {
 using Kind = AvroSchema::Kind;
 
 Status Mismatch(const AvroSchema& s, const JsonCursor& in, std::string_view what) {
-  return Status::InvalidArgument("cannot write " + std::string(what) + " at offset " +
-                                 std::to_string(in.pos()) + " as Avro " +
-                                 (s.kind == Kind::kRecord ? "record " + s.FullName()
-                                                          : std::string("value")));
+  return Status::InvalidArgument(
+      "cannot write " + std::string(what) + " at offset " + std::to_string(in.pos()) + " as Avro " +
+      (s.kind == Kind::kRecord ? "record " + s.FullName() : std::string("value")));
 }
 
 bool ReadFloating(JsonCursor& in, double* v) {

@@ -196,8 +196,8 @@ Status AvroEncoder::EncodeKeyPayload(const TableSchema& t, const pgoutput::Tuple
   return Transcode(*at.key, json_, out).WithContext(t.qualified_name + " (key)");
 }
 
-void AvroEncoder::WriteSource(const SourceInfo& f, std::string_view schema,
-                              std::string_view table, std::string* out) const {
+void AvroEncoder::WriteSource(const SourceInfo& f, std::string_view schema, std::string_view table,
+                              std::string* out) const {
   const AvroSchema& s = *source_;
   WriteBytes(out, options_.source_version);
   WriteBytes(out, "postgresql");

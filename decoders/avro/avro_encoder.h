@@ -63,9 +63,9 @@ class AvroEncoder final : public RecordEncoder {
   struct AvroTable {
     uint64_t version = 0;
     bool ready = false;
-    Node key;       // nullptr: no key columns
-    Node envelope;  // <topic>.Envelope
-    const AvroSchema* row = nullptr;  // <topic>.Value, inside the envelope's before/after
+    Node key;                           // nullptr: no key columns
+    Node envelope;                      // <topic>.Envelope
+    const AvroSchema* row = nullptr;    // <topic>.Value, inside the envelope's before/after
     std::vector<std::string> defaults;  // per column: the default's JSON; empty: none
     int32_t key_id = 0;
     int32_t value_id = 0;

@@ -44,13 +44,13 @@ struct AvroSchema {
   };
 
   Kind kind = Kind::kNull;
-  std::string name;       // kRecord: the simple name
-  std::string space;      // kRecord: the namespace; empty: none
+  std::string name;   // kRecord: the simple name
+  std::string space;  // kRecord: the namespace; empty: none
   // Custom properties in insertion order (connect.*, scale, precision, logicalType): key and
   // value as JSON text.
   std::vector<std::pair<std::string, std::string>> props;
-  std::vector<Field> fields;                                 // kRecord
-  std::shared_ptr<const AvroSchema> items;                   // kArray items, kMap values
+  std::vector<Field> fields;                                // kRecord
+  std::shared_ptr<const AvroSchema> items;                  // kArray items, kMap values
   std::vector<std::shared_ptr<const AvroSchema>> branches;  // kUnion
 
   std::string FullName() const { return space.empty() ? name : space + "." + name; }

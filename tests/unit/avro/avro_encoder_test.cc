@@ -2,6 +2,8 @@
 // text it registered: framing, ids, every field's value, the registration order and caching,
 // registrar errors and invalid names.
 
+#include "decoders/avro/avro_encoder.h"
+
 #include <avro.h>
 #include <gtest/gtest.h>
 
@@ -9,7 +11,6 @@
 #include <string>
 #include <vector>
 
-#include "decoders/avro/avro_encoder.h"
 #include "decoders/events/relation_cache.h"
 #include "decoders/values/pg_type_oids.h"
 
@@ -51,10 +52,9 @@ class Decoded {
   Decoded(std::string_view framed, const FakeRegistrar& reg) {
     EXPECT_GE(framed.size(), 5u);
     EXPECT_EQ(framed[0], '\0');
-    id = static_cast<int32_t>((static_cast<uint8_t>(framed[1]) << 24) |
-                              (static_cast<uint8_t>(framed[2]) << 16) |
-                              (static_cast<uint8_t>(framed[3]) << 8) |
-                              static_cast<uint8_t>(framed[4]));
+    id = static_cast<int32_t>(
+        (static_cast<uint8_t>(framed[1]) << 24) | (static_cast<uint8_t>(framed[2]) << 16) |
+        (static_cast<uint8_t>(framed[3]) << 8) | static_cast<uint8_t>(framed[4]));
     auto it = reg.texts.find(id);
     EXPECT_NE(it, reg.texts.end()) << "unknown id " << id;
     if (it == reg.texts.end()) return;
@@ -163,22 +163,15 @@ class AvroEncoderTest : public ::testing::Test {
     rel.oid = 16600;
     rel.nspname = "public";
     rel.relname = "things";
-    rel.columns = {{1, "id", pgtype::kInt4, -1},
-                   {0, "small", pgtype::kInt2, -1},
-                   {0, "big", pgtype::kInt8, -1},
-                   {0, "price", pgtype::kNumeric, ((10 << 16) | 2) + 4},
-                   {0, "vnum", pgtype::kNumeric, -1},
-                   {0, odd_column, pgtype::kText, -1},
-                   {0, "data", pgtype::kBytea, -1},
-                   {0, "ts", pgtype::kTimestamp, -1},
-                   {0, "tstz", pgtype::kTimestamptz, -1},
-                   {0, "d", pgtype::kDate, -1},
-                   {0, "t", pgtype::kTime, -1},
-                   {0, "u", pgtype::kUuid, -1},
-                   {0, "j", pgtype::kJsonb, -1},
-                   {0, "tags", 1009, -1},
-                   {0, "f", pgtype::kFloat8, -1},
-                   {0, "ok", pgtype::kBool, -1}};
+    rel.columns = {
+        {1, "id", pgtype::kInt4, -1},          {0, "small", pgtype::kInt2, -1},
+        {0, "big", pgtype::kInt8, -1},         {0, "price", pgtype::kNumeric, ((10 << 16) | 2) + 4},
+        {0, "vnum", pgtype::kNumeric, -1},     {0, odd_column, pgtype::kText, -1},
+        {0, "data", pgtype::kBytea, -1},       {0, "ts", pgtype::kTimestamp, -1},
+        {0, "tstz", pgtype::kTimestamptz, -1}, {0, "d", pgtype::kDate, -1},
+        {0, "t", pgtype::kTime, -1},           {0, "u", pgtype::kUuid, -1},
+        {0, "j", pgtype::kJsonb, -1},          {0, "tags", 1009, -1},
+        {0, "f", pgtype::kFloat8, -1},         {0, "ok", pgtype::kBool, -1}};
     CatalogHints hints;
     hints.known = true;
     hints.primary_key = {"id"};
@@ -236,7 +229,8 @@ TEST_F(AvroEncoderTest, InsertDecodesFieldByField) {
   ASSERT_TRUE(s.ok()) << s.message();
 
   // Key before value, one registration each.
-  EXPECT_EQ(reg_.calls, (std::vector<std::string>{"pg.public.things-key", "pg.public.things-value"}));
+  EXPECT_EQ(reg_.calls,
+            (std::vector<std::string>{"pg.public.things-key", "pg.public.things-value"}));
   EXPECT_EQ(out.topic, "pg.public.things");
   ASSERT_TRUE(out.key.has_value());
   EXPECT_EQ(*out.key, key);
@@ -354,9 +348,9 @@ TEST_F(AvroEncoderTest, UpdateWithNullsDeleteTombstoneAndOneRegistrationPerVersi
   EXPECT_EQ(reg_.calls.size(), 2u);
   const TableSchema& t2 = Things();
   ASSERT_TRUE(enc.EncodeKeyPayload(t2, after, nullptr, &key).ok());
-  EXPECT_EQ(reg_.calls, (std::vector<std::string>{"pg.public.things-key", "pg.public.things-value",
-                                                  "pg.public.things-key",
-                                                  "pg.public.things-value"}));
+  EXPECT_EQ(reg_.calls,
+            (std::vector<std::string>{"pg.public.things-key", "pg.public.things-value",
+                                      "pg.public.things-key", "pg.public.things-value"}));
 }
 
 TEST_F(AvroEncoderTest, DecimalAndBinaryModesFollowTheConverterOptions) {
@@ -436,8 +430,7 @@ TEST_F(AvroEncoderTest, TransactionMessageAndHeartbeatRecords) {
     EXPECT_EQ(Str(At(e, "data_collection")), "public.other");
     EXPECT_EQ(Long(At(e, "event_count")), 1);
   }
-  EXPECT_EQ(reg_.calls,
-            (std::vector<std::string>{"pg.transaction-key", "pg.transaction-value"}));
+  EXPECT_EQ(reg_.calls, (std::vector<std::string>{"pg.transaction-key", "pg.transaction-value"}));
 
   MessageRecord m;
   m.prefix = "audit";

@@ -2,12 +2,13 @@
 // Schema Registry stores for Debezium + AvroConverter (avro-schema-registry.md §4), and parsed by
 // avro-c, an independent implementation.
 
+#include "decoders/avro/avro_schema.h"
+
 #include <avro.h>
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "decoders/avro/avro_schema.h"
 #include "decoders/events/record_schemas.h"
 #include "decoders/events/relation_cache.h"
 #include "decoders/values/pg_type_oids.h"
@@ -103,8 +104,9 @@ TEST_F(AvroSchemaTest, EnvelopeMatchesTheRegisteredText) {
   expected = Replace(
       expected, R"({"name":"xmin","type":["null","long"],"default":null}])",
       R"({"name":"xmin","type":["null","long"],"default":null},{"name":"origin","type":["null","string"],"default":null},{"name":"origin_lsn","type":["null","long"],"default":null}])");
-  expected = Replace(expected, R"(],"connect.name":"io.debezium.connector.postgresql.Source"})",
-                     R"(],"connect.version":1,"connect.name":"io.debezium.connector.postgresql.Source"})");
+  expected =
+      Replace(expected, R"(],"connect.name":"io.debezium.connector.postgresql.Source"})",
+              R"(],"connect.version":1,"connect.name":"io.debezium.connector.postgresql.Source"})");
   const std::string text = Text(EnvelopeSchemaOf(Orders()));
   EXPECT_EQ(text, expected);
 
@@ -115,10 +117,9 @@ TEST_F(AvroSchemaTest, EnvelopeMatchesTheRegisteredText) {
 }
 
 TEST_F(AvroSchemaTest, FixedRecordsParse) {
-  for (const ConnectSchema& s :
-       {TransactionKeySchema(), TransactionValueSchema(), HeartbeatKeySchema(),
-        HeartbeatValueSchema(), MessageKeySchema(), MessageValueSchema(true),
-        MessageValueSchema(false)}) {
+  for (const ConnectSchema& s : {TransactionKeySchema(), TransactionValueSchema(),
+                                 HeartbeatKeySchema(), HeartbeatValueSchema(), MessageKeySchema(),
+                                 MessageValueSchema(true), MessageValueSchema(false)}) {
     const std::string text = Text(s);
     avro_schema_t parsed = nullptr;
     EXPECT_EQ(avro_schema_from_json_length(text.data(), text.size(), &parsed), 0)
