@@ -11,6 +11,7 @@ packages=(
   openssl kcat
   redis-server python3-redis nats-server rabbitmq-server python3-pika python3-celery
   libssl-dev python3-boto3
+  libavro-dev
 )
 
 missing=()

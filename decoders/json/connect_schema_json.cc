@@ -1,6 +1,6 @@
 #include "decoders/json/connect_schema_json.h"
 
-#include "decoders/json/value_json.h"
+#include "decoders/values/value_json.h"
 
 namespace cdc {
 

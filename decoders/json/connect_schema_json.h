@@ -8,8 +8,8 @@
 #include <string>
 #include <string_view>
 
-#include "decoders/json/json_writer.h"
 #include "decoders/values/connect_schema.h"
+#include "decoders/values/json_writer.h"
 
 namespace cdc {
 

@@ -1,9 +1,9 @@
 #include "decoders/json/json_encoder.h"
 
 #include "decoders/base/append_number.h"
-#include "decoders/json/binary_json.h"
 #include "decoders/json/debezium_schema.h"
-#include "decoders/json/value_json.h"
+#include "decoders/values/binary_json.h"
+#include "decoders/values/value_json.h"
 
 namespace cdc {
 

@@ -15,7 +15,7 @@
 #include "decoders/base/unix_clock.h"
 #include "decoders/events/change_record.h"
 #include "decoders/events/event_options.h"
-#include "decoders/json/json_writer.h"
+#include "decoders/values/json_writer.h"
 
 namespace cdc {
 

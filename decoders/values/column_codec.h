@@ -4,7 +4,7 @@
 // becomes under the handling options (ValueType), and the ColumnCodec that carries everything a
 // renderer needs (scale, precision, element codec, enum labels). A ColumnCodec is computed once
 // per column per relation version; rendering a value uses only the codec. Renderers live per
-// format (decoders/json/value_json.h for JSON); the Connect schema of a codec is in
+// format (decoders/values/value_json.h for JSON); the Connect schema of a codec is in
 // connect_schema.h. ../shared/reference/debezium-format.md §3 is the specification.
 // Thread-compatible: no shared mutable state.
 

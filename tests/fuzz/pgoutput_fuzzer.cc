@@ -12,11 +12,11 @@
 
 #include "decoders/events/event_builder.h"
 #include "decoders/events/relation_cache.h"
-#include "decoders/json/binary_json.h"
 #include "decoders/json/json_encoder.h"
-#include "decoders/json/value_json.h"
+#include "decoders/values/binary_json.h"
 #include "decoders/values/pg_binary.h"
 #include "decoders/values/pg_type_oids.h"
+#include "decoders/values/value_json.h"
 #include "decoders/wire/pgoutput_decoder.h"
 #include "decoders/wire/replication_frame.h"
 

@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "decoders/base/md5.h"
-#include "decoders/json/value_json.h"
 #include "decoders/values/column_default.h"
 #include "decoders/values/pg_type_oids.h"
+#include "decoders/values/value_json.h"
 
 namespace cdc {
 namespace {

@@ -5,9 +5,9 @@
 #include <string>
 #include <unordered_map>
 
-#include "decoders/json/binary_json.h"
-#include "decoders/json/value_json.h"
+#include "decoders/values/binary_json.h"
 #include "decoders/values/pg_type_oids.h"
+#include "decoders/values/value_json.h"
 #include "tests/unit/test_util.h"
 
 // Each case is a value in its binary send format (bytes worked out by hand from the type's

@@ -1,4 +1,4 @@
-#include "decoders/json/json_writer.h"
+#include "decoders/values/json_writer.h"
 
 #include <charconv>
 #include <cstdint>

@@ -5,13 +5,15 @@
 // DateStyle=ISO, TimeZone=UTC, IntervalStyle=postgres, extra_float_digits=3, bytea_output=hex),
 // the unchanged-TOAST placeholder and the zero value of a required column, each as
 // ColumnCodec (values/column_codec.h) says. ../shared/reference/debezium-format.md §3 is the
-// specification. Pure functions, thread-compatible.
+// specification. It lives in values/ because it is the one renderer of values: the JSON format
+// writes it as is, the Avro format (avro/avro_datum.h) reads it back into Avro's binary types.
+// Pure functions, thread-compatible.
 
 #include <string_view>
 
 #include "decoders/base/status.h"
-#include "decoders/json/json_writer.h"
 #include "decoders/values/column_codec.h"
+#include "decoders/values/json_writer.h"
 
 namespace cdc {
 

@@ -1,4 +1,4 @@
-#include "decoders/json/value_json.h"
+#include "decoders/values/value_json.h"
 
 #include <cstdlib>
 #include <cstring>

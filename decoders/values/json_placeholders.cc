@@ -1,4 +1,4 @@
-#include "decoders/json/value_json.h"
+#include "decoders/values/value_json.h"
 
 // The values that stand in for a column's real one: Debezium's placeholder for an unchanged
 // TOASTed value, and the zero value of a required column a key-only old tuple did not carry.

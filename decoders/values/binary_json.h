@@ -9,8 +9,8 @@
 #include <string_view>
 
 #include "decoders/base/status.h"
-#include "decoders/json/json_writer.h"
 #include "decoders/values/column_codec.h"
+#include "decoders/values/json_writer.h"
 
 namespace cdc {
 

@@ -1,14 +1,14 @@
-#include "decoders/json/binary_json.h"
+#include "decoders/values/binary_json.h"
 
 #include <limits>
 #include <span>
 
 #include "decoders/base/base64.h"
 #include "decoders/base/byte_reader.h"
-#include "decoders/json/value_json.h"
 #include "decoders/values/pg_binary.h"
 #include "decoders/values/pg_text.h"
 #include "decoders/values/pg_type_oids.h"
+#include "decoders/values/value_json.h"
 
 namespace cdc {
 
