@@ -5,7 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "config/redact.h"
-#include "decoders/json/json_writer.h"
+#include "decoders/values/json_writer.h"
 
 namespace cdc::connector {
 

@@ -1,8 +1,8 @@
 #pragma once
 
 // The record encoder for the configured format: the one place the connector chooses how
-// records are spelled (today JSON with or without schemas; an encoder that needs schema ids
-// from a registry is prepared here, so decoders/ stays free of network code). Each EventBuilder
+// records are spelled (JSON with or without schemas, or Avro with ids from the Schema Registry
+// client the Runner owns, so decoders/ stays free of network code). Each EventBuilder
 // gets its own encoder (encoders keep per-thread buffers). Called by the stream's change
 // processor and by each snapshot worker, on their threads.
 

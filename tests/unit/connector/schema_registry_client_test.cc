@@ -52,7 +52,7 @@ class FakeRegistry {
   void Handle(const httplib::Request& req, httplib::Response& res) {
     std::lock_guard<std::mutex> lock(mu_);
     const std::string step = seen_.size() < plan_.size() ? plan_[seen_.size()] : "ok";
-    seen_.push_back({req.method, req.path, req.body, req.get_header_value("Authorization")});
+    seen_.push_back({req.method, req.target, req.body, req.get_header_value("Authorization")});
     const char* type = "application/vnd.schemaregistry.v1+json";
     if (step == "ok") {
       nlohmann::json reply = {{"id", 7}};
