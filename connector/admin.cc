@@ -10,6 +10,7 @@
 #include "connector/instance_lock.h"
 #include "connector/offset_store.h"
 #include "connector/pg_connection.h"
+#include "connector/registry_subjects.h"
 #include "connector/snapshot.h"
 #include "connector/source_setup.h"
 #include "connector/start_decision.h"
@@ -176,6 +177,10 @@ Status ShowStatus(const config::Config& cfg, std::ostream& out) {
         out << how << "publish_via_partition_root disagrees with source.partitions "
             << (drift.want_via_root ? "root" : "leaves") << "\n";
       }
+    }
+    if (cfg.format.type == config::FormatType::kAvro && wanted.ok() &&
+        !PrintSubjects(cfg, wanted->tables, out)) {
+      unreadable.push_back("schema registry unreadable");
     }
   }
 

@@ -13,6 +13,7 @@
 #include "connector/offset_store.h"
 #include "connector/options.h"
 #include "connector/pg_connection.h"
+#include "connector/registry_subjects.h"
 #include "connector/schema_registry_client.h"
 #include "connector/sink_factory.h"
 #include "connector/snapshot.h"
@@ -60,11 +61,9 @@ void CheckRegistry(const config::Config& cfg, const CaptureSet& capture, Finding
                                     ", compatibility " + (global.ok() ? *global : ""))) {
     return;
   }
-  const CaptureRules rules(CaptureOptionsFor(cfg));
-  for (const auto& t : capture.tables) {
-    const std::string topic = rules.Topic(t.schema, t.table);
-    const std::string subject =
-        SubjectFor(EventOptionsFrom(cfg, "").subject_strategy, topic, topic + ".Envelope", false);
+  for (const auto& s : SubjectsOf(cfg, capture.tables)) {
+    const std::string& subject = s.value;
+    const TableName& t = s.table;
     auto level = client.CompatibilityOf(subject);
     RegistryReply latest = client.Call(SubjectPath(subject) + "/versions/latest", "");
     std::string versions = "not registered yet";

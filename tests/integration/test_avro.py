@@ -410,3 +410,56 @@ def test_wrong_password_is_one_line_without_the_secret(pg, broker, workdir):
         assert out.returncode != 0
         assert "401" in out.stdout + out.stderr
         assert "wrong-Secret" not in out.stdout + out.stderr
+
+
+def test_snapshot_in_avro_with_validate_and_status(pg, broker, workdir, registry):
+    """The initial snapshot's workers share one registration per subject; `validate` names the
+    subjects it will use and their compatibility, `status` their latest versions and ids."""
+    pg.create_database("avsnap")
+    pg.execute("CREATE TABLE big(id int PRIMARY KEY, amount numeric(12,2), at timestamptz);"
+               "INSERT INTO big SELECT g, g / 100.0, '2024-01-01'::timestamptz + g * interval '1s'"
+               " FROM generate_series(1, 3000) g;"
+               "CREATE TABLE small(id int PRIMARY KEY); INSERT INTO small VALUES (1), (2)",
+               db="avsnap")
+    cfg = avro_config(pg, broker, "avsnap", "avsnap", registry, ["public.big", "public.small"],
+                      workdir)
+    cfg["snapshot"] = {"mode": "initial", "parallelism": 2}
+    p = Pgcdc(cfg, workdir)
+    p.write_config()
+    out = run_pgcdc(["validate", "-c", p.config_path])
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "compatibility BACKWARD" in out.stdout, out.stdout
+    assert "subject avsnap.public.big-value: not registered yet" in out.stdout, out.stdout
+    assert registry.registrations() == []  # validate registers nothing
+
+    p.start()
+    reader = TopicReader(broker.bootstrap, ["avsnap.public.big", "avsnap.public.small"])
+    try:
+        p.wait_streaming(timeout=60)
+        reader.wait_count(3002, timeout=120)
+    finally:
+        reader.close()
+        assert p.stop() == 0, p.log()
+    dec = AvroDecoder(registry.url)
+    big = {}
+    for r in reader.records:
+        _, key = dec.decode(r.raw_key)
+        _, value = dec.decode(r.raw_value)
+        assert value["op"] == "r" and value["before"] is None
+        assert value["source"]["snapshot"] in ("first", "true", "last", "first_in_data_collection",
+                                               "last_in_data_collection")
+        if r.topic == "avsnap.public.big":
+            big[key["id"]] = value["after"]
+    assert len(big) == 3000
+    assert big[1234]["amount"] == decimal.Decimal("12.34")
+    assert big[1]["at"] == "2024-01-01T00:00:01.000000Z"
+    posts = sorted(r["path"] for r in registry.registrations())
+    assert posts == sorted(f"/subjects/avsnap.public.{t}-{part}/versions"
+                           for t in ("big", "small") for part in ("key", "value")), posts
+
+    out = run_pgcdc(["status", "-c", p.config_path])
+    for t in ("big", "small"):
+        for part in ("key", "value"):
+            subject = f"avsnap.public.{t}-{part}"
+            schema_id = subject_ids(registry.url, subject)[-1]
+            assert f"subject {subject}: version 1, id {schema_id}\n" in out.stdout, out.stdout
