@@ -26,7 +26,6 @@ std::vector<TableSubjects> SubjectsOf(const config::Config& cfg, const std::set<
 
 // `status`: one line per subject, "subject S: version V, id I" or "not registered yet". Returns
 // false, after a line saying why, when the registry could not be read.
-bool PrintSubjects(const config::Config& cfg, const std::set<TableName>& tables,
-                   std::ostream& out);
+bool PrintSubjects(const config::Config& cfg, const std::set<TableName>& tables, std::ostream& out);
 
 }  // namespace cdc::connector

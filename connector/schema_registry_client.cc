@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
-#include <vector>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 namespace cdc::connector {
 
@@ -70,7 +70,9 @@ std::string WayOut(const RegistryReply& r, const config::SchemaRegistryConfig& c
   }
   if (r.status == 409 || r.error_code == 409 || r.error_code == 40901) {
     return "the LSN stays before the first event of the new shape: relax the subject's "
-           "compatibility (PUT /config/" + s + " {\"compatibility\":\"NONE\"}) or register the "
+           "compatibility (PUT /config/" +
+           s +
+           " {\"compatibility\":\"NONE\"}) or register the "
            "schema by hand and set auto_register: false, then restart pgcdc";
   }
   if (r.error_code == 40401 || r.error_code == 40403) {
@@ -100,8 +102,8 @@ std::string SubjectPath(std::string_view subject) {
   return out;
 }
 
-SchemaRegistryClient::SchemaRegistryClient(config::SchemaRegistryConfig cfg,
-                                           const StopSignal& stop, Metrics* metrics)
+SchemaRegistryClient::SchemaRegistryClient(config::SchemaRegistryConfig cfg, const StopSignal& stop,
+                                           Metrics* metrics)
     : cfg_(std::move(cfg)), stop_(stop), metrics_(metrics) {}
 
 SchemaRegistryClient::~SchemaRegistryClient() = default;
@@ -136,8 +138,8 @@ RegistryReply SchemaRegistryClient::CallLocked(const std::string& path, const st
     const size_t slash = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
     const std::string full = (slash == std::string::npos ? "" : url.substr(slash)) + path;
     httplib::Headers headers = {{"Accept", kContentType}};
-    auto res = body.empty() ? client->Get(full, headers)
-                            : client->Post(full, headers, body, kContentType);
+    auto res =
+        body.empty() ? client->Get(full, headers) : client->Post(full, headers, body, kContentType);
     last = RegistryReply{};
     if (!res) {
       last.outcome = RegistryReply::Outcome::kRetry;
@@ -235,15 +237,13 @@ Status SchemaRegistryClient::Resolve(const std::string& subject, SchemaType type
   if (r.outcome != RegistryReply::Outcome::kOk) {
     if (stop_.requested()) return Status::Unavailable(r.error);
     return Status::FailedPrecondition("cannot " + std::string(what) + " the schema of subject '" +
-                                      subject + "': " + r.error + "; " +
-                                      WayOut(r, cfg_, subject));
+                                      subject + "': " + r.error + "; " + WayOut(r, cfg_, subject));
   }
   auto parsed = nlohmann::json::parse(r.body, nullptr, false);
   auto found = parsed.is_object() ? parsed.find("id") : parsed.end();
   if (found == parsed.end() || !found->is_number_integer()) {
     return Status::FailedPrecondition("schema registry: the reply to " + std::string(what) +
-                                      " subject '" + subject + "' has no id: " +
-                                      OneLine(r.body));
+                                      " subject '" + subject + "' has no id: " + OneLine(r.body));
   }
   if (cfg_.use_latest_version) {
     // The datum is written with pgcdc's schema: the latest version must be that very schema, or
@@ -251,8 +251,7 @@ Status SchemaRegistryClient::Resolve(const std::string& subject, SchemaType type
     auto text = parsed.find("schema");
     if (text == parsed.end() || !text->is_string() || text->get<std::string>() != schema) {
       return Status::FailedPrecondition(
-          "subject '" + subject + "': its latest version (id " +
-          std::to_string(found->get<int>()) +
+          "subject '" + subject + "': its latest version (id " + std::to_string(found->get<int>()) +
           ") is not the schema pgcdc writes for this table; register pgcdc's schema as the "
           "latest version or turn use_latest_version off");
     }
@@ -277,8 +276,8 @@ Result<std::string> SchemaRegistryClient::CompatibilityOf(const std::string& sub
           }
         }
       }
-      return Status::FailedPrecondition("schema registry: unexpected reply to GET " + path +
-                                        ": " + OneLine(r.body));
+      return Status::FailedPrecondition("schema registry: unexpected reply to GET " + path + ": " +
+                                        OneLine(r.body));
     }
     // 40408 (no subject-level config; 40401 on older registries): fall back to the global one.
     if (r.error_code == 40408 || r.error_code == 40401) continue;

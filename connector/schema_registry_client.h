@@ -41,16 +41,15 @@ namespace cdc::connector {
 struct RegistryReply {
   enum class Outcome { kOk, kRetry, kRefused };
   Outcome outcome = Outcome::kRefused;
-  int status = 0;          // HTTP status; 0 when no answer came
-  int error_code = 0;      // the registry's error_code, when it sent one
-  std::string body;        // kOk: the reply
-  std::string error;       // not kOk: one line (URL, status, error_code, message)
+  int status = 0;      // HTTP status; 0 when no answer came
+  int error_code = 0;  // the registry's error_code, when it sent one
+  std::string body;    // kOk: the reply
+  std::string error;   // not kOk: one line (URL, status, error_code, message)
 };
 
 class SchemaRegistryClient final : public SchemaRegistrar {
  public:
-  SchemaRegistryClient(config::SchemaRegistryConfig cfg, const StopSignal& stop,
-                       Metrics* metrics);
+  SchemaRegistryClient(config::SchemaRegistryConfig cfg, const StopSignal& stop, Metrics* metrics);
   ~SchemaRegistryClient() override;
   SchemaRegistryClient(const SchemaRegistryClient&) = delete;
   SchemaRegistryClient& operator=(const SchemaRegistryClient&) = delete;
@@ -74,8 +73,8 @@ class SchemaRegistryClient final : public SchemaRegistrar {
   // Retries `path` until it answers other than kRetry or a stop is requested.
   RegistryReply CallUntilAnswered(const std::string& path, const std::string& body,
                                   std::string_view subject) REQUIRES(mu_);
-  Status Resolve(const std::string& subject, SchemaType type, std::string_view schema,
-                 int32_t* id) REQUIRES(mu_);
+  Status Resolve(const std::string& subject, SchemaType type, std::string_view schema, int32_t* id)
+      REQUIRES(mu_);
 
   const config::SchemaRegistryConfig cfg_;
   const StopSignal& stop_;

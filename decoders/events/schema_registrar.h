@@ -43,8 +43,7 @@ inline std::string SubjectFor(SubjectStrategy strategy, std::string_view topic,
   switch (strategy) {
     case SubjectStrategy::kTopic: return std::string(topic) + (key ? "-key" : "-value");
     case SubjectStrategy::kRecord: return std::string(full_name);
-    case SubjectStrategy::kTopicRecord:
-      return std::string(topic) + "-" + std::string(full_name);
+    case SubjectStrategy::kTopicRecord: return std::string(topic) + "-" + std::string(full_name);
   }
   return std::string(topic) + (key ? "-key" : "-value");
 }

@@ -101,8 +101,8 @@ TEST(FormatConfig, ErrorsNameTheKey) {
 }
 
 TEST(FormatConfig, AvroGoesToKafkaOnly) {
-  std::string yaml = std::string(kBase) +
-                     "format:\n  type: avro\n  schema_registry:\n    url: http://sr:8081\n";
+  std::string yaml =
+      std::string(kBase) + "format:\n  type: avro\n  schema_registry:\n    url: http://sr:8081\n";
   yaml.replace(yaml.find("type: kafka"), 11, "type: stdout");
   EXPECT_EQ(ErrorOf(yaml),
             "format.type: avro records go to sink.type kafka only so far (sink.type is stdout)");

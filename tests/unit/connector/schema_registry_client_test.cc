@@ -65,11 +65,15 @@ class FakeRegistry {
       return;
     }
     res.status = std::stoi(step);
-    const int code = res.status == 404 ? 40401 : res.status == 422 ? 42201 : res.status == 500 ? 50001 : res.status;
+    const int code = res.status == 404   ? 40401
+                     : res.status == 422 ? 42201
+                     : res.status == 500 ? 50001
+                                         : res.status;
     const std::string message =
-        res.status == 409 ? "Schema being registered is incompatible with an earlier schema for "
-                            "subject \"pg.public.t-value\", details: [READER_FIELD_MISSING_DEFAULT_VALUE]"
-                          : "scripted " + step;
+        res.status == 409
+            ? "Schema being registered is incompatible with an earlier schema for "
+              "subject \"pg.public.t-value\", details: [READER_FIELD_MISSING_DEFAULT_VALUE]"
+            : "scripted " + step;
     res.set_content(nlohmann::json({{"error_code", code}, {"message", message}}).dump(), type);
   }
 
@@ -88,7 +92,8 @@ config::SchemaRegistryConfig ConfigFor(const std::string& url) {
   return c;
 }
 
-constexpr char kSchema[] = R"({"type":"record","name":"Key","fields":[{"name":"id","type":"int"}]})";
+constexpr char kSchema[] =
+    R"({"type":"record","name":"Key","fields":[{"name":"id","type":"int"}]})";
 
 TEST(SchemaRegistryClient, RegistersOncePerSubjectAndSchema) {
   FakeRegistry reg({});
