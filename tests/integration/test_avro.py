@@ -27,6 +27,7 @@ from confluent_kafka.avro.serializer.message_serializer import MessageSerializer
 from conftest import base_config, mock_only
 from pgcdc_harness import Pgcdc, TopicReader, run_pgcdc, wait_until
 from schema_registry import SchemaRegistry
+from writer import Writer
 
 TYPES_DDL = """
 CREATE TABLE shapes(
@@ -138,9 +139,10 @@ def as_json(value):
 
 
 def rows_after(dec, records):
-    """{id: the last `after` image} over records in offset order (tombstones and deletes drop)."""
+    """{id: the last `after` image} over records in partition order, which is per-key order
+    (deletes and tombstones drop the row)."""
     rows = {}
-    for r in sorted(records, key=lambda r: r.offset):
+    for r in sorted(records, key=lambda r: (r.partition, r.offset)):
         value = dec.decode(r.raw_value)[1]
         key = dec.decode(r.raw_key)[1]
         if value is None or value["after"] is None:
@@ -299,16 +301,29 @@ def test_schema_evolution_new_version_refusal_stops_and_resumes(pg, broker, work
                    db="avevo")
         reader.wait_count(2)
         assert len(registry.versions("avevo.public.t-value")) == 2
-        ids = [dec.decode(r.raw_value)[0] for r in sorted(reader.records, key=lambda r: r.offset)]
-        assert ids[0] != ids[1], ids
-        assert dec.decode(reader.records[-1].raw_value)[1]["after"] == \
-            {"id": 2, "v": "two", "extra": 22}
+        ids = {dec.decode(r.raw_value)[0] for r in reader.records}
+        assert len(ids) == 2, ids
+        assert rows_after(dec, reader.records)[2] == {"id": 2, "v": "two", "extra": 22}
+
+        # Dropping an optional column and widening int to bigint are BACKWARD compatible.
+        pg.execute("ALTER TABLE t ADD COLUMN gone text; INSERT INTO t VALUES (4, 'four', 4, 'x')",
+                   db="avevo")
+        reader.wait_count(3)
+        pg.execute("ALTER TABLE t DROP COLUMN gone; ALTER TABLE t ALTER COLUMN extra TYPE bigint;"
+                   "DELETE FROM t WHERE id = 4", db="avevo")
+        reader.wait_count(5)  # the delete and its tombstone
+        assert len(registry.versions("avevo.public.t-value")) == 4
+        delete = [r for r in reader.records if r.raw_value
+                  and dec.decode(r.raw_value)[1]["op"] == "d"]
+        value_schema = json.loads(registry.schema(dec.decode(delete[0].raw_value)[0]))
+        columns = {f["name"]: f["type"] for f in value_schema["fields"][0]["type"][1]["fields"]}
+        assert "gone" not in columns and columns["extra"] == ["null", "long"], columns
 
         # pgcdc reads a column's nullability from the catalog when the relation is announced:
         # the UPDATE's events (`must` still nullable: a compatible v3) are in before NOT NULL.
         pg.execute("ALTER TABLE t ADD COLUMN must int", db="avevo")
         pg.execute("UPDATE t SET must = 0", db="avevo")
-        reader.wait_count(4)
+        reader.wait_count(7)
         pg.execute("ALTER TABLE t ALTER COLUMN must SET NOT NULL", db="avevo")
         before_insert = pg.current_wal_lsn("avevo")
         pg.execute("INSERT INTO t VALUES (3, 'three', 33, 333)", db="avevo")
@@ -319,8 +334,8 @@ def test_schema_evolution_new_version_refusal_stops_and_resumes(pg, broker, work
         refusal = [line for line in log.splitlines() if "avevo.public.t-value" in line
                    and "409" in line]
         assert len(refusal) == 1, log
-        # v3 is `must` while it was still nullable (the UPDATE's); v4 was refused.
-        assert len(registry.versions("avevo.public.t-value")) == 3
+        # v5 is `must` while it was still nullable (the UPDATE's); v6 was refused.
+        assert len(registry.versions("avevo.public.t-value")) == 5
         slot_lsn = pg.confirmed_flush("pgcdc_avevo", "avevo")
         assert slot_lsn <= before_insert, (slot_lsn, before_insert)
         reader.poll(1.0)
@@ -380,8 +395,7 @@ def test_registry_down_holds_progress_then_delivers(pg, broker, workdir, registr
     finally:
         reader.close()
         assert p.stop() == 0, p.log()
-    last = max(reader.records, key=lambda r: r.offset)
-    assert dec.decode(last.raw_value)[1]["after"] == {"id": 2, "v": "two", "extra": 2}
+    assert rows_after(dec, reader.records)[2] == {"id": 2, "v": "two", "extra": 2}
 
 
 def test_wrong_password_is_one_line_without_the_secret(pg, broker, workdir):
@@ -463,3 +477,46 @@ def test_snapshot_in_avro_with_validate_and_status(pg, broker, workdir, registry
             subject = f"avsnap.public.{t}-{part}"
             schema_id = subject_ids(registry.url, subject)[-1]
             assert f"subject {subject}: version 1, id {schema_id}\n" in out.stdout, out.stdout
+
+
+def test_kill9_loop_loses_nothing_and_keeps_the_ids(pg, broker, workdir, registry):
+    """kill -9 under writes, five times: every committed change is on the topic, and each
+    restart registers the same schemas again and gets the same ids (no new version, no churn)."""
+    pg.create_database("avkill")
+    pg.execute("CREATE TABLE t(id int PRIMARY KEY, version int NOT NULL, payload text)",
+               db="avkill")
+    cfg = avro_config(pg, broker, "avkill", "avkill", registry, ["public.t"], workdir)
+    writer = Writer(pg.dsn("avkill"), "t", keys=30, seed=11)
+    reader = TopicReader(broker.bootstrap, ["avkill.public.t"])
+    p = Pgcdc(cfg, workdir).start()
+    try:
+        p.wait_streaming()
+        writer.start()
+        for _ in range(5):
+            time.sleep(1.0)
+            p.kill()
+            p.start()
+            p.wait_streaming(timeout=60)
+        time.sleep(1.0)
+        writer.stop()
+        pg.wait_confirmed("pgcdc_avkill", "avkill", pg.current_wal_lsn("avkill"), 90)
+        recs = reader.drain()
+    finally:
+        reader.close()
+        assert p.stop() == 0, p.log()
+    assert writer.committed
+    dec = AvroDecoder(registry.url)
+    seen, ids = set(), set()
+    for r in recs:
+        kid, _ = dec.decode(r.raw_key)
+        vid, value = dec.decode(r.raw_value)
+        if value is None:
+            continue
+        ids.add((kid, vid))
+        row = value["after"] if value["op"] != "d" else value["before"]
+        seen.add((row["id"], value["after"]["version"] if value["after"] else None, value["op"]))
+    missing = [c for c in writer.committed if c not in seen]
+    assert not missing, f"{len(missing)} committed changes missing, e.g. {missing[:5]}"
+    assert len(ids) == 1, ids
+    assert registry.versions("avkill.public.t-key") == [1]
+    assert registry.versions("avkill.public.t-value") == [1]
