@@ -196,11 +196,10 @@ Status CreatePublication(PGconn* sql, const config::Config& cfg, const CaptureSe
   }
   auto res = Exec(sql, q, PGRES_COMMAND_OK);
   if (!res.ok()) return res.status().WithContext("creating publication");
-  spdlog::info("created publication {} ({}, publish_via_partition_root = {})",
-               cfg.source.publication,
-               cfg.source.tables.empty() ? std::string("FOR ALL TABLES")
-                                         : std::to_string(count) + " tables",
-               via_root);
+  spdlog::info(
+      "created publication {} ({}, publish_via_partition_root = {})", cfg.source.publication,
+      cfg.source.tables.empty() ? std::string("FOR ALL TABLES") : std::to_string(count) + " tables",
+      via_root);
   return Status::Ok();
 }
 
@@ -336,8 +335,8 @@ Status PublicationReconciler::RunOnce(std::vector<TableName>* joined) {
     return Status::FailedPrecondition("publication " + cfg_.source.publication +
                                       " no longer exists");
   }
-  const PublicationDrift drift = CompareToPublication(*wanted, *view, cfg_.source.partitions,
-                                                      cfg_.source.create_publication);
+  const PublicationDrift drift =
+      CompareToPublication(*wanted, *view, cfg_.source.partitions, cfg_.source.create_publication);
   if (cfg_.source.create_publication) {
     if (!drift.empty()) *joined = ApplyDrift(c, cfg_.source.publication, drift, metrics_);
   } else {

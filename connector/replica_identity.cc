@@ -68,13 +68,12 @@ std::string WritesFailLine(const std::string& publication, bool all_tables, bool
          (all_tables ? "" : ", or drop it from the publication") + ")";
 }
 
-void ReportIdentityGaps(const std::string& publication, const PublicationDrift& drift,
-                        bool managed, Metrics* metrics) {
+void ReportIdentityGaps(const std::string& publication, const PublicationDrift& drift, bool managed,
+                        Metrics* metrics) {
   static std::set<std::string> left_out;     // table names; main thread only (see the header)
   static std::set<std::string> writes_fail;  // the same
   std::set<std::string> now_left_out, now_writes_fail;
-  const std::set<TableName> dropped(drift.drop_no_identity.begin(),
-                                    drift.drop_no_identity.end());
+  const std::set<TableName> dropped(drift.drop_no_identity.begin(), drift.drop_no_identity.end());
 
   std::vector<std::string> lines, names;
   for (const auto& [t, gap] : drift.left_out) {
@@ -86,8 +85,10 @@ void ReportIdentityGaps(const std::string& publication, const PublicationDrift& 
     names.push_back(Name(t) + " (" + gap.why + ")");
   }
   WarnEach(lines, std::to_string(lines.size()) + " tables are left out of publication " +
-                      publication + " (no usable replica identity), so their changes are NOT "
-                      "captured: " + FirstNames(names) +
+                      publication +
+                      " (no usable replica identity), so their changes are NOT "
+                      "captured: " +
+                      FirstNames(names) +
                       ". Published, PostgreSQL would refuse the application's UPDATE and DELETE "
                       "on them; ALTER TABLE ... REPLICA IDENTITY FULL, or a primary key, and "
                       "pgcdc adds them (`pgcdc status` lists every table)");

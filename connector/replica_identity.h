@@ -25,8 +25,7 @@ std::string IdentityGapWhy(char code);
 std::string IdentityFix(const IdentityGap& gap);
 
 // The warning for a table pgcdc leaves out of its publication.
-std::string LeftOutLine(const std::string& publication, const TableName& t,
-                        const IdentityGap& gap);
+std::string LeftOutLine(const std::string& publication, const TableName& t, const IdentityGap& gap);
 // The warning for a table pgcdc drops from its publication for its replica identity (that
 // table's one line: it stands for LeftOutLine).
 std::string DroppedForIdentity(const std::string& publication, const TableName& t,
@@ -41,7 +40,7 @@ std::string WritesFailLine(const std::string& publication, bool all_tables, bool
 // again if it stops holding and comes back. A table in drift.drop_no_identity is not logged
 // again (ApplyDrift's drop line is its line). Counts each newly left-out table in
 // `metrics->capture_left_out` (may be null). Replication (main) thread only.
-void ReportIdentityGaps(const std::string& publication, const PublicationDrift& drift,
-                        bool managed, Metrics* metrics);
+void ReportIdentityGaps(const std::string& publication, const PublicationDrift& drift, bool managed,
+                        Metrics* metrics);
 
 }  // namespace cdc::connector
