@@ -207,3 +207,36 @@ def test_insert_only_publication_keeps_the_table(pg, broker, workdir):
         ("c", {"id": 1, "v": "x"})]
     log = p.log()
     assert "left out" not in log and "dropped table" not in log and "FAIL" not in log, log
+
+
+def test_partitioned_table_with_a_keyless_partition_is_left_out(pg, broker, workdir):
+    db = "ripart"
+    pg.create_database(db)
+    # Writes land on the partitions: one without an identity is enough to leave the parent out.
+    pg.execute("CREATE TABLE parts (id int, region text) PARTITION BY LIST (region); "
+               "CREATE TABLE parts_a PARTITION OF parts (PRIMARY KEY (id)) FOR VALUES IN ('a'); "
+               "CREATE TABLE parts_b PARTITION OF parts FOR VALUES IN ('b'); "
+               "INSERT INTO parts VALUES (1, 'a'), (2, 'b')", db=db)
+    cfg = config(pg, broker, workdir, db, ["public.parts"], reconcile_interval_ms=300)
+    cfg["snapshot"]["new_tables"] = "skip"
+    p = Pgcdc(cfg, workdir).start()
+    reader = TopicReader(broker.bootstrap, [f"{db}.public.parts"])
+    try:
+        p.wait_streaming()
+        assert published(pg, db, f"pgcdc_{db}") == []  # created empty: nothing else is listed
+        pg.execute("UPDATE parts SET id = 20 WHERE id = 2", db=db)  # the application's write
+        lines = warnings_about(p.log(), "public.parts", "left out of publication")
+        assert len(lines) == 1 and "partition public.parts_b: no primary key" in lines[0] \
+            and "ALTER TABLE public.parts_b REPLICA IDENTITY FULL" in lines[0], p.log()
+
+        pg.execute("ALTER TABLE parts_b REPLICA IDENTITY FULL", db=db)
+        wait_until(lambda: published(pg, db, f"pgcdc_{db}") == ["public.parts"], timeout=10,
+                   what="the partitioned table to join")
+        pg.execute("INSERT INTO parts VALUES (3, 'b')", db=db)
+        reader.wait_for(lambda recs: len(recs) >= 1, timeout=60, what="the insert")
+        reader.poll(1.0)
+    finally:
+        reader.close()
+        assert p.stop() == 0, p.log()
+    assert [(r.payload["op"], r.payload["after"]) for r in reader.records] == [
+        ("c", {"id": 3, "region": "b"})]
