@@ -11,6 +11,7 @@
 #include "connector/offset_store.h"
 #include "connector/pg_connection.h"
 #include "connector/registry_subjects.h"
+#include "connector/replica_identity.h"
 #include "connector/snapshot.h"
 #include "connector/source_setup.h"
 #include "connector/start_decision.h"
@@ -159,7 +160,8 @@ Status ShowStatus(const config::Config& cfg, std::ostream& out) {
                   ? (*view->via_root ? ", publish_via_partition_root" : ", partitions as leaves")
                   : "")
           << ")\n";
-      const PublicationDrift drift = CompareToPublication(*wanted, *view, cfg.source.partitions);
+      const PublicationDrift drift = CompareToPublication(*wanted, *view, cfg.source.partitions,
+                                                          cfg.source.create_publication);
       // Drift of a managed publication is corrected by the running pgcdc within
       // source.reconcile_interval_ms; an admin's is only reported.
       const std::string how = cfg.source.create_publication
@@ -176,6 +178,19 @@ Status ShowStatus(const config::Config& cfg, std::ostream& out) {
       if (drift.via_root_wrong) {
         out << how << "publish_via_partition_root disagrees with source.partitions "
             << (drift.want_via_root ? "root" : "leaves") << "\n";
+      }
+      // Tables without a usable replica identity (replica_identity.h): kept out of a managed
+      // publication, or published with the application's writes failing.
+      for (const auto& [t, gap] : drift.left_out) {
+        const bool in_it = view->named.count(t) > 0;
+        out << "  left out (no usable replica identity): " << t.Display() << ": " << gap.why
+            << (in_it ? " (still in the publication: pgcdc drops it)" : "")
+            << ", its changes are NOT captured (" << IdentityFix(gap) << ")\n";
+      }
+      for (const auto& [t, gap] : drift.writes_fail) {
+        out << "  WRITES FAIL: " << t.Display() << " is published without a usable replica "
+            << "identity (" << gap.why << "): the application's UPDATE and DELETE on it fail ("
+            << IdentityFix(gap) << ")\n";
       }
     }
     if (cfg.format.type == config::FormatType::kAvro && wanted.ok() &&

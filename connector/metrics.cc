@@ -218,6 +218,15 @@ std::string Metrics::Render() const {
   Metric(&out, "pgcdc_schema_registry_down", "gauge",
          "1 while the schema registry is unreachable with a schema waiting for its id.");
   Sample(&out, "pgcdc_schema_registry_down", registry_down_since_unix_ms.load() != 0 ? 1 : 0);
+  Metric(&out, "pgcdc_capture_changes_total", "counter",
+         "Tables added to or removed from the publication pgcdc manages, and tables left out of "
+         "it (no usable replica identity).");
+  Sample(&out, "pgcdc_capture_changes_total{change=\"added\"}",
+         static_cast<double>(capture_added.load()));
+  Sample(&out, "pgcdc_capture_changes_total{change=\"removed\"}",
+         static_cast<double>(capture_removed.load()));
+  Sample(&out, "pgcdc_capture_changes_total{change=\"left_out\"}",
+         static_cast<double>(capture_left_out.load()));
   Metric(&out, "pgcdc_reconnects_total", "counter", "Replication connections re-established.");
   Sample(&out, "pgcdc_reconnects_total", static_cast<double>(reconnects.load()));
   Metric(&out, "pgcdc_inflight_events", "gauge", "Events sent and not yet acknowledged.");

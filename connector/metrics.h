@@ -54,6 +54,12 @@ class Metrics {
   // with a schema waiting for its id (0: not down).
   std::atomic<uint64_t> registry_requests{0};
   std::atomic<int64_t> registry_down_since_unix_ms{0};
+  // Changes to the capture set (pgcdc_capture_changes_total{change}): tables added to and
+  // removed from the publication pgcdc manages, and tables left out of it for want of a usable
+  // replica identity (each time one starts being left out).
+  std::atomic<uint64_t> capture_added{0};
+  std::atomic<uint64_t> capture_removed{0};
+  std::atomic<uint64_t> capture_left_out{0};
 
   std::string Render() const;
   // Streaming or snapshotting, and not blocked on the sink for longer than `max_blocked_ms`.

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "connector/capture_rules.h"
+#include "connector/replica_identity.h"
 
 namespace cdc::connector {
 
@@ -24,21 +25,25 @@ std::string TableName::Quoted(PGconn* conn) const {
 }
 
 Result<CaptureSet> ResolveCaptureSet(PGconn* sql, const std::vector<std::string>& patterns) {
-  auto res =
-      Exec(sql,
-           "SELECT c.oid, n.nspname, c.relname, c.relkind = 'p', COALESCE((SELECT "
-           "i.inhparent FROM pg_inherits i WHERE i.inhrelid = c.oid AND c.relispartition), "
-           "0), c.relkind = 'r' AND (c.relreplident = 'n' OR (c.relreplident = 'd' AND "
-           "NOT EXISTS (SELECT 1 FROM pg_index x WHERE x.indrelid = c.oid AND "
-           "x.indisprimary))) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE "
-           "c.relkind IN ('r', 'p') AND n.nspname <> 'information_schema' AND n.nspname "
-           "NOT LIKE 'pg\\_%' ORDER BY 2, 3");
+  // The sixth column says why an ordinary table has no usable replica identity, as the server
+  // decides it (RelationGetIndexList: only a valid, immediate index counts): 'd' DEFAULT without
+  // a primary key, 'n' NOTHING, 'i' USING INDEX whose index is gone or invalid; '' usable.
+  auto res = Exec(
+      sql,
+      "SELECT c.oid, n.nspname, c.relname, c.relkind = 'p', COALESCE((SELECT i.inhparent FROM "
+      "pg_inherits i WHERE i.inhrelid = c.oid AND c.relispartition), 0), CASE WHEN c.relkind "
+      "<> 'r' OR c.relreplident = 'f' THEN '' WHEN c.relreplident = 'n' THEN 'n' WHEN EXISTS "
+      "(SELECT 1 FROM pg_index x WHERE x.indrelid = c.oid AND x.indisvalid AND x.indimmediate "
+      "AND CASE c.relreplident WHEN 'd' THEN x.indisprimary ELSE x.indisreplident END) THEN '' "
+      "ELSE c.relreplident::text END FROM pg_class c JOIN pg_namespace n ON n.oid = "
+      "c.relnamespace WHERE c.relkind IN ('r', 'p') AND n.nspname <> 'information_schema' AND "
+      "n.nspname NOT LIKE 'pg\\_%' ORDER BY 2, 3");
   if (!res.ok()) return res.status().WithContext("resolving source.tables");
   struct Row {
     TableName name;
     bool partitioned;
     uint32_t parent;
-    bool no_identity;
+    char gap;  // see the query
     bool matched;
   };
   std::map<uint32_t, Row> rows;
@@ -47,7 +52,7 @@ Result<CaptureSet> ResolveCaptureSet(PGconn* sql, const std::vector<std::string>
     Row row{{PQgetvalue(r, i, 1), PQgetvalue(r, i, 2)},
             PQgetvalue(r, i, 3)[0] == 't',
             static_cast<uint32_t>(std::strtoul(PQgetvalue(r, i, 4), nullptr, 10)),
-            PQgetvalue(r, i, 5)[0] == 't',
+            PQgetvalue(r, i, 5)[0],
             false};
     row.matched = IncludedBy(patterns, row.name.schema, row.name.table);
     rows.emplace(static_cast<uint32_t>(std::strtoul(PQgetvalue(r, i, 0), nullptr, 10)),
@@ -55,18 +60,31 @@ Result<CaptureSet> ResolveCaptureSet(PGconn* sql, const std::vector<std::string>
   }
   CaptureSet set;
   for (const auto& [oid, row] : rows) {
-    if (!row.matched) continue;
-    bool covered_above = false;  // a partitioned table above it is matched: it stands for it
-    for (uint32_t up = row.parent; up != 0 && !covered_above;) {
+    std::vector<TableName> ancestors;  // nearest first
+    bool covered_above = false;        // a partitioned table above it is matched: it stands for it
+    for (uint32_t up = row.parent; up != 0;) {
       auto it = rows.find(up);
       if (it == rows.end()) break;
-      covered_above = it->second.matched;
+      ancestors.push_back(it->second.name);
+      covered_above = covered_above || it->second.matched;
       up = it->second.parent;
     }
-    if (covered_above) continue;
+    if (row.gap != '\0') {
+      const std::string why = IdentityGapWhy(row.gap);
+      set.identity_gaps.emplace(row.name, IdentityGap{why, row.name, ancestors});
+      // Writes to a partition fail wherever it is published, through any table above it.
+      for (size_t a = 0; a < ancestors.size(); ++a) {
+        set.identity_gaps.emplace(
+            ancestors[a],
+            IdentityGap{"partition " + QuotedName(row.name.schema, row.name.table) + ": " + why,
+                        row.name,
+                        std::vector<TableName>(ancestors.begin() + static_cast<long>(a) + 1,
+                                               ancestors.end())});
+      }
+    }
+    if (!row.matched || covered_above) continue;
     set.tables.insert(row.name);
     if (row.partitioned) set.partitioned.insert(row.name);
-    if (row.no_identity) set.no_identity.insert(row.name);
   }
   return set;
 }
@@ -77,13 +95,14 @@ Result<PublicationView> ReadPublication(PGconn* sql, const std::string& publicat
   const std::string name = QuoteLiteral(sql, publication);
   auto pub = Exec(sql, "SELECT oid, puballtables, " +
                            std::string(version >= 130000 ? "pubviaroot" : "NULL") +
-                           " FROM pg_publication WHERE pubname = " + name);
+                           ", pubupdate OR pubdelete FROM pg_publication WHERE pubname = " + name);
   if (!pub.ok()) return pub.status().WithContext("reading publication " + publication);
   if (PQntuples(pub->get()) == 0) return v;
   v.exists = true;
   const std::string oid = PQgetvalue(pub->get(), 0, 0);
   v.all_tables = PQgetvalue(pub->get(), 0, 1)[0] == 't';
   if (!PQgetisnull(pub->get(), 0, 2)) v.via_root = PQgetvalue(pub->get(), 0, 2)[0] == 't';
+  v.publishes_update_delete = PQgetvalue(pub->get(), 0, 3)[0] == 't';
   auto rel = Exec(sql,
                   "SELECT n.nspname, c.relname FROM pg_publication_rel pr JOIN pg_class c ON "
                   "c.oid = pr.prrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE "
@@ -105,17 +124,36 @@ Result<PublicationView> ReadPublication(PGconn* sql, const std::string& publicat
 }
 
 PublicationDrift CompareToPublication(const CaptureSet& wanted, const PublicationView& view,
-                                      config::PartitionMode mode) {
+                                      config::PartitionMode mode, bool managed) {
   PublicationDrift d;
   d.want_via_root = mode == config::PartitionMode::kRoot;
+  d.all_tables = view.all_tables;
+  const bool writes_break = view.publishes_update_delete;
+  const auto publishes = [&view](const TableName& t) {
+    return view.all_tables || view.named.count(t) > 0 || view.schemas.count(t.schema) > 0;
+  };
   for (const auto& t : wanted.tables) {
-    if (!view.all_tables && !view.named.count(t) && !view.schemas.count(t.schema)) {
-      d.missing.push_back(t);
-      if (wanted.no_identity.count(t)) d.no_identity.insert(t);
+    auto gap = wanted.identity_gaps.find(t);
+    // Only a table named in the list can be left out (not one its schema publishes).
+    if (managed && writes_break && !view.all_tables && !view.schemas.count(t.schema) &&
+        gap != wanted.identity_gaps.end()) {
+      d.left_out.insert(*gap);
+      if (view.named.count(t)) d.drop_no_identity.push_back(t);
+      continue;
     }
+    if (!publishes(t)) d.missing.push_back(t);
   }
   for (const auto& t : view.named) {
     if (!wanted.tables.count(t)) d.extra.push_back(t);
+  }
+  if (writes_break) {
+    for (const auto& [t, gap] : wanted.identity_gaps) {
+      if (!publishes(t) || d.left_out.count(t)) continue;
+      if (managed && view.named.count(t) && !wanted.tables.count(t)) continue;  // dropped: extra
+      bool above = false;  // a table above it is published: that entry covers it
+      for (const auto& a : gap.ancestors) above = above || publishes(a);
+      if (!above) d.writes_fail.emplace(t, gap);
+    }
   }
   d.via_root_wrong =
       view.via_root.has_value() && *view.via_root != d.want_via_root && !wanted.partitioned.empty();
@@ -141,14 +179,15 @@ std::string MissingFromPublication(const std::string& publication, const TableNa
 
 Status CreatePublication(PGconn* sql, const config::Config& cfg, const CaptureSet& wanted) {
   std::string q = "CREATE PUBLICATION " + QuoteIdent(sql, cfg.source.publication);
+  size_t count = 0;
   if (cfg.source.tables.empty()) {
     q += " FOR ALL TABLES";
   } else {
-    q += " FOR TABLE ";
-    bool first = true;
+    // Without a usable replica identity a table is left out: published, PostgreSQL would refuse
+    // the application's UPDATE and DELETE on it. With none left, the publication starts empty.
     for (const auto& t : wanted.tables) {
-      q += (first ? "" : ", ") + t.Quoted(sql);
-      first = false;
+      if (wanted.identity_gaps.count(t)) continue;
+      q += (count++ == 0 ? " FOR TABLE " : ", ") + t.Quoted(sql);
     }
   }
   const bool via_root = cfg.source.partitions == config::PartitionMode::kRoot;
@@ -157,25 +196,15 @@ Status CreatePublication(PGconn* sql, const config::Config& cfg, const CaptureSe
   }
   auto res = Exec(sql, q, PGRES_COMMAND_OK);
   if (!res.ok()) return res.status().WithContext("creating publication");
-  spdlog::info("created publication {} ({}, publish_via_partition_root = {})",
-               cfg.source.publication,
-               cfg.source.tables.empty() ? std::string("FOR ALL TABLES")
-                                         : std::to_string(wanted.tables.size()) + " tables",
-               via_root);
-  if (!cfg.source.tables.empty() && !wanted.no_identity.empty()) {
-    std::string names;
-    for (const auto& t : wanted.no_identity) names += (names.empty() ? "" : ", ") + t.Display();
-    spdlog::warn(
-        "published tables without a replica identity (no primary key): {}; PostgreSQL refuses "
-        "UPDATE and DELETE on them while they are published (add a primary key, or REPLICA "
-        "IDENTITY FULL, or leave them out of source.tables)",
-        names);
-  }
+  spdlog::info(
+      "created publication {} ({}, publish_via_partition_root = {})", cfg.source.publication,
+      cfg.source.tables.empty() ? std::string("FOR ALL TABLES") : std::to_string(count) + " tables",
+      via_root);
   return Status::Ok();
 }
 
 std::vector<TableName> ApplyDrift(PGconn* sql, const std::string& publication,
-                                  const PublicationDrift& drift) {
+                                  const PublicationDrift& drift, Metrics* metrics) {
   const std::string pub = QuoteIdent(sql, publication);
   std::vector<TableName> joined;
   if (drift.via_root_wrong) {
@@ -202,28 +231,27 @@ std::vector<TableName> ApplyDrift(PGconn* sql, const std::string& publication,
     }
     spdlog::info("publication {}: added table {} (matched by source.tables)", publication,
                  t.Display());
-    if (drift.no_identity.count(t)) {
-      spdlog::warn(
-          "table {} has no replica identity (no primary key): now that it is published, "
-          "PostgreSQL refuses UPDATE and DELETE on it (add a primary key, or ALTER TABLE {} "
-          "REPLICA IDENTITY FULL, or leave it out of source.tables)",
-          t.Display(), t.Display());
-    }
+    if (metrics != nullptr) metrics->capture_added.fetch_add(1);
     joined.push_back(t);
   }
-  for (const auto& t : drift.extra) {
+  const auto drop = [&](const TableName& t, const std::string& line) {
     auto res =
         Exec(sql, "ALTER PUBLICATION " + pub + " DROP TABLE " + t.Quoted(sql), PGRES_COMMAND_OK);
     if (!res.ok()) {
       spdlog::warn(
           "publication {}: could not drop table {} (retried at the next reconciliation): {}",
           publication, t.Display(), res.status().message());
-      continue;
+      return;
     }
-    spdlog::warn(
-        "publication {}: dropped table {} (source.tables no longer matches it): its "
-        "changes are no longer captured",
-        publication, t.Display());
+    spdlog::warn("{}", line);
+    if (metrics != nullptr) metrics->capture_removed.fetch_add(1);
+  };
+  for (const auto& t : drift.extra) {
+    drop(t, "publication " + publication + ": dropped table " + t.Display() +
+                " (source.tables no longer matches it): its changes are no longer captured");
+  }
+  for (const auto& t : drift.drop_no_identity) {
+    drop(t, DroppedForIdentity(publication, t, drift.left_out.at(t)));
   }
   return joined;
 }
@@ -270,9 +298,11 @@ std::vector<std::string> TablesToSnapshot(const config::Config& cfg,
   return out;
 }
 
-PublicationReconciler::PublicationReconciler(const config::Config& cfg, const Clock& clock)
+PublicationReconciler::PublicationReconciler(const config::Config& cfg, const Clock& clock,
+                                             Metrics* metrics)
     : cfg_(cfg),
       clock_(clock),
+      metrics_(metrics),
       next_(clock.Now() + std::chrono::milliseconds(cfg.source.reconcile_interval_ms)) {}
 
 std::vector<TableName> PublicationReconciler::MaybeRun() {
@@ -305,13 +335,14 @@ Status PublicationReconciler::RunOnce(std::vector<TableName>* joined) {
     return Status::FailedPrecondition("publication " + cfg_.source.publication +
                                       " no longer exists");
   }
-  const PublicationDrift drift = CompareToPublication(*wanted, *view, cfg_.source.partitions);
+  const PublicationDrift drift =
+      CompareToPublication(*wanted, *view, cfg_.source.partitions, cfg_.source.create_publication);
   if (cfg_.source.create_publication) {
-    if (drift.empty()) return Status::Ok();
-    *joined = ApplyDrift(c, cfg_.source.publication, drift);
-    return Status::Ok();
+    if (!drift.empty()) *joined = ApplyDrift(c, cfg_.source.publication, drift, metrics_);
+  } else {
+    ReportUnmanagedDrift(cfg_.source.publication, drift);  // not ours: reported only
   }
-  ReportUnmanagedDrift(cfg_.source.publication, drift);  // not ours: reported only
+  ReportIdentityGaps(cfg_.source.publication, drift, cfg_.source.create_publication, metrics_);
   return Status::Ok();
 }
 

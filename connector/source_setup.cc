@@ -4,6 +4,7 @@
 
 #include "connector/capture_rules.h"
 #include "connector/name_list.h"
+#include "connector/replica_identity.h"
 
 namespace cdc::connector {
 
@@ -168,9 +169,18 @@ Result<SourceFacts> InspectSource(PGconn* sql, PGconn* repl, const config::Confi
           "source.tables, or have an admin create publication '" +
           cfg.source.publication + "'");
     }
+    // The publication as CreatePublication will make it (publishing every action): only what
+    // it leaves out or what fails under it is reported; nothing is missing.
+    PublicationView planned;
+    planned.all_tables = cfg.source.tables.empty();
+    for (const auto& t : f.capture.tables) planned.named.insert(t);
+    if (planned.all_tables) planned.named.clear();
+    f.drift = CompareToPublication(f.capture, planned, cfg.source.partitions, true);
+    f.drift.drop_no_identity.clear();  // never added in the first place
     return f;
   }
-  f.drift = CompareToPublication(f.capture, f.publication, cfg.source.partitions);
+  f.drift = CompareToPublication(f.capture, f.publication, cfg.source.partitions,
+                                 cfg.source.create_publication);
   if (!cfg.source.create_publication && f.drift.via_root_wrong) {
     return Status::FailedPrecondition(ViaRootMismatch(cfg.source.publication, f.drift));
   }
@@ -178,13 +188,21 @@ Result<SourceFacts> InspectSource(PGconn* sql, PGconn* repl, const config::Confi
 }
 
 Status EnsurePublication(PGconn* sql, const config::Config& cfg, const SourceFacts& facts,
-                         bool snapshot_follows, std::vector<std::string>* to_snapshot) {
-  if (!facts.publication_exists) return CreatePublication(sql, cfg, facts.capture);
-  if (!cfg.source.create_publication) {
-    ReportUnmanagedDrift(cfg.source.publication, facts.drift);  // an admin's: never altered
+                         bool snapshot_follows, std::vector<std::string>* to_snapshot,
+                         Metrics* metrics) {
+  const bool managed = cfg.source.create_publication;
+  if (!facts.publication_exists) {
+    CDC_RETURN_IF_ERROR(CreatePublication(sql, cfg, facts.capture));
+    ReportIdentityGaps(cfg.source.publication, facts.drift, managed, metrics);
     return Status::Ok();
   }
-  const auto joined = ApplyDrift(sql, cfg.source.publication, facts.drift);
+  if (!managed) {
+    ReportUnmanagedDrift(cfg.source.publication, facts.drift);  // an admin's: never altered
+    ReportIdentityGaps(cfg.source.publication, facts.drift, managed, metrics);
+    return Status::Ok();
+  }
+  const auto joined = ApplyDrift(sql, cfg.source.publication, facts.drift, metrics);
+  ReportIdentityGaps(cfg.source.publication, facts.drift, managed, metrics);
   if (snapshot_follows) return Status::Ok();
   auto tables = TablesToSnapshot(cfg, joined);
   if (to_snapshot != nullptr) {

@@ -49,7 +49,9 @@ struct SourceFacts {
   bool publication_exists = false;
   CaptureSet capture;           // the include list resolved against the catalog
   PublicationView publication;  // as it is now
-  PublicationDrift drift;       // capture against publication (when it exists)
+  // capture against publication; for one still to be created, only what it will leave out
+  // (left_out) or publish with failing writes (writes_fail)
+  PublicationDrift drift;
 };
 
 // Reads what the server is and has; fails with one line naming the missing setting or
@@ -63,9 +65,12 @@ Result<SourceFacts> InspectSource(PGconn* sql, PGconn* repl, const config::Confi
 // source.partitions (publication_reconciler.h); warns about the drift of one an admin made.
 // `snapshot_follows`: this start snapshots every published table, so tables that join now need
 // no incremental snapshot (nor a warning about their existing rows). Otherwise the tables that
-// joined and need their rows read (TablesToSnapshot) go to `to_snapshot` when given.
+// joined and need their rows read (TablesToSnapshot) go to `to_snapshot` when given. Tables
+// without a usable replica identity are left out of (or dropped from) a managed FOR TABLE
+// publication, and reported (replica_identity.h); `metrics` (may be null) counts the changes.
 Status EnsurePublication(PGconn* sql, const config::Config& cfg, const SourceFacts& facts,
-                         bool snapshot_follows, std::vector<std::string>* to_snapshot = nullptr);
+                         bool snapshot_follows, std::vector<std::string>* to_snapshot = nullptr,
+                         Metrics* metrics = nullptr);
 
 struct CreatedSlot {
   Lsn consistent_point;

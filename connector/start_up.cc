@@ -101,7 +101,7 @@ Status Runner::Prepare() {
 
   // Everything checked: now create what is missing (publication first: pgoutput.md §6.8).
   std::vector<std::string> joined;  // tables that joined the capture set since the last run
-  CDC_RETURN_IF_ERROR(EnsurePublication(sql->get(), cfg_, *facts, snapshot, &joined));
+  CDC_RETURN_IF_ERROR(EnsurePublication(sql->get(), cfg_, *facts, snapshot, &joined, &metrics_));
   WarnAboutToast(sql->get(), cfg_.source.publication, cfg_.source.tables);
   rules_ = std::make_unique<CaptureRules>(CaptureOptionsFor(cfg_));
   catalog_ = std::make_unique<CatalogReader>(cfg_.source.dsn);

@@ -90,7 +90,7 @@ Status Runner::StreamSession() {
     idle_timeout_ms = std::min(idle_timeout_ms, heartbeat_.interval_ms());
   }
   // The publication follows source.tables while streaming (the start reconciled it already).
-  PublicationReconciler reconciler(cfg_, Clock::Steady());
+  PublicationReconciler reconciler(cfg_, Clock::Steady(), &metrics_);
   StreamLoop loop(*processor_, *tracker_, *publisher_, *committer_, StopSignal::Process());
   return loop.Run(
       stream,

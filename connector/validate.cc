@@ -3,6 +3,7 @@
 // `validate`: every check a start would make, without changing anything, each reported on one
 // line (OK, WARN or FAIL) with the cause.
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "connector/options.h"
 #include "connector/pg_connection.h"
 #include "connector/registry_subjects.h"
+#include "connector/replica_identity.h"
 #include "connector/schema_registry_client.h"
 #include "connector/sink_factory.h"
 #include "connector/snapshot.h"
@@ -100,12 +102,28 @@ void ReportDrift(const config::Config& cfg, const PublicationDrift& drift, Findi
       f.Note(std::string("run sets publish_via_partition_root = ") +
              (drift.want_via_root ? "true" : "false") + " on publication " + pub);
     }
-    return;
+    // Tables without a usable replica identity stay out of it (replica_identity.h).
+    for (const auto& [t, gap] : drift.left_out) {
+      if (std::find(drift.drop_no_identity.begin(), drift.drop_no_identity.end(), t) !=
+          drift.drop_no_identity.end()) {
+        f.Warn("run drops " + t.Display() + " from publication " + pub +
+               " (no usable replica identity: " + gap.why +
+               "): while it is published, PostgreSQL refuses the application's UPDATE and "
+               "DELETE on it; its changes are NOT captured until " +
+               IdentityFix(gap));
+      } else {
+        f.Warn(LeftOutLine(pub, t, gap));
+      }
+    }
+  } else {
+    for (const auto& t : drift.missing) f.Warn(MissingFromPublication(pub, t));
+    for (const auto& t : drift.extra) {
+      f.Note("publication " + pub + " contains " + t.Display() +
+             ", which source.tables does not match: its changes are ignored");
+    }
   }
-  for (const auto& t : drift.missing) f.Warn(MissingFromPublication(pub, t));
-  for (const auto& t : drift.extra) {
-    f.Note("publication " + pub + " contains " + t.Display() +
-           ", which source.tables does not match: its changes are ignored");
+  for (const auto& [t, gap] : drift.writes_fail) {
+    f.Warn(WritesFailLine(pub, drift.all_tables, cfg.source.create_publication, t, gap));
   }
 }
 

@@ -332,7 +332,10 @@ def test_pause_resume_and_stop(pg, broker, workdir):
 def test_cli_signals_without_a_signal_table(pg, broker, workdir):
     db = "inccli"
     make_db(pg, db, 60)
-    pg.execute("CREATE TABLE nokey (a int, b text); INSERT INTO nokey VALUES (1, 'x')", db=db)
+    # No primary key to page by, but published (REPLICA IDENTITY FULL: a table without a usable
+    # identity is left out of the publication, test_replica_identity.py).
+    pg.execute("CREATE TABLE nokey (a int, b text); ALTER TABLE nokey REPLICA IDENTITY FULL; "
+               "INSERT INTO nokey VALUES (1, 'x')", db=db)
     cfg = config(pg, broker, workdir, db, tables=["public.big", "public.nokey"], chunk_size=25)
     del cfg["signals"]
     p = Pgcdc(cfg, workdir).start()

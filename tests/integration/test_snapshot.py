@@ -109,7 +109,9 @@ def test_initial_snapshot_under_writes_hands_over_without_gap_or_overlap(pg, bro
     pg.execute("CREATE TABLE small(id int PRIMARY KEY, version int NOT NULL, payload text)", db=db)
     pg.execute("INSERT INTO small SELECT g, 0, repeat('s', g % 50) || E'\\ttab\\nline\\\\' "
                "FROM generate_series(1, 1000) g", db=db)
-    pg.execute("CREATE TABLE nokey(a int, b text)", db=db)
+    # Keyless, but with an identity: published (a table without one is left out, see
+    # test_replica_identity.py), its events have a null key.
+    pg.execute("CREATE TABLE nokey(a int, b text); ALTER TABLE nokey REPLICA IDENTITY FULL", db=db)
     pg.execute("INSERT INTO nokey SELECT g, 'k' || g FROM generate_series(1, 500) g", db=db)
     pg.execute("CREATE TABLE ignored(id int PRIMARY KEY)", db=db)
     pg.execute("INSERT INTO ignored SELECT generate_series(1, 10)", db=db)

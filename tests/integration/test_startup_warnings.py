@@ -49,10 +49,17 @@ def test_many_tables_give_one_line_per_warning(pg, broker, workdir):
            f"public.t005 (body) and {TOASTY - 5} more;" in toast[0], toast[0]
     assert "keyonly" not in "\n".join(lines) and "byindex" not in "\n".join(lines)
 
-    keyless = [line for line in warnings if "no primary key" in line]
+    keyless = [line for line in warnings if "tables have no primary key" in line]
     assert len(keyless) == 1, "\n".join(warnings)
     assert f"{KEYLESS} tables have no primary key" in keyless[0], keyless[0]
-    assert len(warnings) == 2, "\n".join(warnings)
+    # FOR ALL TABLES publishes them without a replica identity: the application's writes
+    # fail, said loudly, in one line too.
+    failing = [line for line in warnings if "without a usable replica identity" in line]
+    assert len(failing) == 1, "\n".join(warnings)
+    assert f"publication pgcdc_warn publishes {KEYLESS} tables without a usable replica " \
+           "identity: the application's UPDATE and DELETE on them FAIL: public.nk1 (no primary " \
+           "key), public.nk2 (no primary key)" in failing[0], failing[0]
+    assert len(warnings) == 3, "\n".join(warnings)
 
     assert not [line for line in lines if " done, " in line], "\n".join(lines)
     assert [line for line in lines if "snapshot complete:" in line]
@@ -81,4 +88,7 @@ def test_a_handful_of_tables_keep_a_line_each(pg, broker, workdir):
     assert "table public.a has TOAST-able columns (body) without REPLICA IDENTITY FULL" in log
     assert "table public.b has TOAST-able columns (v) without REPLICA IDENTITY FULL" in log
     assert "table public.b has no primary key" in log
+    assert "publication pgcdc_few (FOR ALL TABLES) publishes table public.b, which has no " \
+           "usable replica identity (no primary key): the application's UPDATE and DELETE on " \
+           "it FAIL" in log, log
     assert "snapshot: public.a done, 1 rows" in log and "snapshot: public.b done, 1 rows" in log

@@ -43,28 +43,77 @@ TEST(PublicationDrift, MissingExtraAndViaRoot) {
   CaptureSet wanted;
   wanted.tables = {{"public", "a"}, {"public", "orders"}, {"sales", "b"}};
   wanted.partitioned = {{"public", "orders"}};
-  wanted.no_identity = {{"sales", "b"}};
   PublicationView view;
   view.exists = true;
   view.via_root = false;
   view.named = {{"public", "a"}, {"public", "gone"}};
-  auto d = CompareToPublication(wanted, view, config::PartitionMode::kRoot);
+  auto d = CompareToPublication(wanted, view, config::PartitionMode::kRoot, true);
   EXPECT_EQ(d.missing, (std::vector<TableName>{{"public", "orders"}, {"sales", "b"}}));
   EXPECT_EQ(d.extra, (std::vector<TableName>{{"public", "gone"}}));
   EXPECT_TRUE(d.via_root_wrong);
-  EXPECT_EQ(d.no_identity.count({"sales", "b"}), 1u);
-  EXPECT_FALSE(CompareToPublication(wanted, view, config::PartitionMode::kLeaves).via_root_wrong);
+  EXPECT_FALSE(
+      CompareToPublication(wanted, view, config::PartitionMode::kLeaves, true).via_root_wrong);
 
   // FOR ALL TABLES and FOR TABLES IN SCHEMA cover tables without naming them.
   view.all_tables = true;
-  EXPECT_TRUE(CompareToPublication(wanted, view, config::PartitionMode::kLeaves).missing.empty());
+  EXPECT_TRUE(
+      CompareToPublication(wanted, view, config::PartitionMode::kLeaves, true).missing.empty());
   view.all_tables = false;
   view.schemas = {"public", "sales"};
-  EXPECT_TRUE(CompareToPublication(wanted, view, config::PartitionMode::kLeaves).missing.empty());
+  EXPECT_TRUE(
+      CompareToPublication(wanted, view, config::PartitionMode::kLeaves, true).missing.empty());
 
   // publish_via_partition_root matters only when a captured table is partitioned.
   wanted.partitioned.clear();
-  EXPECT_FALSE(CompareToPublication(wanted, view, config::PartitionMode::kRoot).via_root_wrong);
+  EXPECT_FALSE(
+      CompareToPublication(wanted, view, config::PartitionMode::kRoot, true).via_root_wrong);
+}
+
+TEST(PublicationDrift, TablesWithoutReplicaIdentityStayOutOfAManagedPublication) {
+  const TableName a{"public", "a"}, nokey{"public", "nokey"}, added{"public", "added"},
+      orders{"public", "orders"}, leaf{"public", "orders_1"}, other{"public", "other"};
+  CaptureSet wanted;
+  wanted.tables = {a, nokey, added, orders};
+  wanted.identity_gaps = {{nokey, {"no primary key", nokey, {}}},
+                          {added, {"REPLICA IDENTITY NOTHING", added, {}}},
+                          {leaf, {"no primary key", leaf, {orders}}},
+                          {orders, {"partition public.orders_1: no primary key", leaf, {}}},
+                          {other, {"no primary key", other, {}}}};
+  PublicationView view;
+  view.exists = true;
+  view.named = {a, added};
+
+  // Managed: never added, dropped when there; nothing published fails.
+  auto d = CompareToPublication(wanted, view, config::PartitionMode::kRoot, true);
+  EXPECT_TRUE(d.missing.empty());
+  EXPECT_EQ(d.drop_no_identity, (std::vector<TableName>{added}));
+  EXPECT_EQ(d.left_out.size(), 3u);
+  EXPECT_EQ(d.left_out.at(orders).fix, leaf);
+  EXPECT_TRUE(d.writes_fail.empty());
+  EXPECT_FALSE(d.empty());
+
+  // An insert-only publication may hold them: they are wanted like any table.
+  view.publishes_update_delete = false;
+  d = CompareToPublication(wanted, view, config::PartitionMode::kRoot, true);
+  EXPECT_EQ(d.missing, (std::vector<TableName>{nokey, orders}));
+  EXPECT_TRUE(d.left_out.empty() && d.drop_no_identity.empty() && d.writes_fail.empty());
+  view.publishes_update_delete = true;
+
+  // An admin's publication is not changed: what it publishes without an identity fails.
+  d = CompareToPublication(wanted, view, config::PartitionMode::kRoot, false);
+  EXPECT_TRUE(d.left_out.empty() && d.drop_no_identity.empty());
+  EXPECT_EQ(d.missing, (std::vector<TableName>{nokey, orders}));
+  ASSERT_EQ(d.writes_fail.size(), 1u);
+  EXPECT_EQ(d.writes_fail.begin()->first, added);
+
+  // FOR ALL TABLES: every table without one, matched or not, a partition under its root.
+  view.all_tables = true;
+  d = CompareToPublication(wanted, view, config::PartitionMode::kRoot, true);
+  EXPECT_TRUE(d.left_out.empty());
+  std::vector<TableName> failing;
+  for (const auto& [t, gap] : d.writes_fail) failing.push_back(t);
+  EXPECT_EQ(failing, (std::vector<TableName>{added, nokey, orders, other}));
+  EXPECT_TRUE(d.all_tables);
 }
 
 TEST(TopicNames, ReplacesCharactersKafkaRejects) {
