@@ -784,6 +784,7 @@ def start_broker(kind):
 
 
 def main():
+    global VALUE_TRANSFER, FORMATS, REGISTRY, SINK_TARGET
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("what", nargs="+", choices=["snapshot", "stream", "latency", "memory", "all"])
     ap.add_argument("--broker", choices=["mock", "kafka"], default="mock",
@@ -809,7 +810,6 @@ def main():
                          "%(default)s): json-schemas (format.schemas true), json (false), avro "
                          "(format.type avro against the test Schema Registry)")
     args = ap.parse_args()
-    global VALUE_TRANSFER, FORMATS, REGISTRY
     VALUE_TRANSFER = args.value_transfer
     FORMATS = [f for f in args.formats.split(",") if f]
     if not FORMATS or any(f not in TAG for f in FORMATS) or len(set(FORMATS)) != len(FORMATS):
@@ -834,7 +834,6 @@ def main():
     os.chmod(workdir, 0o777)
     pg = PostgresServer(extra_conf={"shared_buffers": "512MB", "max_replication_slots": "20",
                                     "max_wal_senders": "20", "max_wal_size": "4GB"}).start()
-    global SINK_TARGET
     broker = None
     try:
         broker = start_broker(args.broker)
