@@ -41,6 +41,7 @@ records on the topic counted by librdkafka's watermarks, CPU from /proc, peak RS
 """
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -398,56 +399,88 @@ def bench_snapshot(pg, broker, workdir, rows, wide, parallelism, peer=None):
     record_sizes(broker, topics, rows)
 
 
+def record_key_id(fmt, key):
+    """The row id in a record key of `fmt`: {"id": N} in JSON (inside "payload" with schemas),
+    and in Avro the long after Confluent's 5-byte header (zig-zag varint)."""
+    if fmt == "avro":
+        z = shift = 0
+        for b in key[5:]:
+            z |= (b & 0x7F) << shift
+            shift += 7
+            if b < 0x80:
+                break
+        return (z >> 1) ^ -(z & 1)
+    k = json.loads(key)
+    return (k["payload"] if fmt == "json-schemas" else k)["id"]
+
+
+def read_topic(broker, topic, each):
+    """Calls each(partition, key, value) for every record the broker still holds of `topic`,
+    partition by partition in offset order."""
+    from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
+    c = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": f"sizes-{topic}",
+                  "enable.auto.commit": False, "enable.partition.eof": True,
+                  "auto.offset.reset": "earliest", "log_level": 3})
+    try:
+        parts = c.list_topics(topic, timeout=30).topics[topic].partitions
+        c.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in parts])
+        pending = set(parts)
+        deadline = time.monotonic() + 600
+        while pending and time.monotonic() < deadline:
+            for msg in c.consume(10000, timeout=1.0):
+                if msg.error():
+                    if msg.error().code() == KafkaError._PARTITION_EOF:
+                        pending.discard(msg.partition())
+                        continue
+                    raise SystemExit(f"reading {topic}: {msg.error()}")
+                each(msg.partition(), msg.key() or b"", msg.value() or b"")
+    finally:
+        c.close()
+
+
 def record_sizes(broker, topics, rows, batch=1000):
-    """Bytes per record of each format on the same rows: every record of one snapshot run's
-    topic read back from the broker. Per record: key + value as published. Per lz4 batch:
-    `batch` consecutive values of a partition concatenated and compressed as one lz4 frame
-    (python3-lz4, as librdkafka's compression.type=lz4 would see a batch of them), averaged
-    over the full batches."""
+    """Bytes per record of each format on the same rows, read back from the broker: each
+    format's last snapshot run. The mock broker keeps about 5 MB of (compressed) batches per
+    partition and drops the oldest, so only the rows every format's topic still holds are
+    counted (matched by the id in the key). Per record: key + value as published. Per lz4
+    batch: `batch` consecutive values of a partition (of those rows) concatenated and
+    compressed as one lz4 frame (python3-lz4), as librdkafka's compression.type=lz4 sees a
+    batch; averaged over the full batches."""
     import lz4.frame
-    from confluent_kafka import Consumer, KafkaError, TopicPartition
-    print(f"-- record sizes: all {rows} records of each format's last run, read back from the "
-          f"broker; lz4: frames of {batch} consecutive values of a partition")
+    seen = {}
+    for fmt, topic in topics.items():
+        ids = seen[fmt] = {}
+
+        def note(part, k, v, fmt=fmt, ids=ids):
+            if fmt == "avro" and not (k[:1] == b"\0" and v[:1] == b"\0"):
+                raise SystemExit(f"{topics[fmt]}: a record without Confluent's magic byte")
+            ids[record_key_id(fmt, k)] = (len(k), len(v))
+        read_topic(broker, topic, note)
+    common = set.intersection(*(set(ids) for ids in seen.values()))
+    if not common:
+        raise SystemExit(f"record sizes: no row on every topic ({topics})")
+    print(f"-- record sizes: the {len(common)} of {rows} rows that every format's last run "
+          f"still has on the broker; lz4: frames of {batch} consecutive values of a partition")
     print(f"  {'format':12} {'key B':>7} {'value B':>8} {'key+value B':>12} "
           f"{'lz4 B/value':>12} {'lz4 ratio':>9}")
     sizes = {}
     for fmt, topic in topics.items():
-        c = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": f"sizes-{topic}",
-                      "enable.auto.commit": False, "enable.partition.eof": True,
-                      "fetch.max.bytes": 52428800, "max.partition.fetch.bytes": 10485760})
-        try:
-            parts = c.list_topics(topic, timeout=30).topics[topic].partitions
-            c.assign([TopicPartition(topic, p, 0) for p in parts])  # from the first offset
-            pending, bufs = set(parts), {p: [] for p in parts}
-            n = keys = values = 0
-            comp = comp_n = 0
-            magic_ok = True
-            deadline = time.monotonic() + 600
-            while pending and time.monotonic() < deadline:
-                for msg in c.consume(10000, timeout=1.0):
-                    if msg.error():
-                        if msg.error().code() == KafkaError._PARTITION_EOF:
-                            pending.discard(msg.partition())
-                            continue
-                        raise SystemExit(f"reading {topic}: {msg.error()}")
-                    k, v = msg.key() or b"", msg.value() or b""
-                    n += 1
-                    keys += len(k)
-                    values += len(v)
-                    if fmt == "avro" and not (k[:1] == b"\0" and v[:1] == b"\0"):
-                        magic_ok = False  # not Confluent's wire format (magic byte 0)
-                    buf = bufs[msg.partition()]
-                    buf.append(v)
-                    if len(buf) == batch:
-                        comp += len(lz4.frame.compress(b"".join(buf)))
-                        comp_n += batch
-                        buf.clear()
-        finally:
-            c.close()
-        if n != rows or not magic_ok:
-            raise SystemExit(f"{topic}: {n} records of {rows}"
-                             + ("" if magic_ok else ", some without the Avro magic byte"))
-        per = comp / comp_n if comp_n else float("nan")
+        keys = sum(seen[fmt][i][0] for i in common)
+        values = sum(seen[fmt][i][1] for i in common)
+        bufs, comp = {}, [0, 0]
+
+        def add(part, k, v, fmt=fmt, bufs=bufs, comp=comp):
+            if record_key_id(fmt, k) not in common:
+                return
+            buf = bufs.setdefault(part, [])
+            buf.append(v)
+            if len(buf) == batch:
+                comp[0] += len(lz4.frame.compress(b"".join(buf)))
+                comp[1] += batch
+                buf.clear()
+        read_topic(broker, topic, add)
+        n = len(common)
+        per = comp[0] / comp[1] if comp[1] else float("nan")
         sizes[fmt] = ((keys + values) / n, per)
         print(f"  {fmt:12} {keys / n:7.1f} {values / n:8.1f} {(keys + values) / n:12.1f} "
               f"{per:12.1f} {values / n / per:8.2f}x")
