@@ -11,9 +11,17 @@
             in the stream, both schema modes, against the bound 64 MB + 3.5x the value (README)
 
 Each starts a throwaway PostgreSQL and the mock broker (tests/integration/pgcdc_harness.py), or
-with --broker kafka a real single-node Apache Kafka (tests/integration/real_kafka.py), runs both
-schema modes, prints rates, ratios and pgcdc's peak RSS (/usr/bin/time -v), and cleans up.
+with --broker kafka a real single-node Apache Kafka (tests/integration/real_kafka.py), runs each
+record format of --formats (default json-schemas,json,avro: JSON with and without schemas, and
+Avro with ids from the test Schema Registry, tests/tools/schema_registry.py, started once for the
+run), prints rates, ratios and pgcdc's peak RSS (/usr/bin/time -v), and cleans up.
 Never a timed test: these machines are shared, so compare the ratios, not the absolute numbers.
+
+For Avro it also prints each run's registry requests (pgcdc_schema_registry_requests_total and
+the registry's own request log: a few per run, never per record). `snapshot` ends with the bytes
+per record of each format on the same rows, read back from the broker: key + value, and per
+value inside lz4 frames of 1,000 consecutive values (python3-lz4). The sink-alone ceiling is
+JSON only (bench/sink_bench.cc reads text lines), and so is --peer debezium (no Avro converter).
 
 --peer debezium (needs --broker kafka) adds Debezium's PostgreSQL connector in a Kafka Connect
 standalone worker (bench/debezium_peer.py) to `snapshot` and `stream`: the same table, the same
@@ -26,12 +34,14 @@ records on the topic counted by librdkafka's watermarks, CPU from /proc, peak RS
   python3 bench/bench.py latency --tps 5000 --seconds 20
   python3 bench/bench.py memory --sizes 1,10,100
   python3 bench/bench.py all
+  python3 bench/bench.py snapshot stream --formats json,avro --rows 200000 --changes 200000
   python3 bench/bench.py stream --sink redis --changes 300000   # or nats, rabbitmq, kinesis
   python3 bench/bench.py stream snapshot --broker kafka --peer debezium \
       --changes 300000 --rows 300000
 """
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -39,6 +49,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -90,9 +101,65 @@ def copy_rate(pg, db, table, rows):
     return rows / best
 
 
-def run_pgcdc(config, workdir, until=None, during=None, timeout=3600):
+class RegistryRequests:
+    """The Schema Registry requests of one Avro run of pgcdc, counted on both ends: the test
+    registry's request LOG (cleared when this starts) and pgcdc's own
+    pgcdc_schema_registry_requests_total, scraped from its /metrics every 0.2 s by a thread
+    (a snapshot run exits by itself, so the last scrape before it exits is the end value; a
+    stream run is scraped once more just before it is stopped). Used by run_pgcdc, one run."""
+
+    def __init__(self, log_path):
+        REGISTRY.clear_requests()
+        self.log_path = log_path
+        self.port = None
+        self.metric = None
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._poll, daemon=True)
+        self.thread.start()
+
+    def scrape(self):
+        if self.port is None:
+            m = re.search(r"metrics on http://[\d.]+:(\d+)/", open(self.log_path).read())
+            if not m:
+                return
+            self.port = m.group(1)
+        try:
+            text = urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics",
+                                          timeout=2).read().decode()
+        except OSError:
+            return  # exiting, or not yet listening: the last value stands
+        m = re.search(r"^pgcdc_schema_registry_requests_total (\S+)$", text, re.M)
+        if m:
+            self.metric = int(float(m.group(1)))
+
+    def _poll(self):
+        while not self.done.wait(0.2):
+            self.scrape()
+
+    def finish(self, log_text):
+        """Stops the polling; returns (a line for the report: both counts, what was asked, the
+        ids pgcdc logged; the LOG's count; the metric's last value)."""
+        self.done.set()
+        self.thread.join()
+        reqs = REGISTRY.requests()
+        kinds = {}
+        for r in reqs:
+            route = re.sub(r"/subjects/[^/]+", "/subjects/S", r["path"].split("?")[0])
+            route = re.sub(r"/\d+$", "/N", route)
+            key = f"{r['method']} {route} {r['status']}"
+            kinds[key] = kinds.get(key, 0) + 1
+        ids = len(re.findall(r"schema registry: subject '[^']+' has id", log_text))
+        return (f"registry requests: pgcdc_schema_registry_requests_total "
+                f"{'n/a' if self.metric is None else self.metric}, the registry's LOG "
+                f"{len(reqs)} ({', '.join(f'{v}x {k}' for k, v in sorted(kinds.items()))}); "
+                f"{ids} subject ids logged by pgcdc"), len(reqs), self.metric
+
+
+def run_pgcdc(config, workdir, until=None, during=None, timeout=3600, registry=None):
     """Runs pgcdc under /usr/bin/time -v. `during(log_path)` runs once pgcdc streams; `until` (a
-    callable) then decides when to stop it. Returns (log text, peak RSS in MB, CPU seconds)."""
+    callable) then decides when to stop it. Returns (log text, peak RSS in MB, CPU seconds).
+    For an Avro run, `registry` (a dict) receives "line", "log" and "metric": its registry
+    requests (RegistryRequests)."""
     path = os.path.join(workdir, f"bench-{time.monotonic_ns()}.yaml")
     with open(path, "w") as f:
         f.write(yaml_writer.dump(config))
@@ -100,6 +167,9 @@ def run_pgcdc(config, workdir, until=None, during=None, timeout=3600):
     with open(log_path, "w") as log:
         proc = subprocess.Popen(["/usr/bin/time", "-v", os.environ["PGCDC_BIN"], "run", "-c",
                                  path], stdout=subprocess.DEVNULL, stderr=log)
+        requests = None
+        if config["format"].get("type") == "avro":
+            requests = RegistryRequests(log_path)
         if during is not None:
             wait_until(lambda: "streaming from slot" in open(log_path).read(), 120,
                        what="pgcdc to stream")
@@ -107,6 +177,8 @@ def run_pgcdc(config, workdir, until=None, during=None, timeout=3600):
         if until is not None:
             wait_until(lambda: until() or proc.poll() is not None, timeout, interval=0.05,
                        what="pgcdc to catch up")
+            if requests is not None:
+                requests.scrape()
             # Stop pgcdc itself; /usr/bin/time then reports and exits.
             child = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
                                    text=True).stdout.split()
@@ -115,6 +187,10 @@ def run_pgcdc(config, workdir, until=None, during=None, timeout=3600):
         proc.wait(timeout=timeout)
     with open(log_path) as f:
         text = f.read()
+    if requests is not None:
+        line, logged, metric = requests.finish(text)
+        if registry is not None:
+            registry.update(line=line, log=logged, metric=metric)
     m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
     cpu = sum(float(x) for x in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", text))
     return text, (int(m.group(1)) / 1024 if m else float("nan")), cpu
@@ -128,18 +204,37 @@ EXTRA_KAFKA = {}
 SINK_TARGET = None
 
 
-def base(pg, broker, name, db, workdir, schemas):
+# The record formats a run compares (--formats), in order: JSON with schemas (Debezium's
+# JsonConverter with schemas.enable), JSON without, and Avro (Confluent's wire format, ids from
+# the test Schema Registry that main() starts). TAG: one letter in run, slot and topic names.
+FORMATS = ["json-schemas", "json", "avro"]
+TAG = {"json-schemas": "s", "json": "j", "avro": "a"}
+# The test registry (tests/tools/schema_registry.py) when "avro" is among the formats.
+REGISTRY = None
+# What the Avro runs measured, against the issue's goals (printed at the end of the run).
+AVRO_GOALS = []
+
+
+def format_section(fmt):
+    """pgcdc's `format` section for one of FORMATS."""
+    if fmt == "avro":
+        return {"type": "avro", "schema_registry": {"url": REGISTRY.url}}
+    return {"schemas": fmt == "json-schemas"}
+
+
+def base(pg, broker, name, db, workdir, fmt):
     source = {"dsn": pg.dsn(db), "status_interval_ms": 1000}
     if VALUE_TRANSFER:
         source["value_transfer"] = VALUE_TRANSFER
     return {
         "name": name,
         "source": source,
-        "format": {"schemas": schemas},
+        "format": format_section(fmt),
         "sink": {"type": "kafka", "kafka": {"bootstrap.servers": broker.bootstrap, **EXTRA_KAFKA}},
         "offsets": {"file": os.path.join(workdir, f"{name}.offsets"), "commit_interval_ms": 100},
         "log": {"level": "info"},
-        "metrics": {"listen": ""},
+        # Every mode alike: Avro runs read pgcdc_schema_registry_requests_total from here.
+        "metrics": {"listen": "127.0.0.1:0"},
     }
 
 
@@ -218,15 +313,17 @@ def run_drain(m, count, expected):
     return d
 
 
-def peer_snapshot(pg, broker, workdir, db, rows, schemas, parallelism, wide):
+def peer_snapshot(pg, broker, workdir, db, rows, fmt, parallelism, wide):
     """The same table snapshotted by pgcdc (snapshot.parallelism as given) and by Debezium
-    (snapshot.mode=initial_only, its one snapshot thread), each timed to its last record."""
+    (snapshot.mode=initial_only, its one snapshot thread), each timed to its last record. JSON
+    modes only: the Connect worker has no Avro converter."""
     import debezium_peer
+    schemas = fmt == "json-schemas"
     tag = f"{int(schemas)}{int(wide)}"
     print(f"  -- peer, schemas={str(schemas).lower()}: rows on the topic (created beforehand, "
           f"{broker.partitions} partitions), counted by watermarks")
     name = f"sp{tag}"
-    cfg = base(pg, broker, name, db, workdir, schemas)
+    cfg = base(pg, broker, name, db, workdir, fmt)
     cfg["snapshot"] = {"mode": "initial_only", "parallelism": parallelism}
     count = topic_count(broker, f"{name}.public.orders")
     m = measured_pgcdc(cfg, workdir)
@@ -249,18 +346,21 @@ def bench_snapshot(pg, broker, workdir, rows, wide, parallelism, peer=None):
     pg.create_database(db)
     fill(pg, db, "orders", rows, wide)
     copy = copy_rate(pg, db, "orders", rows)
-    print(f"\n== snapshot: {rows} rows{' (2 KB text column)' if wide else ''}, "
-          f"parallelism {parallelism}")
+    table = f"{rows} rows{' (2 KB text column)' if wide else ''}"
+    print(f"\n== snapshot: {table}, parallelism {parallelism}")
     print(f"COPY (SELECT * FROM orders) TO STDOUT via psql: {copy:,.0f} rows/s (best of 3)")
-    for schemas in (True, False):
+    topics = {}
+    for fmt in FORMATS:
         # Best of three, like COPY: on a shared machine the fastest run is the least disturbed.
         best = None
         name = None
+        registry_lines = []
         for attempt in range(3):
-            name = f"sb{int(schemas)}{int(wide)}{attempt}"
-            cfg = base(pg, broker, name, db, workdir, schemas)
+            name = f"sb{TAG[fmt]}{int(wide)}{attempt}"
+            cfg = base(pg, broker, name, db, workdir, fmt)
             cfg["snapshot"] = {"mode": "initial_only", "parallelism": parallelism}
-            log, rss, cpu = run_pgcdc(cfg, workdir)
+            registry = {}
+            log, rss, cpu = run_pgcdc(cfg, workdir, registry=registry)
             m = re.search(r"snapshot complete: (\d+) rows from \d+ tables in ([\d.]+) s", log)
             if not m:
                 print(log)
@@ -268,17 +368,127 @@ def bench_snapshot(pg, broker, workdir, rows, wide, parallelism, peer=None):
             pg.execute(f"SELECT pg_drop_replication_slot('pgcdc_{name}')", db=db)
             run = (float(m.group(2)), int(m.group(1)), rss, cpu)
             best = run if best is None or run[0] < best[0] else best
+            if registry:
+                registry_lines.append(registry["line"])
         secs, done, rss, cpu = best
         rate = done / secs
-        sink = sink_rate(broker, workdir, f"{name}.public.orders", rows, parallelism)
-        print(f"pgcdc's Kafka sink alone, schemas={str(schemas).lower():5}: {sink:,.0f} msg/s "
-              f"(the same records, best of 3) = {sink / copy:.2f}x COPY")
-        print(f"pgcdc snapshot, schemas={str(schemas).lower():5}: {rate:,.0f} rows/s "
-              f"({done} rows in {secs:.3f} s, best of 3) = {rate / copy:.2f}x COPY, "
-              f"{rate / sink:.2f}x the sink alone; "
+        topics[fmt] = f"{name}.public.orders"
+        if fmt == "avro":
+            # bench/sink_bench.cc reads key<TAB>value text lines: binary records do not fit.
+            sink = None
+            print(f"pgcdc's Kafka sink alone, {fmt:12}: n/a (the sink bench's samples are text "
+                  "lines)")
+        else:
+            sink = sink_rate(broker, workdir, topics[fmt], rows, parallelism)
+            print(f"pgcdc's Kafka sink alone, {fmt:12}: {sink:,.0f} msg/s "
+                  f"(the same records, best of 3) = {sink / copy:.2f}x COPY")
+        print(f"pgcdc snapshot, {fmt:12}: {rate:,.0f} rows/s "
+              f"({done} rows in {secs:.3f} s, best of 3) = {rate / copy:.2f}x COPY"
+              + (f", {rate / sink:.2f}x the sink alone" if sink else "") + "; "
               f"peak RSS {rss:.0f} MB, pgcdc CPU {cpu:.1f} s ({cpu / done * 1e6:.2f} us/row)")
-        if peer:
-            peer_snapshot(pg, broker, workdir, db, rows, schemas, parallelism, wide)
+        for i, line in enumerate(registry_lines):
+            print(f"  run {i + 1}: {line}")
+        if fmt == "avro":
+            AVRO_GOALS.append((f"snapshot, {table}: {rate / copy:.2f}x COPY at parallelism "
+                               f"{parallelism}", "goal >= 0.8x on narrow rows" if not wide
+                               else "no goal for wide rows", None if wide else rate / copy >= 0.8))
+            AVRO_GOALS.append((f"snapshot, {table}: peak RSS {rss:.0f} MB", "goal <= 64 MB",
+                               rss <= 64))
+        if peer and fmt != "avro":
+            peer_snapshot(pg, broker, workdir, db, rows, fmt, parallelism, wide)
+    record_sizes(broker, topics, rows)
+
+
+def record_key_id(fmt, key):
+    """The row id in a record key of `fmt`: {"id": N} in JSON (inside "payload" with schemas),
+    and in Avro the long after Confluent's 5-byte header (zig-zag varint)."""
+    if fmt == "avro":
+        z = shift = 0
+        for b in key[5:]:
+            z |= (b & 0x7F) << shift
+            shift += 7
+            if b < 0x80:
+                break
+        return (z >> 1) ^ -(z & 1)
+    k = json.loads(key)
+    return (k["payload"] if fmt == "json-schemas" else k)["id"]
+
+
+def read_topic(broker, topic, each):
+    """Calls each(partition, key, value) for every record the broker still holds of `topic`,
+    partition by partition in offset order."""
+    from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
+    c = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": f"sizes-{topic}",
+                  "enable.auto.commit": False, "enable.partition.eof": True,
+                  "auto.offset.reset": "earliest", "log_level": 3})
+    try:
+        parts = c.list_topics(topic, timeout=30).topics[topic].partitions
+        c.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in parts])
+        pending = set(parts)
+        deadline = time.monotonic() + 600
+        while pending and time.monotonic() < deadline:
+            for msg in c.consume(10000, timeout=1.0):
+                if msg.error():
+                    if msg.error().code() == KafkaError._PARTITION_EOF:
+                        pending.discard(msg.partition())
+                        continue
+                    raise SystemExit(f"reading {topic}: {msg.error()}")
+                each(msg.partition(), msg.key() or b"", msg.value() or b"")
+    finally:
+        c.close()
+
+
+def record_sizes(broker, topics, rows, batch=1000):
+    """Bytes per record of each format on the same rows, read back from the broker: each
+    format's last snapshot run. The mock broker keeps about 5 MB of (compressed) batches per
+    partition and drops the oldest, so only the rows every format's topic still holds are
+    counted (matched by the id in the key). Per record: key + value as published. Per lz4
+    batch: `batch` consecutive values of a partition (of those rows) concatenated and
+    compressed as one lz4 frame (python3-lz4), as librdkafka's compression.type=lz4 sees a
+    batch; averaged over the full batches."""
+    import lz4.frame
+    seen = {}
+    for fmt, topic in topics.items():
+        ids = seen[fmt] = {}
+
+        def note(part, k, v, fmt=fmt, ids=ids):
+            if fmt == "avro" and not (k[:1] == b"\0" and v[:1] == b"\0"):
+                raise SystemExit(f"{topics[fmt]}: a record without Confluent's magic byte")
+            ids[record_key_id(fmt, k)] = (len(k), len(v))
+        read_topic(broker, topic, note)
+    common = set.intersection(*(set(ids) for ids in seen.values()))
+    if not common:
+        raise SystemExit(f"record sizes: no row on every topic ({topics})")
+    print(f"-- record sizes: the {len(common)} of {rows} rows that every format's last run "
+          f"still has on the broker; lz4: frames of {batch} consecutive values of a partition")
+    print(f"  {'format':12} {'key B':>7} {'value B':>8} {'key+value B':>12} "
+          f"{'lz4 B/value':>12} {'lz4 ratio':>9}")
+    sizes = {}
+    for fmt, topic in topics.items():
+        keys = sum(seen[fmt][i][0] for i in common)
+        values = sum(seen[fmt][i][1] for i in common)
+        bufs, comp = {}, [0, 0]
+
+        def add(part, k, v, fmt=fmt, bufs=bufs, comp=comp):
+            if record_key_id(fmt, k) not in common:
+                return
+            buf = bufs.setdefault(part, [])
+            buf.append(v)
+            if len(buf) == batch:
+                comp[0] += len(lz4.frame.compress(b"".join(buf)))
+                comp[1] += batch
+                buf.clear()
+        read_topic(broker, topic, add)
+        n = len(common)
+        per = comp[0] / comp[1] if comp[1] else float("nan")
+        sizes[fmt] = ((keys + values) / n, per)
+        print(f"  {fmt:12} {keys / n:7.1f} {values / n:8.1f} {(keys + values) / n:12.1f} "
+              f"{per:12.1f} {values / n / per:8.2f}x")
+    if "avro" in sizes:
+        for fmt in ("json-schemas", "json"):
+            if fmt in sizes:
+                print(f"  avro / {fmt}: {sizes['avro'][0] / sizes[fmt][0]:.2f}x the bytes per "
+                      f"record, {sizes['avro'][1] / sizes[fmt][1]:.2f}x per lz4-compressed value")
 
 
 def sink_rate(broker, workdir, topic, messages, threads):
@@ -341,18 +551,21 @@ def bench_stream(pg, broker, workdir, changes, wide, peer=None):
     print(f"\n== stream: {changes} changes{' (2 KB text column)' if wide else ''}: "
           "bulk inserts in 100-row transactions, single-row updates, deletes"
           + (f"; sink {SINK_TARGET.kind}: {SINK_TARGET.describe()}" if SINK_TARGET else ""))
-    for schemas in (True, False):
-        db = f"streambench{int(schemas)}{int(wide)}"
+    for fmt in FORMATS:
+        schemas = fmt == "json-schemas"
+        # The Connect worker has no Avro converter: no peer for Avro.
+        peer_here = peer if fmt != "avro" else None
+        db = f"streambench{TAG[fmt]}{int(wide)}"
         pg.create_database(db)
         pg.execute(f"CREATE TABLE orders({COLUMNS})", db=db)
         pg.execute("CREATE PUBLICATION bench FOR TABLE orders", db=db)
-        name = f"st{int(schemas)}{int(wide)}"
+        name = f"st{TAG[fmt]}{int(wide)}"
         slot_pgcdc = f"pgcdc_{name}"
         # pg_recvlogical drains one slot before pgcdc and one after, so the order (WAL in the
         # page cache or not) cannot favour either side.
         slots_recv = [f"recv_{name}_before", f"recv_{name}_after"]
         # The peer's slot at the same LSN: Debezium streams the same WAL.
-        slot_peer = [f"dbz_{name}"] if peer else []
+        slot_peer = [f"dbz_{name}"] if peer_here else []
         pg.execute("SELECT " + ", ".join(f"pg_create_logical_replication_slot('{s}', 'pgoutput')"
                                          for s in [slot_pgcdc] + slots_recv + slot_peer), db=db)
         n = stream_workload(pg, db, "orders", changes, wide)
@@ -366,14 +579,15 @@ def bench_stream(pg, broker, workdir, changes, wide, peer=None):
             return time.monotonic() - t0
 
         recv_secs = [recvlogical(slots_recv[0])]
-        cfg = base(pg, broker, name, db, workdir, schemas)
+        cfg = base(pg, broker, name, db, workdir, fmt)
         cfg["source"]["publication"] = "bench"
         cfg["source"]["create_publication"] = False
         cfg["snapshot"] = {"mode": "never"}
         if SINK_TARGET is not None:
             cfg["sink"] = SINK_TARGET.section(name)
         target = lsn_to_int(end)
-        if peer:
+        registry = {}
+        if peer_here:
             # Every change is a record, and a tombstone follows each delete, on both sides.
             records = n + workload_counts(changes)[2]
             ours, pgcdc_secs, rss, cpu = peer_stream_pgcdc(pg, broker, workdir, cfg, db,
@@ -403,19 +617,27 @@ def bench_stream(pg, broker, workdir, changes, wide, peer=None):
                 return (pg.confirmed_flush(slot_pgcdc, db) or 0) >= target
 
             t0 = time.monotonic()
-            log, rss, cpu = run_pgcdc(cfg, workdir, until=caught_up)
+            log, rss, cpu = run_pgcdc(cfg, workdir, until=caught_up, registry=registry)
             pgcdc_secs = time.monotonic() - t0
             others = (f"; CPU of its walsender {walsender.get('cpu', 0.0):.1f} s, of the "
                       f"{'broker' if SINK_TARGET is None else SINK_TARGET.kind + ' server'} "
                       f"{sum(proc_cpu(p) for p in pids) - broker_cpu0:.1f} s")
         recv_secs.append(recvlogical(slots_recv[1]))
         recv_rate, pgcdc_rate = n / (sum(recv_secs) / 2), n / pgcdc_secs
-        print(f"schemas={str(schemas).lower():5} pg_recvlogical: {recv_rate:,.0f} changes/s "
+        print(f"{fmt:12} pg_recvlogical: {recv_rate:,.0f} changes/s "
               f"(mean of {recv_secs[0]:.2f} s before and {recv_secs[1]:.2f} s after); "
               f"pgcdc acknowledged: {pgcdc_rate:,.0f} changes/s ({pgcdc_secs:.2f} s) = "
               f"{pgcdc_rate / recv_rate:.2f}x; peak RSS {rss:.0f} MB, pgcdc CPU {cpu:.1f} s"
               f"{others}")
-        if peer:
+        if registry:
+            print(f"  {registry['line']}")
+        if fmt == "avro":
+            table = f"{changes} changes{' (2 KB text)' if wide else ''}"
+            AVRO_GOALS.append((f"stream, {table}: {pgcdc_rate / recv_rate:.2f}x pg_recvlogical",
+                               "goal >= 1.0x", pgcdc_rate / recv_rate >= 1.0))
+            AVRO_GOALS.append((f"stream, {table}: peak RSS {rss:.0f} MB", "goal <= 64 MB",
+                               rss <= 64))
+        if peer_here:
             print(f"  -- peer: {n} changes + {records - n} tombstones on the topic (created "
                   f"beforehand, {broker.partitions} partitions), counted by watermarks")
             print_ratios(drained("pgcdc", *ours, n, "changes"),
@@ -471,16 +693,16 @@ def bench_latency(pg, broker, workdir, tps, seconds):
     """Commit-to-acknowledgement latency at a steady rate of single-row transactions (pgbench
     -R), from pgcdc's own pgcdc_commit_to_ack_seconds histogram."""
     print(f"\n== latency: single-row insert transactions at {tps}/s for {seconds} s (pgbench -R)")
-    for schemas in (True, False):
-        db = f"latency{int(schemas)}"
+    for fmt in FORMATS:
+        db = f"latency{TAG[fmt]}"
         pg.create_database(db)
         pg.execute("CREATE TABLE events(id bigserial PRIMARY KEY, kind text NOT NULL, "
                    "amount numeric(12,2), at timestamptz NOT NULL DEFAULT now())", db=db)
         script = os.path.join(workdir, "insert.sql")
         with open(script, "w") as f:
             f.write("INSERT INTO events(kind, amount) VALUES ('purchase', random() * 100);\n")
-        name = f"lat{int(schemas)}"
-        cfg = base(pg, broker, name, db, workdir, schemas)
+        name = f"lat{TAG[fmt]}"
+        cfg = base(pg, broker, name, db, workdir, fmt)
         cfg["snapshot"] = {"mode": "never"}
         cfg["metrics"] = {"listen": "127.0.0.1:0"}
         result = {}
@@ -504,7 +726,7 @@ def bench_latency(pg, broker, workdir, tps, seconds):
 
         _, rss, cpu = run_pgcdc(cfg, workdir, during=load, until=lambda: True)
         b = result["buckets"]
-        print(f"schemas={str(schemas).lower():5} {result['tps']:,.0f} tx/s achieved, "
+        print(f"{fmt:12} {result['tps']:,.0f} tx/s achieved, "
               f"{b[-1][1]:,.0f} transactions: commit-to-ack p50 "
               f"{quantile(b, 0.5) * 1000:.1f} ms, p99 {quantile(b, 0.99) * 1000:.1f} ms; "
               f"peak RSS {rss:.0f} MB, pgcdc CPU {cpu:.1f} s")
@@ -532,10 +754,10 @@ def bench_memory(pg, broker, workdir, sizes_mb, extra_kafka=(), transfer=None):
                         f"{mb * 1024 * 1024}) FROM generate_series(1, {mb * 1024 * 1024 // 16 + 1}) g")
             pg.execute(fill_sql % 1, db=db)
             bound = 64 + 3.5 * mb
-            for schemas in (True, False):
+            for fmt in FORMATS:
                 for phase in ("snapshot", "stream"):
-                    name = f"mem{kind[0]}{mb}{int(schemas)}{phase[:2]}"
-                    cfg = base(pg, broker, name, db, workdir, schemas)
+                    name = f"mem{kind[0]}{mb}{TAG[fmt]}{phase[:2]}"
+                    cfg = base(pg, broker, name, db, workdir, fmt)
                     cfg["source"]["publication"] = "membench"
                     cfg["source"]["create_publication"] = False
                     # Large enough for the value's JSON (base64 is 4/3 of it, plus the schema).
@@ -574,7 +796,7 @@ def bench_memory(pg, broker, workdir, sizes_mb, extra_kafka=(), transfer=None):
                     mode = re.search(r"value transfer: (\w+)" if phase == "stream"
                                      else r"snapshot copy: (\w+)", log)
                     how = mode.group(1) if mode else "text"
-                    print(f"{mb:4d} MB {kind:5}, {phase:8}, schemas={str(schemas).lower():5}, "
+                    print(f"{mb:4d} MB {kind:5}, {phase:8}, {fmt:12}, "
                           f"{how:6}: peak RSS {rss:6.0f} MB; bound {bound:4.0f} MB: {verdict}",
                           flush=True)
             pg.execute(f"DROP DATABASE {db}")
@@ -595,6 +817,7 @@ def start_broker(kind):
 
 
 def main():
+    global VALUE_TRANSFER, FORMATS, REGISTRY, SINK_TARGET
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("what", nargs="+", choices=["snapshot", "stream", "latency", "memory", "all"])
     ap.add_argument("--broker", choices=["mock", "kafka"], default="mock",
@@ -615,9 +838,15 @@ def main():
                          "here as the integration tests start it)")
     ap.add_argument("--value-transfer", choices=["auto", "text", "binary"],
                     help="source.value_transfer of every run (default: pgcdc's)")
+    ap.add_argument("--formats", default=",".join(FORMATS),
+                    help="the record formats each benchmark runs, in this order (default "
+                         "%(default)s): json-schemas (format.schemas true), json (false), avro "
+                         "(format.type avro against the test Schema Registry)")
     args = ap.parse_args()
-    global VALUE_TRANSFER
     VALUE_TRANSFER = args.value_transfer
+    FORMATS = [f for f in args.formats.split(",") if f]
+    if not FORMATS or any(f not in TAG for f in FORMATS) or len(set(FORMATS)) != len(FORMATS):
+        ap.error(f"--formats {args.formats}: a list of distinct {', '.join(TAG)}")
     for kv in args.kafka:
         k, sep, v = kv.partition("=")
         if not sep:
@@ -638,16 +867,21 @@ def main():
     os.chmod(workdir, 0o777)
     pg = PostgresServer(extra_conf={"shared_buffers": "512MB", "max_replication_slots": "20",
                                     "max_wal_senders": "20", "max_wal_size": "4GB"}).start()
-    global SINK_TARGET
     broker = None
     try:
         broker = start_broker(args.broker)
+        if "avro" in FORMATS:
+            from schema_registry import SchemaRegistry
+            REGISTRY = SchemaRegistry().start()
+            print(f"test Schema Registry (tests/tools/schema_registry.py) at {REGISTRY.url}")
         if args.sink != "kafka":
             SINK_TARGET = sink_targets.SinkTarget(args.sink)
             SINK_TARGET.start()
     except BaseException:
         if SINK_TARGET is not None:
             SINK_TARGET.stop()
+        if REGISTRY is not None:
+            REGISTRY.stop()
         if broker is not None:
             broker.stop()
         pg.stop()
@@ -665,9 +899,16 @@ def main():
         if "memory" in what:
             bench_memory(pg, broker, workdir, [int(x) for x in args.sizes.split(",")],
                          args.kafka, args.value_transfer)
+        if AVRO_GOALS:
+            print("\n== avro against the issue's goals (ratios measured side by side above)")
+            for what, goal, met in AVRO_GOALS:
+                print(f"  {what}: {goal}" + ("" if met is None else
+                                                 f": {'met' if met else 'NOT met'}"))
     finally:
         if SINK_TARGET is not None:
             SINK_TARGET.stop()
+        if REGISTRY is not None:
+            REGISTRY.stop()
         broker.stop()
         pg.stop()
         shutil.rmtree(workdir, ignore_errors=True)

@@ -12,6 +12,8 @@ packages=(
   redis-server python3-redis nats-server rabbitmq-server python3-pika python3-celery
   libssl-dev python3-boto3
   libavro-dev
+  # bench/bench.py: the bytes per record of each format inside lz4 frames.
+  python3-lz4
 )
 
 missing=()
