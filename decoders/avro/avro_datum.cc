@@ -145,8 +145,10 @@ Status WriteJsonAsAvro(const AvroSchema& s, JsonCursor& in, std::string* out) {
           ++next;
         }
         if (next == s.fields.size()) return Mismatch(s, in, "the unknown member '" + str + "'");
-        CDC_RETURN_IF_ERROR(WriteJsonAsAvro(*s.fields[next].schema, in, out)
-                                .WithContext(s.FullName() + "." + s.fields[next].name));
+        // The context is built on failure only: this runs for every field of every record.
+        if (Status st = WriteJsonAsAvro(*s.fields[next].schema, in, out); !st.ok()) {
+          return st.WithContext(s.FullName() + "." + s.fields[next].name);
+        }
         ++next;
       }
       for (; next < s.fields.size(); ++next) {
