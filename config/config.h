@@ -107,7 +107,7 @@ struct FormatConfig {
   IntervalMode interval_handling = IntervalMode::kNumeric;
   NameAdjustmentMode schema_name_adjustment = NameAdjustmentMode::kNone;  // Key/Value/Envelope
   NameAdjustmentMode field_name_adjustment = NameAdjustmentMode::kNone;   // column names
-  std::vector<std::string> skipped_operations = {"t"};  // any of c,u,d,t
+  std::vector<std::string> skipped_operations = {"t"};                    // any of c,u,d,t
   std::string unavailable_value_placeholder = "__debezium_unavailable_value";
   std::string source_version;         // source.version; default "pgcdc-<version>"
   bool transaction_metadata = false;  // BEGIN/END on <name>.transaction + event blocks

@@ -8,11 +8,11 @@ namespace {
 
 // First code units of the Unicode decimal-digit (Nd) runs in the BMP, ten digits each: Java's
 // Character.isDigit(char) for the kAvro leading-digit rule.
-constexpr uint16_t kDigitRuns[] = {
-    0x0030, 0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6,
-    0x0C66, 0x0CE6, 0x0D66, 0x0DE6, 0x0E50, 0x0ED0, 0x0F20, 0x1040, 0x1090, 0x17E0,
-    0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90, 0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620,
-    0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10};
+constexpr uint16_t kDigitRuns[] = {0x0030, 0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6,
+                                   0x0B66, 0x0BE6, 0x0C66, 0x0CE6, 0x0D66, 0x0DE6, 0x0E50, 0x0ED0,
+                                   0x0F20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80,
+                                   0x1A90, 0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900,
+                                   0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10};
 
 bool JavaIsDigit(uint16_t c) {
   for (uint16_t start : kDigitRuns) {
@@ -30,9 +30,7 @@ struct Rules {
   bool field_name;  // Field*ReplacementFunction: '.' is not valid after the first character
 };
 
-bool ValidFirst(uint16_t c, const Rules& r) {
-  return IsAsciiLetter(c) || (!r.unicode && c == '_');
-}
+bool ValidFirst(uint16_t c, const Rules& r) { return IsAsciiLetter(c) || (!r.unicode && c == '_'); }
 
 bool ValidNonFirst(uint16_t c, const Rules& r) {
   return ValidFirst(c, r) || IsAsciiDigit(c) || (!r.field_name && c == '.');
@@ -77,12 +75,18 @@ size_t NextUnits(std::string_view s, size_t i, uint16_t units[2], size_t* count)
   } else if (c >= 0xE0 && c <= 0xEF && cont(i + 1) && cont(i + 2)) {
     cp = ((c & 0x0Fu) << 12) | ((b(i + 1) & 0x3Fu) << 6) | (b(i + 2) & 0x3Fu);
     len = 3;
-    if (cp < 0x800) cp = c, len = 1;
+    if (cp < 0x800) {  // overlong
+      cp = c;
+      len = 1;
+    }
   } else if (c >= 0xF0 && c <= 0xF4 && cont(i + 1) && cont(i + 2) && cont(i + 3)) {
     cp = ((c & 0x07u) << 18) | ((b(i + 1) & 0x3Fu) << 12) | ((b(i + 2) & 0x3Fu) << 6) |
          (b(i + 3) & 0x3Fu);
     len = 4;
-    if (cp < 0x10000 || cp > 0x10FFFF) cp = c, len = 1;
+    if (cp < 0x10000 || cp > 0x10FFFF) {  // overlong or out of range
+      cp = c;
+      len = 1;
+    }
   }
   if (cp >= 0x10000) {
     cp -= 0x10000;

@@ -165,10 +165,10 @@ Result<const TableSchema*> RelationCache::Update(pgoutput::Relation relation,
       if (!t->included[i]) continue;
       auto [it, fresh] = seen.emplace(t->field_names[i], i);
       if (!fresh) {
-        return Status::InvalidArgument(
-            "format.field_name_adjustment: columns '" + rel.columns[it->second].name + "' and '" +
-            rel.columns[i].name + "' of table " + t->qualified_name + " both become field '" +
-            t->field_names[i] + "'");
+        return Status::InvalidArgument("format.field_name_adjustment: columns '" +
+                                       rel.columns[it->second].name + "' and '" +
+                                       rel.columns[i].name + "' of table " + t->qualified_name +
+                                       " both become field '" + t->field_names[i] + "'");
       }
     }
   }

@@ -114,8 +114,9 @@ TEST(FormatConfig, NameAdjustmentModes) {
   Config c = LoadString(kBase);
   EXPECT_EQ(c.format.schema_name_adjustment, NameAdjustmentMode::kNone);
   EXPECT_EQ(c.format.field_name_adjustment, NameAdjustmentMode::kNone);
-  c = LoadString(std::string(kBase) +
-                 "format:\n  schema_name_adjustment: avro\n  field_name_adjustment: avro_unicode\n");
+  c = LoadString(
+      std::string(kBase) +
+      "format:\n  schema_name_adjustment: avro\n  field_name_adjustment: avro_unicode\n");
   EXPECT_EQ(c.format.schema_name_adjustment, NameAdjustmentMode::kAvro);
   EXPECT_EQ(c.format.field_name_adjustment, NameAdjustmentMode::kAvroUnicode);
   EXPECT_EQ(ErrorOf(std::string(kBase) + "format:\n  field_name_adjustment: underscore\n"),

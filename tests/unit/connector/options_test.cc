@@ -23,10 +23,10 @@ TEST(EventOptionsFrom, NameAdjustmentModes) {
   EventOptions o = EventOptionsFrom(config::LoadString(kBase), "v");
   EXPECT_EQ(o.schema_name_adjustment, NameAdjustment::kNone);
   EXPECT_EQ(o.field_name_adjustment, NameAdjustment::kNone);
-  o = EventOptionsFrom(config::LoadString(std::string(kBase) +
-                                          "format:\n  schema_name_adjustment: avro_unicode\n"
-                                          "  field_name_adjustment: avro\n"),
-                       "v");
+  o = EventOptionsFrom(
+      config::LoadString(std::string(kBase) + "format:\n  schema_name_adjustment: avro_unicode\n"
+                                              "  field_name_adjustment: avro\n"),
+      "v");
   EXPECT_EQ(o.schema_name_adjustment, NameAdjustment::kAvroUnicode);
   EXPECT_EQ(o.field_name_adjustment, NameAdjustment::kAvro);
 }
