@@ -25,6 +25,9 @@ enum class TimePrecisionMode {
   kNanoseconds,
 };
 enum class IntervalMode { kNumeric, kString };
+// format.schema_name_adjustment / format.field_name_adjustment: Debezium's
+// schema.name.adjustment.mode / field.name.adjustment.mode.
+enum class NameAdjustmentMode { kNone, kAvro, kAvroUnicode };
 enum class HstoreMode { kJson, kMap };
 // format.type. json_schema and protobuf (issue #17) are not built yet.
 enum class FormatType { kJson, kAvro };
@@ -102,7 +105,9 @@ struct FormatConfig {
   BinaryMode binary_handling = BinaryMode::kBytes;
   TimePrecisionMode time_precision = TimePrecisionMode::kAdaptive;
   IntervalMode interval_handling = IntervalMode::kNumeric;
-  std::vector<std::string> skipped_operations = {"t"};  // any of c,u,d,t
+  NameAdjustmentMode schema_name_adjustment = NameAdjustmentMode::kNone;  // Key/Value/Envelope
+  NameAdjustmentMode field_name_adjustment = NameAdjustmentMode::kNone;   // column names
+  std::vector<std::string> skipped_operations = {"t"};                    // any of c,u,d,t
   std::string unavailable_value_placeholder = "__debezium_unavailable_value";
   std::string source_version;         // source.version; default "pgcdc-<version>"
   bool transaction_metadata = false;  // BEGIN/END on <name>.transaction + event blocks

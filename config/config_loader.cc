@@ -152,6 +152,8 @@ Config Parse(const YAML::Node& root) {
     f.OneOf("binary_handling", &c.format.binary_handling);
     f.OneOf("time_precision", &c.format.time_precision);
     f.OneOf("interval_handling", &c.format.interval_handling);
+    f.OneOf("schema_name_adjustment", &c.format.schema_name_adjustment);
+    f.OneOf("field_name_adjustment", &c.format.field_name_adjustment);
     f.StringList("skipped_operations", &c.format.skipped_operations);
     f.String("unavailable_value_placeholder", &c.format.unavailable_value_placeholder);
     f.String("source_version", &c.format.source_version);

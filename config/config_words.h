@@ -37,6 +37,9 @@ CDC_CONFIG_WORDS(TimePrecisionMode, {"adaptive", TimePrecisionMode::kAdaptive},
                  {"nanoseconds", TimePrecisionMode::kNanoseconds});
 CDC_CONFIG_WORDS(IntervalMode, {"numeric", IntervalMode::kNumeric},
                  {"string", IntervalMode::kString});
+CDC_CONFIG_WORDS(NameAdjustmentMode, {"none", NameAdjustmentMode::kNone},
+                 {"avro", NameAdjustmentMode::kAvro},
+                 {"avro_unicode", NameAdjustmentMode::kAvroUnicode});
 CDC_CONFIG_WORDS(FormatType, {"json", FormatType::kJson}, {"avro", FormatType::kAvro});
 CDC_CONFIG_WORDS(SubjectNameStrategy, {"topic", SubjectNameStrategy::kTopic},
                  {"record", SubjectNameStrategy::kRecord},

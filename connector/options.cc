@@ -18,6 +18,15 @@ DecimalHandling Map(config::DecimalMode m) {
   }
   return DecimalHandling::kPrecise;  // not reached
 }
+NameAdjustment Map(config::NameAdjustmentMode m) {
+  switch (m) {
+    case config::NameAdjustmentMode::kNone: return NameAdjustment::kNone;
+    case config::NameAdjustmentMode::kAvro: return NameAdjustment::kAvro;
+    case config::NameAdjustmentMode::kAvroUnicode: return NameAdjustment::kAvroUnicode;
+  }
+  return NameAdjustment::kNone;  // not reached
+}
+
 BinaryHandling Map(config::BinaryMode m) {
   switch (m) {
     case config::BinaryMode::kBytes: return BinaryHandling::kBytes;
@@ -93,6 +102,8 @@ EventOptions EventOptionsFrom(const config::Config& cfg, const std::string& vers
   o.skip_update = Skipped(cfg, "u");
   o.skip_delete = Skipped(cfg, "d");
   o.transaction_metadata = cfg.format.transaction_metadata;
+  o.schema_name_adjustment = Map(cfg.format.schema_name_adjustment);
+  o.field_name_adjustment = Map(cfg.format.field_name_adjustment);
   o.converter.decimal = Map(cfg.format.decimal_handling);
   o.converter.binary = Map(cfg.format.binary_handling);
   o.converter.time_precision = Map(cfg.format.time_precision);

@@ -133,7 +133,7 @@ Status AvroEncoder::RowJson(const TableSchema& t, const AvroTable& at, const Row
   for (size_t i = 0; i < tuple.size(); ++i) {
     if (!t.included[i]) continue;
     const auto& col = t.relation.columns[i];
-    w.Key(col.name);
+    w.Key(t.FieldName(i));
     const pgoutput::TupleValue* v = &tuple[i];
     if (v->kind == pgoutput::ValueKind::kUnchanged && image.fallback != nullptr &&
         (*image.fallback)[i].kind != pgoutput::ValueKind::kUnchanged) {
@@ -177,7 +177,7 @@ Status AvroEncoder::EncodeKeyPayload(const TableSchema& t, const pgoutput::Tuple
   w.BeginObject();
   for (size_t i : t.key_columns) {
     const auto& col = t.relation.columns[i];
-    w.Key(col.name);
+    w.Key(t.FieldName(i));
     const pgoutput::TupleValue* v = &tuple[i];
     if (v->kind == pgoutput::ValueKind::kUnchanged && fallback != nullptr) v = &(*fallback)[i];
     if (v->kind == pgoutput::ValueKind::kText || v->kind == pgoutput::ValueKind::kBinary) {

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "decoders/events/name_adjuster.h"
 #include "decoders/values/column_codec.h"
 
 namespace cdc {
@@ -42,6 +43,11 @@ struct EventOptions {
   // Debezium's provide.transaction.metadata: BEGIN/END records on <name>.transaction and the
   // `transaction` block on every data event.
   bool transaction_metadata = false;
+  // Debezium's schema.name.adjustment.mode (the tables' Key/Value/Envelope names) and
+  // field.name.adjustment.mode (column names, in schemas and payloads alike); both `none` by
+  // default. The fixed io.debezium.* names are valid already and never change.
+  NameAdjustment schema_name_adjustment = NameAdjustment::kNone;
+  NameAdjustment field_name_adjustment = NameAdjustment::kNone;
   ConverterOptions converter;
   // format kAvro: where schema ids come from (the connector's registry client, which outlives
   // every encoder). Not owned; null with format kJson.

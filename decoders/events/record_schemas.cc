@@ -25,9 +25,9 @@ ConnectSchema ColumnSchema(const TableSchema& t, size_t i, bool optional) {
 // The columns' Value struct (before/after), optional: a delete has no after, an insert no
 // before.
 ConnectSchema ValueStruct(const TableSchema& t) {
-  ConnectSchema s = ConnectSchema::Named(CT::kStruct, true, t.topic + ".Value", 0);
+  ConnectSchema s = ConnectSchema::Named(CT::kStruct, true, t.ValueName(), 0);
   for (size_t i = 0; i < t.relation.columns.size(); ++i) {
-    if (t.included[i]) s.Add(t.relation.columns[i].name, ColumnSchema(t, i, t.optional[i]));
+    if (t.included[i]) s.Add(t.FieldName(i), ColumnSchema(t, i, t.optional[i]));
   }
   return s;
 }
@@ -35,15 +35,16 @@ ConnectSchema ValueStruct(const TableSchema& t) {
 }  // namespace
 
 // Named after the topic, whose characters Kafka rejects are already '_', as Debezium names them
-// (a schema "a b" gives topic and schema names "<name>.a_b...").
+// (a schema "a b" gives topic and schema names "<name>.a_b..."), then adjusted under
+// schema_name_adjustment (TableSchema::KeyName).
 ConnectSchema KeySchemaOf(const TableSchema& t) {
-  ConnectSchema s = ConnectSchema::Named(CT::kStruct, false, t.topic + ".Key", 0);
-  for (size_t i : t.key_columns) s.Add(t.relation.columns[i].name, ColumnSchema(t, i, false));
+  ConnectSchema s = ConnectSchema::Named(CT::kStruct, false, t.KeyName(), 0);
+  for (size_t i : t.key_columns) s.Add(t.FieldName(i), ColumnSchema(t, i, false));
   return s;
 }
 
 ConnectSchema EnvelopeSchemaOf(const TableSchema& t) {
-  ConnectSchema s = ConnectSchema::Named(CT::kStruct, false, t.topic + ".Envelope", 2);
+  ConnectSchema s = ConnectSchema::Named(CT::kStruct, false, t.EnvelopeName(), 2);
   s.Add("before", ValueStruct(t))
       .Add("after", ValueStruct(t))
       .Add("source", SourceSchema())

@@ -152,6 +152,30 @@ Result<const TableSchema*> RelationCache::Update(pgoutput::Relation relation,
     t->defaults[i] = ColumnDefaultText(t->codecs[i], d->second, domain);
   }
 
+  // Debezium's name adjustment (event_options.h). Two columns adjusted to one name would make a
+  // struct with a duplicate field; Debezium fails the same way (SchemaNameAdjuster's conflict
+  // check, or Connect's duplicate-field check), so the table is refused, naming both columns.
+  t->field_names.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    t->field_names.push_back(AdjustFieldName(rel.columns[i].name, options_.field_name_adjustment));
+  }
+  if (options_.field_name_adjustment != NameAdjustment::kNone && captured) {
+    std::unordered_map<std::string_view, size_t> seen;
+    for (size_t i = 0; i < n; ++i) {
+      if (!t->included[i]) continue;
+      auto [it, fresh] = seen.emplace(t->field_names[i], i);
+      if (!fresh) {
+        return Status::InvalidArgument("format.field_name_adjustment: columns '" +
+                                       rel.columns[it->second].name + "' and '" +
+                                       rel.columns[i].name + "' of table " + t->qualified_name +
+                                       " both become field '" + t->field_names[i] + "'");
+      }
+    }
+  }
+  t->key_name = AdjustSchemaName(t->topic + ".Key", options_.schema_name_adjustment);
+  t->value_name = AdjustSchemaName(t->topic + ".Value", options_.schema_name_adjustment);
+  t->envelope_name = AdjustSchemaName(t->topic + ".Envelope", options_.schema_name_adjustment);
+
   auto& slot = tables_[t->relation.oid];
   slot = std::move(t);
   return static_cast<const TableSchema*>(slot.get());

@@ -55,6 +55,22 @@ struct TableSchema {
   std::vector<std::optional<std::string>> defaults;
   std::vector<bool> included;       // one per relation column: false = excluded or skipped
   std::vector<size_t> key_columns;  // indices into relation.columns; empty: null key
+  // The names every format spells, after Debezium's name adjustment (event_options.h): one field
+  // name per relation column, and the record schemas' full names. RelationCache::Update fills
+  // them; a TableSchema built by hand (tests) may leave them empty, then the accessors give the
+  // unadjusted names.
+  std::vector<std::string> field_names;
+  std::string key_name;       // <topic>.Key
+  std::string value_name;     // <topic>.Value
+  std::string envelope_name;  // <topic>.Envelope
+  const std::string& FieldName(size_t i) const {
+    return i < field_names.size() ? field_names[i] : relation.columns[i].name;
+  }
+  std::string KeyName() const { return key_name.empty() ? topic + ".Key" : key_name; }
+  std::string ValueName() const { return value_name.empty() ? topic + ".Value" : value_name; }
+  std::string EnvelopeName() const {
+    return envelope_name.empty() ? topic + ".Envelope" : envelope_name;
+  }
   // What a format spells once per relation version (schemas, quoted names) its encoder caches,
   // keyed by `version` (json_encoder.h): nothing format-specific lives here.
 };

@@ -47,7 +47,7 @@ const JsonEncoder::JsonTable& JsonEncoder::Prepare(const TableSchema& t) {
   for (size_t i = 0; i < columns.size(); ++i) {
     std::string& k = jt.keys[i];
     k.push_back('"');
-    JsonWriter::AppendEscaped(&k, columns[i].name);
+    JsonWriter::AppendEscaped(&k, t.FieldName(i));
     k.append("\":");
   }
   jt.defaults.resize(columns.size());

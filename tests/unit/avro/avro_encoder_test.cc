@@ -486,5 +486,64 @@ TEST_F(AvroEncoderTest, InvalidColumnNameFailsNamingItAndTheTable) {
   EXPECT_TRUE(reg_.calls.empty());
 }
 
+// Debezium's schema/field name adjustment (avro): a table "my-table" with a column "1st col",
+// refused unadjusted, is registered with adjusted names; the subjects follow the topic, which is
+// not adjusted.
+TEST_F(AvroEncoderTest, AdjustedNamesAreRegisteredInsteadOfRefused) {
+  pgoutput::Relation rel;
+  rel.oid = 16700;
+  rel.nspname = "public";
+  rel.relname = "my-table";
+  rel.columns = {{1, "id", pgtype::kInt4, -1}, {0, "1st col", pgtype::kText, -1}};
+  CatalogHints hints;
+  hints.known = true;
+  hints.primary_key = {"id"};
+  hints.topic = "pg.public.my-table";
+  Tuple row = {T("1"), T("x")};
+  {
+    auto t = cache_.Update(rel, hints, true);
+    ASSERT_TRUE(t.ok());
+    AvroEncoder enc(options_, reg_, FixedClock);
+    ChangeRecord r(*t, 'c', nullptr);
+    r.after.tuple = &row;
+    r.source = Source();
+    EncodedRecord out;
+    Status s = enc.Encode(r, &out);
+    ASSERT_FALSE(s.ok());
+    EXPECT_NE(s.message().find("'1st col'"), std::string::npos) << s.message();
+  }
+  reg_.calls.clear();
+  options_.schema_name_adjustment = NameAdjustment::kAvro;
+  options_.field_name_adjustment = NameAdjustment::kAvro;
+  RelationCache cache(options_);
+  auto t = cache.Update(rel, hints, true);
+  ASSERT_TRUE(t.ok());
+  AvroEncoder enc(options_, reg_, FixedClock);
+  std::string key;
+  ASSERT_TRUE(enc.EncodeKeyPayload(**t, row, nullptr, &key).ok());
+  ChangeRecord r(*t, 'c', &key);
+  r.after.tuple = &row;
+  r.source = Source();
+  EncodedRecord out;
+  Status s = enc.Encode(r, &out);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(out.topic, "pg.public.my-table");
+  EXPECT_EQ(reg_.calls,
+            (std::vector<std::string>{"pg.public.my-table-key", "pg.public.my-table-value"}));
+  Decoded k(*out.key, reg_);
+  ASSERT_TRUE(k.ok);
+  EXPECT_NE(reg_.texts[k.id].find(R"("namespace":"pg.public.my_table")"), std::string::npos)
+      << reg_.texts[k.id];
+  Decoded v(*out.value, reg_);
+  ASSERT_TRUE(v.ok);
+  const std::string& text = reg_.texts[v.id];
+  EXPECT_NE(text.find(R"("connect.name":"pg.public.my_table.Envelope")"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"("connect.name":"pg.public.my_table.Value")"), std::string::npos) << text;
+  EXPECT_EQ(text.find("my-table"), std::string::npos) << text;
+  EXPECT_EQ(Str(At(v.value, "after._1st_col")), "x");
+  EXPECT_EQ(Str(At(v.value, "source.table")), "my-table");
+}
+
 }  // namespace
 }  // namespace cdc

@@ -108,5 +108,21 @@ TEST(FormatConfig, AvroGoesToKafkaOnly) {
             "format.type: avro records go to sink.type kafka only so far (sink.type is stdout)");
 }
 
+// Debezium's schema.name.adjustment.mode / field.name.adjustment.mode, `none` by default, in
+// either format.
+TEST(FormatConfig, NameAdjustmentModes) {
+  Config c = LoadString(kBase);
+  EXPECT_EQ(c.format.schema_name_adjustment, NameAdjustmentMode::kNone);
+  EXPECT_EQ(c.format.field_name_adjustment, NameAdjustmentMode::kNone);
+  c = LoadString(
+      std::string(kBase) +
+      "format:\n  schema_name_adjustment: avro\n  field_name_adjustment: avro_unicode\n");
+  EXPECT_EQ(c.format.schema_name_adjustment, NameAdjustmentMode::kAvro);
+  EXPECT_EQ(c.format.field_name_adjustment, NameAdjustmentMode::kAvroUnicode);
+  EXPECT_EQ(ErrorOf(std::string(kBase) + "format:\n  field_name_adjustment: underscore\n"),
+            "format.field_name_adjustment: must be one of none, avro, avro_unicode, got "
+            "'underscore'");
+}
+
 }  // namespace
 }  // namespace cdc::config
