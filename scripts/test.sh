@@ -44,7 +44,11 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # The real-Kafka suites (label kafka) and the Debezium differential test (label debezium) run in
 # the release pass only: they add JVMs, and pgcdc's code paths are the same ones the mock runs
 # exercise under the sanitizers. The lint checks (label lint) look at the sources: once is enough.
+# The longest tests (kill loops, large snapshots) run a quarter of their volume here
+# (PGCDC_TEST_SCALE, tests/integration/conftest.py): the same code paths, and CI's time in check.
+export PGCDC_TEST_SCALE=0.25
 exclude_label="kafka|debezium|lint" run_suite build-asan "" -DCMAKE_BUILD_TYPE=Debug -DCDC_SANITIZE=address,undefined || status=1
+unset PGCDC_TEST_SCALE
 # Fuzzing needs clang's libFuzzer; the decoders are built with coverage + ASan/UBSan.
 CC=clang CXX=clang++ run_suite build-fuzz fuzz -DCDC_FUZZ=ON -DCDC_BUILD_TESTS=OFF \
   -DCDC_SANITIZE=address,undefined || status=1

@@ -13,6 +13,17 @@ from pgcdc_harness import MockBroker, Pgcdc, PostgresServer  # noqa: E402
 # KRaft node) instead of the librdkafka mock. ctest runs the core suites both ways.
 REAL_KAFKA = os.environ.get("PGCDC_BROKER", "mock") == "kafka"
 
+# PGCDC_TEST_SCALE (default 1): the volume of the longest tests (kill loops, large snapshots).
+# scripts/test.sh's sanitizer pass sets it to 0.25: the code paths are the same at a quarter of
+# the rows, and a sanitized pgcdc is slow enough that a kill still lands mid-snapshot. The release
+# pass always runs the full volume.
+TEST_SCALE = float(os.environ.get("PGCDC_TEST_SCALE", "1"))
+
+
+def scaled(n, minimum):
+    """n times PGCDC_TEST_SCALE, never below minimum."""
+    return max(minimum, int(n * TEST_SCALE))
+
 
 def make_broker():
     """A started broker of the kind this run uses; the caller stops it."""

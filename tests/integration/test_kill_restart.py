@@ -7,11 +7,11 @@ import os
 import random
 import time
 
-from conftest import base_config
+from conftest import base_config, scaled
 from pgcdc_harness import Pgcdc, TopicReader, lsn_to_int, replay
 from writer import Writer
 
-KILLS = 20  # the [reliability] issue asks for at least 20
+KILLS = scaled(20, 5)  # the [reliability] issue asks for at least 20 (the release pass runs 20)
 
 
 def test_kill9_restart_loses_nothing(pg, broker, workdir):

@@ -10,10 +10,10 @@ import time
 
 import psycopg2
 
-from conftest import base_config
+from conftest import base_config, scaled
 from pgcdc_harness import Pgcdc, TopicReader, lsn_to_int, replay, wait_until
 
-BIG_ROWS = 200_000
+BIG_ROWS = scaled(200_000, 20_000)
 
 
 class FreshKeyWriter(threading.Thread):
@@ -303,7 +303,7 @@ def test_always_and_when_needed(pg, broker, workdir):
 
 def test_crash_and_lost_connection_during_snapshot_resume_it(pg, broker, workdir):
     db = "crashsnap"
-    rows = 60_000
+    rows = scaled(60_000, 15_000)
     pg.create_database(db)
     pg.execute("CREATE TABLE t(id int PRIMARY KEY, version int NOT NULL, payload text)", db=db)
     pg.execute(f"INSERT INTO t SELECT g, 0, 'p' FROM generate_series(1, {rows}) g", db=db)

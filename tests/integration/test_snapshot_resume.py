@@ -4,13 +4,13 @@ the other tables after a restart, instead of starting over, and the topics stay 
 import os
 import re
 
-from conftest import base_config
+from conftest import base_config, scaled
 from pgcdc_harness import Pgcdc, TopicReader, lsn_to_int, run_pgcdc, wait_until
 from test_snapshot import (FreshKeyWriter, offsets, reads, replayed, rows_of, snapshot_config,
                            wait_caught_up)
 
-FIRST_ROWS = 30_000   # widest table: read first, finished before the kill
-SECOND_ROWS = 40_000  # read when pgcdc is killed
+FIRST_ROWS = scaled(30_000, 7_500)   # widest table: read first, finished before the kill
+SECOND_ROWS = scaled(40_000, 10_000)  # read when pgcdc is killed
 THIRD_ROWS = 500      # not started at the kill
 
 
