@@ -55,7 +55,8 @@ SchemaParameters SourceTypeParameters(const SourceColumnType& type, std::string_
   p.emplace_back("__debezium.source.column.type", std::move(upper));
   // Column.UNSET_INT_VALUE (-1) is the only length Debezium leaves out; the PostgreSQL columns
   // always carry a scale (ColumnMetaData's int).
-  if (type.length != -1) p.emplace_back("__debezium.source.column.length", std::to_string(type.length));
+  if (type.length != -1)
+    p.emplace_back("__debezium.source.column.length", std::to_string(type.length));
   p.emplace_back("__debezium.source.column.scale", std::to_string(type.scale));
   p.emplace_back("__debezium.source.column.name", std::string(column));
   return p;

@@ -22,7 +22,9 @@ uint32_t BaseOf(uint32_t oid, uint32_t element) {
 // A domain nests at most this deep here; deeper chains are measured as their last base.
 constexpr int kMaxDomainDepth = 16;
 
-const TypeInfo* Find(const TypeLookup& lookup, uint32_t oid) { return lookup ? lookup(oid) : nullptr; }
+const TypeInfo* Find(const TypeLookup& lookup, uint32_t oid) {
+  return lookup ? lookup(oid) : nullptr;
+}
 
 uint32_t ElementOf(const TypeLookup& lookup, uint32_t oid) {
   const TypeInfo* t = Find(lookup, oid);

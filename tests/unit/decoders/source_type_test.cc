@@ -129,8 +129,7 @@ TEST(SourceTypeRules, MatchWholeNamesIgnoringCase) {
 
   auto bad = SourceTypeRules::Compile({"(unclosed"}, {});
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("format.column_propagate_source_type"),
-            std::string::npos);
+  EXPECT_NE(bad.status().message().find("format.column_propagate_source_type"), std::string::npos);
 }
 
 class PropagateSourceTypeSchema : public ::testing::Test {
@@ -197,9 +196,10 @@ TEST_F(PropagateSourceTypeSchema, ByDatatypeOnTheValueFieldsInDebeziumsOrder) {
               R"({"scale":"2","connect.decimal.precision":"5",)"
               R"("__debezium.source.column.type":"NUMERIC","__debezium.source.column.length":"5",)"
               R"("__debezium.source.column.scale":"2","__debezium.source.column.name":"c3a"})");
-    EXPECT_EQ(Field(env, image, "c3b")["parameters"].dump(),
-              R"({"__debezium.source.column.type":"VARCHAR","__debezium.source.column.length":"128",)"
-              R"("__debezium.source.column.scale":"0","__debezium.source.column.name":"c3b"})");
+    EXPECT_EQ(
+        Field(env, image, "c3b")["parameters"].dump(),
+        R"({"__debezium.source.column.type":"VARCHAR","__debezium.source.column.length":"128",)"
+        R"("__debezium.source.column.scale":"0","__debezium.source.column.name":"c3b"})");
     EXPECT_EQ(Field(env, image, "f1")["parameters"].dump(),
               R"({"__debezium.source.column.type":"FLOAT4","__debezium.source.column.length":"8",)"
               R"("__debezium.source.column.scale":"8","__debezium.source.column.name":"f1"})");
