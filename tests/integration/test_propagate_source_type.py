@@ -5,13 +5,16 @@ Each test ports a Debezium 3.6.1.Final test (debezium-connector-postgres/src/tes
 debezium/connector/postgresql/..., read in debezium/debezium at tag v3.6.1.Final): its DDL, its
 statement and its option, and asserts the __debezium.source.column.* parameters it asserts, on
 the Value fields (`before` and `after`) of pgcdc's JSON schemas, for snapshot reads and streamed
-changes alike. Debezium's own patterns are written as YAML list items (Debezium splits its
-option on commas)."""
+changes alike, and as Avro's connect.parameters. Debezium's own patterns are written as YAML
+list items (Debezium splits its option on commas)."""
 
+import json
 import os
 
+from avro_records import decode
 from conftest import base_config
 from pgcdc_harness import Pgcdc, TopicReader
+from schema_registry import SchemaRegistry
 
 TYPE = "__debezium.source.column.type"
 LENGTH = "__debezium.source.column.length"
@@ -231,3 +234,42 @@ def test_domain_of_domain_altered_table_and_enum_streaming(pg, broker, workdir):
         assert params(t2, col) is None, col
     assert params(by_table["enum_table"], "value") == dict(
         {"allowed": "V1,V2"}, **source("TEST_TYPE", MAX, "0", "value"))
+
+
+def test_avro_connect_parameters(pg, broker, workdir):
+    # The same option under format.type avro: AvroData carries a field's parameters as
+    # "connect.parameters" in the registered schema (Debezium + AvroConverter). The table and
+    # statement are shouldPropagateSourceTypeByDatatype's.
+    pg.create_database("propavro")
+    pg.execute("CREATE TABLE test_table (id SERIAL, c1 INT, c2 INT, c3a NUMERIC(5,2), "
+               "c3b VARCHAR(128), f1 float(10), f2 decimal(8,4), primary key (id));", db="propavro")
+    with SchemaRegistry() as registry:
+        cfg = base_config(pg, broker, "propavro", db="propavro",
+                          offsets={"file": os.path.join(workdir, "propavro.offsets")})
+        cfg["format"] = {"type": "avro", "schema_registry": {"url": registry.url},
+                         "datatype_propagate_source_type": [r".+\.NUMERIC", r".+\.VARCHAR",
+                                                            r".+\.FLOAT4"]}
+        p = Pgcdc(cfg, workdir).start()
+        reader = TopicReader(broker.bootstrap, ["propavro.public.test_table"])
+        try:
+            p.wait_streaming()
+            pg.execute("INSERT INTO test_table (id,c1,c2,c3a,c3b,f1,f2) values "
+                       "(1, 123, 456, 789.01, 'test', 1.228, 234.56);", db="propavro")
+            reader.wait_count(1)
+        finally:
+            p.stop()
+            reader.close()
+        value_id, value = decode(reader.records[0].raw_value, registry.url)
+        assert value["after"]["c3b"] == "test"
+        schema = json.loads(registry.schema(value_id))
+        fields = {f["name"]: f["type"] for f in schema["fields"][0]["type"][1]["fields"]}
+        key_schema = json.loads(registry.schema(decode(reader.records[0].raw_key,
+                                                       registry.url)[0]))
+    assert fields["c1"] == ["null", "int"]
+    assert fields["c3b"] == ["null", {"type": "string", "connect.parameters": source(
+        "VARCHAR", "128", "0", "c3b")}]
+    assert fields["f1"][1]["connect.parameters"] == source("FLOAT4", "8", "8", "f1")
+    c3a = fields["c3a"][1]["connect.parameters"]
+    assert list(c3a) == ["scale", "connect.decimal.precision", TYPE, LENGTH, SCALE, NAME]
+    assert c3a[TYPE] == "NUMERIC" and c3a[LENGTH] == "5" and c3a[SCALE] == "2"
+    assert "connect.parameters" not in json.dumps(key_schema)
