@@ -116,6 +116,10 @@ struct FormatConfig {
   HstoreMode hstore_handling = HstoreMode::kJson;
   UnknownTypes unknown_types = UnknownTypes::kFail;
   int money_fraction_digits = 2;  // Debezium's money.fraction.digits
+  // Debezium's column.propagate.source.type: regexes over "schema.table.column", and
+  // datatype.propagate.source.type: over "schema.table.typname"; whole match, ignoring case.
+  std::vector<std::string> column_propagate_source_type;
+  std::vector<std::string> datatype_propagate_source_type;
   // "schema.table" pattern -> columns that key its events instead of the primary key.
   std::vector<std::pair<std::string, std::vector<std::string>>> message_key_columns;
 };

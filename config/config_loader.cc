@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iterator>
 #include <optional>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -53,6 +54,19 @@ void ValidateSlotName(const std::string& key, const std::string& v) {
       })) {
     Fail(key,
          "'" + v + "' is not a valid slot name (lower-case letters, digits and _, at most 63)");
+  }
+}
+
+// The propagate-source-type patterns compile as the decoders compile them (ECMAScript, ignoring
+// case), so that a bad one is refused here, at load, naming the key.
+void CheckRegexes(const std::string& key, const std::vector<std::string>& patterns) {
+  for (size_t i = 0; i < patterns.size(); ++i) {
+    try {
+      std::regex re(patterns[i], std::regex::ECMAScript | std::regex::icase);
+    } catch (const std::regex_error& e) {
+      Fail(key + "[" + std::to_string(i) + "]",
+           "'" + patterns[i] + "' is not a regular expression (" + e.what() + ")");
+    }
   }
 }
 
@@ -163,6 +177,8 @@ Config Parse(const YAML::Node& root) {
     f.OneOf("hstore_handling", &c.format.hstore_handling);
     f.OneOf("unknown_types", &c.format.unknown_types);
     f.Int("money_fraction_digits", &c.format.money_fraction_digits, 0, 18);
+    f.StringList("column_propagate_source_type", &c.format.column_propagate_source_type);
+    f.StringList("datatype_propagate_source_type", &c.format.datatype_propagate_source_type);
     ParseSchemaRegistry(f.Take("schema_registry"), c.format.type, schemas_set,
                         &c.format.schema_registry);
     YAML::Node keys = f.Take("message_key_columns");
@@ -189,6 +205,8 @@ Config Parse(const YAML::Node& root) {
       }
     }
     f.Finish();
+    CheckRegexes("format.column_propagate_source_type", c.format.column_propagate_source_type);
+    CheckRegexes("format.datatype_propagate_source_type", c.format.datatype_propagate_source_type);
     auto& ops = c.format.skipped_operations;
     if (ops.size() == 1 && ops[0] == "none") ops.clear();
     for (const auto& op : ops) {

@@ -111,19 +111,22 @@ CatalogHints CatalogReader::Lookup(uint32_t oid) {
     }
     hints.known = PQntuples(r) > 0;  // none: the table was dropped since
 
-    // The columns' types, their array elements and domain bases (built-in ones too, so an
-    // unmapped built-in type such as box is named in errors).
-    auto types = Exec(conn_.get(),
-                      "WITH cols AS (SELECT atttypid AS oid FROM pg_attribute WHERE attrelid = " +
-                          std::to_string(oid) +
-                          " AND attnum > 0 AND NOT attisdropped), "
-                          "ts AS (SELECT oid FROM cols UNION SELECT t.typelem FROM pg_type t JOIN "
-                          "cols USING (oid) UNION SELECT t.typbasetype FROM pg_type t JOIN cols "
-                          "USING (oid)) "
-                          "SELECT t.oid, t.typtype, t.typname, t.typcategory, t.typelem, "
-                          "t.typbasetype, COALESCE((SELECT string_agg(e.enumlabel, ',' ORDER BY "
-                          "e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid), '') "
-                          "FROM pg_type t WHERE t.oid IN (SELECT oid FROM ts)");
+    // The columns' types, their array elements and domain bases, down to the bottom of a
+    // domain of a domain (whose modifier may sit on any level, values/source_column_type.h);
+    // built-in ones too, so an unmapped built-in type such as box is named in errors.
+    auto types =
+        Exec(conn_.get(),
+             "WITH RECURSIVE cols AS (SELECT atttypid AS oid FROM pg_attribute WHERE "
+             "attrelid = " +
+                 std::to_string(oid) +
+                 " AND attnum > 0 AND NOT attisdropped), "
+                 "ts(oid) AS (SELECT oid FROM cols UNION SELECT x FROM pg_type t JOIN ts "
+                 "ON t.oid = ts.oid, unnest(ARRAY[t.typelem, t.typbasetype]) x WHERE "
+                 "x <> 0) "
+                 "SELECT t.oid, t.typtype, t.typname, t.typcategory, t.typelem, "
+                 "t.typbasetype, COALESCE((SELECT string_agg(e.enumlabel, ',' ORDER BY "
+                 "e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid), ''), t.typtypmod "
+                 "FROM pg_type t WHERE t.oid IN (SELECT oid FROM ts)");
     if (!types.ok()) {
       spdlog::warn("type lookup for relation {} failed: {}", oid, types.status().message());
       return hints;
@@ -138,6 +141,7 @@ CatalogHints CatalogReader::Lookup(uint32_t oid) {
       }
       info.base = static_cast<uint32_t>(std::strtoul(PQgetvalue(tr, i, 5), nullptr, 10));
       info.enum_labels = PQgetvalue(tr, i, 6);
+      info.typmod = std::atoi(PQgetvalue(tr, i, 7));
       hints.types.emplace(static_cast<uint32_t>(std::strtoul(PQgetvalue(tr, i, 0), nullptr, 10)),
                           std::move(info));
     }

@@ -1,8 +1,10 @@
 #include "connector/options.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "connector/topic_names.h"
+#include "decoders/base/check.h"
 
 namespace cdc::connector {
 
@@ -112,6 +114,11 @@ EventOptions EventOptionsFrom(const config::Config& cfg, const std::string& vers
   o.converter.hstore = Map(cfg.format.hstore_handling);
   o.converter.unknown_types = Map(cfg.format.unknown_types);
   o.converter.unavailable_placeholder = cfg.format.unavailable_value_placeholder;
+  // The loader compiled the same patterns already (config_loader.cc CheckRegexes).
+  auto rules = SourceTypeRules::Compile(cfg.format.column_propagate_source_type,
+                                        cfg.format.datatype_propagate_source_type);
+  CDC_CHECK(rules.ok());
+  o.propagate_source_type = std::move(*rules);
   return o;
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "decoders/events/name_adjuster.h"
+#include "decoders/events/source_type_rules.h"
 #include "decoders/values/column_codec.h"
 
 namespace cdc {
@@ -48,6 +49,9 @@ struct EventOptions {
   // default. The fixed io.debezium.* names are valid already and never change.
   NameAdjustment schema_name_adjustment = NameAdjustment::kNone;
   NameAdjustment field_name_adjustment = NameAdjustment::kNone;
+  // Debezium's column.propagate.source.type / datatype.propagate.source.type: the columns whose
+  // Value-schema fields carry __debezium.source.column.* parameters (none by default).
+  SourceTypeRules propagate_source_type;
   ConverterOptions converter;
   // format kAvro: where schema ids come from (the connector's registry client, which outlives
   // every encoder). Not owned; null with format kJson.

@@ -27,7 +27,14 @@ ConnectSchema ColumnSchema(const TableSchema& t, size_t i, bool optional) {
 ConnectSchema ValueStruct(const TableSchema& t) {
   ConnectSchema s = ConnectSchema::Named(CT::kStruct, true, t.ValueName(), 0);
   for (size_t i = 0; i < t.relation.columns.size(); ++i) {
-    if (t.included[i]) s.Add(t.FieldName(i), ColumnSchema(t, i, t.optional[i]));
+    if (!t.included[i]) continue;
+    ConnectSchema column = ColumnSchema(t, i, t.optional[i]);
+    // After the type's own parameters (Bits' length, Enum's allowed), as Debezium's mapper runs
+    // after the converter built the field.
+    if (i < t.source_parameters.size()) {
+      for (const auto& p : t.source_parameters[i]) column.parameters.push_back(p);
+    }
+    s.Add(t.FieldName(i), std::move(column));
   }
   return s;
 }

@@ -5,6 +5,7 @@
 
 #include "decoders/values/column_default.h"
 #include "decoders/values/pg_type_oids.h"
+#include "decoders/values/source_column_type.h"
 
 namespace cdc {
 
@@ -150,6 +151,21 @@ Result<const TableSchema*> RelationCache::Update(pgoutput::Relation relation,
     auto type = hints.types.find(rel.columns[i].type_oid);
     const bool domain = type != hints.types.end() && type->second.typtype == 'd';
     t->defaults[i] = ColumnDefaultText(t->codecs[i], d->second, domain);
+  }
+
+  // Source types are computed from the Relation's OID and modifier, as Debezium's streaming does
+  // (values/source_column_type.h); a type the catalog did not name gets none.
+  if (!options_.propagate_source_type.empty()) {
+    t->source_parameters.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      SourceColumnType type =
+          SourceColumnTypeOf(rel.columns[i].type_oid, rel.columns[i].typmod, lookup);
+      if (type.name.empty() || !options_.propagate_source_type.Matches(
+                                   t->qualified_name, rel.columns[i].name, type.name)) {
+        continue;
+      }
+      t->source_parameters[i] = SourceTypeParameters(type, rel.columns[i].name);
+    }
   }
 
   // Debezium's name adjustment (event_options.h). Two columns adjusted to one name would make a

@@ -53,7 +53,11 @@ struct TableSchema {
   // One per relation column: the default Debezium declares in the schema, in PostgreSQL's text
   // form (values/column_default.h); a key-only old row fills a NOT NULL column with it.
   std::vector<std::optional<std::string>> defaults;
-  std::vector<bool> included;       // one per relation column: false = excluded or skipped
+  std::vector<bool> included;  // one per relation column: false = excluded or skipped
+  // One per relation column (or empty): the __debezium.source.column.* parameters its Value
+  // field carries under EventOptions::propagate_source_type; empty for the others. Key fields
+  // never carry them, as in Debezium.
+  std::vector<SchemaParameters> source_parameters;
   std::vector<size_t> key_columns;  // indices into relation.columns; empty: null key
   // The names every format spells, after Debezium's name adjustment (event_options.h): one field
   // name per relation column, and the record schemas' full names. RelationCache::Update fills

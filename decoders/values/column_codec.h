@@ -132,6 +132,7 @@ struct TypeInfo {
   uint32_t element = 0;     // arrays: the element type
   uint32_t base = 0;        // domains: the base type
   std::string enum_labels;  // enums: labels in sort order, comma-separated
+  int32_t typmod = -1;      // domains: the modifier applied to the base (pg_type.typtypmod)
 };
 
 struct ColumnCodec {

@@ -11,6 +11,7 @@
 
 #include "decoders/events/record_schemas.h"
 #include "decoders/events/relation_cache.h"
+#include "decoders/events/source_type_rules.h"
 #include "decoders/values/pg_type_oids.h"
 
 namespace cdc {
@@ -72,6 +73,13 @@ class AvroSchemaTest : public ::testing::Test {
     hints.primary_key = {"id"};
     hints.not_null = {"id"};
     hints.topic = topic;
+    // The catalog reader names every column's type, built-in ones too.
+    for (auto [oid, name] : {std::pair<uint32_t, const char*>{pgtype::kInt4, "int4"},
+                             {pgtype::kNumeric, "numeric"},
+                             {pgtype::kText, "text"},
+                             {pgtype::kTimestamptz, "timestamptz"}}) {
+      hints.types[oid].name = name;
+    }
     auto t = cache_.Update(rel, hints, true);
     EXPECT_TRUE(t.ok()) << t.status().message();
     return **t;
@@ -113,6 +121,32 @@ TEST_F(AvroSchemaTest, EnvelopeMatchesTheRegisteredText) {
   avro_schema_t parsed = nullptr;
   ASSERT_EQ(avro_schema_from_json_length(text.data(), text.size(), &parsed), 0) << avro_strerror();
   EXPECT_STREQ(avro_schema_name(parsed), "Envelope");
+  avro_schema_decref(parsed);
+}
+
+// column.propagate.source.type: AvroData carries a field's Connect parameters as
+// "connect.parameters", after Decimal's own, on the Value record's fields only.
+TEST_F(AvroSchemaTest, PropagatedSourceTypesAreConnectParameters) {
+  auto rules = SourceTypeRules::Compile({"public\\.orders\\.(amount|note)"}, {});
+  ASSERT_TRUE(rules.ok());
+  options_.propagate_source_type = *rules;
+  const TableSchema& t = Orders();
+  EXPECT_EQ(Text(KeySchemaOf(t)), kReferenceKey);
+  std::string expected = Replace(
+      kReferenceEnvelope, R"("connect.parameters":{"scale":"2","connect.decimal.precision":"10"},)",
+      R"("connect.parameters":{"scale":"2","connect.decimal.precision":"10",)"
+      R"("__debezium.source.column.type":"NUMERIC","__debezium.source.column.length":"10",)"
+      R"("__debezium.source.column.scale":"2","__debezium.source.column.name":"amount"},)");
+  expected = Replace(
+      expected, R"({"name":"note","type":["null","string"],"default":null})",
+      R"({"name":"note","type":["null",{"type":"string","connect.parameters":{)"
+      R"("__debezium.source.column.type":"TEXT","__debezium.source.column.length":"2147483647",)"
+      R"("__debezium.source.column.scale":"0","__debezium.source.column.name":"note"}}],"default":null})");
+  const std::string text = Text(EnvelopeSchemaOf(t));
+  EXPECT_NE(text.find(expected.substr(0, expected.find("{\"name\":\"source\""))), std::string::npos)
+      << text;
+  avro_schema_t parsed = nullptr;
+  ASSERT_EQ(avro_schema_from_json_length(text.data(), text.size(), &parsed), 0) << avro_strerror();
   avro_schema_decref(parsed);
 }
 

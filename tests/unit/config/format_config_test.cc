@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "config/config_loader.h"
 #include "config/redact.h"
@@ -122,6 +123,37 @@ TEST(FormatConfig, NameAdjustmentModes) {
   EXPECT_EQ(ErrorOf(std::string(kBase) + "format:\n  field_name_adjustment: underscore\n"),
             "format.field_name_adjustment: must be one of none, avro, avro_unicode, got "
             "'underscore'");
+}
+
+// Debezium's column.propagate.source.type / datatype.propagate.source.type: lists of regular
+// expressions (one a list item, or a single string), none by default; a bad pattern is refused
+// at load naming the key and the item.
+TEST(FormatConfig, PropagateSourceTypeLists) {
+  Config none = LoadString(kBase);
+  EXPECT_TRUE(none.format.column_propagate_source_type.empty());
+  EXPECT_TRUE(none.format.datatype_propagate_source_type.empty());
+
+  Config c = LoadString(std::string(kBase) + R"(
+format:
+  column_propagate_source_type: ["public\\.alias_table\\..*", ".*vc.*"]
+  datatype_propagate_source_type: '.+\.NUMERIC'
+)");
+  EXPECT_EQ(c.format.column_propagate_source_type,
+            (std::vector<std::string>{"public\\.alias_table\\..*", ".*vc.*"}));
+  EXPECT_EQ(c.format.datatype_propagate_source_type, (std::vector<std::string>{".+\\.NUMERIC"}));
+
+  const std::string err = ErrorOf(std::string(kBase) + R"(
+format:
+  datatype_propagate_source_type: [".+\\.NUMERIC", "(unclosed"]
+)");
+  EXPECT_NE(err.find("format.datatype_propagate_source_type[1]"), std::string::npos) << err;
+  EXPECT_NE(err.find("(unclosed"), std::string::npos) << err;
+  EXPECT_NE(ErrorOf(std::string(kBase) + R"(
+format:
+  column_propagate_source_type: {a: b}
+)")
+                .find("format.column_propagate_source_type"),
+            std::string::npos);
 }
 
 }  // namespace
