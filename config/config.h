@@ -33,7 +33,7 @@ enum class HstoreMode { kJson, kMap };
 enum class FormatType { kJson, kAvro };
 // format.schema_registry.subject_strategy: Confluent's Topic/Record/TopicRecord NameStrategy.
 enum class SubjectNameStrategy { kTopic, kRecord, kTopicRecord };
-enum class UnknownTypes { kFail, kString, kSkip };
+enum class UnknownTypes { kFail, kString, kSkip, kBytes };
 enum class SinkType { kKafka, kStdout, kRedis, kNats, kRabbitmq, kKinesis };
 enum class RedisMessageFormat { kCompact, kExtended };
 // sink.redis.entry_ids: stream entry ids from the source position (Redis refuses a re-publication)

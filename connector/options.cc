@@ -69,6 +69,7 @@ UnknownTypePolicy Map(config::UnknownTypes m) {
     case config::UnknownTypes::kSkip: return UnknownTypePolicy::kSkip;
   }
   return UnknownTypePolicy::kFail;  // not reached
+    case config::UnknownTypes::kBytes: return UnknownTypePolicy::kBytes;
 }
 
 bool Skipped(const config::Config& c, const char* op) {

@@ -42,8 +42,9 @@ Result<bool> ReadsBinary(config::ValueTransfer mode, int version, bool utf8_clie
     if (!t.included[i] || BinaryDecodable(t.codecs[i], utf8_client)) continue;
     *why_text = name + "." + t.relation.columns[i].name + " has type " +
                 BinaryUndecodableTypeName(t.codecs[i]) +
-                (t.codecs[i].type == ValueType::kUnmappedText
-                     ? " (kept as text under format.unknown_types: string)"
+                ((t.codecs[i].type == ValueType::kUnmappedText ||
+                  t.codecs[i].type == ValueType::kUnknownBytes)
+                     ? " (kept as text under format.unknown_types: string or bytes)"
                      : "");
     if (mode == ValueTransfer::kBinary) {
       return Status::FailedPrecondition("source.value_transfer: binary, but " + *why_text +
