@@ -115,6 +115,8 @@ struct FormatConfig {
   std::vector<std::string> message_prefixes;  // globs; empty = every prefix
   HstoreMode hstore_handling = HstoreMode::kJson;
   UnknownTypes unknown_types = UnknownTypes::kFail;
+  // Debezium's extended.headers.enabled: the __debezium.context.* headers on data change records.
+  bool extended_headers = true;
   int money_fraction_digits = 2;  // Debezium's money.fraction.digits
   // "schema.table" pattern -> columns that key its events instead of the primary key.
   std::vector<std::pair<std::string, std::vector<std::string>>> message_key_columns;

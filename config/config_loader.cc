@@ -162,6 +162,7 @@ Config Parse(const YAML::Node& root) {
     f.StringList("message_prefixes", &c.format.message_prefixes);
     f.OneOf("hstore_handling", &c.format.hstore_handling);
     f.OneOf("unknown_types", &c.format.unknown_types);
+    f.Bool("extended_headers", &c.format.extended_headers);
     f.Int("money_fraction_digits", &c.format.money_fraction_digits, 0, 18);
     ParseSchemaRegistry(f.Take("schema_registry"), c.format.type, schemas_set,
                         &c.format.schema_registry);

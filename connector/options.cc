@@ -1,7 +1,9 @@
 #include "connector/options.h"
 
 #include <algorithm>
+#include <chrono>
 
+#include "connector/run_id.h"
 #include "connector/topic_names.h"
 
 namespace cdc::connector {
@@ -67,9 +69,9 @@ UnknownTypePolicy Map(config::UnknownTypes m) {
     case config::UnknownTypes::kFail: return UnknownTypePolicy::kFail;
     case config::UnknownTypes::kString: return UnknownTypePolicy::kString;
     case config::UnknownTypes::kSkip: return UnknownTypePolicy::kSkip;
+    case config::UnknownTypes::kBytes: return UnknownTypePolicy::kBytes;
   }
   return UnknownTypePolicy::kFail;  // not reached
-    case config::UnknownTypes::kBytes: return UnknownTypePolicy::kBytes;
 }
 
 bool Skipped(const config::Config& c, const char* op) {
@@ -113,6 +115,19 @@ EventOptions EventOptionsFrom(const config::Config& cfg, const std::string& vers
   o.converter.hstore = Map(cfg.format.hstore_handling);
   o.converter.unknown_types = Map(cfg.format.unknown_types);
   o.converter.unavailable_placeholder = cfg.format.unavailable_value_placeholder;
+  if (cfg.format.extended_headers) {
+    // DebeziumHeaderProducer.contextHeaders(), in its order. The logical name is topic.prefix
+    // (pgcdc's name); the PostgreSQL connector runs one task, "0" (CdcSourceTaskContext's
+    // default); connectorName is Module.name(); runId is new at each start.
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now().time_since_epoch());
+    o.context_headers = {
+        {"__debezium.context.connectorLogicalName", cfg.name},
+        {"__debezium.context.taskId", "0"},
+        {"__debezium.context.connectorName", "postgresql"},
+        {"__debezium.context.runId", NewRunId(static_cast<uint64_t>(now.count()))},
+    };
+  }
   return o;
 }
 
