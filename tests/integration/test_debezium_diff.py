@@ -290,12 +290,9 @@ ALLOWED = {
 
 # Differences that are pgcdc defects not fixed yet: printed, never failed on. Empty is the goal;
 # each one is reported in the issue.
-KNOWN_DEFECTS = {
-    "context-headers": (
-        "pgcdc does not write Debezium 3's extended headers __debezium.context.* "
-        "(connectorLogicalName, taskId, connectorName, runId)",
-        lambda path, a, b, op: path.startswith(".headers.__debezium.context.") and a == "<absent>"),
-}
+# (The __debezium.context.* headers were one until issue 16; they are compared now, the runId's
+# value excepted, RUN_ID_HEADER.)
+KNOWN_DEFECTS = {}
 
 
 # The runs: one Debezium engine each (one JVM for all), and one pgcdc per schema mode compared.
