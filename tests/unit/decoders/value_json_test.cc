@@ -230,6 +230,13 @@ TEST(ValueJson, UnavailablePlaceholderIsTypeShaped) {
     m.binary = mode;
     EXPECT_EQ(render(CodecFor(pgtype::kBytea, -1, m)), "\"ab\"");
   }
+  // unknown_types bytes: as bytea, for Debezium's convertBinaryToBytes/ToHex overrides give the
+  // unchanged-TOAST placeholder there too (base64 modes: see the bytea note above).
+  ConverterOptions u = o;
+  u.unknown_types = UnknownTypePolicy::kBytes;
+  EXPECT_EQ(render(CodecFor(3220, -1, u)), "\"YWI=\"");  // pg_lsn
+  u.binary = BinaryHandling::kHex;
+  EXPECT_EQ(render(CodecFor(3220, -1, u)), "\"ab\"");
 }
 
 TEST(ValueJson, EnumsDomainsAndArraysOfThem) {
