@@ -33,7 +33,7 @@ enum class HstoreMode { kJson, kMap };
 enum class FormatType { kJson, kAvro };
 // format.schema_registry.subject_strategy: Confluent's Topic/Record/TopicRecord NameStrategy.
 enum class SubjectNameStrategy { kTopic, kRecord, kTopicRecord };
-enum class UnknownTypes { kFail, kString, kSkip };
+enum class UnknownTypes { kFail, kString, kSkip, kBytes };
 enum class SinkType { kKafka, kStdout, kRedis, kNats, kRabbitmq, kKinesis };
 enum class RedisMessageFormat { kCompact, kExtended };
 // sink.redis.entry_ids: stream entry ids from the source position (Redis refuses a re-publication)
@@ -115,6 +115,8 @@ struct FormatConfig {
   std::vector<std::string> message_prefixes;  // globs; empty = every prefix
   HstoreMode hstore_handling = HstoreMode::kJson;
   UnknownTypes unknown_types = UnknownTypes::kFail;
+  // Debezium's extended.headers.enabled: the __debezium.context.* headers on data change records.
+  bool extended_headers = true;
   int money_fraction_digits = 2;  // Debezium's money.fraction.digits
   // Debezium's column.propagate.source.type: regexes over "schema.table.column", and
   // datatype.propagate.source.type: over "schema.table.typname"; whole match, ignoring case.

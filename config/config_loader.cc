@@ -176,6 +176,7 @@ Config Parse(const YAML::Node& root) {
     f.StringList("message_prefixes", &c.format.message_prefixes);
     f.OneOf("hstore_handling", &c.format.hstore_handling);
     f.OneOf("unknown_types", &c.format.unknown_types);
+    f.Bool("extended_headers", &c.format.extended_headers);
     f.Int("money_fraction_digits", &c.format.money_fraction_digits, 0, 18);
     f.StringList("column_propagate_source_type", &c.format.column_propagate_source_type);
     f.StringList("datatype_propagate_source_type", &c.format.datatype_propagate_source_type);

@@ -46,7 +46,7 @@ CDC_CONFIG_WORDS(SubjectNameStrategy, {"topic", SubjectNameStrategy::kTopic},
                  {"topic_record", SubjectNameStrategy::kTopicRecord});
 CDC_CONFIG_WORDS(HstoreMode, {"json", HstoreMode::kJson}, {"map", HstoreMode::kMap});
 CDC_CONFIG_WORDS(UnknownTypes, {"fail", UnknownTypes::kFail}, {"string", UnknownTypes::kString},
-                 {"skip", UnknownTypes::kSkip});
+                 {"skip", UnknownTypes::kSkip}, {"bytes", UnknownTypes::kBytes});
 CDC_CONFIG_WORDS(SinkType, {"kafka", SinkType::kKafka}, {"stdout", SinkType::kStdout},
                  {"redis", SinkType::kRedis}, {"nats", SinkType::kNats},
                  {"rabbitmq", SinkType::kRabbitmq}, {"kinesis", SinkType::kKinesis});

@@ -123,7 +123,7 @@ Status ChangeProcessor::OnRelation(pgoutput::Relation& rel) {
     if (!skipped.empty()) {
       spdlog::warn(
           "table {}: leaving out columns of unmappable types ({}) as "
-          "format.unknown_types: skip says",
+          "format.unknown_types: skip says (bytes: arrays Debezium has no schema for)",
           name, skipped);
     }
   }

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <utility>
+#include <chrono>
 
+#include "connector/run_id.h"
 #include "connector/topic_names.h"
 #include "decoders/base/check.h"
 
@@ -69,6 +71,7 @@ UnknownTypePolicy Map(config::UnknownTypes m) {
     case config::UnknownTypes::kFail: return UnknownTypePolicy::kFail;
     case config::UnknownTypes::kString: return UnknownTypePolicy::kString;
     case config::UnknownTypes::kSkip: return UnknownTypePolicy::kSkip;
+    case config::UnknownTypes::kBytes: return UnknownTypePolicy::kBytes;
   }
   return UnknownTypePolicy::kFail;  // not reached
 }
@@ -119,6 +122,19 @@ EventOptions EventOptionsFrom(const config::Config& cfg, const std::string& vers
                                         cfg.format.datatype_propagate_source_type);
   CDC_CHECK(rules.ok());
   o.propagate_source_type = std::move(*rules);
+  if (cfg.format.extended_headers) {
+    // DebeziumHeaderProducer.contextHeaders(), in its order. The logical name is topic.prefix
+    // (pgcdc's name); the PostgreSQL connector runs one task, "0" (CdcSourceTaskContext's
+    // default); connectorName is Module.name(); runId is new at each start.
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now().time_since_epoch());
+    o.context_headers = {
+        {"__debezium.context.connectorLogicalName", cfg.name},
+        {"__debezium.context.taskId", "0"},
+        {"__debezium.context.connectorName", "postgresql"},
+        {"__debezium.context.runId", NewRunId(static_cast<uint64_t>(now.count()))},
+    };
+  }
   return o;
 }
 

@@ -41,10 +41,7 @@ Result<bool> ReadsBinary(config::ValueTransfer mode, int version, bool utf8_clie
   for (size_t i = 0; i < t.codecs.size(); ++i) {
     if (!t.included[i] || BinaryDecodable(t.codecs[i], utf8_client)) continue;
     *why_text = name + "." + t.relation.columns[i].name + " has type " +
-                BinaryUndecodableTypeName(t.codecs[i]) +
-                (t.codecs[i].type == ValueType::kUnmappedText
-                     ? " (kept as text under format.unknown_types: string)"
-                     : "");
+                BinaryUndecodableTypeName(t.codecs[i]) + UnknownTypeNote(t.codecs[i].type);
     if (mode == ValueTransfer::kBinary) {
       return Status::FailedPrecondition("source.value_transfer: binary, but " + *why_text +
                                         ", which pgcdc decodes only in text form; use auto (text "

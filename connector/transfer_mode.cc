@@ -64,11 +64,7 @@ Result<std::string> FirstTextOnlyColumn(const TransferInputs& in, const std::str
     for (size_t i = 0; i < t.codecs.size(); ++i) {
       if (!t.included[i] || BinaryDecodable(t.codecs[i], in.utf8_client)) continue;
       return name + "." + t.relation.columns[i].name + " has type " +
-             (t.codecs[i].type == ValueType::kUnmappedText
-                  ? BinaryUndecodableTypeName(t.codecs[i]) +
-                        " (kept as text under "
-                        "format.unknown_types: string)"
-                  : BinaryUndecodableTypeName(t.codecs[i]));
+             BinaryUndecodableTypeName(t.codecs[i]) + UnknownTypeNote(t.codecs[i].type);
     }
   }
   return std::string();

@@ -95,6 +95,15 @@ Status EventBuilder::Emit(const EncodedRecord& e, std::string_view table, char o
   return s;
 }
 
+std::span<const EventHeader> EventBuilder::WithContext(std::span<const EventHeader> headers) {
+  if (options_.context_headers.empty()) return headers;
+  headers_.assign(headers.begin(), headers.end());
+  for (const auto& [name, value] : options_.context_headers) {
+    headers_.push_back(EventHeader{name, value});
+  }
+  return headers_;
+}
+
 Status EventBuilder::EmitChange(ChangeRecord r, TxnContext* txn, EventEmitter& out) {
   if (txn != nullptr) {
     auto block = NextBlock(r.table, *txn, out);
@@ -104,7 +113,7 @@ Status EventBuilder::EmitChange(ChangeRecord r, TxnContext* txn, EventEmitter& o
   EncodedRecord e;
   CDC_RETURN_IF_ERROR(encoder_->Encode(r, &e));
   return Emit(e, r.table->qualified_name, r.op, r.source.lsn,
-              txn != nullptr ? txn->final_lsn : Lsn(), r.headers, out);
+              txn != nullptr ? txn->final_lsn : Lsn(), WithContext(r.headers), out);
 }
 
 Status EventBuilder::EmitTombstone(const TableSchema& t, const std::string* key, Lsn lsn,
@@ -114,7 +123,7 @@ Status EventBuilder::EmitTombstone(const TableSchema& t, const std::string* key,
   if (!options_.tombstones || key == nullptr) return Status::Ok();
   EncodedRecord e;
   CDC_RETURN_IF_ERROR(encoder_->EncodeTombstone(t, *key, &e));
-  return Emit(e, t.qualified_name, 0, lsn, commit, headers, out);
+  return Emit(e, t.qualified_name, 0, lsn, commit, WithContext(headers), out);
 }
 
 Status EventBuilder::OnInsert(const TableSchema& t, const pgoutput::Insert& m, TxnContext& txn,

@@ -101,6 +101,9 @@ class EventBuilder {
   // (__debezium.newkey), as Debezium's does.
   Status EmitTombstone(const TableSchema& t, const std::string* key, Lsn lsn, Lsn commit,
                        EventEmitter& out, std::span<const EventHeader> headers = {});
+  // `headers` followed by options_.context_headers, viewed from headers_ (valid until the next
+  // call).
+  std::span<const EventHeader> WithContext(std::span<const EventHeader> headers);
   // Hands an encoded record to `out`; `commit` becomes ChangeEvent::commit_lsn.
   Status Emit(const EncodedRecord& e, std::string_view table, char op, Lsn lsn, Lsn commit,
               std::span<const EventHeader> headers, EventEmitter& out);
@@ -111,6 +114,7 @@ class EventBuilder {
   std::string key_payload_;
   std::string other_key_payload_;
   TxnBlock block_;
+  std::vector<EventHeader> headers_;
 };
 
 }  // namespace cdc

@@ -4,6 +4,8 @@
 // conversions. Built once from the configuration by the connector.
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "decoders/events/name_adjuster.h"
 #include "decoders/events/source_type_rules.h"
@@ -53,6 +55,12 @@ struct EventOptions {
   // Value-schema fields carry __debezium.source.column.* parameters (none by default).
   SourceTypeRules propagate_source_type;
   ConverterOptions converter;
+  // Debezium's extended.headers.enabled (default true; DebeziumHeaderProducer): headers added,
+  // after the key-change header, to every data change record (c, u, d, r, t) and its tombstone,
+  // never to BEGIN/END, logical decoding messages or heartbeats. Names and values as written
+  // (Kafka Connect's SimpleHeaderConverter writes a STRING header as its UTF-8 bytes). Empty:
+  // none. The connector fills them (connector/options.cc).
+  std::vector<std::pair<std::string, std::string>> context_headers;
   // format kAvro: where schema ids come from (the connector's registry client, which outlives
   // every encoder). Not owned; null with format kJson.
   SchemaRegistrar* registrar = nullptr;

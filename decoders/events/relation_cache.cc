@@ -120,6 +120,10 @@ Result<const TableSchema*> RelationCache::Update(pgoutput::Relation relation,
     if (t->codecs[i].type != ValueType::kUnmappedText || !t->included[i] || !captured) continue;
     switch (options_.converter.unknown_types) {
       case UnknownTypePolicy::kString: break;
+      // Under bytes only the arrays Debezium 3.6.1 has no schema for are still unmapped here
+      // (PostgresValueConverter.schemaBuilder returns null for them whatever
+      // include.unknown.datatypes says): left out, as Debezium leaves them out.
+      case UnknownTypePolicy::kBytes:
       case UnknownTypePolicy::kSkip:
         if (!is_key) {
           t->included[i] = false;
@@ -132,8 +136,9 @@ Result<const TableSchema*> RelationCache::Update(pgoutput::Relation relation,
             "column " + t->qualified_name + "." + rel.columns[i].name + " has type " +
             (tn.empty() ? "OID " + std::to_string(rel.columns[i].type_oid) : "'" + tn + "'") +
             ", which pgcdc cannot map to a Debezium type; set format.unknown_types to string "
-            "(its text form) or skip (leave the column out)" +
-            (options_.converter.unknown_types == UnknownTypePolicy::kSkip ? " (it is a key column)"
+            "(its text form), bytes (its text form's bytes, as Debezium's "
+            "include.unknown.datatypes) or skip (leave the column out)" +
+            (options_.converter.unknown_types != UnknownTypePolicy::kFail ? " (it is a key column)"
                                                                           : ""));
       }
     }

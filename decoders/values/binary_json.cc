@@ -201,6 +201,7 @@ Status AppendBinaryValue(const ColumnCodec& c, std::string_view bytes, JsonWrite
     case ValueType::kIsoDate:
     case ValueType::kIsoTime:
     case ValueType::kIsoTimestamp:
+    case ValueType::kUnknownBytes:
     case ValueType::kUnmappedText: break;
   }
   if (!pgbinary::BinaryToText(c.oid, bytes, &text)) return Malformed(c, bytes);

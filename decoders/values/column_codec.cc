@@ -1,5 +1,7 @@
 #include "decoders/values/column_codec.h"
 
+#include <utility>
+
 // The codec of a column: from its type OID and modifier (and, for types that are not built in,
 // the catalog's description) to the ValueType and parameters every renderer works from. Chosen
 // once per relation version, under the configured handling modes.
@@ -135,7 +137,9 @@ ColumnCodec BuiltinCodec(uint32_t type_oid, int32_t typmod, const ConverterOptio
 }
 
 // Debezium supports arrays of most element types; money[], interval[], varbit[], xml[] and
-// point[] are left to the unknown-type policy, as are arrays of arrays' odd cousins.
+// point[] are left to the unknown-type policy, as are arrays of arrays' odd cousins. An array of
+// an unknown type under unknown_types bytes is an array of bytes, as Debezium's (its element
+// converter is convertBinary).
 ColumnCodec ArrayOf(ColumnCodec element) {
   ColumnCodec c;
   switch (element.type) {
@@ -186,11 +190,24 @@ ColumnCodec ArrayOf(ColumnCodec element) {
     case ValueType::kTimestampNanos:
     case ValueType::kIsoDate:
     case ValueType::kIsoTime:
-    case ValueType::kIsoTimestamp: break;
+    case ValueType::kIsoTimestamp:
+    case ValueType::kUnknownBytes: break;
   }
   c.type = ValueType::kArray;
   c.binary = element.binary;
   c.element = std::make_shared<const ColumnCodec>(std::move(element));
+  return c;
+}
+
+// A type nothing maps, under unknown_types bytes: Debezium's include.unknown.datatypes, whose
+// schema is binary.handling.mode's (PostgresValueConverter.schemaBuilder) and whose value is
+// convertBinary of the text form (AbstractColumnValue.asDefault streaming; PGobject.getValue()
+// in a snapshot). Other policies keep kUnmappedText for the relation cache to apply.
+ColumnCodec UnknownUnderPolicy(ColumnCodec c, const ConverterOptions& o) {
+  if (c.type == ValueType::kUnmappedText && o.unknown_types == UnknownTypePolicy::kBytes) {
+    c.type = ValueType::kUnknownBytes;
+    c.binary = o.binary;
+  }
   return c;
 }
 
@@ -202,9 +219,10 @@ ColumnCodec CodecFor(uint32_t type_oid, int32_t typmod, const ConverterOptions& 
     return ArrayOf(CodecFor(elem, typmod, o, lookup));
   }
   ColumnCodec c = BuiltinCodec(type_oid, typmod, o);
-  if (c.type != ValueType::kUnmappedText || !lookup) return c;
+  if (c.type != ValueType::kUnmappedText) return c;
+  if (!lookup) return UnknownUnderPolicy(std::move(c), o);
   const TypeInfo* t = lookup(type_oid);
-  if (t == nullptr) return c;
+  if (t == nullptr) return UnknownUnderPolicy(std::move(c), o);
   c.type_name = t->name;
   switch (t->typtype) {
     case 'e':
@@ -214,7 +232,9 @@ ColumnCodec CodecFor(uint32_t type_oid, int32_t typmod, const ConverterOptions& 
     case 'd': {
       // A domain renders as its base type (with the domain's own modifier, if any).
       ColumnCodec base = CodecFor(t->base, typmod, o, lookup);
-      if (base.type == ValueType::kUnmappedText) base.type_name = t->name;
+      if (base.type == ValueType::kUnmappedText || base.type == ValueType::kUnknownBytes) {
+        base.type_name = t->name;
+      }
       return base;
     }
     case 'r':
@@ -231,7 +251,7 @@ ColumnCodec CodecFor(uint32_t type_oid, int32_t typmod, const ConverterOptions& 
   } else if (t->name == "ltree") {
     c.type = ValueType::kLtree;
   }
-  return c;
+  return UnknownUnderPolicy(std::move(c), o);
 }
 
 }  // namespace cdc

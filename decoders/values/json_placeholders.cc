@@ -45,6 +45,7 @@ Status AppendUnavailableArray(const ColumnCodec& e, const ConverterOptions& o, J
       w.EndArray();
       return Status::Ok();
     case ValueType::kBytes:
+    case ValueType::kUnknownBytes:
       // As a bytea column: the placeholder's bytes, or the placeholder when bytes render as text.
       w.BeginArray();
       if (e.binary == BinaryHandling::kBytes) {
@@ -154,6 +155,7 @@ void AppendZeroValue(const ColumnCodec& c, JsonWriter& w) {
       return;
     }
     case ValueType::kBytes:
+    case ValueType::kUnknownBytes:
     case ValueType::kBits: w.String(""); return;
     case ValueType::kTimeTz: w.String("00:00:00Z"); return;
     // Debezium 3.6.1 writes the epoch without a fraction here, whatever the column's precision.

@@ -365,6 +365,14 @@ bool BinaryDecodable(const ColumnCodec& c, bool utf8_client) {
   return false;  // not reached: every rule is listed above
 }
 
+const char* UnknownTypeNote(ValueType type) {
+  if (type == ValueType::kUnmappedText) return " (kept as text under format.unknown_types: string)";
+  if (type == ValueType::kUnknownBytes) {
+    return " (kept as its text form's bytes under format.unknown_types: bytes)";
+  }
+  return "";
+}
+
 std::string BinaryUndecodableTypeName(const ColumnCodec& c) {
   if (c.type == ValueType::kArray && c.element) return BinaryUndecodableTypeName(*c.element) + "[]";
   if (!c.type_name.empty()) return c.type_name;

@@ -26,6 +26,9 @@ bool BinaryDecodable(const ColumnCodec& codec, bool utf8_client = true);
 
 // The first type in `codec` that BinaryDecodable refuses, for log lines ("money", "inet[]").
 std::string BinaryUndecodableTypeName(const ColumnCodec& codec);
+// For such a log line: the unknown-type policy that keeps a column of `type` (which is why it
+// is text-only), e.g. " (kept as text under format.unknown_types: string)"; "" for other types.
+const char* UnknownTypeNote(ValueType type);
 
 namespace pgbinary {
 

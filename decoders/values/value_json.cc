@@ -186,6 +186,9 @@ Status AppendValue(const ColumnCodec& c, std::string_view t, JsonWriter& w) {
     case ValueType::kLtree:
     case ValueType::kTsvector:
     case ValueType::kUnmappedText: w.String(t); return Status::Ok();
+    // The text form's bytes (UTF-8: the client encoding pgcdc asks for), as Debezium's
+    // convertBinary takes String.getBytes(UTF_8) of it.
+    case ValueType::kUnknownBytes: AppendBinary(c.binary, t, w, &scratch); return Status::Ok();
     case ValueType::kBits: {
       std::string bytes;
       if (!BitsToBytes(t, &bytes)) return Unparseable("bit", t);

@@ -180,6 +180,8 @@ constexpr ValueTypeRow kRows[] = {
      BT::kBuiltin, nullptr},
     {ValueType::kIsoTimestamp, CT::kString, "io.debezium.time.IsoTimestamp", nullptr, nullptr,
      TP::kNone, BT::kBuiltin, nullptr},
+    {ValueType::kUnknownBytes, CT::kBytes, nullptr, nullptr, BytesType, TP::kBytes, BT::kNever,
+     nullptr},
     {ValueType::kUnmappedText, CT::kString, nullptr, nullptr, nullptr, TP::kText, BT::kNever,
      nullptr},
 };
@@ -203,7 +205,10 @@ BinaryTransfer BinaryTransferOf(ValueType type) { return RowOf(type).binary; }
 const char* BinaryExtensionOf(ValueType type) { return RowOf(type).extension; }
 
 ConnectType ConnectTypeOf(const ColumnCodec& c) {
-  if (c.type == ValueType::kBytes && c.binary != BinaryHandling::kBytes) return CT::kString;
+  if ((c.type == ValueType::kBytes || c.type == ValueType::kUnknownBytes) &&
+      c.binary != BinaryHandling::kBytes) {
+    return CT::kString;
+  }
   return RowOf(c.type).connect;
 }
 

@@ -156,5 +156,19 @@ format:
             std::string::npos);
 }
 
+// unknown_types bytes is Debezium's include.unknown.datatypes=true; extended_headers its
+// extended.headers.enabled, on by default as in Debezium.
+TEST(FormatConfig, UnknownTypesBytesAndExtendedHeaders) {
+  Config c = LoadString(kBase);
+  EXPECT_EQ(c.format.unknown_types, UnknownTypes::kFail);
+  EXPECT_TRUE(c.format.extended_headers);
+  c = LoadString(std::string(kBase) +
+                 "format:\n  unknown_types: bytes\n  extended_headers: false\n");
+  EXPECT_EQ(c.format.unknown_types, UnknownTypes::kBytes);
+  EXPECT_FALSE(c.format.extended_headers);
+  EXPECT_EQ(ErrorOf(std::string(kBase) + "format:\n  unknown_types: binary\n"),
+            "format.unknown_types: must be one of fail, string, skip, bytes, got 'binary'");
+}
+
 }  // namespace
 }  // namespace cdc::config

@@ -166,6 +166,81 @@ TEST_F(EventBuilderTest, UnknownTypesExcludedColumnsAndKeyOverride) {
   EXPECT_FALSE(cache_.Update(rel, hints, true).ok());  // override names a missing column
 }
 
+// unknown_types bytes (Debezium's include.unknown.datatypes=true): an unmappable column is kept
+// as the bytes of its text form; the arrays Debezium 3.6.1 has no schema for (money[]) are left
+// out, as under skip, and fail as a key column.
+TEST_F(EventBuilderTest, UnknownTypesAsBytesKeepTheColumn) {
+  options_.converter.unknown_types = UnknownTypePolicy::kBytes;
+  pgoutput::Relation rel;
+  rel.oid = 91;
+  rel.nspname = "public";
+  rel.relname = "odd";
+  rel.columns = {{1, "id", pgtype::kInt4, -1},
+                 {0, "pair", 16999, -1},  // a composite type
+                 {0, "cash", 791, -1}};   // money[]
+  CatalogHints hints;
+  hints.known = true;
+  hints.primary_key = {"id"};
+  hints.types[16999] = TypeInfo{'c', "pair_t", 0, 0, ""};
+  auto ok = cache_.Update(rel, hints, true);
+  ASSERT_TRUE(ok.ok()) << ok.status().message();
+  EventBuilder b = Builder();
+  pgoutput::Insert ins{91, Tuple{T("1"), T("(1,2)"), T("{$1.00}")}};
+  ASSERT_TRUE(b.OnInsert(**ok, ins, Txn(), Lsn(1), out_).ok());
+  const json& v = *out_.events[0].value;
+  EXPECT_EQ(v["payload"]["after"], json::parse(R"({"id":1,"pair":"KDEsMik="})"));
+  EXPECT_EQ(v["schema"]["fields"][1]["fields"][1],
+            json::parse(R"({"type":"bytes","optional":true,"field":"pair"})"));
+  EXPECT_EQ(v["schema"]["fields"][1]["fields"].size(), 2u);
+
+  hints.primary_key = {"cash"};
+  rel.columns[0].flags = 0;
+  rel.columns[2].flags = 1;
+  auto failed = cache_.Update(rel, hints, true);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.status().message().find("(it is a key column)"), std::string::npos)
+      << failed.status().message();
+}
+
+// Debezium's extended.headers.enabled (default true): the __debezium.context.* headers follow
+// any key-change header on every data change record and its tombstone, in
+// DebeziumHeaderProducer's order; BEGIN/END, messages and heartbeats carry none.
+TEST_F(EventBuilderTest, ContextHeadersOnDataChangeRecordsOnly) {
+  options_.transaction_metadata = true;
+  options_.context_headers = {{"__debezium.context.connectorLogicalName", "shop"},
+                              {"__debezium.context.taskId", "0"},
+                              {"__debezium.context.connectorName", "postgresql"},
+                              {"__debezium.context.runId", "019ada3b-0000-7000-8000-000000000000"}};
+  using Headers = std::vector<std::pair<std::string, std::string>>;
+  const Headers context(options_.context_headers.begin(), options_.context_headers.end());
+  EventBuilder b = Builder();
+  const auto& t = Table();
+  TxnContext& txn = Txn();
+  txn.id = "492:23044400";
+  ASSERT_TRUE(b.OnInsert(t, {16446, Tuple{T("1"), N(), N()}}, txn, Lsn(1), out_).ok());
+  pgoutput::Update up{16446, 'K', Tuple{T("1"), N(), N()}, Tuple{T("2"), T("Tom"), N()}};
+  ASSERT_TRUE(b.OnUpdate(t, up, txn, Lsn(2), out_).ok());
+  ASSERT_TRUE(b.OnDelete(t, {16446, 'K', Tuple{T("2"), N(), N()}}, txn, Lsn(3), out_).ok());
+  ASSERT_TRUE(b.OnTransactionEnd(txn, out_).ok());
+  ASSERT_TRUE(b.OnHeartbeat(out_).ok());
+  // BEGIN, c, d + tombstone + c (key change), d + tombstone, END, heartbeat.
+  ASSERT_EQ(out_.events.size(), 9u);
+  EXPECT_TRUE(out_.events[0].headers.empty());  // BEGIN
+  EXPECT_EQ(out_.events[1].headers, context);
+  for (size_t i : {2u, 3u}) {
+    ASSERT_EQ(out_.events[i].headers.size(), 5u);
+    EXPECT_EQ(out_.events[i].headers[0].first, "__debezium.newkey");
+    EXPECT_EQ(Headers(out_.events[i].headers.begin() + 1, out_.events[i].headers.end()), context);
+  }
+  EXPECT_EQ(out_.events[4].headers[0].first, "__debezium.oldkey");
+  EXPECT_EQ(Headers(out_.events[4].headers.begin() + 1, out_.events[4].headers.end()), context);
+  EXPECT_EQ(out_.events[5].headers, context);  // d
+  EXPECT_FALSE(out_.events[6].value.has_value());
+  EXPECT_EQ(out_.events[6].headers, context);   // its tombstone
+  EXPECT_TRUE(out_.events[7].headers.empty());  // END
+  EXPECT_TRUE(out_.events[8].headers.empty());  // heartbeat
+}
+
 // Debezium names the Key/Value/Envelope schemas after the topic, rejected characters included
 // (test_debezium_diff.py, a quoted schema and table).
 TEST_F(EventBuilderTest, SchemaNamesFollowTheTopicName) {
