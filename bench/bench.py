@@ -895,6 +895,14 @@ def bench_incremental(pg, broker, workdir, rows, parallelism, tps, seconds):
                   f"({b[-1][1]:,.0f} transactions in {secs:.1f} s), p50 "
                   f"{quantile(b, 0.5) * 1000:.1f} ms, p99 {quantile(b, 0.99) * 1000:.1f} ms; "
                   f"{within(b, 0.1) * 100:.1f}% within 100 ms")
+        # The histogram counts every transaction pgcdc retires, the snapshot's own too: a low
+        # and a high watermark per chunk and the signal row. The share of pgbench's within
+        # 100 ms, at worst (had every one of those been within 100 ms):
+        w = 2 * int(chunks[-1]) + 1 if len(chunks) == 3 else 0
+        n, c100 = inc_b[-1][1], within(inc_b, 0.1) * inc_b[-1][1]
+        user100 = (c100 - w) / (n - w) if n > w else float("nan")
+        print(f"  of those, {w} are the snapshot's own (2 watermarks a chunk, the signal): "
+              f"pgbench's {n - w:,.0f} alone are >= {user100 * 100:.1f}% within 100 ms")
         print(f"  pgcdc (streaming run): peak RSS {proc.rss_mb:.0f} MB, CPU {proc.cpu_total:.1f} s")
         ratio = rate_alone / rate_p
         INCREMENTAL_GOALS.append((f"{fmt}: incremental snapshot {rate_alone:,.0f} rows/s = "
@@ -903,8 +911,9 @@ def bench_incremental(pg, broker, workdir, rows, parallelism, tps, seconds):
         p99 = quantile(inc_b, 0.99) * 1000
         INCREMENTAL_GOALS.append((f"{fmt}: commit-to-ack p99 {p99:.1f} ms at {tps} tx/s during "
                                   f"the incremental snapshot (baseline "
-                                  f"{quantile(base_b, 0.99) * 1000:.1f} ms)", "goal <= 100 ms",
-                                  p99 <= 100))
+                                  f"{quantile(base_b, 0.99) * 1000:.1f} ms); pgbench's "
+                                  f"transactions >= {user100 * 100:.1f}% within 100 ms",
+                                  "goal <= 100 ms", p99 <= 100 and user100 >= 0.99))
 
 
 def bench_memory(pg, broker, workdir, sizes_mb, extra_kafka=(), transfer=None):
