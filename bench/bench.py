@@ -9,6 +9,10 @@
   latency   commit-to-acknowledgement p50/p99 at a steady transaction rate (pgbench -R)
   memory    pgcdc's peak RSS with one large bytea or text value (1, 10, 100 MB) in a snapshot and
             in the stream, both schema modes, against the bound 64 MB + 3.5x the value (README)
+  incremental  an incremental snapshot's rows/s (signal-table row on a streaming pgcdc to its
+            last record on the broker) against the initial snapshot of the same table, and the
+            commit-to-ack p50/p99 at --tps (default 1000) while it runs against a baseline
+            without it (issue 15's goals: >= 0.5x, p99 <= 100 ms)
 
 Each starts a throwaway PostgreSQL and the mock broker (tests/integration/pgcdc_harness.py), or
 with --broker kafka a real single-node Apache Kafka (tests/integration/real_kafka.py), runs each
@@ -33,6 +37,7 @@ records on the topic counted by librdkafka's watermarks, CPU from /proc, peak RS
   python3 bench/bench.py stream --changes 1000000
   python3 bench/bench.py latency --tps 5000 --seconds 20
   python3 bench/bench.py memory --sizes 1,10,100
+  python3 bench/bench.py incremental --rows 1000000 --tps 1000 --seconds 20
   python3 bench/bench.py all
   python3 bench/bench.py snapshot stream --formats json,avro --rows 200000 --changes 200000
   python3 bench/bench.py stream --sink redis --changes 300000   # or nats, rabbitmq, kinesis
@@ -732,6 +737,185 @@ def bench_latency(pg, broker, workdir, tps, seconds):
               f"peak RSS {rss:.0f} MB, pgcdc CPU {cpu:.1f} s")
 
 
+def metrics_port(log_text):
+    m = re.search(r"metrics on http://[\d.]+:(\d+)/", log_text)
+    return m.group(1) if m else None
+
+
+def ack_buckets(port):
+    """pgcdc_commit_to_ack_seconds now: cumulative (upper bound, count) buckets."""
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+    return [(float("inf") if le == "+Inf" else float(le), float(count)) for le, count in
+            re.findall(r'pgcdc_commit_to_ack_seconds_bucket\{le="([^"]+)"\} (\S+)', text)]
+
+
+def bucket_diff(after, before):
+    """The transactions acknowledged between two scrapes, as cumulative buckets."""
+    return [(le, a - b) for (le, a), (_, b) in zip(after, before)]
+
+
+def within(buckets, bound):
+    """The share of the histogram's observations at or under one of its bucket bounds."""
+    total = buckets[-1][1]
+    return next(c for le, c in buckets if le == bound) / total if total else float("nan")
+
+
+# Issue 15's goals, with what `incremental` measured (printed at the end of the run).
+INCREMENTAL_GOALS = []
+
+
+def bench_incremental(pg, broker, workdir, rows, parallelism, tps, seconds):
+    """Incremental snapshots (issue 15): (1) the rows/s of an incremental snapshot of a table,
+    started by a signal-table row on a streaming pgcdc and timed from the signal's commit to its
+    last record on the broker (the topic's high watermarks, counted by a client pgcdc did not
+    write), against the initial snapshot of the same table by the same build into the same
+    broker (pgcdc's own 'snapshot complete' time: slot's snapshot exported to every row
+    acknowledged; best of 3 at --parallelism, pgcdc's default 2, and once at 1, as the
+    incremental snapshot reads one chunk at a time); (2) commit-to-ack p50/p99 of single-row
+    transactions at --tps (pgbench -R on another table of the same database) while an incremental
+    snapshot runs, from the difference of pgcdc's pgcdc_commit_to_ack_seconds histogram between
+    the signal and the snapshot's last record, against the same load for --seconds before the
+    signal, in the same pgcdc. Chunk size: pgcdc's default (snapshot.chunk_size 4096)."""
+    print(f"\n== incremental: {rows} rows (public.orders), pgcdc's default chunk size; streaming "
+          f"load {tps} single-row tx/s (pgbench -R) on public.events")
+    db = "incbench"
+    pg.create_database(db)
+    fill(pg, db, "orders", rows, False)
+    pg.execute("CREATE TABLE events(id bigserial PRIMARY KEY, kind text NOT NULL, "
+               "amount numeric(12,2), at timestamptz NOT NULL DEFAULT now())", db=db)
+    pg.execute("CREATE TABLE dbz_signal (id varchar(42) PRIMARY KEY, type varchar(32) NOT NULL, "
+               "data varchar(2048))", db=db)
+    script = os.path.join(workdir, "incremental-insert.sql")
+    with open(script, "w") as f:
+        f.write("INSERT INTO events(kind, amount) VALUES ('purchase', random() * 100);\n")
+    for fmt in FORMATS:
+        # (1a) The initial snapshot of the same table (public.orders only).
+        initial = {}
+        for par in sorted({parallelism, 1}, reverse=True):
+            best = None
+            for attempt in range(3 if par == parallelism else 1):
+                name = f"ii{TAG[fmt]}{par}{attempt}"
+                cfg = base(pg, broker, name, db, workdir, fmt)
+                cfg["source"]["tables"] = ["public.orders"]
+                cfg["snapshot"] = {"mode": "initial_only", "parallelism": par}
+                log, rss, cpu = run_pgcdc(cfg, workdir)
+                m = re.search(r"snapshot complete: (\d+) rows from \d+ tables in ([\d.]+) s", log)
+                if not m or int(m.group(1)) != rows:
+                    print(log)
+                    raise SystemExit("pgcdc's initial snapshot failed")
+                pg.execute(f"SELECT pg_drop_replication_slot('pgcdc_{name}')", db=db)
+                secs = float(m.group(2))
+                best = secs if best is None else min(best, secs)
+            initial[par] = (rows / best, best, 3 if par == parallelism else 1)
+
+        # (1b, 2) One streaming pgcdc: two incremental snapshots alone, then the load: a
+        # baseline window, and an incremental snapshot under it.
+        name = f"inc{TAG[fmt]}"
+        cfg = base(pg, broker, name, db, workdir, fmt)
+        cfg["source"]["tables"] = ["public.orders", "public.events"]
+        cfg["snapshot"] = {"mode": "never"}
+        cfg["signals"] = {"table": "public.dbz_signal"}
+        topic = f"{name}.public.orders"
+        count = (topic_count(broker, topic) if hasattr(broker, "create_topic")
+                 else TopicCount(broker.bootstrap, topic))
+        proc = measured_pgcdc(cfg, workdir)
+        load = None
+        done = [0]  # incremental snapshots finished so far (records on the topic: rows each)
+
+        def incremental(label):
+            t0 = time.monotonic()
+            pg.execute(f"INSERT INTO dbz_signal VALUES ('{name}-{done[0]}', 'execute-snapshot', "
+                       "'{\"data-collections\": [\"public.orders\"], \"type\": \"incremental\"}')",
+                       db=db)
+            expected = rows * (done[0] + 1)
+            wait_until(lambda: count() >= expected or not proc.alive(), 3600, interval=0.02,
+                       what=f"incremental snapshot {label}")
+            secs = time.monotonic() - t0
+            if not proc.alive():
+                print(proc.log())
+                raise SystemExit("pgcdc exited during the incremental snapshot")
+            done[0] += 1
+            wait_until(lambda: proc.log().count(
+                f"incremental snapshot of public.orders done: {rows} rows") >= done[0], 60,
+                what="pgcdc's 'done' line")
+            return secs
+
+        try:
+            wait_until(lambda: "streaming from slot" in proc.log() or not proc.alive(), 120,
+                       what="pgcdc to stream")
+            port = metrics_port(proc.log())
+            if port is None:
+                print(proc.log())
+                raise SystemExit("pgcdc did not start streaming")
+            alone = [incremental("alone") for _ in range(2)]
+            load = subprocess.Popen([os.path.join(pg.bindir, "pgbench"), "-n", "-c", "4", "-j",
+                                     "2", "-R", str(tps), "-T", "3600", "-f", script, "-d",
+                                     pg.dsn(db)], stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL)
+            time.sleep(3)  # connections up, the rate steady
+            b0, t0 = ack_buckets(port), time.monotonic()
+            time.sleep(seconds)
+            b1, t1 = ack_buckets(port), time.monotonic()
+            loaded = incremental("under load")
+            b2, t2 = ack_buckets(port), time.monotonic()
+            load.terminate()
+            load.wait()
+            load = None
+            after = proc.log()
+        finally:
+            if load is not None:
+                load.terminate()
+                load.wait()
+            proc.stop()
+            count.close()
+        drop_slot(pg, db, f"pgcdc_{name}")
+        chunks = re.findall(r"incremental snapshot of public.orders done: \d+ rows in (\d+) chunks",
+                            after)
+        base_b, inc_b = bucket_diff(b1, b0), bucket_diff(b2, b1)
+        rate_p, secs_p, n_p = initial[parallelism]
+        best_alone = min(alone)
+        rate_alone = rows / best_alone
+        rate_loaded = rows / loaded
+        print(f"{fmt}:")
+        for par in sorted(initial, reverse=True):
+            r, s, n = initial[par]
+            print(f"  initial snapshot, parallelism {par}: {r:,.0f} rows/s ({rows} rows in "
+                  f"{s:.3f} s, {'best of 3' if n == 3 else 'one run'})")
+        print(f"  incremental snapshot, alone:  {rate_alone:,.0f} rows/s (signal to last record "
+              f"on the broker; best of {len(alone)}: "
+              f"{', '.join(f'{s:.3f}' for s in alone)} s; {chunks[0] if chunks else '?'} chunks) "
+              f"= {rate_alone / rate_p:.2f}x the initial snapshot at parallelism {parallelism}"
+              + (f", {rate_alone / initial[1][0]:.2f}x at 1" if 1 in initial and parallelism != 1
+                 else ""))
+        print(f"  incremental snapshot, under {tps} tx/s: {rate_loaded:,.0f} rows/s "
+              f"({loaded:.3f} s) = {rate_loaded / rate_p:.2f}x the initial snapshot")
+        for label, b, secs in ((f"baseline, {seconds} s before the signal", base_b, t1 - t0),
+                               ("during the incremental snapshot", inc_b, t2 - t1)):
+            print(f"  commit-to-ack, {label}: {b[-1][1] / secs:,.0f} tx/s acknowledged "
+                  f"({b[-1][1]:,.0f} transactions in {secs:.1f} s), p50 "
+                  f"{quantile(b, 0.5) * 1000:.1f} ms, p99 {quantile(b, 0.99) * 1000:.1f} ms; "
+                  f"{within(b, 0.1) * 100:.1f}% within 100 ms")
+        # The histogram counts every transaction pgcdc retires, the snapshot's own too: a low
+        # and a high watermark per chunk and the signal row. The share of pgbench's within
+        # 100 ms, at worst (had every one of those been within 100 ms):
+        w = 2 * int(chunks[-1]) + 1 if len(chunks) == 3 else 0
+        n, c100 = inc_b[-1][1], within(inc_b, 0.1) * inc_b[-1][1]
+        user100 = (c100 - w) / (n - w) if n > w else float("nan")
+        print(f"  of those, {w} are the snapshot's own (2 watermarks a chunk, the signal): "
+              f"pgbench's {n - w:,.0f} alone are >= {user100 * 100:.1f}% within 100 ms")
+        print(f"  pgcdc (streaming run): peak RSS {proc.rss_mb:.0f} MB, CPU {proc.cpu_total:.1f} s")
+        ratio = rate_alone / rate_p
+        INCREMENTAL_GOALS.append((f"{fmt}: incremental snapshot {rate_alone:,.0f} rows/s = "
+                                  f"{ratio:.2f}x the initial snapshot ({rate_p:,.0f} rows/s, "
+                                  f"parallelism {parallelism})", "goal >= 0.5x", ratio >= 0.5))
+        p99 = quantile(inc_b, 0.99) * 1000
+        INCREMENTAL_GOALS.append((f"{fmt}: commit-to-ack p99 {p99:.1f} ms at {tps} tx/s during "
+                                  f"the incremental snapshot (baseline "
+                                  f"{quantile(base_b, 0.99) * 1000:.1f} ms); pgbench's "
+                                  f"transactions >= {user100 * 100:.1f}% within 100 ms",
+                                  "goal <= 100 ms", p99 <= 100 and user100 >= 0.99))
+
+
 def bench_memory(pg, broker, workdir, sizes_mb, extra_kafka=(), transfer=None):
     """One row holding one large value of each size, read by the snapshot and then inserted again
     and streamed; peak RSS of each pgcdc run. bytea: pseudo-random bytes (md5 output,
@@ -819,7 +1003,7 @@ def start_broker(kind):
 def main():
     global VALUE_TRANSFER, FORMATS, REGISTRY, SINK_TARGET
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("what", nargs="+", choices=["snapshot", "stream", "latency", "memory", "all"])
+    ap.add_argument("what", nargs="+", choices=["snapshot", "stream", "latency", "memory", "incremental", "all"])
     ap.add_argument("--broker", choices=["mock", "kafka"], default="mock",
                     help="librdkafka's mock cluster (default) or a real single-node Kafka")
     ap.add_argument("--peer", choices=["debezium"],
@@ -828,8 +1012,10 @@ def main():
     ap.add_argument("--changes", type=int, default=1_000_000, help="streamed changes")
     ap.add_argument("--parallelism", type=int, default=2)
     ap.add_argument("--wide", action="store_true", help="also run the 2 KB text variant")
-    ap.add_argument("--tps", type=int, default=5000, help="latency: transactions per second")
-    ap.add_argument("--seconds", type=int, default=20, help="latency: how long")
+    ap.add_argument("--tps", type=int, help="latency, incremental: transactions per second "
+                    "(default 5000 for latency, 1000 for incremental)")
+    ap.add_argument("--seconds", type=int, default=20,
+                    help="latency: how long; incremental: the baseline window")
     ap.add_argument("--sizes", default="1,10,100", help="memory: value sizes in MB")
     ap.add_argument("--kafka", action="append", default=[], metavar="PROP=VALUE",
                     help="a librdkafka property for pgcdc's sink in every run (repeatable)")
@@ -854,7 +1040,7 @@ def main():
         EXTRA_KAFKA[k] = v
     what = set(args.what)
     if "all" in what:
-        what = {"snapshot", "stream", "latency", "memory"}
+        what = {"snapshot", "stream", "latency", "memory", "incremental"}
     if args.sink != "kafka" and (args.peer or what != {"stream"}):
         ap.error("--sink other than kafka: `stream` only, without --peer")
     if args.peer and args.broker != "kafka":
@@ -895,15 +1081,23 @@ def main():
                 bench_stream(pg, broker, workdir, args.changes // (10 if wide else 1), wide,
                              args.peer)
         if "latency" in what:
-            bench_latency(pg, broker, workdir, args.tps, args.seconds)
+            bench_latency(pg, broker, workdir, args.tps or 5000, args.seconds)
         if "memory" in what:
             bench_memory(pg, broker, workdir, [int(x) for x in args.sizes.split(",")],
                          args.kafka, args.value_transfer)
+        if "incremental" in what:
+            bench_incremental(pg, broker, workdir, args.rows, args.parallelism,
+                              args.tps or 1000, args.seconds)
         if AVRO_GOALS:
             print("\n== avro against the issue's goals (ratios measured side by side above)")
             for what, goal, met in AVRO_GOALS:
                 print(f"  {what}: {goal}" + ("" if met is None else
                                                  f": {'met' if met else 'NOT met'}"))
+        if INCREMENTAL_GOALS:
+            print("\n== incremental snapshots against issue 15's goals (measured side by side "
+                  "above)")
+            for what, goal, met in INCREMENTAL_GOALS:
+                print(f"  {what}: {goal}: {'met' if met else 'NOT met'}")
     finally:
         if SINK_TARGET is not None:
             SINK_TARGET.stop()
