@@ -13,7 +13,7 @@ import psycopg2
 from conftest import base_config, scaled
 from pgcdc_harness import Pgcdc, TopicReader, lsn_to_int, replay, wait_until
 
-BIG_ROWS = scaled(200_000, 20_000)
+BIG_ROWS = scaled(200_000, 50_000)
 
 
 class FreshKeyWriter(threading.Thread):
@@ -117,7 +117,7 @@ def test_initial_snapshot_under_writes_hands_over_without_gap_or_overlap(pg, bro
     pg.execute("INSERT INTO ignored SELECT generate_series(1, 10)", db=db)
     pg.execute("ANALYZE", db=db)
 
-    cfg = snapshot_config(pg, broker, db, workdir, parallelism=2, chunk_pages=64)
+    cfg = snapshot_config(pg, broker, db, workdir, parallelism=2, chunk_pages=scaled(64, 16))
     cfg["source"]["tables"] = ["public.big", "public.small", "public.nokey"]
     topics = [f"{db}.public.big", f"{db}.public.small", f"{db}.public.nokey",
               f"{db}.public.ignored"]
