@@ -1,8 +1,8 @@
 #include "connector/options.h"
 
 #include <algorithm>
-#include <utility>
 #include <chrono>
+#include <utility>
 
 #include "connector/run_id.h"
 #include "connector/topic_names.h"
