@@ -13,9 +13,9 @@ bash scripts/install-deps.sh
 
 run_suite() {  # $1 = build dir, $2 = ctest label regex (empty: all), rest = cmake args
   local dir=$1 label=$2; shift 2
-  echo "=== build ($dir) ==="
+  echo "=== build ($dir) === $(date -u +%T)"
   BUILD_DIR=$dir bash scripts/build.sh "$@"
-  echo "=== ctest ($dir) ==="
+  echo "=== ctest ($dir) === $(date -u +%T)"
   local log="$dir/ctest-summary.log"
   set +e
   (cd "$dir" && ctest --output-on-failure -j 2 --timeout 900 ${label:+-L "$label"} \
@@ -55,6 +55,7 @@ CC=clang CXX=clang++ run_suite build-fuzz fuzz -DCDC_FUZZ=ON -DCDC_BUILD_TESTS=O
 mkdir -p build
 container_log=build/container-check.log
 set +e
+echo "=== container check === $(date -u +%T)"
 bash scripts/container-check.sh | tee "$container_log"
 container_rc=${PIPESTATUS[0]}
 set -e

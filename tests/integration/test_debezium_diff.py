@@ -125,9 +125,10 @@ INSERT INTO types_t VALUES (1,
 TYPES_ROW_2 = "INSERT INTO types_t (id) VALUES (2)"  # every nullable column NULL
 TYPES_ROW_3 = r"""
 INSERT INTO types_t (id, c_f4, c_f8, c_num, c_numv, c_money, c_date, c_ts, c_tstz, c_interval,
-                     c_text, c_int_arr, c_time, c_bits)
+                     c_text, c_int_arr, c_time, c_timetz, c_bits)
 VALUES (3, 'NaN', '-Infinity', -0.01, 0, '-$0.99', '1970-01-01', '1900-01-01 00:00:00',
-        '12016-11-04 13:51:30+00', '-3 days 00:00:01', '', '{}', '24:00:00', B'0000000000')
+        '12016-11-04 13:51:30+00', '-3 days 00:00:01', '', '{}', '24:00:00', '24:00:00+00',
+        B'0000000000')
 """
 
 INITIAL = f"""
