@@ -13,7 +13,7 @@ import time
 
 import psycopg2
 
-from conftest import base_config
+from conftest import base_config, scaled
 from pgcdc_harness import Pgcdc, PostgresServer, TopicReader, run_pgcdc, wait_until
 
 import yaml_writer
@@ -140,11 +140,12 @@ def check_versions_never_go_back(records):
 
 def test_signal_snapshot_under_concurrent_writer(pg, broker, workdir):
     db = "incsig"
-    rows = 20000
+    rows = scaled(200_000, 50_000)  # the 200k rows (a quarter under the sanitizers)
     make_db(pg, db, rows)
     cfg = config(pg, broker, workdir, db, tables=["public.big"], chunk_size=1000)
     cfg["format"]["messages"] = True
-    broker.command(f"topic {db}.public.big 8")
+    # The mock broker keeps 5 MB per partition: spread the topic so nothing is dropped.
+    broker.command(f"topic {db}.public.big 16")
     p = Pgcdc(cfg, workdir).start()
     reader = TopicReader(broker.bootstrap, [f"{db}.public.big", f"{db}.message"])
     writer = Writer(pg, db, 2 * rows + 100)
@@ -155,14 +156,15 @@ def test_signal_snapshot_under_concurrent_writer(pg, broker, workdir):
         time.sleep(0.5)
         signal(pg, db, "execute-snapshot",
                {"data-collections": ["public.big"], "type": "incremental"})
-        wait_log(p, "incremental snapshot of public.big done", timeout=180)
+        # About 5 s for 200k rows in release: room for a loaded machine and the sanitizers.
+        wait_log(p, "incremental snapshot of public.big done", timeout=60 + rows // 1000)
         time.sleep(0.5)
         writer.finish()
         # A last change after the snapshot, to know when the stream has caught up.
         pg.execute("UPDATE big SET note = 'last' WHERE id = 2", db=db)
         reader.wait_for(lambda recs: any(r.payload and r.payload["after"] and
                                          r.payload["after"]["note"] == "last" for r in recs),
-                        timeout=120, what="the last change")
+                        timeout=120 + rows // 1000, what="the last change")  # reads every record
         reader.drain()
     finally:
         writer.stop_flag.set()
