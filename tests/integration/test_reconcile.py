@@ -10,6 +10,7 @@ import time
 
 from conftest import base_config
 from pgcdc_harness import Pgcdc, TopicReader, run_pgcdc, wait_until
+from test_incremental_snapshot import replay, table_rows, wait_log
 
 import yaml_writer
 
@@ -134,3 +135,60 @@ def test_admin_publication_drift_is_reported_never_changed(pg, broker, workdir):
     assert len(warnings("public.b")) == 1, p.log()  # once, not at every interval
     assert len(warnings("public.b2")) == 1, p.log()
     assert published(pg, "rdrift", "adm") == ["public.a", "public.z"]
+
+
+def test_table_added_to_the_list_and_a_restart_brings_its_rows(pg, broker, workdir):
+    """A table added to source.tables by a config change and a restart joins the publication
+    and, with snapshot.new_tables: incremental (the default), its existing rows arrive as
+    incremental reads, the changes made while pgcdc was down and after it came back as streamed
+    events, and replaying its topic equals SELECT."""
+    db = "radd"
+    pg.create_database(db)
+    pg.execute("CREATE TABLE a (id int PRIMARY KEY, v int NOT NULL, note text); "
+               "CREATE TABLE late (id int PRIMARY KEY, v int NOT NULL, note text); "
+               "INSERT INTO late SELECT g, 0, 'n' || g FROM generate_series(1, 300) g", db=db)
+    cfg = config(pg, broker, workdir, db, ["public.a"])
+    cfg["snapshot"]["chunk_size"] = 64  # several chunks
+    p = Pgcdc(cfg, workdir).start()
+    p.wait_streaming()
+    assert p.stop() == 0, p.log()
+    assert published(pg, db, f"pgcdc_{db}") == ["public.a"]
+    # While pgcdc is down: a change to the table not captured yet, before it joins.
+    pg.execute("UPDATE late SET v = 1 WHERE id = 7; DELETE FROM late WHERE id = 8", db=db)
+
+    cfg["source"]["tables"] = ["public.a", "public.late"]
+    broker.command(f"topic {db}.public.late 4")
+    reader = TopicReader(broker.bootstrap, [f"{db}.public.late"])
+    p = Pgcdc(cfg, workdir).start()
+    try:
+        p.wait_streaming()
+        assert published(pg, db, f"pgcdc_{db}") == ["public.a", "public.late"]
+        wait_log(p, "incremental snapshot of public.late done", timeout=120)
+        pg.execute("INSERT INTO late VALUES (301, 0, 'after'); UPDATE late SET v = 2 WHERE id = 1; "
+                   "DELETE FROM late WHERE id = 2", db=db)
+        done_lsn = pg.current_wal_lsn(db)
+        pg.wait_confirmed(f"pgcdc_{db}", db, done_lsn, 60)
+        reader.wait_for(lambda recs: any(r.payload is not None and r.payload["op"] == "d"
+                                         for r in recs), timeout=60, what="the delete of id 2")
+        reader.poll(1.0)
+    finally:
+        reader.close()
+        assert p.stop() == 0, p.log()
+    recs = [r for r in reader.records if r.payload is not None]
+    reads = [r for r in recs if r.payload["op"] == "r"]
+    assert reads and all(r.payload["source"]["snapshot"] == "incremental" for r in reads)
+    read_ids = {r.key_payload["id"] for r in reads}
+    # Every row present when the table joined was read once it had joined, with its state then
+    # (id 7 updated, id 8 deleted while pgcdc was down); id 301 came later.
+    assert read_ids == set(range(1, 301)) - {8}
+    assert {r.key_payload["id"]: r.payload["after"]["v"] for r in reads}[7] == 1
+    # The later changes were streamed, each after its key's read.
+    streamed = [(r.payload["op"], r.key_payload["id"]) for r in recs if r.payload["op"] != "r"]
+    assert sorted(streamed) == [("c", 301), ("d", 2), ("u", 1)], streamed
+    for op, k in (("u", 1), ("d", 2)):
+        ops = [r.payload["op"] for r in recs if r.key_payload["id"] == k]
+        assert ops.index("r") < ops.index(op), (k, ops)
+    assert replay(reader.records) == table_rows(pg, db, "late")
+    log = p.log()
+    assert "publication pgcdc_radd: added table public.late" in log, log
+    assert "incremental snapshot of public.late queued (joined the capture set)" in log, log
