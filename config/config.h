@@ -141,6 +141,10 @@ struct RedisConfig {
   std::string password;  // "" = no AUTH
   RedisMessageFormat message_format = RedisMessageFormat::kCompact;
   RedisEntryIds entry_ids = RedisEntryIds::kPosition;
+  // sink.redis.max_len: 0 (default, as Debezium Server) = no trimming; else every XADD trims its
+  // stream to about this many entries (MAXLEN ~ N), or exactly (max_len_approximate: false).
+  int64_t max_len = 0;
+  bool max_len_approximate = true;
 };
 
 struct SinkConfig {

@@ -236,6 +236,8 @@ Config Parse(const YAML::Node& root) {
       r.String("url", &c.sink.redis.url, c.sink.type == SinkType::kRedis);
       r.OneOf("message_format", &c.sink.redis.message_format);
       r.OneOf("entry_ids", &c.sink.redis.entry_ids);
+      r.Int("max_len", &c.sink.redis.max_len, int64_t{0}, int64_t{1} << 53);
+      r.Bool("max_len_approximate", &c.sink.redis.max_len_approximate);
       r.Finish();
       if (!c.sink.redis.url.empty()) ParseRedisUrl(&c.sink.redis);
     }

@@ -28,7 +28,9 @@ Result<std::unique_ptr<sinks::EventSink>> MakeSink(const config::SinkConfig& cfg
                                r.user,
                                r.password,
                                r.message_format == config::RedisMessageFormat::kExtended,
-                               r.entry_ids == config::RedisEntryIds::kPosition};
+                               r.entry_ids == config::RedisEntryIds::kPosition,
+                               r.max_len,
+                               r.max_len_approximate};
       return std::unique_ptr<sinks::EventSink>(
           std::make_unique<sinks::RedisSink>(std::move(opts), listener));
     }

@@ -230,12 +230,20 @@ Status RedisSink::Send(const ChangeEvent& ev, void* opaque) {
     const std::string_view key = ev.key ? *ev.key : kNullKey;
     std::string& cmd = p.command;
     const size_t fields = options_.extended ? 2 + ev.headers.size() : 1;
+    const size_t trim_args = options_.max_len <= 0 ? 0 : options_.max_len_approximate ? 3 : 2;
     cmd.reserve(64 + ev.topic.size() + key.size() + ev.value->size());
-    cmd.append("*" + std::to_string(3 + 2 * fields) + "\r\n");
+    cmd.append("*" + std::to_string(3 + trim_args + 2 * fields) + "\r\n");
     AppendBulk(&cmd, "XADD");
     AppendBulk(&cmd, ev.topic);
     p.topic_pos = cmd.size() - 2 - ev.topic.size();
     p.topic_len = ev.topic.size();
+    if (trim_args > 0) {
+      // Trimming never makes Redis accept a re-published position id: the stream keeps its last
+      // id after trimming, and an id at or below it is still refused.
+      AppendBulk(&cmd, "MAXLEN");
+      if (options_.max_len_approximate) AppendBulk(&cmd, "~");
+      AppendBulk(&cmd, std::to_string(options_.max_len));
+    }
     AppendBulk(&cmd, EntryId(ev, &p.resent_ok));
     if (options_.extended) {
       AppendBulk(&cmd, "key");

@@ -19,6 +19,10 @@
 // start at L, and never refused in a resumed snapshot (at-least-once for them). Heartbeats
 // (no position) get "*". A refusal of any id but a streamed record's fails its report.
 //
+// Trimming (max_len > 0): each XADD carries MAXLEN [~] max_len, so Redis drops the stream's
+// oldest entries as it appends. A trimmed stream keeps its last id, so position ids still make
+// Redis refuse a re-publication of a trimmed change.
+//
 // Delivery (the EventSink contract): commands are pipelined on one connection; how many are
 // unanswered is bounded by the caller (limits.max_inflight_*, as for Kafka). An event is
 // reported OK once Redis replied to its XADD with an entry id: the entry is in the server's
@@ -56,10 +60,12 @@ struct RedisOptions {
   std::string host = "127.0.0.1";
   int port = 6379;
   int db = 0;
-  std::string user;          // "" = AUTH <password> (the default user)
-  std::string password;      // "" = no AUTH
-  bool extended = false;     // message_format: extended (else compact)
-  bool position_ids = true;  // entry_ids: position (else auto, "*")
+  std::string user;                 // "" = AUTH <password> (the default user)
+  std::string password;             // "" = no AUTH
+  bool extended = false;            // message_format: extended (else compact)
+  bool position_ids = true;         // entry_ids: position (else auto, "*")
+  int64_t max_len = 0;              // > 0: XADD ... MAXLEN [~] max_len (trims the oldest entries)
+  bool max_len_approximate = true;  // "~": whole radix-tree nodes only, far cheaper
 };
 
 struct RedisContextDeleter {

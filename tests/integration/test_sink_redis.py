@@ -228,6 +228,21 @@ def stream_ids(rds, stream):
     return [eid for eid, _ in rds.client().xrange(stream)]
 
 
+def save_position(pg, db, cfg, workdir):
+    """Keeps the slot and offsets as they are now: the state a kill -9 between Redis's
+    acknowledgements and the confirmation would leave."""
+    pg.execute(f"SELECT pg_copy_logical_replication_slot('pgcdc_{db}', '{db}_back')", db=db)
+    shutil.copy(cfg["offsets"]["file"], os.path.join(workdir, "offsets.back"))
+
+
+def restore_position(pg, db, cfg, workdir):
+    """Sets the slot and offsets back to what save_position kept."""
+    pg.execute(f"SELECT pg_drop_replication_slot('pgcdc_{db}')", db=db)
+    pg.execute(f"SELECT pg_copy_logical_replication_slot('{db}_back', 'pgcdc_{db}')", db=db)
+    pg.execute(f"SELECT pg_drop_replication_slot('{db}_back')", db=db)
+    shutil.copy(os.path.join(workdir, "offsets.back"), cfg["offsets"]["file"])
+
+
 def test_position_ids_make_redis_refuse_a_replay(pg, rds, workdir):
     """The slot is set back (as a crash between Redis's acknowledgement and the confirmation
     leaves it): the restarted pgcdc publishes every transaction again with the ids they had,
@@ -243,9 +258,7 @@ def test_position_ids_make_redis_refuse_a_replay(pg, rds, workdir):
     p = Pgcdc(cfg, workdir).start()
     p.wait_streaming()
     assert p.stop() == 0, p.log()
-    # The state a kill -9 before confirmation would leave: the slot and offsets as they are now.
-    pg.execute(f"SELECT pg_copy_logical_replication_slot('{slot}', '{db}_back')", db=db)
-    shutil.copy(cfg["offsets"]["file"], os.path.join(workdir, "offsets.back"))
+    save_position(pg, db, cfg, workdir)
 
     p.start()
     p.wait_streaming()
@@ -277,10 +290,7 @@ def test_position_ids_make_redis_refuse_a_replay(pg, rds, workdir):
     # Interleaved: the earlier-committed transaction's change has the later change LSN.
     assert first[2][1]["payload"]["source"]["lsn"] > first[3][1]["payload"]["source"]["lsn"]
 
-    pg.execute(f"SELECT pg_drop_replication_slot('{slot}')", db=db)
-    pg.execute(f"SELECT pg_copy_logical_replication_slot('{db}_back', '{slot}')", db=db)
-    pg.execute(f"SELECT pg_drop_replication_slot('{db}_back')", db=db)
-    shutil.copy(os.path.join(workdir, "offsets.back"), cfg["offsets"]["file"])
+    restore_position(pg, db, cfg, workdir)
     replay_from = pg.confirmed_flush(slot, db)
     assert replay_from < commit[0]
 
@@ -313,3 +323,60 @@ def test_kill9_loop_every_change_once(pg, rds, workdir):
     print(f"changes={len(writer.committed)} entries={len(events)} runs with refused "
           f"re-publications={refused}")
     assert dups == 0, f"{dups} changes written twice"
+
+
+def test_max_len_trims_each_stream(pg, rds, workdir):
+    """sink.redis.max_len: every XADD trims its stream to the newest max_len entries, exactly
+    with max_len_approximate: false; a replay of trimmed changes is still refused (the stream
+    keeps its last id), so trimming never brings old changes back. With the default `~`, Redis
+    trims whole nodes only: the stream keeps at least max_len entries, the newest among them."""
+    db = "rtrim"
+    stream = f"{db}.public.t"
+    pg.create_database(db)
+    pg.execute("CREATE TABLE t(id int PRIMARY KEY, v text); CREATE TABLE u(id int PRIMARY KEY)",
+               db=db)
+    cfg = redis_config(pg, rds, db, workdir, max_len=5, max_len_approximate=False)
+    p = Pgcdc(cfg, workdir).start()
+    p.wait_streaming()
+    assert p.stop() == 0, p.log()
+    save_position(pg, db, cfg, workdir)
+    p.start()
+    p.wait_streaming()
+    for i in range(1, 31):
+        pg.execute(f"INSERT INTO t VALUES ({i}, 'v{i}')", db=db)
+    pg.execute("INSERT INTO u SELECT generate_series(1, 3)", db=db)
+    pg.wait_confirmed(f"pgcdc_{db}", db, pg.current_wal_lsn(db))
+    assert p.stop() == 0, p.log()
+    got = entries(rds, stream)
+    assert [k["payload"]["id"] for k, _ in got] == [26, 27, 28, 29, 30], got
+    assert [k["payload"]["id"] for k, _ in entries(rds, f"{db}.public.u")] == [1, 2, 3]
+    ids = stream_ids(rds, stream)
+    assert rds.client().xinfo_stream(stream)["entries-added"] == 30
+
+    # Everything published again from the saved position: Redis refuses every trimmed change
+    # too, and the stream is unchanged.
+    restore_position(pg, db, cfg, workdir)
+    p.start()
+    p.wait_streaming()
+    pg.wait_confirmed(f"pgcdc_{db}", db, int(ids[-1].split("-")[0]) + 1)
+    assert p.stop() == 0, p.log()
+    assert "counts as delivered" in p.log(), p.log()
+    assert stream_ids(rds, stream) == ids
+    assert rds.client().xinfo_stream(stream)["entries-added"] == 30
+
+    # Approximate (the default): at least max_len entries stay, the newest last.
+    db = "rtrimapprox"
+    stream = f"{db}.public.t"
+    pg.create_database(db)
+    pg.execute("CREATE TABLE t(id int PRIMARY KEY)", db=db)
+    cfg = redis_config(pg, rds, db, workdir, max_len=50)
+    cfg["offsets"]["file"] = os.path.join(workdir, "approx.offsets")
+    p = Pgcdc(cfg, workdir).start()
+    p.wait_streaming()
+    for i in range(10):
+        pg.execute(f"INSERT INTO t SELECT generate_series({100 * i + 1}, {100 * i + 100})", db=db)
+    pg.wait_confirmed(f"pgcdc_{db}", db, pg.current_wal_lsn(db))
+    assert p.stop() == 0, p.log()
+    kept = [k["payload"]["id"] for k, _ in entries(rds, stream)]
+    assert 50 <= len(kept) < 1000, len(kept)
+    assert kept == list(range(1001 - len(kept), 1001)), kept[:3]

@@ -95,6 +95,22 @@ TEST(Config, ExpandsEnvironment) {
 }
 
 // The documented examples must stay loadable: every key in them is real.
+TEST(Config, RedisMaxLen) {
+  const std::string redis =
+      "name: x\nsource:\n  dsn: \"dbname=x\"\nsink:\n  type: redis\n"
+      "  redis:\n    url: \"redis://127.0.0.1:6379/0\"\n";
+  Config c = LoadString(redis);
+  EXPECT_EQ(c.sink.redis.max_len, 0);  // no trimming, as Debezium Server
+  EXPECT_TRUE(c.sink.redis.max_len_approximate);
+  c = LoadString(redis + "    max_len: 100000\n    max_len_approximate: false\n");
+  EXPECT_EQ(c.sink.redis.max_len, 100000);
+  EXPECT_FALSE(c.sink.redis.max_len_approximate);
+  EXPECT_NE(ErrorOf(redis + "    max_len: -1\n").find("sink.redis.max_len: must be between 0"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(redis + "    max_len: lots\n").find("sink.redis.max_len: must be an integer"),
+            std::string::npos);
+}
+
 TEST(Config, ShippedExamplesAreValid) {
   ::setenv("PGCDC_PASSWORD", "x", 1);
   ::setenv("POSTGRES_PASSWORD", "x", 1);
