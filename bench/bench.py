@@ -182,6 +182,13 @@ def run_pgcdc(config, workdir, until=None, during=None, timeout=3600, registry=N
         if until is not None:
             wait_until(lambda: until() or proc.poll() is not None, timeout, interval=0.05,
                        what="pgcdc to catch up")
+            if proc.poll() is not None and not until():
+                # pgcdc stopped by itself before catching up: its rate would be meaningless.
+                proc.wait()
+                with open(log_path) as f:
+                    errors = [ln for ln in f if " error " in ln or " critical " in ln]
+                raise SystemExit(f"pgcdc exited ({proc.returncode}) before catching up: "
+                                 + (errors[-1].strip() if errors else f"see {log_path}"))
             if requests is not None:
                 requests.scrape()
             # Stop pgcdc itself; /usr/bin/time then reports and exits.

@@ -71,6 +71,9 @@ class SinkTarget:
         if self.kind.startswith("redis"):
             return {"type": "redis", "redis": {"url": self.server.url()}}
         if self.kind == "rabbitmq":
+            # pgcdc stops on a message the exchange cannot route (a mandatory publish returned):
+            # a durable queue bound with "#" receives everything, as a consumer's would.
+            self.server.bind_queue(name, f"{name}.all")
             return {"type": "rabbitmq", "rabbitmq": {"url": self.server.url, "exchange": name}}
         return {"type": "kinesis", "kinesis": {"region": "us-east-1",
                                                "endpoint": self.server.endpoint(),
