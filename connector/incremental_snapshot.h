@@ -19,7 +19,8 @@
 // transaction (an HW, a signal) becomes the offsets file's once the confirmed LSN reaches that
 // transaction's commit, so a restart resumes at the last acknowledged chunk.
 //
-// Signals (signals.h) arrive as signal-table inserts or 'pgcdc-signal' messages.
+// Signals (signals.h) arrive as signal-table inserts or 'pgcdc-signal' messages; their handling is
+// in incremental_signals.cc.
 //
 // Owned by the Runner; every method runs on the replication thread. Borrowed pointers must
 // outlive it.
