@@ -235,6 +235,18 @@ def save_position(pg, db, cfg, workdir):
     shutil.copy(cfg["offsets"]["file"], os.path.join(workdir, "offsets.back"))
 
 
+def started_from_a_saved_position(pg, db, cfg, workdir):
+    """Runs pgcdc once (it makes its slot), keeps that position (save_position) and starts
+    pgcdc again; returns it, streaming."""
+    p = Pgcdc(cfg, workdir).start()
+    p.wait_streaming()
+    assert p.stop() == 0, p.log()
+    save_position(pg, db, cfg, workdir)
+    p.start()
+    p.wait_streaming()
+    return p
+
+
 def restore_position(pg, db, cfg, workdir):
     """Sets the slot and offsets back to what save_position kept."""
     pg.execute(f"SELECT pg_drop_replication_slot('pgcdc_{db}')", db=db)
@@ -255,13 +267,7 @@ def test_position_ids_make_redis_refuse_a_replay(pg, rds, workdir):
     pg.create_database(db)
     pg.execute("CREATE TABLE t(id int PRIMARY KEY, v text)", db=db)
     cfg = redis_config(pg, rds, db, workdir)
-    p = Pgcdc(cfg, workdir).start()
-    p.wait_streaming()
-    assert p.stop() == 0, p.log()
-    save_position(pg, db, cfg, workdir)
-
-    p.start()
-    p.wait_streaming()
+    p = started_from_a_saved_position(pg, db, cfg, workdir)
     pg.execute("INSERT INTO t VALUES (1, 'a'), (2, 'b')", db=db)
     a, b = pg.connect(db), pg.connect(db)
     a.autocommit = b.autocommit = False
@@ -336,12 +342,7 @@ def test_max_len_trims_each_stream(pg, rds, workdir):
     pg.execute("CREATE TABLE t(id int PRIMARY KEY, v text); CREATE TABLE u(id int PRIMARY KEY)",
                db=db)
     cfg = redis_config(pg, rds, db, workdir, max_len=5, max_len_approximate=False)
-    p = Pgcdc(cfg, workdir).start()
-    p.wait_streaming()
-    assert p.stop() == 0, p.log()
-    save_position(pg, db, cfg, workdir)
-    p.start()
-    p.wait_streaming()
+    p = started_from_a_saved_position(pg, db, cfg, workdir)
     for i in range(1, 31):
         pg.execute(f"INSERT INTO t VALUES ({i}, 'v{i}')", db=db)
     pg.execute("INSERT INTO u SELECT generate_series(1, 3)", db=db)
