@@ -5,8 +5,13 @@ included; an admin-made publication works when its publish_via_partition_root ag
 source.partitions, and fails with one clear line when it does not."""
 
 import os
+import random
+import threading
 
-from conftest import base_config
+import psycopg2
+import pytest
+
+from conftest import base_config, scaled
 from pgcdc_harness import Pgcdc, TopicReader, replay, run_pgcdc, wait_until
 
 import yaml_writer
@@ -196,3 +201,96 @@ def test_bad_partitions_word_is_one_line_exit_2(pg, broker, workdir):
     lines = [line for line in r.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, r.stderr
     assert "source.partitions" in lines[0] and "root, leaves" in lines[0], lines[0]
+
+
+class PartitionWriter(threading.Thread):
+    """Single-row transactions on `orders` until stopped: inserts of new ids, updates inside a
+    partition, moves to the next region's partition (the key changes) and deletes."""
+
+    def __init__(self, dsn, existing, first_new_id, seed=15):
+        super().__init__(daemon=True)
+        self.dsn, self.existing, self.next_id = dsn, existing, first_new_id
+        self.rng = random.Random(seed)
+        self.stop_event = threading.Event()
+        self.counts = {"insert": 0, "update": 0, "move": 0, "delete": 0}
+        self.error = None
+
+    def run(self):
+        try:
+            conn = psycopg2.connect(self.dsn)
+            cur = conn.cursor()
+            while not self.stop_event.is_set():
+                r, k = self.rng.random(), self.rng.randint(1, self.existing)
+                if r < 0.25:
+                    region = ("eu", "us", "asia")[self.next_id % 3]
+                    cur.execute("INSERT INTO orders VALUES (%s, %s, 0)", (self.next_id, region))
+                    self.next_id, op = self.next_id + 1, "insert"
+                elif r < 0.55:
+                    cur.execute("UPDATE orders SET amount = amount + 1 WHERE id = %s", (k,))
+                    op = "update"
+                elif r < 0.85:
+                    cur.execute("UPDATE orders SET region = CASE region WHEN 'eu' THEN 'us' "
+                                "WHEN 'us' THEN 'asia' ELSE 'eu' END WHERE id = %s", (k,))
+                    op = "move"
+                else:
+                    cur.execute("DELETE FROM orders WHERE id = %s", (k,))
+                    op = "delete"
+                conn.commit()
+                self.counts[op] += cur.rowcount
+                self.stop_event.wait(0.001)
+            conn.close()
+        except Exception as e:  # surfaced by stop()
+            self.error = e
+
+    def stop(self):
+        self.stop_event.set()
+        self.join(timeout=30)
+        if self.error:
+            raise self.error
+        return self.counts
+
+
+@pytest.mark.parametrize("mode", ["root", "leaves", "admin"])
+def test_snapshot_and_stream_under_a_concurrent_writer(pg, broker, workdir, mode):
+    """The issue's acceptance: rows inserted, updated, moved across partitions and deleted by a
+    writer that runs from before the initial snapshot until after it (in root mode, leaves mode
+    and through an admin publication with publish_via_partition_root): replaying the topics
+    equals SELECT."""
+    db = f"pconc{mode}"
+    rows = scaled(20_000, 5_000)
+    setup_db(pg, db)
+    pg.execute(f"INSERT INTO orders SELECT g, (ARRAY['eu', 'us', 'asia'])[g % 3 + 1], g "
+               f"FROM generate_series(31, {rows}) g", db=db)
+    source = {"partitions": "leaves"} if mode == "leaves" else {}
+    if mode == "admin":
+        pg.execute("CREATE PUBLICATION adm FOR TABLE orders "
+                   "WITH (publish_via_partition_root = true)", db=db)
+        source = {"publication": "adm", "create_publication": False}
+    names = [f"{db}.public.{t}" for t in (LEAVES if mode == "leaves" else ("orders",))]
+    cfg = config(pg, broker, workdir, db, **source)
+    writer = PartitionWriter(pg.dsn(db), rows, rows + 1)
+    reader = TopicReader(broker.bootstrap, names)
+    writer.start()
+    wait_until(lambda: sum(writer.counts.values()) > 0, timeout=30, what="the writer to start")
+    before = sum(writer.counts.values())
+    p = Pgcdc(cfg, workdir).start()
+    try:
+        p.wait_streaming(timeout=120)
+        snapshotted = sum(writer.counts.values())
+        wait_until(lambda: sum(writer.counts.values()) > snapshotted + 200,
+                   timeout=60, what="the writer to go on while streaming")
+        counts = writer.stop()
+        pg.wait_confirmed(f"pgcdc_{db}", db, pg.current_wal_lsn(db), 120)
+        state = table_state(pg, db)
+        reader.wait_for(lambda recs: replayed(recs) == state, timeout=120,
+                        what="the topics to replay to the table")
+    finally:
+        writer.stop_event.set()
+        reader.close()
+        assert p.stop() == 0, p.log()
+    # The writer was busy while pgcdc started and snapshotted, and every kind of change happened.
+    assert snapshotted > before, (before, snapshotted)
+    assert min(counts.values()) > 0, counts
+    reads = [r for r in reader.records if r.payload and r.payload["op"] == "r"]
+    assert len(reads) >= rows - counts["delete"], (len(reads), rows, counts)
+    assert {r.topic for r in reader.records} <= set(names)
