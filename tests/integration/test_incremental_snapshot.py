@@ -138,24 +138,28 @@ def check_versions_never_go_back(records):
         last[k] = v
 
 
-def test_signal_snapshot_under_concurrent_writer(pg, broker, workdir):
-    db = "incsig"
-    rows = scaled(200_000, 50_000)  # the issue's 200k rows (a quarter under the sanitizers)
+def snapshot_under_writer(pg, broker, workdir, db, rows, snapshot_data, messages=False):
+    """An execute-snapshot signal (`snapshot_data`) on `big` (`rows` even ids) while a Writer
+    inserts, updates and deletes it, then one last change once the snapshot is done, read back.
+    Returns (records, the writer's change count, the ids present before it began, the stopped
+    pgcdc). With `messages`, format.messages is on and the message topic is read too."""
     make_db(pg, db, rows)
     cfg = config(pg, broker, workdir, db, tables=["public.big"], chunk_size=1000)
-    cfg["format"]["messages"] = True
+    topics = [f"{db}.public.big"]
+    if messages:
+        cfg["format"]["messages"] = True
+        topics.append(f"{db}.message")
     # The mock broker keeps 5 MB per partition: spread the topic so nothing is dropped.
     broker.command(f"topic {db}.public.big 16")
     p = Pgcdc(cfg, workdir).start()
-    reader = TopicReader(broker.bootstrap, [f"{db}.public.big", f"{db}.message"])
+    reader = TopicReader(broker.bootstrap, topics)
     writer = Writer(pg, db, 2 * rows + 100)
     try:
         p.wait_streaming()
         before = set(table_rows(pg, db))
         writer.start()
         time.sleep(0.5)
-        signal(pg, db, "execute-snapshot",
-               {"data-collections": ["public.big"], "type": "incremental"})
+        signal(pg, db, "execute-snapshot", snapshot_data)
         # About 5 s for 200k rows in release: room for a loaded machine and the sanitizers.
         wait_log(p, "incremental snapshot of public.big done", timeout=60 + rows // 1000)
         time.sleep(0.5)
@@ -171,12 +175,21 @@ def test_signal_snapshot_under_concurrent_writer(pg, broker, workdir):
         reader.close()
         assert p.stop() == 0, p.log()
     assert writer.ops > 100, writer.ops
-    recs = [r for r in reader.records if r.topic == f"{db}.public.big"]
+    return reader.records, writer.ops, before, p
+
+
+def test_signal_snapshot_under_concurrent_writer(pg, broker, workdir):
+    db = "incsig"
+    rows = scaled(200_000, 50_000)  # the issue's 200k rows (a quarter under the sanitizers)
+    records, ops, before, p = snapshot_under_writer(
+        pg, broker, workdir, db, rows,
+        {"data-collections": ["public.big"], "type": "incremental"}, messages=True)
+    recs = [r for r in records if r.topic == f"{db}.public.big"]
     # Watermarks and signals are never published as logical-message records.
-    assert [r for r in reader.records if r.topic == f"{db}.message"] == []
+    assert [r for r in records if r.topic == f"{db}.message"] == []
     reads = [r for r in recs if r.payload and r.payload["op"] == "r"]
     assert reads and all(r.payload["source"]["snapshot"] == "incremental" for r in reads)
-    assert len(reads) <= rows + writer.ops
+    assert len(reads) <= rows + ops
     final = table_rows(pg, db)
     assert replay(recs) == final
     # Every row present throughout has an `r` or a later change on the topic.
@@ -218,36 +231,10 @@ def test_additional_conditions_under_concurrent_writer(pg, broker, workdir):
     throughout has an `r` or a later change; the matching keys replay to the table; no key's
     records go back in time."""
     db = "inccondw"
-    rows = scaled(40_000, 10_000)
-    make_db(pg, db, rows)
-    cfg = config(pg, broker, workdir, db, tables=["public.big"], chunk_size=1000)
-    broker.command(f"topic {db}.public.big 16")  # the mock keeps 5 MB per partition
-    p = Pgcdc(cfg, workdir).start()
-    reader = TopicReader(broker.bootstrap, [f"{db}.public.big"])
-    writer = Writer(pg, db, 2 * rows + 100)
-    try:
-        p.wait_streaming()
-        before = set(table_rows(pg, db))
-        writer.start()
-        time.sleep(0.5)
-        signal(pg, db, "execute-snapshot",
-               {"data-collections": ["public.big"], "type": "incremental",
-                "additional-conditions": [{"data-collection": "public.big",
-                                           "filter": "id % 3 = 0"}]})
-        wait_log(p, "incremental snapshot of public.big done", timeout=60 + rows // 1000)
-        time.sleep(0.5)
-        writer.finish()
-        pg.execute("UPDATE big SET note = 'last' WHERE id = 2", db=db)
-        reader.wait_for(lambda recs: any(r.payload and r.payload["after"] and
-                                         r.payload["after"]["note"] == "last" for r in recs),
-                        timeout=120 + rows // 1000, what="the last change")
-        reader.drain()
-    finally:
-        writer.stop_flag.set()
-        reader.close()
-        assert p.stop() == 0, p.log()
-    assert writer.ops > 100, writer.ops
-    recs = reader.records
+    recs, _, before, _ = snapshot_under_writer(
+        pg, broker, workdir, db, scaled(40_000, 10_000),
+        {"data-collections": ["public.big"], "type": "incremental",
+         "additional-conditions": [{"data-collection": "public.big", "filter": "id % 3 = 0"}]})
     reads = [r for r in recs if r.payload and r.payload["op"] == "r"]
     assert reads and all(r.key_payload["id"] % 3 == 0 for r in reads)
     final = table_rows(pg, db)
