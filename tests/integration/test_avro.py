@@ -332,7 +332,7 @@ def test_schema_evolution_new_version_refusal_stops_and_resumes(pg, broker, work
         assert p.proc.returncode != 0
         log = p.log()
         refusal = [line for line in log.splitlines() if "avevo.public.t-value" in line
-                   and "409" in line]
+                   and "HTTP 409" in line]
         assert len(refusal) == 1, log
         # v5 is `must` while it was still nullable (the UPDATE's); v6 was refused.
         assert len(registry.versions("avevo.public.t-value")) == 5
@@ -416,13 +416,13 @@ def test_wrong_password_is_one_line_without_the_secret(pg, broker, workdir):
         assert p.proc.returncode != 0
         log = p.log()
         assert "wrong-Secret" not in log and "right-Secret" not in log
-        lines = [line for line in log.splitlines() if "401" in line]
+        lines = [line for line in log.splitlines() if "HTTP 401" in line]
         assert len(lines) == 1, log
         # validate says the same before anything runs.
         p.write_config()
         out = run_pgcdc(["validate", "-c", p.config_path])
         assert out.returncode != 0
-        assert "401" in out.stdout + out.stderr
+        assert "HTTP 401" in out.stdout + out.stderr
         assert "wrong-Secret" not in out.stdout + out.stderr
 
 
