@@ -71,4 +71,10 @@ Result<std::shared_ptr<const AvroSchema>> AvroSchemaOf(const ConnectSchema& conn
 // where they differ from the enclosing one.
 std::string AvroSchemaText(const AvroSchema& schema);
 
+// Appends `s` as a JSON string the way Jackson writes it inside Avro's Schema.toString(): the short
+// escapes for quote, backslash, \b \t \n \f \r, other control characters as \u00XX (upper-case
+// hex), every other byte, non-ASCII included, as it is. Shared by the schema text and the
+// `connect.*` property values the converter builds.
+void AppendJacksonString(std::string* out, std::string_view s);
+
 }  // namespace cdc

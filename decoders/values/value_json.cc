@@ -16,11 +16,6 @@ namespace {
 
 using namespace pgtext;  // NOLINT(google-build-using-namespace): this file renders its forms
 
-// Debezium's MicroDuration counts a month as 365.25 / 12 days = 2,629,800 s.
-constexpr int64_t kMicrosPerMonth = 2'629'800 * kMicrosPerSecond;
-using pgtext::kTimestampNegInfinity;
-using pgtext::kTimestampPosInfinity;
-
 bool IsNumericSpecial(std::string_view t) {
   return t == "NaN" || t == "Infinity" || t == "-Infinity";
 }
@@ -338,155 +333,22 @@ Status AppendValue(const ColumnCodec& c, std::string_view t, JsonWriter& w) {
       return Status::Ok();
     }
     case ValueType::kDate:
-    case ValueType::kConnectDate: {
-      if (t == "infinity" || t == "-infinity") {
-        w.Int(t[0] == '-' ? INT32_MIN : INT32_MAX);
-        return Status::Ok();
-      }
-      int64_t days;
-      if (!ParseDate(t, &days)) return Unparseable("date", t);
-      w.Int(days);
-      return Status::Ok();
-    }
+    case ValueType::kConnectDate:
+    case ValueType::kIsoDate: return AppendDateValue(c, t, w);
     case ValueType::kTimeMillis:
     case ValueType::kTimeMicros:
-    case ValueType::kConnectTime: {
-      int64_t micros;
-      if (!ParseTime(t, &micros)) return Unparseable("time", t);
-      w.Int(c.type == ValueType::kTimeMicros ? micros : micros / 1000);
-      return Status::Ok();
-    }
-    case ValueType::kTimeTz: {
-      int64_t utc;
-      if (!ParseTimeTz(t, &utc)) return Unparseable("timetz", t);
-      scratch.clear();
-      AppendClock(&scratch, utc);
-      scratch.push_back('Z');
-      w.String(scratch);
-      return Status::Ok();
-    }
+    case ValueType::kTimeNanos:
+    case ValueType::kConnectTime:
+    case ValueType::kIsoTime:
+    case ValueType::kTimeTz: return AppendTimeValue(c, t, w);
     case ValueType::kTimestampMillis:
     case ValueType::kTimestampMicros:
-    case ValueType::kConnectTimestamp: {
-      if (t == "infinity" || t == "-infinity") {
-        const int64_t sentinel = t[0] == '-' ? kTimestampNegInfinity : kTimestampPosInfinity;
-        w.Int(c.type == ValueType::kTimestampMicros ? sentinel : sentinel / 1000);
-        return Status::Ok();
-      }
-      int64_t micros;
-      bool has_offset;
-      if (!ParseTimestamp(t, &micros, &has_offset)) return Unparseable("timestamp", t);
-      w.Int(c.type == ValueType::kTimestampMicros ? micros : FloorDiv(micros, 1000));
-      return Status::Ok();
-    }
-    case ValueType::kTimestampTz: {
-      if (t == "infinity" || t == "-infinity") {
-        w.String(t);
-        return Status::Ok();
-      }
-      int64_t micros;
-      bool has_offset;
-      if (!ParseTimestamp(t, &micros, &has_offset)) return Unparseable("timestamptz", t);
-      scratch.clear();
-      AppendIsoInstant(&scratch, micros, c.frac_digits);
-      w.String(scratch);
-      return Status::Ok();
-    }
-    case ValueType::kTimeNanos: {
-      int64_t micros;
-      if (!ParseTime(t, &micros)) return Unparseable("time", t);
-      w.Int(micros * 1000);
-      return Status::Ok();
-    }
-    case ValueType::kTimestampNanos: {
-      // NanoTimestamp: ±infinity are Long.MAX_VALUE / Long.MIN_VALUE
-      // (PostgresTemporalPrecisionHandlingIT.shouldConvertInfinityTimestampsToLongMinMax).
-      if (t == "infinity" || t == "-infinity") {
-        w.Int(t[0] == '-' ? INT64_MIN : INT64_MAX);
-        return Status::Ok();
-      }
-      int64_t micros, nanos;
-      bool has_offset;
-      if (!ParseTimestamp(t, &micros, &has_offset)) return Unparseable("timestamp", t);
-      if (__builtin_mul_overflow(micros, 1000, &nanos)) {
-        return Status::InvalidArgument("timestamp '" + std::string(t.substr(0, 64)) +
-                                       "' exceeds NanoTimestamp's range");
-      }
-      w.Int(nanos);
-      return Status::Ok();
-    }
-    case ValueType::kIsoDate: {
-      // IsoDate (DateTimeFormatter.ISO_OFFSET_DATE in UTC). ±infinity: what Debezium 3.6.1
-      // prints for the java.sql.Date it reads them as, in UTC.
-      if (t == "infinity" || t == "-infinity") {
-        w.String(t[0] == '-' ? "+292269055-12-02Z" : "+292278994-08-17Z");
-        return Status::Ok();
-      }
-      int64_t days;
-      if (!ParseDate(t, &days)) return Unparseable("date", t);
-      scratch.clear();
-      AppendIsoDate(&scratch, days);
-      scratch.push_back('Z');
-      w.String(scratch);
-      return Status::Ok();
-    }
-    case ValueType::kIsoTime: {
-      // IsoTime (ISO_OFFSET_TIME at UTC): the fraction without trailing zeros.
-      int64_t micros;
-      if (!ParseTime(t, &micros)) return Unparseable("time", t);
-      scratch.clear();
-      AppendClock(&scratch, micros, -1);
-      scratch.push_back('Z');
-      w.String(scratch);
-      return Status::Ok();
-    }
-    case ValueType::kIsoTimestamp: {
-      // IsoTimestamp (ISO_OFFSET_DATE_TIME at UTC); ±infinity as the sentinel instants the
-      // other modes use (PostgresTemporalPrecisionHandlingIT.shouldReceiveDeletesWithInfinityDate).
-      int64_t micros;
-      bool has_offset;
-      if (t == "infinity" || t == "-infinity") {
-        micros = t[0] == '-' ? kTimestampNegInfinity : kTimestampPosInfinity;
-      } else if (!ParseTimestamp(t, &micros, &has_offset)) {
-        return Unparseable("timestamp", t);
-      }
-      scratch.clear();
-      AppendIsoInstant(&scratch, micros, -1);
-      w.String(scratch);
-      return Status::Ok();
-    }
+    case ValueType::kTimestampNanos:
+    case ValueType::kConnectTimestamp:
+    case ValueType::kIsoTimestamp:
+    case ValueType::kTimestampTz: return AppendTimestampValue(c, t, w);
     case ValueType::kIntervalMicros:
-    case ValueType::kIntervalString: {
-      int64_t months, days, micros;
-      if (!ParseInterval(t, &months, &days, &micros)) return Unparseable("interval", t);
-      if (c.type == ValueType::kIntervalMicros) {
-        int64_t total, part;
-        if (__builtin_mul_overflow(months, kMicrosPerMonth, &total) ||
-            __builtin_mul_overflow(days, kMicrosPerDay, &part) ||
-            __builtin_add_overflow(total, part, &total) ||
-            __builtin_add_overflow(total, micros, &total)) {
-          return Status::InvalidArgument("interval '" + std::string(t.substr(0, 64)) +
-                                         "' exceeds MicroDuration's range; use "
-                                         "format.interval_handling: string");
-        }
-        w.Int(total);
-        return Status::Ok();
-      }
-      scratch.clear();
-      // 'P' alone: `"P" + std::to_string(..)` trips GCC 12's -Wrestrict at -O3 (GCC bug 105329).
-      scratch += 'P';
-      scratch += std::to_string(months / 12) + "Y" + std::to_string(months % 12) + "M" +
-                 std::to_string(days) + "DT";
-      int64_t secs = micros / kMicrosPerSecond;
-      scratch += std::to_string(secs / 3600) + "H" + std::to_string((secs / 60) % 60) + "M";
-      scratch += std::to_string(secs % 60);
-      int64_t frac = micros % kMicrosPerSecond;
-      if (frac < 0) frac = -frac;
-      AppendFraction(&scratch, frac, -1);
-      scratch += "S";
-      w.String(scratch);
-      return Status::Ok();
-    }
+    case ValueType::kIntervalString: return AppendIntervalValue(c, t, w);
   }
   return Status::InvalidArgument("unhandled value type");
 }

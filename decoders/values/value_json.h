@@ -20,6 +20,13 @@ namespace cdc {
 // Appends the JSON value for the text form `text`. Errors name what could not be represented.
 Status AppendValue(const ColumnCodec& codec, std::string_view text, JsonWriter& w);
 
+// AppendValue's date, time, timestamp and interval cases (value_json_time.cc), one function per
+// family, each told apart by codec.type. Callers use AppendValue, whose switch routes here.
+Status AppendDateValue(const ColumnCodec& codec, std::string_view text, JsonWriter& w);
+Status AppendTimeValue(const ColumnCodec& codec, std::string_view text, JsonWriter& w);
+Status AppendTimestampValue(const ColumnCodec& codec, std::string_view text, JsonWriter& w);
+Status AppendIntervalValue(const ColumnCodec& codec, std::string_view text, JsonWriter& w);
+
 // Appends the value Debezium uses for an unchanged TOASTed column, or fails for types that cannot
 // hold the placeholder.
 Status AppendUnavailable(const ColumnCodec& codec, const ConverterOptions& options, JsonWriter& w);
