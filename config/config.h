@@ -181,6 +181,9 @@ struct SinkConfig {
     std::string celery_task;         // set: Celery protocol v2 task messages instead
     std::string celery_queue = "celery";
     int ack_timeout_ms = 30000;  // a confirm not back by then fails the event (LSN stays)
+    // = format.type is not json (set by the loader): keys and record headers are binary, sent
+    // as AMQP byte arrays instead of text.
+    bool binary_headers = false;
   } rabbitmq;
   // sink.kinesis: one Kinesis stream per topic; credentials come from the AWS environment
   // variables or the shared credentials file, read when the sink starts (never stored here).

@@ -253,10 +253,31 @@ Config Parse(const YAML::Node& root) {
     if (c.sink.type == SinkType::kKafka && !c.sink.kafka.count("bootstrap.servers")) {
       Fail("sink.kafka.bootstrap.servers", "required key is missing (sink.type is kafka)");
     }
-    if (c.format.type != FormatType::kJson && c.sink.type != SinkType::kKafka) {
-      Fail("format.type", std::string(WordOf(c.format.type)) +
-                              " records go to sink.type kafka only so far (sink.type is " +
-                              std::string(WordOf(c.sink.type)) + ")");
+    // Avro records are binary: the sinks that carry keys and values as bytes take them (Kafka,
+    // Redis's binary-safe fields, Kinesis's data blob with a hashed partition key, RabbitMQ's
+    // body with the key in a byte-array header); stdout writes text lines, NATS headers are text
+    // and Celery task messages are JSON.
+    c.sink.rabbitmq.binary_headers = c.format.type != FormatType::kJson;
+    if (c.format.type != FormatType::kJson) {
+      const char* why = nullptr;
+      switch (c.sink.type) {
+        case SinkType::kKafka:
+        case SinkType::kRedis:
+        case SinkType::kKinesis: break;
+        case SinkType::kRabbitmq:
+          if (!c.sink.rabbitmq.celery_task.empty())
+            why = "with celery_task, whose messages are JSON";
+          break;
+        case SinkType::kStdout: why = "stdout, which writes text lines"; break;
+        case SinkType::kNats: why = "nats, whose key header is text"; break;
+      }
+      if (why != nullptr) {
+        Fail("format.type", std::string(WordOf(c.format.type)) +
+                                " records go to sink.type kafka, redis, kinesis or rabbitmq "
+                                "(without celery_task) only so far (sink.type is " +
+                                (c.sink.type == SinkType::kRabbitmq ? "rabbitmq " : "") + why +
+                                ")");
+      }
     }
   }
   {

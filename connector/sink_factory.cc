@@ -60,10 +60,10 @@ Result<std::unique_ptr<sinks::EventSink>> MakeSink(const config::SinkConfig& cfg
             "pgcdc)");
       }
       const auto& q = cfg.rabbitmq;
-      sinks::RabbitmqOptions o{q.host,           q.port,      q.user,        q.password,
-                               q.vhost,          q.exchange,  q.celery_task, q.celery_queue,
-                               q.ack_timeout_ms, q.tls,       q.tls_ca_file, q.tls_cert_file,
-                               q.tls_key_file,   q.tls_verify};
+      sinks::RabbitmqOptions o{q.host,           q.port,       q.user,          q.password,
+                               q.vhost,          q.exchange,   q.celery_task,   q.celery_queue,
+                               q.ack_timeout_ms, q.tls,        q.tls_ca_file,   q.tls_cert_file,
+                               q.tls_key_file,   q.tls_verify, q.binary_headers};
       return std::unique_ptr<sinks::EventSink>(
           std::make_unique<sinks::RabbitmqSink>(std::move(o), listener));
     }

@@ -2,6 +2,8 @@
 
 #include <ctime>
 
+#include "sinks/printable_key.h"
+
 namespace cdc::connector {
 
 void StuckEvent::SetKey(const char* data, size_t len) {
@@ -10,14 +12,9 @@ void StuckEvent::SetKey(const char* data, size_t len) {
     key_truncated = false;
     return;
   }
-  size_t n = len;
-  if (n > kMaxKeyBytes) {
-    n = kMaxKeyBytes;
-    // Back off to the start of a UTF-8 sequence so the cut key stays valid text.
-    while (n > 0 && (static_cast<unsigned char>(data[n]) & 0xC0) == 0x80) --n;
-  }
-  key = std::string(data, n);
-  key_truncated = n < len;
+  bool cut = false;
+  key = sinks::PrintableBytes({data, len}, kMaxKeyBytes, &cut);
+  key_truncated = cut;
 }
 
 std::string DescribeStuck(const StuckEvent& e) {

@@ -20,7 +20,8 @@ namespace cdc::connector {
 
 struct StuckEvent {
   // Keys longer than this are cut (at a UTF-8 boundary) and `key_truncated` is set: the record
-  // names the event, it does not archive it.
+  // names the event, it does not archive it. A binary key (Avro) is shown with its non-text
+  // bytes as \xNN (sinks/printable_key.h).
   static constexpr size_t kMaxKeyBytes = 200;
 
   std::string topic;
@@ -36,7 +37,8 @@ struct StuckEvent {
   std::string error;  // its librdkafka name, e.g. "MSG_SIZE_TOO_LARGE" (selects the advice)
   std::string at;     // when it was refused, UTC "YYYY-MM-DDTHH:MM:SSZ"
 
-  // Sets `key` from raw key bytes (nullptr: a null key), truncated to kMaxKeyBytes.
+  // Sets `key` from raw key bytes (nullptr: a null key): the first kMaxKeyBytes of them, for
+  // display (PrintableBytes).
   void SetKey(const char* data, size_t len);
 };
 

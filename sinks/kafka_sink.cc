@@ -8,6 +8,8 @@
 #include <chrono>
 #include <vector>
 
+#include "sinks/printable_key.h"
+
 namespace cdc::sinks {
 
 namespace {
@@ -125,12 +127,6 @@ struct DeadLetterTicket {
   void* opaque;
   size_t bytes;
 };
-
-std::string Printable(const void* data, size_t len) {
-  std::string s(static_cast<const char*>(data), len < 200 ? len : 200);
-  if (len > 200) s += "...";
-  return s;
-}
 
 }  // namespace
 
@@ -276,7 +272,8 @@ bool KafkaSink::DeadLetter(const char* topic, const void* key, size_t key_len, c
   if (produced != RD_KAFKA_RESP_ERR_NO_ERROR) return false;
   (void)headers.release();  // librdkafka owns queued headers
   (void)ticket.release();
-  const std::string shown_key = key != nullptr ? Printable(key, key_len) : "null";
+  const std::string shown_key =
+      key != nullptr ? PrintableKey({static_cast<const char*>(key), key_len}) : "null";
   listener_->OnDeadLettered(Status::DeliveryFailed(
       "kafka: event for topic '" + std::string(topic) + "' key " + shown_key + " refused (" +
       reason + "); sent to dead-letter topic '" + dead_letter_topic_ + "'"));
@@ -330,9 +327,10 @@ Status KafkaSink::Send(const ChangeEvent& ev, void* opaque) {
     listener_->OnRefused(opaque,
                          {ev.topic, key, key_len, rd_kafka_err2str(err), rd_kafka_err2name(err)});
   }
-  return Status::DeliveryFailed("kafka: cannot produce to '" + std::string(ev.topic) + "' key " +
-                                (key != nullptr ? Printable(key, key_len) : "null") + ": " +
-                                rd_kafka_err2str(err));
+  return Status::DeliveryFailed(
+      "kafka: cannot produce to '" + std::string(ev.topic) + "' key " +
+      (key != nullptr ? PrintableKey({static_cast<const char*>(key), key_len}) : "null") + ": " +
+      rd_kafka_err2str(err));
 }
 
 std::unique_ptr<std::string> KafkaSink::TakeOwned(const void* payload) {
@@ -378,7 +376,8 @@ void KafkaSink::HandleDeliveryReport(const void* m) {
                          {rd_kafka_topic_name(msg->rkt), static_cast<const char*>(msg->key),
                           msg->key_len, rd_kafka_err2str(msg->err), rd_kafka_err2name(msg->err)});
   }
-  std::string key = msg->key ? Printable(msg->key, msg->key_len) : "null";
+  std::string key =
+      msg->key ? PrintableKey({static_cast<const char*>(msg->key), msg->key_len}) : "null";
   listener_->OnDelivery(
       msg->_private, msg->len + msg->key_len,
       Status::DeliveryFailed("kafka: delivery to topic '" +

@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "sinks/aws_sigv4.h"
+#include "sinks/printable_key.h"
 
 namespace cdc::sinks {
 
@@ -24,21 +25,6 @@ constexpr size_t kScanLimit = 8 * KinesisSink::kMaxRecordsPerCall;
 
 using Clock = std::chrono::steady_clock;
 
-// The number of characters of `s` if it is well-formed UTF-8, else nullopt.
-std::optional<size_t> Utf8Chars(std::string_view s) {
-  size_t chars = 0;
-  for (size_t i = 0; i < s.size(); ++chars) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (n == 0 || i + n > s.size()) return std::nullopt;
-    for (size_t k = 1; k < n; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return std::nullopt;
-    }
-    i += n;
-  }
-  return chars;
-}
-
 void AppendBase64(std::string* out, std::string_view data) {
   const size_t at = out->size();
   out->resize(at + 4 * ((data.size() + 2) / 3) + 1);
@@ -46,12 +32,6 @@ void AppendBase64(std::string* out, std::string_view data) {
                                 reinterpret_cast<const unsigned char*>(data.data()),
                                 static_cast<int>(data.size()));
   out->resize(at + static_cast<size_t>(n));
-}
-
-std::string Printable(std::string_view s) {
-  std::string out(s.substr(0, 200));
-  if (s.size() > 200) out += "...";
-  return out;
 }
 
 std::string StreamBody(const std::string& name) {
@@ -78,7 +58,7 @@ KinesisSink::~KinesisSink() {
 
 std::string KinesisSink::PartitionKey(const std::optional<std::string_view>& key) {
   if (!key) return std::string(kNullKey);
-  const auto chars = Utf8Chars(*key);
+  const auto chars = TextChars(*key);
   if (chars && *chars >= 1 && *chars <= kMaxPartitionKeyChars) return std::string(*key);
   return Sha256Hex(*key);
 }
@@ -97,7 +77,8 @@ Status KinesisSink::Send(const ChangeEvent& ev, void* opaque) {
     listener_->OnRefused(opaque, {ev.topic, ev.key ? ev.key->data() : nullptr,
                                   ev.key ? ev.key->size() : 0, cause, "RECORD_TOO_LARGE"});
     return Status::DeliveryFailed("kinesis: cannot write to stream '" + std::string(ev.topic) +
-                                  "' key " + (ev.key ? Printable(*ev.key) : "null") + ": " + cause);
+                                  "' key " + (ev.key ? PrintableKey(*ev.key) : "null") + ": " +
+                                  cause);
   }
   auto it = streams_.find(ev.topic);
   if (it == streams_.end()) it = streams_.emplace(std::string(ev.topic), Stream{}).first;

@@ -8,12 +8,6 @@ amqp_bytes_t Bytes(std::string_view s) {
 
 std::string Text(amqp_bytes_t b) { return std::string(static_cast<const char*>(b.bytes), b.len); }
 
-std::string Printable(std::string_view s) {
-  std::string out(s.substr(0, 200));
-  if (s.size() > 200) out += "...";
-  return out;
-}
-
 timeval ToTimeval(int ms) {
   return timeval{static_cast<time_t>(ms / 1000), static_cast<suseconds_t>((ms % 1000) * 1000)};
 }

@@ -26,8 +26,6 @@ inline constexpr int kHeartbeatSeconds = 60;
 // A view of `s` as AMQP bytes (valid while `s` is).
 amqp_bytes_t Bytes(std::string_view s);
 std::string Text(amqp_bytes_t b);
-// At most 200 characters of `s`, for log lines.
-std::string Printable(std::string_view s);
 timeval ToTimeval(int ms);
 // One line for a failed RPC: the library's error, or what the broker said when it closed.
 std::string ReplyError(const amqp_rpc_reply_t& r);

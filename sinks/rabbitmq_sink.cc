@@ -13,6 +13,7 @@
 #include <random>
 #include <vector>
 
+#include "sinks/printable_key.h"
 #include "sinks/rabbitmq_amqp.h"
 
 namespace cdc::sinks {
@@ -20,7 +21,6 @@ namespace cdc::sinks {
 using amqp_util::Bytes;
 using amqp_util::kChannel;
 using amqp_util::kKeyHeader;
-using amqp_util::Printable;
 using amqp_util::ReplyError;
 using amqp_util::Text;
 using amqp_util::ToTimeval;
@@ -55,6 +55,9 @@ class HeaderTable {
   void Text(std::string_view key, std::string_view value) {
     Add(key, AMQP_FIELD_KIND_UTF8).value.bytes = Bytes(value);
   }
+  void ByteArray(std::string_view key, std::string_view value) {
+    Add(key, AMQP_FIELD_KIND_BYTES).value.bytes = Bytes(value);
+  }
   void Null(std::string_view key) { Add(key, AMQP_FIELD_KIND_VOID); }
   void Int(std::string_view key, int32_t value) { Add(key, AMQP_FIELD_KIND_I32).value.i32 = value; }
   void Bool(std::string_view key, bool value) {
@@ -87,8 +90,8 @@ struct CeleryMessage {
 
   CeleryMessage(const ChangeEvent& ev, std::string_view task, std::string_view origin,
                 HeaderTable* h, amqp_basic_properties_t* props)
-      : argsrepr("(" + Printable(*ev.value) + ",)"),
-        kwargsrepr("{'key': " + (ev.key ? Printable(*ev.key) : std::string("None")) +
+      : argsrepr("(" + PrintableKey(*ev.value) + ",)"),
+        kwargsrepr("{'key': " + (ev.key ? PrintableKey(*ev.key) : std::string("None")) +
                    ", 'topic': '" + std::string(ev.topic) + "'}"),
         body(RabbitmqSink::CeleryBody(*ev.value, ev.key, ev.topic)) {
     h->Text("lang", "py");
@@ -164,7 +167,7 @@ std::string RabbitmqSink::Where() const {
 
 std::string RabbitmqSink::Describe(const Pending& p) const {
   if (p.tag == 0) return "a tombstone";
-  return "the event for routing key '" + p.routing_key + "' key " + Printable(p.key);
+  return "the event for routing key '" + p.routing_key + "' key " + PrintableKey(p.key);
 }
 
 Status RabbitmqSink::Send(const ChangeEvent& ev, void* opaque) {
@@ -185,7 +188,10 @@ Status RabbitmqSink::Send(const ChangeEvent& ev, void* opaque) {
   props._flags = AMQP_BASIC_DELIVERY_MODE_FLAG | AMQP_BASIC_HEADERS_FLAG;
   props.delivery_mode = AMQP_DELIVERY_PERSISTENT;
   HeaderTable headers;
-  if (ev.key) headers.Text(kKeyHeader, *ev.key);
+  auto put = [&](std::string_view name, std::string_view value) {
+    options_.binary_headers ? headers.ByteArray(name, value) : headers.Text(name, value);
+  };
+  if (ev.key) put(kKeyHeader, *ev.key);
   std::optional<CeleryMessage> task;
   amqp_bytes_t body = Bytes(*ev.value);
   if (celery) {
@@ -193,7 +199,7 @@ Status RabbitmqSink::Send(const ChangeEvent& ev, void* opaque) {
     headers.Text("pgcdc.topic", ev.topic);
     body = Bytes(task->body);
   } else {
-    for (const auto& h : ev.headers) headers.Text(h.name, h.value);
+    for (const auto& h : ev.headers) put(h.name, h.value);
   }
   props.headers = headers.table();
   const std::string exchange = celery ? "" : options_.exchange;
@@ -206,7 +212,7 @@ Status RabbitmqSink::Send(const ChangeEvent& ev, void* opaque) {
   p.opaque = opaque;
   p.bytes = ev.size_bytes();
   p.routing_key = routing_key;
-  p.key = Printable(key);
+  p.key = PrintableKey(key);
   p.sent = std::chrono::steady_clock::now();
   pending_.push_back(std::move(p));
   if (rc != AMQP_STATUS_OK) {

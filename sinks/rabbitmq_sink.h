@@ -60,6 +60,9 @@ struct RabbitmqOptions {
   bool tls = false;
   std::string tls_ca_file, tls_cert_file, tls_key_file;  // client cert and key: both or neither
   bool tls_verify = true;
+  // The key and the records' headers as AMQP byte arrays ('x') instead of text ('S'): Avro's
+  // framed keys are binary.
+  bool binary_headers = false;
 };
 
 struct AmqpConnectionDeleter {

@@ -13,6 +13,8 @@
 #include <thread>
 #include <vector>
 
+#include "sinks/printable_key.h"
+
 namespace cdc::sinks {
 
 void RedisContextDeleter::operator()(redisContext* c) const { redisFree(c); }
@@ -47,12 +49,6 @@ void AppendBulk(std::string* out, std::string_view s) {
 bool Retryable(std::string_view code) {
   return code == "OOM" || code == "LOADING" || code == "BUSY" || code == "TRYAGAIN" ||
          code == "MASTERDOWN";
-}
-
-std::string Printable(std::string_view s) {
-  std::string out(s.substr(0, 200));
-  if (s.size() > 200) out += "...";
-  return out;
 }
 
 std::string ReplyText(const redisReply& r) {
@@ -299,7 +295,7 @@ std::string RedisSink::Describe(const Pending& p) const {
   if (p.command.empty()) return "a tombstone";
   std::string_view cmd(p.command);
   return "the event for stream '" + std::string(cmd.substr(p.topic_pos, p.topic_len)) + "' key " +
-         (p.null_key ? "null" : Printable(cmd.substr(p.key_pos, p.key_len)));
+         (p.null_key ? "null" : PrintableKey(cmd.substr(p.key_pos, p.key_len)));
 }
 
 void RedisSink::HandleReply(const redisReply& reply) {

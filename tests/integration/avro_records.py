@@ -9,7 +9,7 @@ and decodes the datum twice, independently:
   2. a strict python3-avro DatumReader over the schema text fetched by id with requests, which
      also asserts that the datum ends exactly at the end of the record: no bytes left over.
 Both must agree; the value (logical types as python-avro gives them: Decimal, datetime, ...) and
-the id are returned.
+the id are returned. encode(schema_id, registry_url, value) is the reverse, by python3-avro.
 
 json_equivalent(value, schema) turns such a value into what Debezium's JSON payload holds for
 the same record, so `json_equivalent(avro_value, schema) == json_event["payload"]` compares an
@@ -100,6 +100,17 @@ def decode(raw, registry_url, ca_location=None):
     assert by_confluent == by_avro, (f"confluent_kafka.avro and DatumReader disagree:\n"
                                      f"{by_confluent!r}\n{by_avro!r}")
     return schema_id, by_avro
+
+
+def encode(schema_id, registry_url, value, ca_location=None):
+    """`value` as a Confluent-framed Avro record under the registered schema `schema_id`, written
+    by python3-avro's DatumWriter: what a record of that value must be, byte for byte (Avro's
+    binary encoding of a given schema and value is unique)."""
+    writer = avro.schema.parse(schema_text(registry_url, schema_id, ca_location))
+    buf = io.BytesIO()
+    buf.write(HEADER.pack(MAGIC, schema_id))
+    avro.io.DatumWriter(writer).write(value, avro.io.BinaryEncoder(buf))
+    return buf.getvalue()
 
 
 def decimal_base64(value, scale, precision):

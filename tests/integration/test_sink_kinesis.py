@@ -22,8 +22,11 @@ import boto3
 import botocore
 import botocore.config
 import pytest
+import requests
 
+from avro_records import decode, encode
 from pgcdc_harness import Pgcdc, free_port, wait_until
+from schema_registry import SchemaRegistry
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 KINESALITE = os.path.join(HERE, "kinesis_emulator", "node_modules", "kinesalite", "cli.js")
@@ -116,9 +119,10 @@ def create_stream(kin, name, shards=1):
                what=f"stream {name} ACTIVE")
 
 
-def records(kin, stream):
+def records(kin, stream, raw=False):
     """[(partition key, data)] of every shard, each shard in sequence order, shards one after
-    the other (order holds within a shard, which is all Kinesis keeps)."""
+    the other (order holds within a shard, which is all Kinesis keeps). The data as text, or as
+    bytes with raw=True."""
     c = kin.client()
     out = []
     for shard in c.list_shards(StreamName=stream)["Shards"]:
@@ -128,19 +132,20 @@ def records(kin, stream):
             got = c.get_records(ShardIterator=it, Limit=10000)
             if not got["Records"]:
                 break
-            out += [(r["PartitionKey"], r["Data"].decode()) for r in got["Records"]]
+            out += [(r["PartitionKey"], r["Data"] if raw else r["Data"].decode())
+                    for r in got["Records"]]
             it = got.get("NextShardIterator")
     return out
 
 
-def wait_records(kin, stream, n, timeout=60):
+def wait_records(kin, stream, n, timeout=60, raw=False):
     def enough():
         try:
-            return len(records(kin, stream)) >= n
+            return len(records(kin, stream, raw=True)) >= n
         except kin.client().exceptions.ResourceNotFoundException:
             return False  # not created yet
     wait_until(enough, timeout, what=f"{n} records in {stream}")
-    return records(kin, stream)
+    return records(kin, stream, raw)
 
 
 def by_key(recs):
@@ -216,6 +221,53 @@ def test_streaming_layout_keys_and_order(pg, kin, workdir):
     lk = records(kin, f"{db}.public.longkey")
     assert [k for k, _ in lk] == [expected, expected]
     assert [json.loads(v)["op"] for _, v in lk] == ["c", "u"]
+
+
+def test_avro_values_and_hashed_avro_keys(pg, kin, workdir):
+    """format.type avro on Kinesis: the data is the Confluent-framed Avro value, under the id
+    registered for <topic>-value; the partition key is the hex SHA-256 of the Avro key's bytes
+    (binary, so not a partition key Kinesis takes as it is), one per key, so a key's records
+    stay in order on one shard. Decoded by confluent_kafka.avro and python3-avro; each key's
+    expected bytes are written by python3-avro under the registered key schema."""
+    db = "kavro"
+    stream = f"{db}.public.t"
+    pg.create_database(db)
+    pg.execute("CREATE TABLE t(id int PRIMARY KEY, v text)", db=db)
+    create_stream(kin, stream, 2)
+    with SchemaRegistry() as registry:
+        cfg = kinesis_config(pg, kin, db, workdir)
+        cfg["format"] = {"type": "avro", "schema_registry": {"url": registry.url}}
+        p = Pgcdc(cfg, workdir).start()
+        p.wait_streaming()
+        pg.execute("INSERT INTO t VALUES (1, 'a'), (2, 'b')", db=db)
+        for i in range(3):
+            pg.execute(f"UPDATE t SET v = 'b{i}' WHERE id = 2", db=db)
+        pg.execute("DELETE FROM t WHERE id = 1", db=db)
+        wait_records(kin, stream, 6, raw=True)
+        pg.wait_confirmed(f"pgcdc_{db}", db, pg.current_wal_lsn(db))
+        time.sleep(1)  # a tombstone (format.tombstones is on) would have arrived by now
+        assert p.stop() == 0, p.log()
+
+        assert registry.subjects() == [f"{stream}-key", f"{stream}-value"]
+        key_id = requests.get(f"{registry.url}/subjects/{stream}-key/versions/1", timeout=10) \
+            .json()["id"]
+        got = {}
+        value_ids = set()
+        for partition_key, data in records(kin, stream, raw=True):
+            value_id, value = decode(data, registry.url)
+            value_ids.add(value_id)
+            got.setdefault(partition_key, []).append(value)
+        assert len(value_ids) == 1 and key_id not in value_ids, (key_id, value_ids)
+        key_of = {row_id: hashlib.sha256(encode(key_id, registry.url, {"id": row_id})).hexdigest()
+                  for row_id in (1, 2)}
+
+    assert set(got) == set(key_of.values()), got.keys()
+    assert [(v["op"], v["after"]) for v in got[key_of[2]]] == \
+        [("c", {"id": 2, "v": "b"})] + [("u", {"id": 2, "v": f"b{i}"}) for i in range(3)]
+    one = got[key_of[1]]
+    assert [v["op"] for v in one] == ["c", "d"]  # no tombstone record
+    assert one[1]["before"]["id"] == 1 and one[1]["after"] is None
+    assert one[0]["source"]["table"] == "t"
 
 
 def test_snapshot_creates_missing_stream(pg, kin, workdir):

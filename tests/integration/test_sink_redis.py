@@ -7,14 +7,18 @@ A real redis-server from Debian's packages (temp dir, free loopback port, append
 appendfsync always, so an acknowledged entry survives kill -9), started once for the module and
 stopped by it. Streams are read back with python3-redis, a client pgcdc did not write."""
 
+import decimal
 import json
 import os
 import shutil
 import time
 
 import pytest
+import redis
 
+from avro_records import decode
 from pgcdc_harness import Pgcdc, free_port, run_pgcdc, wait_until
+from schema_registry import SchemaRegistry
 from sink_servers import RedisServer, change_ids, check_delivered, kill_loop
 
 
@@ -109,6 +113,56 @@ def test_snapshot_and_extended_format(pg, rds, workdir):
     snap = json.loads(rows[0][1]["value"])["payload"]["source"]["lsn"]
     assert [i[0] for i in ids[:50]] == [int(snap) - 1] * 50
     assert ids[50][0] >= int(snap) and ids[50][1] == 0
+
+
+def test_avro_keys_and_values_with_a_schema_registry(pg, rds, workdir):
+    """format.type avro on Redis: each compact entry's one field is the Confluent-framed Avro key
+    and its value the Avro value (Redis fields are binary-safe), under the ids registered for
+    <topic>-key and <topic>-value. Read with a binary python3-redis client and decoded by
+    confluent_kafka.avro and python3-avro (avro_records.decode), they say what the rows say:
+    snapshot reads, then an update, a delete (no tombstone entry) and an insert."""
+    db = "ravro"
+    stream = f"{db}.public.t"
+    pg.create_database(db)
+    pg.execute("CREATE TABLE t(id int PRIMARY KEY, v text, amount numeric(7,2))", db=db)
+    pg.execute("INSERT INTO t VALUES (1, 'a', 1.50), (2, 'b', NULL)", db=db)
+    with SchemaRegistry() as registry:
+        cfg = redis_config(pg, rds, db, workdir)
+        cfg["snapshot"] = {"mode": "initial"}
+        cfg["format"] = {"type": "avro", "schema_registry": {"url": registry.url}}
+        p = Pgcdc(cfg, workdir).start()
+        p.wait_streaming(timeout=60)
+        pg.execute("UPDATE t SET v = 'B' WHERE id = 2", db=db)
+        pg.execute("DELETE FROM t WHERE id = 1", db=db)
+        pg.execute("INSERT INTO t VALUES (3, 'c', -0.01)", db=db)
+        pg.wait_confirmed(f"pgcdc_{db}", db, pg.current_wal_lsn(db))
+        assert p.stop() == 0, p.log()
+
+        binary = redis.Redis(host="127.0.0.1", port=rds.port, socket_timeout=5)
+        got = []
+        for _, fields in binary.xrange(stream):
+            assert len(fields) == 1, f"compact entries have one field, got {fields}"
+            (k, v), = fields.items()
+            got.append(decode(k, registry.url) + decode(v, registry.url))
+        assert registry.subjects() == [f"{stream}-key", f"{stream}-value"]
+        assert registry.versions(f"{stream}-key") == [1]
+        assert registry.versions(f"{stream}-value") == [1]
+        key_ids = {key_id for key_id, _, _, _ in got}
+        value_ids = {value_id for _, _, value_id, _ in got}
+        assert len(key_ids) == 1 and len(value_ids) == 1 and key_ids != value_ids, got
+        assert registry.schema(key_ids.pop()) is not None
+        assert registry.schema(value_ids.pop()) is not None
+
+    changes = [(key["id"], value["op"], value["before"], value["after"])
+               for _, key, _, value in got]
+    reads = sorted(changes[:2], key=lambda c: c[0])
+    assert reads == [(1, "r", None, {"id": 1, "v": "a", "amount": decimal.Decimal("1.50")}),
+                     (2, "r", None, {"id": 2, "v": "b", "amount": None})]
+    assert changes[2][:2] == (2, "u") and changes[2][3] == {"id": 2, "v": "B", "amount": None}
+    assert changes[3][:2] == (1, "d") and changes[3][2]["id"] == 1 and changes[3][3] is None
+    assert changes[4] == (3, "c", None, {"id": 3, "v": "c", "amount": decimal.Decimal("-0.01")})
+    assert len(changes) == 5, changes  # the delete's tombstone is not written
+    assert got[4][3]["source"]["table"] == "t" and got[4][3]["source"]["db"] == db
 
 
 def test_outage_freezes_confirmed_lsn_and_loses_nothing(pg, rds, workdir):

@@ -101,12 +101,31 @@ TEST(FormatConfig, ErrorsNameTheKey) {
             "format.schema_registry.bogus: unknown key");
 }
 
-TEST(FormatConfig, AvroGoesToKafkaOnly) {
-  std::string yaml =
+// Avro's binary keys and values go to the sinks that carry bytes: Kafka, Redis, Kinesis and
+// RabbitMQ (its key header then a byte array), not to Celery's JSON task messages.
+TEST(FormatConfig, AvroGoesToSinksThatCarryBytes) {
+  const std::string avro =
       std::string(kBase) + "format:\n  type: avro\n  schema_registry:\n    url: http://sr:8081\n";
-  yaml.replace(yaml.find("type: kafka"), 11, "type: stdout");
-  EXPECT_EQ(ErrorOf(yaml),
-            "format.type: avro records go to sink.type kafka only so far (sink.type is stdout)");
+  auto with_sink = [&](const std::string& sink) {
+    std::string yaml = avro;
+    yaml.replace(yaml.find("type: kafka"), 11, sink);
+    return yaml;
+  };
+  const std::string refused =
+      "format.type: avro records go to sink.type kafka, redis, kinesis or rabbitmq (without "
+      "celery_task) only so far (sink.type is ";
+  EXPECT_EQ(ErrorOf(with_sink("type: stdout")), refused + "stdout, which writes text lines)");
+  EXPECT_EQ(ErrorOf(with_sink("type: nats")), refused + "nats, whose key header is text)");
+  EXPECT_EQ(ErrorOf(with_sink("type: rabbitmq\n  rabbitmq:\n    celery_task: app.tasks.on_change")),
+            refused + "rabbitmq with celery_task, whose messages are JSON)");
+  EXPECT_EQ(
+      LoadString(with_sink("type: redis\n  redis:\n    url: redis://127.0.0.1:6379/0")).format.type,
+      FormatType::kAvro);
+  EXPECT_EQ(LoadString(with_sink("type: kinesis\n  kinesis:\n    region: us-east-1")).format.type,
+            FormatType::kAvro);
+  const Config rabbit = LoadString(with_sink("type: rabbitmq"));
+  EXPECT_TRUE(rabbit.sink.rabbitmq.binary_headers);
+  EXPECT_FALSE(LoadString(kBase).sink.rabbitmq.binary_headers);
 }
 
 // Debezium's schema.name.adjustment.mode / field.name.adjustment.mode, `none` by default, in

@@ -133,6 +133,10 @@ TEST_F(OffsetStoreTest, LongKeysAreCutAtACharacterBoundaryAndSaid) {
   EXPECT_TRUE(e.key_truncated);
   EXPECT_EQ(*e.key, std::string(199, 'k'));
   EXPECT_NE(DescribeStuck(e).find("[key truncated to 200 bytes]"), std::string::npos);
+  // A binary key (Avro) is shown with \xNN for its bytes that are not text.
+  e.SetKey("\x00\x00\x00\x00\x07\x02", 6);
+  EXPECT_FALSE(e.key_truncated);
+  EXPECT_EQ(*e.key, "\\x00\\x00\\x00\\x00\\x07\\x02");
   e.SetKey(nullptr, 0);
   EXPECT_FALSE(e.key.has_value());
   EXPECT_NE(DescribeStuck(e).find("key null"), std::string::npos);

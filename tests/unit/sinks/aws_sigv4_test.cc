@@ -66,6 +66,10 @@ TEST(KinesisPartitionKey, KeyAsIsUpTo256CharactersElseItsSha256) {
   EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   const std::string binary("\xff\x01", 2);  // not UTF-8: Kinesis takes only Unicode keys
   EXPECT_EQ(KinesisSink::PartitionKey(std::string_view(binary)), Sha256Hex(binary));
+  // An Avro key (magic 0, schema id 7, the int 1 zig-zag encoded) is valid UTF-8 but not text.
+  const std::string avro("\x00\x00\x00\x00\x07\x02", 6);
+  EXPECT_EQ(KinesisSink::PartitionKey(std::string_view(avro)), Sha256Hex(avro));
+  EXPECT_EQ(KinesisSink::PartitionKey(std::string_view("a\tb")), Sha256Hex("a\tb"));
 }
 
 TEST(AwsCredentialsFile, ReadsTheNamedProfile) {
