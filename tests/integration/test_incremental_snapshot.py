@@ -279,8 +279,11 @@ def test_table_created_under_wildcard_gets_its_rows(pg, broker, workdir):
 def test_kill_9_resumes_at_last_acknowledged_chunk(pg, broker, workdir):
     db = "inckill"
     rows = 20000
+    # Small chunks: the release build reads 200-row chunks so fast (100 in about 0.5 s) that the
+    # snapshot could end before the pause below lands.
+    chunk = 50
     make_db(pg, db, rows)
-    cfg = config(pg, broker, workdir, db, tables=["public.big"], chunk_size=200)
+    cfg = config(pg, broker, workdir, db, tables=["public.big"], chunk_size=chunk)
     broker.command(f"topic {db}.public.big 8")
     p = Pgcdc(cfg, workdir).start()
     reader = TopicReader(broker.bootstrap, [f"{db}.public.big"])
@@ -297,7 +300,7 @@ def test_kill_9_resumes_at_last_acknowledged_chunk(pg, broker, workdir):
         stored = offsets_state(cfg)
         assert stored["tables"][0]["table"] == "public.big" and stored["cursor"], stored
         done_chunks = stored["chunks"]
-        assert 5 <= done_chunks < rows // 200, stored
+        assert 5 <= done_chunks < rows // chunk, stored
         pg.execute("UPDATE big SET v = v + 1 WHERE id % 97 = 0; DELETE FROM big WHERE id % 89 = 0",
                    db=db)
 
@@ -318,7 +321,7 @@ def test_kill_9_resumes_at_last_acknowledged_chunk(pg, broker, workdir):
     assert f"resuming public.big ({done_chunks} chunks" in log, log
     assert "incremental snapshot of public.big continues after key (" in log, log
     # It did not start over: the second run read only the chunks the first had not acknowledged.
-    assert chunks_run2 is not None and chunks_run2 <= rows // 200 - done_chunks + 1, chunks_run2
+    assert chunks_run2 is not None and chunks_run2 <= rows // chunk - done_chunks + 1, chunks_run2
     assert replay(reader.records) == table_rows(pg, db)
     assert offsets_state(cfg) is None
 

@@ -240,7 +240,7 @@ def test_a_lock_left_by_a_dead_process_of_this_host_is_waited_for(pg, broker, wo
             cur.execute(f"SET application_name = 'pgcdc/lk_gone pid={dead.pid} host={HOST}'")
             cur.execute(f"SELECT pg_advisory_lock({lock_key('pgcdc_lk_gone')})")
         p = instance(cfg, workdir, "refused").start()
-        p.proc.wait(timeout=10)
+        p.proc.wait(timeout=30)  # it waits 5 s on purpose; ASan's start and exit add more
         assert p.proc.returncode == 1, p.log()
         last = p.log().strip().splitlines()[-1]
         assert f"pid={dead.pid} host={HOST}" in last and "whose process is gone" in last, last
