@@ -5,9 +5,8 @@
 // the event's key, data = the value. A null key is the partition key "default" (Debezium
 // Server's null.key). A key Kinesis cannot take as a partition key (longer than its 256
 // characters, or not UTF-8 text: Avro's binary keys) is replaced by the lower-case hex SHA-256
-// of its bytes (64
-// characters): stable, so one key always lands on one shard. Tombstones are not written (Kafka's
-// compaction device); they are reported delivered in their turn.
+// of its bytes (64 characters): stable, so one key always lands on one shard. Tombstones are not
+// written (Kafka's compaction device); they are reported delivered in their turn.
 //
 // Batching and order: records wait in one queue per stream, in Send order. Each Poll() sends at
 // most one PutRecords call per stream (<= 500 records, <= 5 MiB of data and partition keys), made
