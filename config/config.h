@@ -161,8 +161,9 @@ struct SinkConfig {
     std::string token;
     std::string tls_ca_file;  // set (or a tls:// URL): TLS, server verified against this CA
     std::string tls_cert_file, tls_key_file;  // client certificate, if the server asks for one
-    int ack_timeout_ms = 30000;  // a PubAck not back by then fails the event (LSN stays)
-    std::string topic_prefix;    // = name (set by the loader): the subjects the stream captures
+    int ack_timeout_ms = 30000;   // a PubAck not back by then fails the event (LSN stays)
+    std::string topic_prefix;     // = name (set by the loader): the subjects the stream captures
+    bool binary_headers = false;  // = format.type is not json (set by the loader): base64 headers
   } nats;
   // sink.rabbitmq: the url is parsed at load ("amqp[s]://user:password@host:port/vhost").
   struct Rabbitmq {

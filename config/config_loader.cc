@@ -255,28 +255,28 @@ Config Parse(const YAML::Node& root) {
     }
     // Avro records are binary: the sinks that carry keys and values as bytes take them (Kafka,
     // Redis's binary-safe fields, Kinesis's data blob with a hashed partition key, RabbitMQ's
-    // body with the key in a byte-array header); stdout writes text lines, NATS headers are text
-    // and Celery task messages are JSON.
+    // body with the key in a byte-array header, NATS's payload with the key header in base64);
+    // stdout writes text lines and Celery task messages are JSON.
     c.sink.rabbitmq.binary_headers = c.format.type != FormatType::kJson;
+    c.sink.nats.binary_headers = c.format.type != FormatType::kJson;
     if (c.format.type != FormatType::kJson) {
       const char* why = nullptr;
       switch (c.sink.type) {
         case SinkType::kKafka:
         case SinkType::kRedis:
-        case SinkType::kKinesis: break;
+        case SinkType::kKinesis:
+        case SinkType::kNats: break;
         case SinkType::kRabbitmq:
-          if (!c.sink.rabbitmq.celery_task.empty())
-            why = "with celery_task, whose messages are JSON";
+          if (!c.sink.rabbitmq.celery_task.empty()) {
+            why = "sink.type rabbitmq with celery_task writes JSON task messages";
+          }
           break;
-        case SinkType::kStdout: why = "stdout, which writes text lines"; break;
-        case SinkType::kNats: why = "nats, whose key header is text"; break;
+        case SinkType::kStdout: why = "sink.type stdout writes text lines"; break;
       }
       if (why != nullptr) {
-        Fail("format.type", std::string(WordOf(c.format.type)) +
-                                " records go to sink.type kafka, redis, kinesis or rabbitmq "
-                                "(without celery_task) only so far (sink.type is " +
-                                (c.sink.type == SinkType::kRabbitmq ? "rabbitmq " : "") + why +
-                                ")");
+        Fail("format.type", std::string(WordOf(c.format.type)) + " records are binary, and " + why +
+                                " (use kafka, redis, nats, kinesis, or rabbitmq without "
+                                "celery_task)");
       }
     }
   }

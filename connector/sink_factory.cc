@@ -48,7 +48,8 @@ Result<std::unique_ptr<sinks::EventSink>> MakeSink(const config::SinkConfig& cfg
       sinks::NatsOptions o{
           n.urls,          n.stream,       {n.topic_prefix + ".>", HeartbeatTopic(n.topic_prefix)},
           n.creds_file,    n.token,        n.tls_ca_file,
-          n.tls_cert_file, n.tls_key_file, n.ack_timeout_ms};
+          n.tls_cert_file, n.tls_key_file, n.ack_timeout_ms,
+          n.binary_headers};
       auto nats = sinks::NatsSink::Create(std::move(o), listener);
       if (!nats.ok()) return nats.status();
       return std::unique_ptr<sinks::EventSink>(std::move(*nats));

@@ -1,6 +1,5 @@
 #include "sinks/kinesis_sink.h"
 
-#include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -9,6 +8,7 @@
 #include <unordered_set>
 
 #include "sinks/aws_sigv4.h"
+#include "sinks/base64.h"
 #include "sinks/printable_key.h"
 
 namespace cdc::sinks {
@@ -24,15 +24,6 @@ constexpr int kCreatePollMs = 500;
 constexpr size_t kScanLimit = 8 * KinesisSink::kMaxRecordsPerCall;
 
 using Clock = std::chrono::steady_clock;
-
-void AppendBase64(std::string* out, std::string_view data) {
-  const size_t at = out->size();
-  out->resize(at + 4 * ((data.size() + 2) / 3) + 1);
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out->data() + at),
-                                reinterpret_cast<const unsigned char*>(data.data()),
-                                static_cast<int>(data.size()));
-  out->resize(at + static_cast<size_t>(n));
-}
 
 std::string StreamBody(const std::string& name) {
   std::string body = "{\"StreamName\":";

@@ -9,7 +9,9 @@
 #include <chrono>
 #include <cstdio>
 
+#include "sinks/base64.h"
 #include "sinks/nats_util.h"
+#include "sinks/printable_key.h"
 
 namespace cdc::sinks {
 
@@ -148,10 +150,21 @@ Status NatsSink::Send(const ChangeEvent& ev, void* opaque) {
   natsMsg* msg = nullptr;
   natsStatus s = natsMsg_Create(&msg, subject.c_str(), nullptr, ev.value->data(),
                                 static_cast<int>(ev.value->size()));
-  if (s == NATS_OK && ev.key) s = natsMsgHeader_Set(msg, kKeyHeader, std::string(*ev.key).c_str());
+  // Header values are NUL-terminated text; binary ones (Avro keys) go as base64.
+  std::string text;
+  auto header_text = [&](std::string_view value) -> const char* {
+    text.clear();
+    if (options_.binary_headers) {
+      AppendBase64(&text, value);
+    } else {
+      text.assign(value);
+    }
+    return text.c_str();
+  };
+  if (s == NATS_OK && ev.key) s = natsMsgHeader_Set(msg, kKeyHeader, header_text(*ev.key));
   for (const auto& h : ev.headers) {
     if (s != NATS_OK) break;
-    s = natsMsgHeader_Set(msg, std::string(h.name).c_str(), std::string(h.value).c_str());
+    s = natsMsgHeader_Set(msg, std::string(h.name).c_str(), header_text(h.value));
   }
   if (s != NATS_OK) {
     natsMsg_Destroy(msg);
@@ -199,8 +212,9 @@ void NatsSink::HandleAck(natsMsg* msg, const jsPubAck* ack, const jsPubAckErr* e
   if (ack == nullptr) {
     const char* key = nullptr;
     std::string shown = "null";
-    if (natsMsgHeader_Get(msg, kKeyHeader, &key) == NATS_OK && key != nullptr) shown = key;
-    if (shown.size() > 200) shown = shown.substr(0, 200) + "...";
+    if (natsMsgHeader_Get(msg, kKeyHeader, &key) == NATS_OK && key != nullptr) {
+      shown = PrintableKey(key);
+    }
     status = Status::DeliveryFailed(
         "nats: publish to '" + std::string(natsMsg_GetSubject(msg)) + "' key " + shown +
         " failed: " + (err != nullptr ? PubAckError(err) : std::string("no PubAck")));

@@ -53,6 +53,9 @@ struct NatsOptions {
   std::string tls_ca_file;                  // "" = system CAs when TLS is used
   std::string tls_cert_file, tls_key_file;  // client certificate; "" = none
   int ack_timeout_ms = 30000;
+  // NATS headers are text: with a binary format (Avro), the key and the records' headers
+  // (pgcdc.key, __debezium.oldkey/newkey) carry the base64 of their bytes.
+  bool binary_headers = false;
 };
 
 // unique_ptr deleters for cnats' handles (defined in nats_sink.cc).

@@ -1,7 +1,8 @@
-"""Servers and checks shared by the non-Kafka sink tests (test_sink_redis.py,
+"""Servers and checks shared by the non-Kafka sink tests (test_sink_redis.py, test_sink_nats.py,
 test_sink_rabbitmq.py): Debian's redis-server and rabbitmq-server started on loopback in temp
 dirs, a private test CA for TLS listeners, and the kill -9 loop under writes with the checks
-every sink must pass after it. Each server is stopped by whoever started it."""
+every sink must pass after it, and the Avro tests' key-change records and checks. Each server is
+stopped by whoever started it."""
 
 import json
 import os
@@ -292,3 +293,24 @@ def payload_of(value_json):
     """The Debezium payload of a value, with or without schemas."""
     v = json.loads(value_json)
     return v["payload"] if "schema" in v and "payload" in v else v
+
+
+# A key change between two plain changes, for the sinks' Avro tests: five records, in order
+# c(1), c(2), d(2) with __debezium.newkey, c(3) with __debezium.oldkey, d(1).
+AVRO_CHANGES = ("INSERT INTO t VALUES (1, 'a'), (2, 'b')",
+                "UPDATE t SET id = 3 WHERE id = 2",
+                "DELETE FROM t WHERE id = 1")
+
+
+def check_avro_changes(keys, values, newkey, oldkey):
+    """`keys` and `values`: the (schema id, datum) pairs avro_records.decode gave for the five
+    records of AVRO_CHANGES on table t(id int PRIMARY KEY, v text), in arrival order; newkey and
+    oldkey: the decoded key headers of the delete and the create of the key change."""
+    assert [(k["id"], v["op"]) for (_, k), (_, v) in zip(keys, values)] == \
+        [(1, "c"), (2, "c"), (2, "d"), (3, "c"), (1, "d")]
+    # One key schema and one value schema, different ids.
+    assert len({i for i, _ in keys}) == 1 and len({i for i, _ in values}) == 1
+    assert keys[0][0] != values[0][0]
+    assert values[3][1]["after"] == {"id": 3, "v": "b"}
+    assert values[4][1]["before"]["id"] == 1 and values[4][1]["after"] is None
+    assert newkey == {"id": 3} and oldkey == {"id": 2}

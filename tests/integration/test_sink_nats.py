@@ -9,6 +9,7 @@ acknowledged with a PubAck. A frozen server (SIGSTOP: publishes vanish into its 
 comes back) and a stopped one both make pgcdc stop without confirming; once the server is back,
 a restarted pgcdc delivers everything, and JetStream drops what it re-publishes (Nats-Msg-Id)."""
 
+import base64
 import json
 import os
 import shutil
@@ -20,7 +21,10 @@ import time
 
 import pytest
 
+from avro_records import decode
 from pgcdc_harness import Pgcdc, free_port, run_pgcdc, wait_until
+from schema_registry import SchemaRegistry
+from sink_servers import AVRO_CHANGES, check_avro_changes
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 READER = os.path.join(HERE, "nats_reader", "read.mjs")
@@ -173,6 +177,41 @@ def test_changes_arrive_in_order_with_subject_key_and_value(pg, nats, workdir):
     # Confirmed once acknowledged.
     pg.wait_confirmed(f"pgcdc_{db}", db, pg.current_wal_lsn(db) - 200, timeout=30)
     assert p.stop() == 0, p.log()
+
+
+def test_avro_payloads_and_base64_key_headers(pg, nats, workdir):
+    """format.type avro: the payload is the Confluent-framed Avro value; the pgcdc.key header, and
+    Debezium's __debezium.newkey/oldkey on a key change, carry the base64 of the framed Avro key
+    (NATS headers are text). Read with nats.js and decoded by confluent_kafka.avro and
+    python3-avro under the ids the registry gave <topic>-key and <topic>-value."""
+    db = "natsavro"
+    pg.create_database(db)
+    pg.execute("CREATE TABLE t(id int PRIMARY KEY, v text)", db=db)
+    subject = f"{db}.public.t"
+    with SchemaRegistry() as registry:
+        cfg = nats_config(pg, nats, db, workdir,
+                          format={"type": "avro", "schema_registry": {"url": registry.url}})
+        p = Pgcdc(cfg, workdir).start()
+        p.wait_streaming()
+        for statement in AVRO_CHANGES:
+            pg.execute(statement, db=db)
+        wait_messages(nats.url, subject, lambda ms: len(ms) >= 5, what="5 records")
+        pg.wait_confirmed(f"pgcdc_{db}", db, pg.current_wal_lsn(db) - 200, timeout=30)
+        time.sleep(1)  # a tombstone would have arrived by now
+        assert p.stop() == 0, p.log()
+        msgs = table_messages(nats.url, subject)
+        assert registry.subjects() == [f"{subject}-key", f"{subject}-value"]
+
+        def framed(header):
+            return decode(base64.b64decode(header, validate=True), registry.url)
+
+        keys = [framed(m["headers"]["pgcdc.key"]) for m in msgs]
+        values = [decode(base64.b64decode(m["data_base64"]), registry.url) for m in msgs]
+        newkey = framed(msgs[2]["headers"]["__debezium.newkey"])[1]
+        oldkey = framed(msgs[3]["headers"]["__debezium.oldkey"])[1]
+
+    check_avro_changes(keys, values, newkey, oldkey)
+    assert len({m["headers"]["Nats-Msg-Id"] for m in msgs}) == 5
 
 
 def test_snapshot_rows_arrive(pg, nats, workdir):

@@ -1,4 +1,5 @@
-// Prints every message of a JetStream stream as one JSON line: {seq, subject, headers, data}.
+// Prints every message of a JetStream stream as one JSON line: {seq, subject, headers, data,
+// data_base64} (data as UTF-8 text, data_base64 its exact bytes, for binary formats such as Avro).
 // Usage: node read.mjs <nats-url> <stream>. Uses nats.js (the NATS maintainers' client), so the
 // test reads what the server stored, not what pgcdc's cnats code believes it sent.
 import { connect } from "nats";
@@ -19,7 +20,8 @@ try {
     const headers = {};
     if (m.header) for (const k of m.header.keys()) headers[k] = m.header.get(k);
     process.stdout.write(
-        JSON.stringify({ seq, subject: m.subject, headers, data: new TextDecoder().decode(m.data) }) +
+        JSON.stringify({ seq, subject: m.subject, headers, data: new TextDecoder().decode(m.data),
+                         data_base64: Buffer.from(m.data).toString("base64") }) +
         "\n");
   }
 } finally {

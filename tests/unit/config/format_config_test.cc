@@ -101,8 +101,8 @@ TEST(FormatConfig, ErrorsNameTheKey) {
             "format.schema_registry.bogus: unknown key");
 }
 
-// Avro's binary keys and values go to the sinks that carry bytes: Kafka, Redis, Kinesis and
-// RabbitMQ (its key header then a byte array), not to Celery's JSON task messages.
+// Avro's binary keys and values go to every sink that carries bytes (NATS and RabbitMQ with
+// their key headers in base64 or as byte arrays), not to stdout or Celery's JSON task messages.
 TEST(FormatConfig, AvroGoesToSinksThatCarryBytes) {
   const std::string avro =
       std::string(kBase) + "format:\n  type: avro\n  schema_registry:\n    url: http://sr:8081\n";
@@ -111,13 +111,14 @@ TEST(FormatConfig, AvroGoesToSinksThatCarryBytes) {
     yaml.replace(yaml.find("type: kafka"), 11, sink);
     return yaml;
   };
-  const std::string refused =
-      "format.type: avro records go to sink.type kafka, redis, kinesis or rabbitmq (without "
-      "celery_task) only so far (sink.type is ";
-  EXPECT_EQ(ErrorOf(with_sink("type: stdout")), refused + "stdout, which writes text lines)");
-  EXPECT_EQ(ErrorOf(with_sink("type: nats")), refused + "nats, whose key header is text)");
+  const std::string way_out = " (use kafka, redis, nats, kinesis, or rabbitmq without celery_task)";
+  EXPECT_EQ(
+      ErrorOf(with_sink("type: stdout")),
+      "format.type: avro records are binary, and sink.type stdout writes text lines" + way_out);
   EXPECT_EQ(ErrorOf(with_sink("type: rabbitmq\n  rabbitmq:\n    celery_task: app.tasks.on_change")),
-            refused + "rabbitmq with celery_task, whose messages are JSON)");
+            "format.type: avro records are binary, and sink.type rabbitmq with celery_task writes "
+            "JSON task messages" +
+                way_out);
   EXPECT_EQ(
       LoadString(with_sink("type: redis\n  redis:\n    url: redis://127.0.0.1:6379/0")).format.type,
       FormatType::kAvro);
@@ -125,7 +126,10 @@ TEST(FormatConfig, AvroGoesToSinksThatCarryBytes) {
             FormatType::kAvro);
   const Config rabbit = LoadString(with_sink("type: rabbitmq"));
   EXPECT_TRUE(rabbit.sink.rabbitmq.binary_headers);
+  const Config nats = LoadString(with_sink("type: nats"));
+  EXPECT_TRUE(nats.sink.nats.binary_headers);
   EXPECT_FALSE(LoadString(kBase).sink.rabbitmq.binary_headers);
+  EXPECT_FALSE(LoadString(kBase).sink.nats.binary_headers);
 }
 
 // Debezium's schema.name.adjustment.mode / field.name.adjustment.mode, `none` by default, in
