@@ -173,7 +173,7 @@ def run_pgcdc(config, workdir, until=None, during=None, timeout=3600, registry=N
         proc = subprocess.Popen(["/usr/bin/time", "-v", os.environ["PGCDC_BIN"], "run", "-c",
                                  path], stdout=subprocess.DEVNULL, stderr=log)
         requests = None
-        if config["format"].get("type") == "avro":
+        if config["format"].get("type") in REGISTRY_FORMATS:
             requests = RegistryRequests(log_path)
         if during is not None:
             wait_until(lambda: "streaming from slot" in open(log_path).read(), 120,
@@ -218,10 +218,13 @@ SINK_TARGET = None
 
 # The record formats a run compares (--formats), in order: JSON with schemas (Debezium's
 # JsonConverter with schemas.enable), JSON without, and Avro (Confluent's wire format, ids from
-# the test Schema Registry that main() starts). TAG: one letter in run, slot and topic names.
+# the test Schema Registry that main() starts); json_schema (JsonSchemaConverter's wire format)
+# on request. TAG: one letter in run, slot and topic names.
 FORMATS = ["json-schemas", "json", "avro"]
-TAG = {"json-schemas": "s", "json": "j", "avro": "a"}
-# The test registry (tests/tools/schema_registry.py) when "avro" is among the formats.
+TAG = {"json-schemas": "s", "json": "j", "avro": "a", "json_schema": "x"}
+# The formats whose records are framed with a registry's schema id (binary, never text lines).
+REGISTRY_FORMATS = ("avro", "json_schema")
+# The test registry (tests/tools/schema_registry.py) when a registry format is among them.
 REGISTRY = None
 # What the Avro runs measured, against the issue's goals (printed at the end of the run).
 AVRO_GOALS = []
@@ -229,8 +232,8 @@ AVRO_GOALS = []
 
 def format_section(fmt):
     """pgcdc's `format` section for one of FORMATS."""
-    if fmt == "avro":
-        return {"type": "avro", "schema_registry": {"url": REGISTRY.url}}
+    if fmt in REGISTRY_FORMATS:
+        return {"type": fmt, "schema_registry": {"url": REGISTRY.url}}
     return {"schemas": fmt == "json-schemas"}
 
 
@@ -385,8 +388,8 @@ def bench_snapshot(pg, broker, workdir, rows, wide, parallelism, peer=None):
         secs, done, rss, cpu = best
         rate = done / secs
         topics[fmt] = f"{name}.public.orders"
-        if fmt == "avro":
-            # bench/sink_bench.cc reads key<TAB>value text lines: binary records do not fit.
+        if fmt in REGISTRY_FORMATS:
+            # bench/sink_bench.cc reads key<TAB>value text lines: framed records do not fit.
             sink = None
             print(f"pgcdc's Kafka sink alone, {fmt:12}: n/a (the sink bench's samples are text "
                   "lines)")
@@ -406,14 +409,15 @@ def bench_snapshot(pg, broker, workdir, rows, wide, parallelism, peer=None):
                                else "no goal for wide rows", None if wide else rate / copy >= 0.8))
             AVRO_GOALS.append((f"snapshot, {table}: peak RSS {rss:.0f} MB", "goal <= 64 MB",
                                rss <= 64))
-        if peer and fmt != "avro":
+        if peer and fmt not in REGISTRY_FORMATS:
             peer_snapshot(pg, broker, workdir, db, rows, fmt, parallelism, wide)
     record_sizes(broker, topics, rows)
 
 
 def record_key_id(fmt, key):
     """The row id in a record key of `fmt`: {"id": N} in JSON (inside "payload" with schemas),
-    and in Avro the long after Confluent's 5-byte header (zig-zag varint)."""
+    in Avro the long after Confluent's 5-byte header (zig-zag varint), in JSON Schema the JSON
+    after it."""
     if fmt == "avro":
         z = shift = 0
         for b in key[5:]:
@@ -422,6 +426,8 @@ def record_key_id(fmt, key):
             if b < 0x80:
                 break
         return (z >> 1) ^ -(z & 1)
+    if fmt == "json_schema":
+        return json.loads(key[5:])["id"]
     k = json.loads(key)
     return (k["payload"] if fmt == "json-schemas" else k)["id"]
 
@@ -464,7 +470,7 @@ def record_sizes(broker, topics, rows, batch=1000):
         ids = seen[fmt] = {}
 
         def note(part, k, v, fmt=fmt, ids=ids):
-            if fmt == "avro" and not (k[:1] == b"\0" and v[:1] == b"\0"):
+            if fmt in REGISTRY_FORMATS and not (k[:1] == b"\0" and v[:1] == b"\0"):
                 raise SystemExit(f"{topics[fmt]}: a record without Confluent's magic byte")
             ids[record_key_id(fmt, k)] = (len(k), len(v))
         read_topic(broker, topic, note)
@@ -565,8 +571,8 @@ def bench_stream(pg, broker, workdir, changes, wide, peer=None):
           + (f"; sink {SINK_TARGET.kind}: {SINK_TARGET.describe()}" if SINK_TARGET else ""))
     for fmt in FORMATS:
         schemas = fmt == "json-schemas"
-        # The Connect worker has no Avro converter: no peer for Avro.
-        peer_here = peer if fmt != "avro" else None
+        # The Connect worker has no Confluent converters: no peer for the registry formats.
+        peer_here = peer if fmt not in REGISTRY_FORMATS else None
         db = f"streambench{TAG[fmt]}{int(wide)}"
         pg.create_database(db)
         pg.execute(f"CREATE TABLE orders({COLUMNS})", db=db)
@@ -1034,7 +1040,8 @@ def main():
     ap.add_argument("--formats", default=",".join(FORMATS),
                     help="the record formats each benchmark runs, in this order (default "
                          "%(default)s): json-schemas (format.schemas true), json (false), avro "
-                         "(format.type avro against the test Schema Registry)")
+                         "and json_schema (those format.types against the test Schema "
+                         "Registry)")
     args = ap.parse_args()
     VALUE_TRANSFER = args.value_transfer
     FORMATS = [f for f in args.formats.split(",") if f]
@@ -1063,7 +1070,7 @@ def main():
     broker = None
     try:
         broker = start_broker(args.broker)
-        if "avro" in FORMATS:
+        if any(f in REGISTRY_FORMATS for f in FORMATS):
             from schema_registry import SchemaRegistry
             REGISTRY = SchemaRegistry().start()
             print(f"test Schema Registry (tests/tools/schema_registry.py) at {REGISTRY.url}")

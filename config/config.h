@@ -29,8 +29,8 @@ enum class IntervalMode { kNumeric, kString };
 // schema.name.adjustment.mode / field.name.adjustment.mode.
 enum class NameAdjustmentMode { kNone, kAvro, kAvroUnicode };
 enum class HstoreMode { kJson, kMap };
-// format.type. json_schema and protobuf (issue #17) are not built yet.
-enum class FormatType { kJson, kAvro };
+// format.type. protobuf (issue #17) is not built yet.
+enum class FormatType { kJson, kAvro, kJsonSchema };
 // format.schema_registry.subject_strategy: Confluent's Topic/Record/TopicRecord NameStrategy.
 enum class SubjectNameStrategy { kTopic, kRecord, kTopicRecord };
 enum class UnknownTypes { kFail, kString, kSkip, kBytes };
@@ -98,7 +98,7 @@ struct SchemaRegistryConfig {
 
 struct FormatConfig {
   FormatType type = FormatType::kJson;
-  SchemaRegistryConfig schema_registry;  // type avro
+  SchemaRegistryConfig schema_registry;  // type avro and json_schema
   bool schemas = true;
   bool tombstones = true;
   DecimalMode decimal_handling = DecimalMode::kPrecise;

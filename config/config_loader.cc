@@ -253,10 +253,10 @@ Config Parse(const YAML::Node& root) {
     if (c.sink.type == SinkType::kKafka && !c.sink.kafka.count("bootstrap.servers")) {
       Fail("sink.kafka.bootstrap.servers", "required key is missing (sink.type is kafka)");
     }
-    // Avro records are binary: the sinks that carry keys and values as bytes take them (Kafka,
-    // Redis's binary-safe fields, Kinesis's data blob with a hashed partition key, RabbitMQ's
-    // body with the key in a byte-array header, NATS's payload with the key header in base64);
-    // stdout writes text lines and Celery task messages are JSON.
+    // Avro and JSON Schema records are binary (the wire format's header): the sinks that carry keys
+    // and values as bytes take them (Kafka, Redis's binary-safe fields, Kinesis's data blob with a
+    // hashed partition key, RabbitMQ's body with the key in a byte-array header, NATS's payload
+    // with the key header in base64); stdout writes text lines and Celery task messages are JSON.
     c.sink.rabbitmq.binary_headers = c.format.type != FormatType::kJson;
     c.sink.nats.binary_headers = c.format.type != FormatType::kJson;
     if (c.format.type != FormatType::kJson) {

@@ -40,7 +40,8 @@ CDC_CONFIG_WORDS(IntervalMode, {"numeric", IntervalMode::kNumeric},
 CDC_CONFIG_WORDS(NameAdjustmentMode, {"none", NameAdjustmentMode::kNone},
                  {"avro", NameAdjustmentMode::kAvro},
                  {"avro_unicode", NameAdjustmentMode::kAvroUnicode});
-CDC_CONFIG_WORDS(FormatType, {"json", FormatType::kJson}, {"avro", FormatType::kAvro});
+CDC_CONFIG_WORDS(FormatType, {"json", FormatType::kJson}, {"avro", FormatType::kAvro},
+                 {"json_schema", FormatType::kJsonSchema});
 CDC_CONFIG_WORDS(SubjectNameStrategy, {"topic", SubjectNameStrategy::kTopic},
                  {"record", SubjectNameStrategy::kRecord},
                  {"topic_record", SubjectNameStrategy::kTopicRecord});

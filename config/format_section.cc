@@ -46,7 +46,7 @@ void ParseSchemaRegistry(const YAML::Node& node, FormatType type, bool schemas_s
   const bool present = node && !node.IsNull();
   if (type == FormatType::kJson) {
     if (present) {
-      Fail(kKey, "is used by format.type avro only (format.type is json)");
+      Fail(kKey, "is used by format.type avro and json_schema only (format.type is json)");
     }
     return;
   }
@@ -55,7 +55,10 @@ void ParseSchemaRegistry(const YAML::Node& node, FormatType type, bool schemas_s
          "applies to format.type json only: with a schema registry the schema is never inside "
          "the record");
   }
-  if (!present) Fail(kKey, "required with format.type avro (url: http://host:8081)");
+  if (!present) {
+    Fail(kKey, std::string("required with format.type ") + std::string(WordOf(type)) +
+                   " (url: http://host:8081)");
+  }
   MapReader m(node, kKey);
   std::vector<std::string> urls;
   m.StringList("url", &urls);

@@ -193,7 +193,7 @@ Status ShowStatus(const config::Config& cfg, std::ostream& out) {
             << IdentityFix(gap) << ")\n";
       }
     }
-    if (cfg.format.type == config::FormatType::kAvro && wanted.ok() &&
+    if (cfg.format.type != config::FormatType::kJson && wanted.ok() &&
         !PrintSubjects(cfg, wanted->tables, out)) {
       unreadable.push_back("schema registry unreadable");
     }

@@ -91,8 +91,11 @@ EventOptions EventOptionsFrom(const config::Config& cfg, const std::string& vers
   o.heartbeat_topic = HeartbeatTopic(cfg.name);
   o.source_version =
       cfg.format.source_version.empty() ? "pgcdc-" + version : cfg.format.source_version;
-  o.format =
-      cfg.format.type == config::FormatType::kAvro ? RecordFormat::kAvro : RecordFormat::kJson;
+  switch (cfg.format.type) {
+    case config::FormatType::kJson: o.format = RecordFormat::kJson; break;
+    case config::FormatType::kAvro: o.format = RecordFormat::kAvro; break;
+    case config::FormatType::kJsonSchema: o.format = RecordFormat::kJsonSchema; break;
+  }
   switch (cfg.format.schema_registry.subject_strategy) {
     case config::SubjectNameStrategy::kTopic: o.subject_strategy = SubjectStrategy::kTopic; break;
     case config::SubjectNameStrategy::kRecord: o.subject_strategy = SubjectStrategy::kRecord; break;

@@ -19,7 +19,7 @@ Runner::Runner(config::Config cfg, std::string version)
       event_options_(EventOptionsFrom(cfg_, version_)),
       offsets_(cfg_.offsets.file),
       heartbeat_(cfg_.heartbeat, cfg_.source.dsn) {
-  if (cfg_.format.type == config::FormatType::kAvro) {
+  if (cfg_.format.type != config::FormatType::kJson) {
     registry_ = std::make_unique<SchemaRegistryClient>(cfg_.format.schema_registry,
                                                        StopSignal::Process(), &metrics_);
     event_options_.registrar = registry_.get();

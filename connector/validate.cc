@@ -52,8 +52,8 @@ class Findings {
   Status first_;
 };
 
-// format avro: the registry answers (reachable, credentials accepted) and what compatibility
-// level each table's value subject will be checked against. Registers nothing.
+// format avro or json_schema: the registry answers (reachable, credentials accepted) and what
+// compatibility level each table's value subject will be checked against. Registers nothing.
 void CheckRegistry(const config::Config& cfg, const CaptureSet& capture, Findings& f) {
   const auto& r = cfg.format.schema_registry;
   SchemaRegistryClient client(r, StopSignal::Process(), nullptr);
@@ -285,7 +285,7 @@ Status ValidateServer(const config::Config& cfg, std::ostream& out) {
       f.Check(found.status(), found.ok() ? *found : "");
     }
   }
-  if (cfg.format.type == config::FormatType::kAvro) CheckRegistry(cfg, facts->capture, f);
+  if (cfg.format.type != config::FormatType::kJson) CheckRegistry(cfg, facts->capture, f);
   return f.first();
 }
 

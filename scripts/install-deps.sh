@@ -7,7 +7,8 @@ packages=(
   build-essential cmake pkg-config clang libclang-rt-dev clang-format-14 clang-tidy-14
   libpq-dev librdkafka-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libgtest-dev
   libcpp-httplib-dev libhiredis-dev libnats-dev librabbitmq-dev
-  python3 python3-pytest python3-psycopg2 python3-confluent-kafka python3-avro python3-requests
+  python3 python3-pytest python3-psycopg2 python3-confluent-kafka python3-avro python3-jsonschema
+  python3-requests
   openssl kcat
   redis-server python3-redis nats-server rabbitmq-server python3-pika python3-celery
   libssl-dev python3-boto3

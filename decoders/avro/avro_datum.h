@@ -54,15 +54,6 @@ inline void WriteBranch(std::string* out, const AvroSchema& u, bool present) {
   WriteLong(out, present ? 1 - null_branch : null_branch);
 }
 
-// Confluent's wire-format header: magic byte 0, then the schema id, big-endian.
-inline void WriteFrameHeader(std::string* out, int32_t id) {
-  const auto u = static_cast<uint32_t>(id);
-  out->push_back('\0');
-  for (int shift = 24; shift >= 0; shift -= 8) {
-    out->push_back(static_cast<char>((u >> shift) & 0xFF));
-  }
-}
-
 // Reads one JSON value at `in` (as value_json.h renders it) and writes it as a datum of
 // `schema`: numbers by their Avro type, bytes from the base64 strings JsonConverter writes, NaN
 // and the infinities from their quoted forms, records member by member in field order (a member

@@ -12,7 +12,6 @@ namespace {
 
 using avro::WriteBranch;
 using avro::WriteBytes;
-using avro::WriteFrameHeader;
 using avro::WriteLong;
 
 // The non-null branch of a ["null", T] / [T, "null"] union (or the schema itself).

@@ -36,6 +36,16 @@ class SchemaRegistrar {
                        int32_t* id) = 0;
 };
 
+// Confluent's wire-format header, which every registry format starts with: magic byte 0, then
+// the schema id, big-endian.
+inline void WriteFrameHeader(std::string* out, int32_t id) {
+  const auto u = static_cast<uint32_t>(id);
+  out->push_back('\0');
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    out->push_back(static_cast<char>((u >> shift) & 0xFF));
+  }
+}
+
 // The subject a record's key (`key`) or value schema goes under, for a record named `full_name`
 // (the Connect schema's name, e.g. "pg.public.orders.Envelope") on `topic`.
 inline std::string SubjectFor(SubjectStrategy strategy, std::string_view topic,

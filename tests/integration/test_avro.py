@@ -152,6 +152,14 @@ def rows_after(dec, records):
     return rows
 
 
+def by_key(records, key_of):
+    """{key as sorted JSON: its records in partition order}, which is per-key order."""
+    out = {}
+    for r in sorted(records, key=lambda r: (r.partition, r.offset)):
+        out.setdefault(json.dumps(key_of(r), sort_keys=True), []).append(r)
+    return out
+
+
 def comparable(payload):
     """A value payload without what differs between two connectors that saw the same changes:
     processing time and the connector's name."""
@@ -201,11 +209,6 @@ def test_avro_records_say_what_json_records_say(pg, broker, workdir, registry):
     assert sorted(subjects) == ["av.public.shapes-key", "av.public.shapes-value"], subjects
     # Keys hash to partitions by their bytes, so the two topics spread records differently: compare
     # per key, in the order each partition holds them (which is per-key order).
-    def by_key(records, key_of):
-        out = {}
-        for r in sorted(records, key=lambda r: (r.partition, r.offset)):
-            out.setdefault(json.dumps(key_of(r), sort_keys=True), []).append(r)
-        return out
     js_by_key = by_key(js_recs, lambda r: r.key_payload)
     av_by_key = by_key(av_recs, lambda r: dec.decode(r.raw_key)[1])
     assert js_by_key.keys() == av_by_key.keys()

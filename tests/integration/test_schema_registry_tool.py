@@ -522,3 +522,29 @@ def test_json_equivalent_of_logical_types():
         "neg": "gA==",  # unscaled -128: the single byte 0x80
         "m": {"k": 1}, "e": "y"}
     assert json_equivalent(value, schema, binary=lambda b: b.hex())["b"] == "00ff"
+
+
+def test_json_schemas_ids_validation_and_levels(reg, client):
+    """schemaType JSON (format json_schema): Jackson's compact text, one id per (type, text),
+    Draft 7 meta-schema validation, new versions at level NONE only, one type per subject."""
+    doc = {"type": "object", "title": "pg.public.t.Key",
+           "properties": {"id": {"type": "integer", "connect.index": 0, "connect.type": "int32"}}}
+    assert client.register("t-key", json.dumps(doc, indent=2), schemaType="JSON") == \
+        (200, {"id": 1})
+    # The same document with other whitespace: the same text and id; key order is kept.
+    assert client.register("t-key", compact(doc), schemaType="JSON") == (200, {"id": 1})
+    status, body = client.call("GET", "/schemas/ids/1")
+    assert status == 200 and body["schemaType"] == "JSON"
+    assert body["schema"] == compact(doc)
+    # The same text as AVRO is another schema type: refused as Avro (no "type":"object").
+    assert client.register("other-key", compact(doc))[0] == 422
+    # Not JSON, or not a JSON Schema (Draft 7 meta-schema): 422 / 42201.
+    assert client.register("t-key", "{oops", schemaType="JSON")[1]["error_code"] == 42201
+    assert client.register("t-key", '{"type": 5}', schemaType="JSON")[1]["error_code"] == 42201
+    # A second version under the default BACKWARD: refused (not modelled); granted at NONE.
+    doc2 = dict(doc, title="pg.public.t.Key2")
+    status, body = client.register("t-key", compact(doc2), schemaType="JSON")
+    assert (status, body["error_code"]) == (409, 409)
+    reg.set_compatibility("NONE")
+    assert client.register("t-key", compact(doc2), schemaType="JSON") == (200, {"id": 2})
+    assert client.call("GET", "/schemas/types") == (200, ["AVRO", "JSON"])

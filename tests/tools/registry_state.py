@@ -1,7 +1,8 @@
 """The test Schema Registry's store: subjects, versions, global ids and compatibility levels,
 with Confluent Schema Registry's rules (reference avro-schema-registry.md §5, §7, §8):
-  * a schema is stored as its canonical text (avro_canonical.canonical); one global id per
-    (schemaType, canonical text), shared by every subject that registers it;
+  * a schema is stored as its canonical text (avro_canonical.canonical for AVRO, compact JSON
+    for JSON); one global id per (schemaType, canonical text), shared by every subject that
+    registers it;
   * registering a text the subject already has (live version) returns that id, no new version;
   * a new version is checked against the subject's live versions at the subject's level (or the
     global one): BACKWARD = reader new, writer latest; FORWARD the other way; FULL both;
@@ -12,9 +13,11 @@ share one Registry. Errors are RegistryError(http_status, error_code, message), 
 layer turns into Confluent's {"error_code", "message"} body.
 """
 
+import json
 import threading
 
 import avro.compatibility as compat
+import jsonschema
 
 from avro_canonical import InvalidSchema, canonical, parse
 from avro_defaults import check_defaults
@@ -82,12 +85,14 @@ class Registry:
             raise RegistryError(422, 42201,
                                 "Invalid schema: the body must hold a \"schema\" string")
         schema_type = body.get("schemaType") or "AVRO"
-        if schema_type != "AVRO":
+        if schema_type not in ("AVRO", "JSON"):
             raise RegistryError(422, 42201, f"Invalid schema type {schema_type}: the test "
-                                            "registry speaks AVRO only")
+                                            "registry speaks AVRO and JSON only")
         if body.get("references"):
             raise RegistryError(422, 42201, "Invalid schema: the test registry does not resolve "
                                             "schema references")
+        if schema_type == "JSON":
+            return schema_type, json_canonical(body["schema"])
         try:
             text = canonical(body["schema"])
             if self.validate_defaults:
@@ -116,10 +121,19 @@ class Registry:
             entry["schemaType"] = schema_type
         return entry
 
-    def _incompatibilities(self, subject, text, live, level):
-        """Confluent's "details" list; empty when `text` may follow `live` at `level`."""
+    def _incompatibilities(self, subject, key, live, level):
+        """Confluent's "details" list; empty when `key` (type, text) may follow `live` at
+        `level`. JSON schemas are checked for their type only: Confluent's JSON Schema rules are
+        not modelled, so a new JSON version needs level NONE, and anything else is refused."""
         if level == "NONE" or not live:
             return []
+        schema_type, text = key
+        if any(self.texts[v.schema_id][0] != schema_type for v in live):
+            return [f"{{errorType:'TYPE_MISMATCH', description:'Incompatible schema type "
+                    f"{schema_type}'}}"]
+        if schema_type == "JSON":
+            return [f"{{errorType:'UNSUPPORTED', description:'the test registry checks JSON "
+                    f"Schema compatibility at level NONE only (level is {level})'}}"]
         against = live if level.endswith("_TRANSITIVE") else live[-1:]
         new = parse(text)
         checker = compat.ReaderWriterCompatibilityChecker()
@@ -160,7 +174,7 @@ class Registry:
             existing = self.ids.get(key)
             if existing is not None and any(v.schema_id == existing for v in live):
                 return {"id": existing}
-            details = self._incompatibilities(subject, key[1], live, self._level(subject))
+            details = self._incompatibilities(subject, key, live, self._level(subject))
             if details:
                 raise RegistryError(409, self.incompatible_code,
                                     "Schema being registered is incompatible with an earlier "
@@ -279,7 +293,7 @@ class Registry:
     def test_compatibility(self, subject, version, body):
         """POST /compatibility/subjects/{s}/versions/{v} -> {"is_compatible": bool}."""
         with self.lock:
-            _, text = self._canonical(body)
+            key = self._canonical(body)
             live = self._live_or_404(subject)
             if version in ("latest", "-1"):
                 against = live[-1:]
@@ -291,7 +305,18 @@ class Registry:
             level = self._level(subject)
             if level.endswith("_TRANSITIVE") and version in ("latest", "-1"):
                 against = live
-            return {"is_compatible": not self._incompatibilities(subject, text, against, level)}
+            return {"is_compatible": not self._incompatibilities(subject, key, against, level)}
+
+
+def json_canonical(text):
+    """A JSON schema's canonical text, as Confluent's JsonSchema.canonicalString() prints it
+    (Jackson, compact, members in their order); 422 when it is not JSON or not a JSON Schema."""
+    try:
+        schema = json.loads(text)
+        jsonschema.Draft7Validator.check_schema(schema)
+    except (ValueError, jsonschema.SchemaError) as e:
+        raise RegistryError(422, 42201, f"Invalid schema: {e}") from None
+    return json.dumps(schema, separators=(",", ":"), ensure_ascii=False)
 
 
 def check_level(level):

@@ -78,14 +78,15 @@ format:
 TEST(FormatConfig, ErrorsNameTheKey) {
   const std::string avro = std::string(kBase) + "format:\n  type: avro\n";
   EXPECT_EQ(ErrorOf(std::string(kBase) + "format:\n  type: xml\n"),
-            "format.type: must be one of json, avro, got 'xml'");
+            "format.type: must be one of json, avro, json_schema, got 'xml'");
   EXPECT_EQ(ErrorOf(avro),
             "format.schema_registry: required with format.type avro (url: http://host:8081)");
   EXPECT_EQ(ErrorOf(avro + "  schemas: false\n  schema_registry:\n    url: http://sr:8081\n"),
             "format.schemas: applies to format.type json only: with a schema registry the "
             "schema is never inside the record");
   EXPECT_EQ(ErrorOf(std::string(kBase) + "format:\n  schema_registry:\n    url: http://sr\n"),
-            "format.schema_registry: is used by format.type avro only (format.type is json)");
+            "format.schema_registry: is used by format.type avro and json_schema only (format.type "
+            "is json)");
   EXPECT_EQ(ErrorOf(avro + "  schema_registry:\n    url: sr:8081\n"),
             "format.schema_registry.url: 'sr:8081' must start with http:// or https://");
   EXPECT_EQ(ErrorOf(avro + "  schema_registry:\n    url: http://sr\n    basic_auth: cdc\n"),
@@ -99,6 +100,25 @@ TEST(FormatConfig, ErrorsNameTheKey) {
             "instead of registering: set auto_register: false");
   EXPECT_EQ(ErrorOf(avro + "  schema_registry:\n    url: http://sr\n    bogus: 1\n"),
             "format.schema_registry.bogus: unknown key");
+}
+
+TEST(FormatConfig, JsonSchemaWithARegistry) {
+  const std::string js = std::string(kBase) + "format:\n  type: json_schema\n";
+  const Config c = LoadString(js + "  schema_registry:\n    url: http://sr:8081\n");
+  EXPECT_EQ(c.format.type, FormatType::kJsonSchema);
+  EXPECT_EQ(c.format.schema_registry.urls, std::vector<std::string>{"http://sr:8081"});
+  EXPECT_EQ(ErrorOf(js),
+            "format.schema_registry: required with format.type json_schema (url: "
+            "http://host:8081)");
+  EXPECT_EQ(ErrorOf(js + "  schemas: true\n  schema_registry:\n    url: http://sr:8081\n"),
+            "format.schemas: applies to format.type json only: with a schema registry the "
+            "schema is never inside the record");
+  // The wire format's header is binary: not for stdout's text lines.
+  std::string to_stdout = js + "  schema_registry:\n    url: http://sr:8081\n";
+  to_stdout.replace(to_stdout.find("type: kafka"), 11, "type: stdout");
+  EXPECT_EQ(ErrorOf(to_stdout),
+            "format.type: json_schema records are binary, and sink.type stdout writes text "
+            "lines (use kafka, redis, nats, kinesis, or rabbitmq without celery_task)");
 }
 
 // Avro's binary keys and values go to every sink that carries bytes (NATS and RabbitMQ with
