@@ -16,7 +16,7 @@ from confluent_kafka.schema_registry.json_schema import JSONDeserializer
 from confluent_kafka.serialization import SerializationError
 
 from conftest import base_config
-from pgcdc_harness import Pgcdc, TopicReader, wait_until
+from pgcdc_harness import Pgcdc, TopicReader, run_pgcdc, wait_until
 from schema_registry import SchemaRegistry
 from test_avro import CHANGES, TYPES_DDL, by_key, comparable, subject_ids
 from test_types import DDL as TYPES_EVERY_DDL
@@ -277,3 +277,54 @@ def test_every_type_validates_against_its_registered_schema(pg, broker, workdir,
                        match="not valid under any of the given schemas"):
         JSONDeserializer(registry.schema(value_id))(
             b"\x00" + struct.pack(">i", value_id) + json.dumps(row).encode(), None)
+
+
+def test_snapshot_with_validate_and_status(pg, broker, workdir, registry):
+    """The initial snapshot in JSON Schema: two workers share one registration per subject,
+    every row arrives as a validated "r" record; `validate` names the subjects, `status` their
+    latest versions and ids."""
+    pg.create_database("jssnap")
+    pg.execute("CREATE TABLE big(id int PRIMARY KEY, amount numeric(12,2), at timestamptz);"
+               "INSERT INTO big SELECT g, g / 100.0, '2024-01-01'::timestamptz + g * interval '1s'"
+               " FROM generate_series(1, 3000) g;"
+               "CREATE TABLE small(id int PRIMARY KEY); INSERT INTO small VALUES (1), (2)",
+               db="jssnap")
+    cfg = js_config(pg, broker, "jssnap", "jssnap", registry, ["public.big", "public.small"],
+                    workdir)
+    cfg["snapshot"] = {"mode": "initial", "parallelism": 2}
+    p = Pgcdc(cfg, workdir)
+    p.write_config()
+    out = run_pgcdc(["validate", "-c", p.config_path])
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "subject jssnap.public.big-value: not registered yet" in out.stdout, out.stdout
+    assert registry.registrations() == []  # validate registers nothing
+
+    p.start()
+    reader = TopicReader(broker.bootstrap, ["jssnap.public.big", "jssnap.public.small"])
+    try:
+        p.wait_streaming(timeout=60)
+        reader.wait_count(3002, timeout=120)
+    finally:
+        reader.close()
+        assert p.stop() == 0, p.log()
+    dec = JsonSchemaDecoder(registry.url)
+    big = {}
+    for r in reader.records:
+        _, key = dec.decode(r.raw_key)
+        _, value = dec.decode(r.raw_value)
+        assert value["op"] == "r" and value["before"] is None
+        if r.topic == "jssnap.public.big":
+            big[key["id"]] = value["after"]
+    assert len(big) == 3000
+    assert big[1234]["amount"] == "BNI="  # 12.34 as Connect Decimal bytes, base64
+    assert big[1]["at"] == "2024-01-01T00:00:01.000000Z"
+    posts = sorted(r["path"] for r in registry.registrations())
+    assert posts == sorted(f"/subjects/jssnap.public.{t}-{part}/versions"
+                           for t in ("big", "small") for part in ("key", "value")), posts
+
+    out = run_pgcdc(["status", "-c", p.config_path])
+    for t in ("big", "small"):
+        for part in ("key", "value"):
+            subject = f"jssnap.public.{t}-{part}"
+            schema_id = subject_ids(registry.url, subject)[-1]
+            assert f"subject {subject}: version 1, id {schema_id}\n" in out.stdout, out.stdout
