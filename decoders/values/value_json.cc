@@ -75,12 +75,12 @@ void AppendDoubleText(std::string_view t, JsonWriter& w) {
   w.Raw(s);
 }
 
-Status Unparseable(std::string_view type, std::string_view text) {
+}  // namespace
+
+Status UnparseableValue(std::string_view type, std::string_view text) {
   std::string shown(text.substr(0, 64));
   return Status::InvalidArgument("cannot parse " + std::string(type) + " value '" + shown + "'");
 }
-
-}  // namespace
 
 Status AppendValue(const ColumnCodec& c, std::string_view t, JsonWriter& w) {
   thread_local std::string scratch;
@@ -92,13 +92,13 @@ Status AppendValue(const ColumnCodec& c, std::string_view t, JsonWriter& w) {
       } else if (t == "f" || t == "0") {
         w.Bool(false);
       } else {
-        return Unparseable("boolean", t);
+        return UnparseableValue("boolean", t);
       }
       return Status::Ok();
     case ValueType::kInt16:
     case ValueType::kInt32:
     case ValueType::kInt64:
-      if (!IsInteger(t)) return Unparseable("integer", t);
+      if (!IsInteger(t)) return UnparseableValue("integer", t);
       w.Raw(t);
       return Status::Ok();
     case ValueType::kFloat32:
@@ -109,7 +109,7 @@ Status AppendValue(const ColumnCodec& c, std::string_view t, JsonWriter& w) {
       } else if (IsJsonNumber(t)) {
         AppendDoubleText(t, w);
       } else {
-        return Unparseable("float", t);
+        return UnparseableValue("float", t);
       }
       return Status::Ok();
     case ValueType::kDecimal:
@@ -122,7 +122,7 @@ Status AppendValue(const ColumnCodec& c, std::string_view t, JsonWriter& w) {
     case ValueType::kMoney: {
       // convertMoney, precise: setScale(money.fraction.digits, HALF_UP).
       DecimalParts p;
-      if (!ParseDecimal(MoneyToPlain(t), &p)) return Unparseable("money", t);
+      if (!ParseDecimal(MoneyToPlain(t), &p)) return UnparseableValue("money", t);
       RoundHalfUp(&p, c.scale);
       scratch.clear();
       AppendBase64(&scratch, UnscaledBytes(p));
@@ -136,7 +136,7 @@ Status AppendValue(const ColumnCodec& c, std::string_view t, JsonWriter& w) {
                                        "use format.decimal_handling: string or double");
       }
       DecimalParts p;
-      if (!ParseDecimal(t, &p)) return Unparseable("numeric", t);
+      if (!ParseDecimal(t, &p)) return UnparseableValue("numeric", t);
       Rescale(&p, -1);
       w.BeginObject();
       w.Key("scale");
@@ -158,7 +158,7 @@ Status AppendValue(const ColumnCodec& c, std::string_view t, JsonWriter& w) {
         pgbinary::AppendFloat8Text(&shortest, std::strtod(plain.c_str(), nullptr));
         AppendDoubleText(shortest, w);
       } else {
-        return Unparseable("numeric", t);
+        return UnparseableValue("numeric", t);
       }
       return Status::Ok();
     }
@@ -186,7 +186,7 @@ Status AppendValue(const ColumnCodec& c, std::string_view t, JsonWriter& w) {
     case ValueType::kUnknownBytes: AppendBinary(c.binary, t, w, &scratch); return Status::Ok();
     case ValueType::kBits: {
       std::string bytes;
-      if (!BitsToBytes(t, &bytes)) return Unparseable("bit", t);
+      if (!BitsToBytes(t, &bytes)) return UnparseableValue("bit", t);
       scratch.clear();
       AppendBase64(&scratch, bytes);
       w.String(scratch);
@@ -194,7 +194,7 @@ Status AppendValue(const ColumnCodec& c, std::string_view t, JsonWriter& w) {
     }
     case ValueType::kArray: {
       std::vector<std::optional<std::string>> elems;
-      if (!ParseArray(t, &elems)) return Unparseable("array", t);
+      if (!ParseArray(t, &elems)) return UnparseableValue("array", t);
       w.BeginArray();
       for (const auto& e : elems) {
         if (!e) {
@@ -209,7 +209,7 @@ Status AppendValue(const ColumnCodec& c, std::string_view t, JsonWriter& w) {
     case ValueType::kPoint: {
       std::string_view x, y;
       if (!ParsePoint(t, &x, &y) || !IsJsonNumber(x) || !IsJsonNumber(y)) {
-        return Unparseable("point", t);
+        return UnparseableValue("point", t);
       }
       w.BeginObject();
       w.Key("x");
@@ -231,7 +231,7 @@ Status AppendValue(const ColumnCodec& c, std::string_view t, JsonWriter& w) {
     case ValueType::kLine: {
       std::vector<double> n;
       if (!ParseNumbers(t, &n))
-        return Unparseable(c.type_name.empty() ? "geometry" : c.type_name, t);
+        return UnparseableValue(c.type_name.empty() ? "geometry" : c.type_name, t);
       // Shortest round-trip digits, as Java's Double.toString picks them, with JsonConverter's
       // ".0" on integral values.
       auto number = [&w](double d) {
@@ -241,14 +241,14 @@ Status AppendValue(const ColumnCodec& c, std::string_view t, JsonWriter& w) {
       };
       w.BeginObject();
       if (c.type == ValueType::kLine) {
-        if (n.size() != 3) return Unparseable("line", t);
+        if (n.size() != 3) return UnparseableValue("line", t);
         const char* names[3] = {"a", "b", "c"};
         for (int k = 0; k < 3; ++k) {
           w.Key(names[k]);
           number(n[static_cast<size_t>(k)]);
         }
       } else if (c.type == ValueType::kCircle) {
-        if (n.size() != 3) return Unparseable("circle", t);
+        if (n.size() != 3) return UnparseableValue("circle", t);
         w.Key("center");
         w.BeginObject();
         w.Key("x");
@@ -265,7 +265,7 @@ Status AppendValue(const ColumnCodec& c, std::string_view t, JsonWriter& w) {
         w.Key("radius");
         number(n[2]);
       } else {
-        if (n.size() < 4 || n.size() % 2 != 0) return Unparseable(c.type_name, t);
+        if (n.size() < 4 || n.size() % 2 != 0) return UnparseableValue(c.type_name, t);
         // As Debezium's convertBox/convertPath (after 3.6.1, dbz#2135): a box "(x1,y1),(x2,y2)"
         // is the closed ring (x1,y1) (x1,y2) (x2,y2) (x2,y1); a path is a line string, open or
         // closed "((...))", the flag in the extensions (WKB has none).
@@ -300,7 +300,7 @@ Status AppendValue(const ColumnCodec& c, std::string_view t, JsonWriter& w) {
     case ValueType::kHstoreJson:
     case ValueType::kHstoreMap: {
       std::vector<std::pair<std::string, std::optional<std::string>>> pairs;
-      if (!ParseHstore(t, &pairs)) return Unparseable("hstore", t);
+      if (!ParseHstore(t, &pairs)) return UnparseableValue("hstore", t);
       // The object is a JSON value in map mode and a JSON document in a string in json mode.
       std::string obj;
       JsonWriter o(&obj);
@@ -328,7 +328,7 @@ Status AppendValue(const ColumnCodec& c, std::string_view t, JsonWriter& w) {
           c.binary == BinaryHandling::kHex
               ? AppendHexFromByteaHex(out, t)
               : AppendBase64FromByteaHex(out, t, c.binary == BinaryHandling::kBase64UrlSafe);
-      if (!ok) return Unparseable("bytea (hex)", t);  // the caller drops the partial event
+      if (!ok) return UnparseableValue("bytea (hex)", t);  // the caller drops the partial event
       w.EndUnescapedString();
       return Status::Ok();
     }

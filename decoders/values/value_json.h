@@ -26,6 +26,8 @@ Status AppendDateValue(const ColumnCodec& codec, std::string_view text, JsonWrit
 Status AppendTimeValue(const ColumnCodec& codec, std::string_view text, JsonWriter& w);
 Status AppendTimestampValue(const ColumnCodec& codec, std::string_view text, JsonWriter& w);
 Status AppendIntervalValue(const ColumnCodec& codec, std::string_view text, JsonWriter& w);
+// The error of a text form that does not parse as `type`, quoting at most 64 bytes of it.
+Status UnparseableValue(std::string_view type, std::string_view text);
 
 // Appends the value Debezium uses for an unchanged TOASTed column, or fails for types that cannot
 // hold the placeholder.

@@ -18,11 +18,6 @@ using namespace pgtext;  // NOLINT(google-build-using-namespace): this file rend
 // Debezium's MicroDuration counts a month as 365.25 / 12 days = 2,629,800 s.
 constexpr int64_t kMicrosPerMonth = 2'629'800 * kMicrosPerSecond;
 
-Status Unparseable(std::string_view type, std::string_view text) {
-  std::string shown(text.substr(0, 64));
-  return Status::InvalidArgument("cannot parse " + std::string(type) + " value '" + shown + "'");
-}
-
 bool IsInfinity(std::string_view t) { return t == "infinity" || t == "-infinity"; }
 
 }  // namespace
@@ -36,7 +31,7 @@ Status AppendDateValue(const ColumnCodec& c, std::string_view t, JsonWriter& w) 
       return Status::Ok();
     }
     int64_t days;
-    if (!ParseDate(t, &days)) return Unparseable("date", t);
+    if (!ParseDate(t, &days)) return UnparseableValue("date", t);
     thread_local std::string scratch;
     scratch.clear();
     AppendIsoDate(&scratch, days);
@@ -50,7 +45,7 @@ Status AppendDateValue(const ColumnCodec& c, std::string_view t, JsonWriter& w) 
     return Status::Ok();
   }
   int64_t days;
-  if (!ParseDate(t, &days)) return Unparseable("date", t);
+  if (!ParseDate(t, &days)) return UnparseableValue("date", t);
   w.Int(days);
   return Status::Ok();
 }
@@ -59,7 +54,7 @@ Status AppendTimeValue(const ColumnCodec& c, std::string_view t, JsonWriter& w) 
   thread_local std::string scratch;
   if (c.type == ValueType::kTimeTz) {
     int64_t utc;
-    if (!ParseTimeTz(t, &utc)) return Unparseable("timetz", t);
+    if (!ParseTimeTz(t, &utc)) return UnparseableValue("timetz", t);
     scratch.clear();
     AppendClock(&scratch, utc);
     scratch.push_back('Z');
@@ -67,7 +62,7 @@ Status AppendTimeValue(const ColumnCodec& c, std::string_view t, JsonWriter& w) 
     return Status::Ok();
   }
   int64_t micros;
-  if (!ParseTime(t, &micros)) return Unparseable("time", t);
+  if (!ParseTime(t, &micros)) return UnparseableValue("time", t);
   if (c.type == ValueType::kIsoTime) {
     // IsoTime (ISO_OFFSET_TIME at UTC): the fraction without trailing zeros.
     scratch.clear();
@@ -94,7 +89,7 @@ Status AppendTimestampValue(const ColumnCodec& c, std::string_view t, JsonWriter
       w.String(t);
       return Status::Ok();
     }
-    if (!ParseTimestamp(t, &micros, &has_offset)) return Unparseable("timestamptz", t);
+    if (!ParseTimestamp(t, &micros, &has_offset)) return UnparseableValue("timestamptz", t);
     scratch.clear();
     AppendIsoInstant(&scratch, micros, c.frac_digits);
     w.String(scratch);
@@ -108,7 +103,7 @@ Status AppendTimestampValue(const ColumnCodec& c, std::string_view t, JsonWriter
       return Status::Ok();
     }
     int64_t nanos;
-    if (!ParseTimestamp(t, &micros, &has_offset)) return Unparseable("timestamp", t);
+    if (!ParseTimestamp(t, &micros, &has_offset)) return UnparseableValue("timestamp", t);
     if (__builtin_mul_overflow(micros, 1000, &nanos)) {
       return Status::InvalidArgument("timestamp '" + std::string(t.substr(0, 64)) +
                                      "' exceeds NanoTimestamp's range");
@@ -122,7 +117,7 @@ Status AppendTimestampValue(const ColumnCodec& c, std::string_view t, JsonWriter
     if (IsInfinity(t)) {
       micros = t[0] == '-' ? kTimestampNegInfinity : kTimestampPosInfinity;
     } else if (!ParseTimestamp(t, &micros, &has_offset)) {
-      return Unparseable("timestamp", t);
+      return UnparseableValue("timestamp", t);
     }
     scratch.clear();
     AppendIsoInstant(&scratch, micros, -1);
@@ -136,14 +131,14 @@ Status AppendTimestampValue(const ColumnCodec& c, std::string_view t, JsonWriter
     w.Int(in_micros ? sentinel : sentinel / 1000);
     return Status::Ok();
   }
-  if (!ParseTimestamp(t, &micros, &has_offset)) return Unparseable("timestamp", t);
+  if (!ParseTimestamp(t, &micros, &has_offset)) return UnparseableValue("timestamp", t);
   w.Int(in_micros ? micros : FloorDiv(micros, 1000));
   return Status::Ok();
 }
 
 Status AppendIntervalValue(const ColumnCodec& c, std::string_view t, JsonWriter& w) {
   int64_t months, days, micros;
-  if (!ParseInterval(t, &months, &days, &micros)) return Unparseable("interval", t);
+  if (!ParseInterval(t, &months, &days, &micros)) return UnparseableValue("interval", t);
   if (c.type == ValueType::kIntervalMicros) {
     int64_t total, part;
     if (__builtin_mul_overflow(months, kMicrosPerMonth, &total) ||

@@ -17,6 +17,7 @@ import pytest
 import redis
 
 from avro_records import decode
+from json_schema_records import JsonSchemaDecoder
 from pgcdc_harness import Pgcdc, free_port, run_pgcdc, wait_until
 from schema_registry import SchemaRegistry
 from sink_servers import RedisServer, change_ids, check_delivered, kill_loop
@@ -163,6 +164,52 @@ def test_avro_keys_and_values_with_a_schema_registry(pg, rds, workdir):
     assert changes[4] == (3, "c", None, {"id": 3, "v": "c", "amount": decimal.Decimal("-0.01")})
     assert len(changes) == 5, changes  # the delete's tombstone is not written
     assert got[4][3]["source"]["table"] == "t" and got[4][3]["source"]["db"] == db
+
+
+def test_json_schema_keys_and_values_with_a_schema_registry(pg, rds, workdir):
+    """format.type json_schema on Redis: each compact entry's field and value are the
+    Confluent-framed JSON key and value, under the ids registered for <topic>-key and
+    <topic>-value, each validated by Confluent's JSONDeserializer against the registered schema:
+    snapshot reads, then an update, a delete (no tombstone entry) and an insert."""
+    db = "rjsch"
+    stream = f"{db}.public.t"
+    pg.create_database(db)
+    pg.execute("CREATE TABLE t(id int PRIMARY KEY, v text, amount numeric(7,2))", db=db)
+    pg.execute("INSERT INTO t VALUES (1, 'a', 1.50), (2, 'b', NULL)", db=db)
+    with SchemaRegistry() as registry:
+        cfg = redis_config(pg, rds, db, workdir)
+        cfg["snapshot"] = {"mode": "initial"}
+        cfg["format"] = {"type": "json_schema", "schema_registry": {"url": registry.url}}
+        p = Pgcdc(cfg, workdir).start()
+        p.wait_streaming(timeout=60)
+        pg.execute("UPDATE t SET v = 'B' WHERE id = 2", db=db)
+        pg.execute("DELETE FROM t WHERE id = 1", db=db)
+        pg.execute("INSERT INTO t VALUES (3, 'c', -0.01)", db=db)
+        pg.wait_confirmed(f"pgcdc_{db}", db, pg.current_wal_lsn(db))
+        assert p.stop() == 0, p.log()
+
+        binary = redis.Redis(host="127.0.0.1", port=rds.port, socket_timeout=5)
+        dec = JsonSchemaDecoder(registry.url)
+        got = []
+        for _, fields in binary.xrange(stream):
+            assert len(fields) == 1, f"compact entries have one field, got {fields}"
+            (k, v), = fields.items()
+            got.append(dec.decode(k) + dec.decode(v))
+        assert registry.subjects() == [f"{stream}-key", f"{stream}-value"]
+        key_ids = {key_id for key_id, _, _, _ in got}
+        value_ids = {value_id for _, _, value_id, _ in got}
+        assert len(key_ids) == 1 and len(value_ids) == 1 and key_ids != value_ids, got
+
+    changes = [(key["id"], value["op"], value["before"], value["after"])
+               for _, key, _, value in got]
+    reads = sorted(changes[:2], key=lambda c: c[0])
+    # numeric(7,2) is Connect Decimal bytes, base64, as in the JSON format: 150 and -1.
+    assert reads == [(1, "r", None, {"id": 1, "v": "a", "amount": "AJY="}),
+                     (2, "r", None, {"id": 2, "v": "b", "amount": None})]
+    assert changes[2][:2] == (2, "u") and changes[2][3] == {"id": 2, "v": "B", "amount": None}
+    assert changes[3][:2] == (1, "d") and changes[3][2]["id"] == 1 and changes[3][3] is None
+    assert changes[4] == (3, "c", None, {"id": 3, "v": "c", "amount": "/w=="})
+    assert len(changes) == 5, changes  # the delete's tombstone is not written
 
 
 def test_outage_freezes_confirmed_lsn_and_loses_nothing(pg, rds, workdir):
