@@ -30,7 +30,7 @@ enum class IntervalMode { kNumeric, kString };
 enum class NameAdjustmentMode { kNone, kAvro, kAvroUnicode };
 enum class HstoreMode { kJson, kMap };
 // format.type. protobuf (issue #17) is not built yet.
-enum class FormatType { kJson, kAvro, kJsonSchema };
+enum class FormatType { kJson, kAvro, kJsonSchema, kProtobuf };
 // format.schema_registry.subject_strategy: Confluent's Topic/Record/TopicRecord NameStrategy.
 enum class SubjectNameStrategy { kTopic, kRecord, kTopicRecord };
 enum class UnknownTypes { kFail, kString, kSkip, kBytes };
@@ -98,7 +98,7 @@ struct SchemaRegistryConfig {
 
 struct FormatConfig {
   FormatType type = FormatType::kJson;
-  SchemaRegistryConfig schema_registry;  // type avro and json_schema
+  SchemaRegistryConfig schema_registry;  // type avro, json_schema, protobuf
   bool schemas = true;
   bool tombstones = true;
   DecimalMode decimal_handling = DecimalMode::kPrecise;

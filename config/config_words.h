@@ -41,7 +41,7 @@ CDC_CONFIG_WORDS(NameAdjustmentMode, {"none", NameAdjustmentMode::kNone},
                  {"avro", NameAdjustmentMode::kAvro},
                  {"avro_unicode", NameAdjustmentMode::kAvroUnicode});
 CDC_CONFIG_WORDS(FormatType, {"json", FormatType::kJson}, {"avro", FormatType::kAvro},
-                 {"json_schema", FormatType::kJsonSchema});
+                 {"json_schema", FormatType::kJsonSchema}, {"protobuf", FormatType::kProtobuf});
 CDC_CONFIG_WORDS(SubjectNameStrategy, {"topic", SubjectNameStrategy::kTopic},
                  {"record", SubjectNameStrategy::kRecord},
                  {"topic_record", SubjectNameStrategy::kTopicRecord});

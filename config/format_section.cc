@@ -46,7 +46,8 @@ void ParseSchemaRegistry(const YAML::Node& node, FormatType type, bool schemas_s
   const bool present = node && !node.IsNull();
   if (type == FormatType::kJson) {
     if (present) {
-      Fail(kKey, "is used by format.type avro and json_schema only (format.type is json)");
+      Fail(kKey,
+           "is used by format.type avro, json_schema and protobuf only (format.type is json)");
     }
     return;
   }

@@ -211,9 +211,9 @@ std::string Metrics::Render() const {
   Metric(&out, "pgcdc_sink_queue_full_total", "counter",
          "Times a send waited because the sink's local queue was full.");
   Sample(&out, "pgcdc_sink_queue_full_total", static_cast<double>(queue_full_waits.load()));
-  Metric(
-      &out, "pgcdc_schema_registry_requests_total", "counter",
-      "HTTP requests made to the schema registry (format avro, json_schema): one per new schema.");
+  Metric(&out, "pgcdc_schema_registry_requests_total", "counter",
+         "HTTP requests made to the schema registry (format avro, json_schema, protobuf): one per "
+         "new schema.");
   Sample(&out, "pgcdc_schema_registry_requests_total",
          static_cast<double>(registry_requests.load()));
   Metric(&out, "pgcdc_schema_registry_down", "gauge",

@@ -95,6 +95,7 @@ EventOptions EventOptionsFrom(const config::Config& cfg, const std::string& vers
     case config::FormatType::kJson: o.format = RecordFormat::kJson; break;
     case config::FormatType::kAvro: o.format = RecordFormat::kAvro; break;
     case config::FormatType::kJsonSchema: o.format = RecordFormat::kJsonSchema; break;
+    case config::FormatType::kProtobuf: o.format = RecordFormat::kProtobuf; break;
   }
   switch (cfg.format.schema_registry.subject_strategy) {
     case config::SubjectNameStrategy::kTopic: o.subject_strategy = SubjectStrategy::kTopic; break;

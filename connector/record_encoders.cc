@@ -4,6 +4,7 @@
 #include "decoders/base/check.h"
 #include "decoders/json/json_encoder.h"
 #include "decoders/json/json_schema_encoder.h"
+#include "decoders/protobuf/protobuf_encoder.h"
 
 namespace cdc {
 
@@ -16,6 +17,9 @@ std::unique_ptr<RecordEncoder> MakeRecordEncoder(const EventOptions& options) {
     case RecordFormat::kJsonSchema:
       CDC_CHECK(options.registrar != nullptr);
       return std::make_unique<JsonSchemaEncoder>(options, *options.registrar);
+    case RecordFormat::kProtobuf:
+      CDC_CHECK(options.registrar != nullptr);
+      return std::make_unique<ProtobufEncoder>(options, *options.registrar);
     case RecordFormat::kJson: break;
   }
   return std::make_unique<JsonEncoder>(options);

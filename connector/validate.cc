@@ -52,8 +52,8 @@ class Findings {
   Status first_;
 };
 
-// format avro or json_schema: the registry answers (reachable, credentials accepted) and what
-// compatibility level each table's value subject will be checked against. Registers nothing.
+// format avro, json_schema or protobuf: the registry answers (reachable, credentials accepted) and
+// what compatibility level each table's value subject will be checked against. Registers nothing.
 void CheckRegistry(const config::Config& cfg, const CaptureSet& capture, Findings& f) {
   const auto& r = cfg.format.schema_registry;
   SchemaRegistryClient client(r, StopSignal::Process(), nullptr);

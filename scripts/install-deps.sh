@@ -9,6 +9,8 @@ packages=(
   libcpp-httplib-dev libhiredis-dev libnats-dev librabbitmq-dev
   python3 python3-pytest python3-psycopg2 python3-confluent-kafka python3-avro python3-jsonschema
   python3-requests
+  # format protobuf tests: protoc compiles the registered schemas, python3-protobuf parses them.
+  protobuf-compiler libprotobuf-dev python3-protobuf
   openssl kcat
   redis-server python3-redis nats-server rabbitmq-server python3-pika python3-celery
   libssl-dev python3-boto3

@@ -14,8 +14,8 @@
 #include <string_view>
 
 #include "decoders/avro/avro_schema.h"
-#include "decoders/avro/json_cursor.h"
 #include "decoders/base/status.h"
+#include "decoders/values/json_cursor.h"
 
 namespace cdc::avro {
 

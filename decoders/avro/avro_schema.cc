@@ -2,8 +2,8 @@
 
 #include <map>
 
-#include "decoders/avro/json_cursor.h"
 #include "decoders/base/base64.h"
+#include "decoders/values/json_cursor.h"
 #include "decoders/values/value_json.h"
 
 namespace cdc {

@@ -18,7 +18,7 @@ class SchemaRegistrar;
 // format.type: how records are spelled. JSON is Kafka Connect's JsonConverter (with or without
 // schemas); Avro is Confluent's AvroConverter and JSON Schema its JsonSchemaConverter, each with a
 // Schema Registry (Confluent's wire format).
-enum class RecordFormat { kJson, kAvro, kJsonSchema };
+enum class RecordFormat { kJson, kAvro, kJsonSchema, kProtobuf };
 
 // format.schema_registry.subject_strategy: the subject a key or value schema is registered under.
 enum class SubjectStrategy {
@@ -62,8 +62,8 @@ struct EventOptions {
   // (Kafka Connect's SimpleHeaderConverter writes a STRING header as its UTF-8 bytes). Empty:
   // none. The connector fills them (connector/options.cc).
   std::vector<std::pair<std::string, std::string>> context_headers;
-  // formats kAvro and kJsonSchema: where schema ids come from (the connector's registry client,
-  // which outlives every encoder). Not owned; null with format kJson.
+  // formats kAvro, kJsonSchema, kProtobuf: where schema ids come from (the connector's registry
+  // client, which outlives every encoder). Not owned; null with format kJson.
   SchemaRegistrar* registrar = nullptr;
 };
 

@@ -267,7 +267,7 @@ class Handler(BaseHTTPRequestHandler):
         return self.server.registry.subject_versions_of_id(schema_id)
 
     def schema_types(self, body):
-        return ["AVRO", "JSON"]
+        return ["AVRO", "JSON", "PROTOBUF"]
 
     def get_global_config(self, body):
         return self.server.registry.get_config()

@@ -1,8 +1,9 @@
 """The test Schema Registry's store: subjects, versions, global ids and compatibility levels,
 with Confluent Schema Registry's rules (reference avro-schema-registry.md §5, §7, §8):
   * a schema is stored as its canonical text (avro_canonical.canonical for AVRO, compact JSON
-    for JSON); one global id per (schemaType, canonical text), shared by every subject that
-    registers it;
+    for JSON, the text as sent for PROTOBUF once protoc compiles it: Confluent re-prints it, and
+    the converter's text re-prints as itself); one global id per (schemaType, canonical text),
+    shared by every subject that registers it;
   * registering a text the subject already has (live version) returns that id, no new version;
   * a new version is checked against the subject's live versions at the subject's level (or the
     global one): BACKWARD = reader new, writer latest; FORWARD the other way; FULL both;
@@ -21,6 +22,7 @@ import jsonschema
 
 from avro_canonical import InvalidSchema, canonical, parse
 from avro_defaults import check_defaults
+from proto_compile import ProtoInvalid, descriptor_set
 
 LEVELS = ("NONE", "BACKWARD", "FORWARD", "FULL", "BACKWARD_TRANSITIVE", "FORWARD_TRANSITIVE",
           "FULL_TRANSITIVE")
@@ -85,14 +87,20 @@ class Registry:
             raise RegistryError(422, 42201,
                                 "Invalid schema: the body must hold a \"schema\" string")
         schema_type = body.get("schemaType") or "AVRO"
-        if schema_type not in ("AVRO", "JSON"):
+        if schema_type not in ("AVRO", "JSON", "PROTOBUF"):
             raise RegistryError(422, 42201, f"Invalid schema type {schema_type}: the test "
-                                            "registry speaks AVRO and JSON only")
+                                            "registry speaks AVRO, JSON and PROTOBUF only")
         if body.get("references"):
             raise RegistryError(422, 42201, "Invalid schema: the test registry does not resolve "
                                             "schema references")
         if schema_type == "JSON":
             return schema_type, json_canonical(body["schema"])
+        if schema_type == "PROTOBUF":
+            try:
+                descriptor_set(body["schema"])
+            except ProtoInvalid as e:
+                raise RegistryError(422, 42201, f"Invalid schema: {e}") from None
+            return schema_type, body["schema"]
         try:
             text = canonical(body["schema"])
             if self.validate_defaults:
@@ -123,17 +131,18 @@ class Registry:
 
     def _incompatibilities(self, subject, key, live, level):
         """Confluent's "details" list; empty when `key` (type, text) may follow `live` at
-        `level`. JSON schemas are checked for their type only: Confluent's JSON Schema rules are
-        not modelled, so a new JSON version needs level NONE, and anything else is refused."""
+        `level`. JSON and PROTOBUF schemas are checked for their type only: Confluent's rules for
+        them are not modelled, so a new version needs level NONE, and anything else is
+        refused."""
         if level == "NONE" or not live:
             return []
         schema_type, text = key
         if any(self.texts[v.schema_id][0] != schema_type for v in live):
             return [f"{{errorType:'TYPE_MISMATCH', description:'Incompatible schema type "
                     f"{schema_type}'}}"]
-        if schema_type == "JSON":
-            return [f"{{errorType:'UNSUPPORTED', description:'the test registry checks JSON "
-                    f"Schema compatibility at level NONE only (level is {level})'}}"]
+        if schema_type in ("JSON", "PROTOBUF"):
+            return [f"{{errorType:'UNSUPPORTED', description:'the test registry checks "
+                    f"{schema_type} compatibility at level NONE only (level is {level})'}}"]
         against = live if level.endswith("_TRANSITIVE") else live[-1:]
         new = parse(text)
         checker = compat.ReaderWriterCompatibilityChecker()

@@ -78,14 +78,15 @@ format:
 TEST(FormatConfig, ErrorsNameTheKey) {
   const std::string avro = std::string(kBase) + "format:\n  type: avro\n";
   EXPECT_EQ(ErrorOf(std::string(kBase) + "format:\n  type: xml\n"),
-            "format.type: must be one of json, avro, json_schema, got 'xml'");
+            "format.type: must be one of json, avro, json_schema, protobuf, got 'xml'");
   EXPECT_EQ(ErrorOf(avro),
             "format.schema_registry: required with format.type avro (url: http://host:8081)");
   EXPECT_EQ(ErrorOf(avro + "  schemas: false\n  schema_registry:\n    url: http://sr:8081\n"),
             "format.schemas: applies to format.type json only: with a schema registry the "
             "schema is never inside the record");
   EXPECT_EQ(ErrorOf(std::string(kBase) + "format:\n  schema_registry:\n    url: http://sr\n"),
-            "format.schema_registry: is used by format.type avro and json_schema only (format.type "
+            "format.schema_registry: is used by format.type avro, json_schema and protobuf only "
+            "(format.type "
             "is json)");
   EXPECT_EQ(ErrorOf(avro + "  schema_registry:\n    url: sr:8081\n"),
             "format.schema_registry.url: 'sr:8081' must start with http:// or https://");
@@ -118,6 +119,22 @@ TEST(FormatConfig, JsonSchemaWithARegistry) {
   to_stdout.replace(to_stdout.find("type: kafka"), 11, "type: stdout");
   EXPECT_EQ(ErrorOf(to_stdout),
             "format.type: json_schema records are binary, and sink.type stdout writes text "
+            "lines (use kafka, redis, nats, kinesis, or rabbitmq without celery_task)");
+}
+
+TEST(FormatConfig, ProtobufWithARegistry) {
+  const std::string pb = std::string(kBase) + "format:\n  type: protobuf\n";
+  const Config c = LoadString(pb + "  schema_registry:\n    url: http://sr:8081\n");
+  EXPECT_EQ(c.format.type, FormatType::kProtobuf);
+  EXPECT_EQ(ErrorOf(pb),
+            "format.schema_registry: required with format.type protobuf (url: http://host:8081)");
+  EXPECT_EQ(ErrorOf(pb + "  schemas: false\n  schema_registry:\n    url: http://sr:8081\n"),
+            "format.schemas: applies to format.type json only: with a schema registry the "
+            "schema is never inside the record");
+  std::string to_stdout = pb + "  schema_registry:\n    url: http://sr:8081\n";
+  to_stdout.replace(to_stdout.find("type: kafka"), 11, "type: stdout");
+  EXPECT_EQ(ErrorOf(to_stdout),
+            "format.type: protobuf records are binary, and sink.type stdout writes text "
             "lines (use kafka, redis, nats, kinesis, or rabbitmq without celery_task)");
 }
 

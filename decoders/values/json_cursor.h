@@ -1,10 +1,11 @@
 #pragma once
 
 // JsonCursor: a forward reader over one JSON text that pgcdc's own renderers wrote
-// (values/value_json.h): the Avro encoder renders a value as the JSON encoder does, then reads
-// it back with this cursor while writing the Avro datum, so both formats carry the same values
-// from one renderer. Not a general validating parser: it accepts what JsonWriter emits (compact,
-// no whitespace needed, though whitespace is skipped) and fails cleanly on anything else.
+// (values/value_json.h): the Avro and Protobuf encoders render a value as the JSON encoder does,
+// then read it back with this cursor while writing their binary datum, so every format carries
+// the same values from one renderer. Not a general validating parser: it accepts what JsonWriter
+// emits (compact, no whitespace needed, though whitespace is skipped) and fails cleanly on
+// anything else.
 //
 // Views into the text; the text must outlive the cursor. Thread-compatible.
 

@@ -1,4 +1,4 @@
-#include "decoders/avro/json_cursor.h"
+#include "decoders/values/json_cursor.h"
 
 #include <cstdint>
 
