@@ -219,11 +219,11 @@ SINK_TARGET = None
 # The record formats a run compares (--formats), in order: JSON with schemas (Debezium's
 # JsonConverter with schemas.enable), JSON without, and Avro (Confluent's wire format, ids from
 # the test Schema Registry that main() starts); json_schema (JsonSchemaConverter's wire format)
-# on request. TAG: one letter in run, slot and topic names.
+# and protobuf (ProtobufConverter's) on request. TAG: one letter in run, slot and topic names.
 FORMATS = ["json-schemas", "json", "avro"]
-TAG = {"json-schemas": "s", "json": "j", "avro": "a", "json_schema": "x"}
+TAG = {"json-schemas": "s", "json": "j", "avro": "a", "json_schema": "x", "protobuf": "p"}
 # The formats whose records are framed with a registry's schema id (binary, never text lines).
-REGISTRY_FORMATS = ("avro", "json_schema")
+REGISTRY_FORMATS = ("avro", "json_schema", "protobuf")
 # The test registry (tests/tools/schema_registry.py) when a registry format is among them.
 REGISTRY = None
 # What the Avro runs measured, against the issue's goals (printed at the end of the run).
@@ -417,7 +417,8 @@ def bench_snapshot(pg, broker, workdir, rows, wide, parallelism, peer=None):
 def record_key_id(fmt, key):
     """The row id in a record key of `fmt`: {"id": N} in JSON (inside "payload" with schemas),
     in Avro the long after Confluent's 5-byte header (zig-zag varint), in JSON Schema the JSON
-    after it."""
+    after it, in Protobuf field 1 (tag byte 08, a plain varint; absent when 0) after the header
+    and the message-index byte."""
     if fmt == "avro":
         z = shift = 0
         for b in key[5:]:
@@ -428,6 +429,17 @@ def record_key_id(fmt, key):
         return (z >> 1) ^ -(z & 1)
     if fmt == "json_schema":
         return json.loads(key[5:])["id"]
+    if fmt == "protobuf":
+        if len(key) == 6:
+            return 0
+        assert key[6] == 0x08, key[:8]
+        v = shift = 0
+        for b in key[7:]:
+            v |= (b & 0x7F) << shift
+            shift += 7
+            if b < 0x80:
+                break
+        return v - (1 << 64) if v >= 1 << 63 else v
     k = json.loads(key)
     return (k["payload"] if fmt == "json-schemas" else k)["id"]
 
@@ -1039,8 +1051,8 @@ def main():
                     help="source.value_transfer of every run (default: pgcdc's)")
     ap.add_argument("--formats", default=",".join(FORMATS),
                     help="the record formats each benchmark runs, in this order (default "
-                         "%(default)s): json-schemas (format.schemas true), json (false), avro "
-                         "and json_schema (those format.types against the test Schema "
+                         "%(default)s): json-schemas (format.schemas true), json (false), avro, "
+                         "json_schema and protobuf (those format.types against the test Schema "
                          "Registry)")
     args = ap.parse_args()
     VALUE_TRANSFER = args.value_transfer

@@ -99,6 +99,10 @@ struct SchemaRegistryConfig {
 struct FormatConfig {
   FormatType type = FormatType::kJson;
   SchemaRegistryConfig schema_registry;  // type avro, json_schema, protobuf
+  // type protobuf: ProtobufConverter's optional.for.nullables (format.protobuf
+  // .optional_for_nullables): optional fields get proto3's `optional`, so a reader tells a NULL
+  // (absent) from a zero. Off by default, as in the converter (and so the same schema text).
+  bool protobuf_optional_for_nullables = false;
   bool schemas = true;
   bool tombstones = true;
   DecimalMode decimal_handling = DecimalMode::kPrecise;

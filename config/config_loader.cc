@@ -182,6 +182,15 @@ Config Parse(const YAML::Node& root) {
     f.StringList("datatype_propagate_source_type", &c.format.datatype_propagate_source_type);
     ParseSchemaRegistry(f.Take("schema_registry"), c.format.type, schemas_set,
                         &c.format.schema_registry);
+    if (YAML::Node pb = f.Take("protobuf"); pb && !pb.IsNull()) {
+      if (c.format.type != FormatType::kProtobuf) {
+        Fail("format.protobuf", "is used by format.type protobuf only (format.type is " +
+                                    std::string(WordOf(c.format.type)) + ")");
+      }
+      MapReader p(pb, "format.protobuf");
+      p.Bool("optional_for_nullables", &c.format.protobuf_optional_for_nullables);
+      p.Finish();
+    }
     YAML::Node keys = f.Take("message_key_columns");
     if (keys && !keys.IsNull()) {
       if (!keys.IsMap()) {

@@ -97,6 +97,7 @@ EventOptions EventOptionsFrom(const config::Config& cfg, const std::string& vers
     case config::FormatType::kJsonSchema: o.format = RecordFormat::kJsonSchema; break;
     case config::FormatType::kProtobuf: o.format = RecordFormat::kProtobuf; break;
   }
+  o.protobuf_optional_for_nullables = cfg.format.protobuf_optional_for_nullables;
   switch (cfg.format.schema_registry.subject_strategy) {
     case config::SubjectNameStrategy::kTopic: o.subject_strategy = SubjectStrategy::kTopic; break;
     case config::SubjectNameStrategy::kRecord: o.subject_strategy = SubjectStrategy::kRecord; break;

@@ -19,29 +19,6 @@ Status Mismatch(const AvroSchema& s, const JsonCursor& in, std::string_view what
       (s.kind == Kind::kRecord ? "record " + s.FullName() : std::string("value")));
 }
 
-bool ReadFloating(JsonCursor& in, double* v) {
-  if (in.Peek() == '"') {
-    std::string s;
-    if (!in.ReadString(&s)) return false;
-    if (s == "NaN") {
-      *v = std::numeric_limits<double>::quiet_NaN();
-    } else if (s == "Infinity") {
-      *v = std::numeric_limits<double>::infinity();
-    } else if (s == "-Infinity") {
-      *v = -std::numeric_limits<double>::infinity();
-    } else {
-      return false;
-    }
-    return true;
-  }
-  std::string_view token;
-  if (!in.ReadNumber(&token)) return false;
-  std::string copy(token);
-  char* end = nullptr;
-  *v = std::strtod(copy.c_str(), &end);
-  return end == copy.c_str() + copy.size();
-}
-
 }  // namespace
 
 Status WriteJsonAsAvro(const AvroSchema& s, JsonCursor& in, std::string* out) {
@@ -86,7 +63,7 @@ Status WriteJsonAsAvro(const AvroSchema& s, JsonCursor& in, std::string* out) {
     case Kind::kFloat:
     case Kind::kDouble: {
       double v;
-      if (!ReadFloating(in, &v)) return Mismatch(s, in, "a non-number");
+      if (!in.ReadDouble(&v)) return Mismatch(s, in, "a non-number");
       if (s.kind == Kind::kFloat) {
         WriteFloat(out, static_cast<float>(v));
       } else {

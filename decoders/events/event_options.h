@@ -62,6 +62,9 @@ struct EventOptions {
   // (Kafka Connect's SimpleHeaderConverter writes a STRING header as its UTF-8 bytes). Empty:
   // none. The connector fills them (connector/options.cc).
   std::vector<std::pair<std::string, std::string>> context_headers;
+  // format kProtobuf: optional fields are proto3 `optional` (ProtobufConverter's
+  // optional.for.nullables), so NULL and zero differ on the wire.
+  bool protobuf_optional_for_nullables = false;
   // formats kAvro, kJsonSchema, kProtobuf: where schema ids come from (the connector's registry
   // client, which outlives every encoder). Not owned; null with format kJson.
   SchemaRegistrar* registrar = nullptr;

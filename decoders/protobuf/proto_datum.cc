@@ -1,8 +1,5 @@
 #include "decoders/protobuf/proto_datum.h"
 
-#include <charconv>
-#include <cmath>
-#include <cstdlib>
 #include <cstring>
 #include <limits>
 
@@ -18,36 +15,6 @@ Status Mismatch(const ProtoField& f, const JsonCursor& in, std::string_view what
   return Status::InvalidArgument("cannot write " + std::string(what) + " at offset " +
                                  std::to_string(in.pos()) + " as Protobuf " + f.type + " " +
                                  f.name);
-}
-
-bool ReadInt(JsonCursor& in, int64_t* v) {
-  std::string_view token;
-  if (!in.ReadNumber(&token)) return false;
-  auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), *v);
-  return ec == std::errc() && end == token.data() + token.size();
-}
-
-bool ReadFloating(JsonCursor& in, double* v) {
-  if (in.Peek() == '"') {
-    std::string s;
-    if (!in.ReadString(&s)) return false;
-    if (s == "NaN") {
-      *v = std::numeric_limits<double>::quiet_NaN();
-    } else if (s == "Infinity") {
-      *v = std::numeric_limits<double>::infinity();
-    } else if (s == "-Infinity") {
-      *v = -std::numeric_limits<double>::infinity();
-    } else {
-      return false;
-    }
-    return true;
-  }
-  std::string_view token;
-  if (!in.ReadNumber(&token)) return false;
-  std::string copy(token);
-  char* end = nullptr;
-  *v = std::strtod(copy.c_str(), &end);
-  return end == copy.c_str() + copy.size();
 }
 
 bool Packable(Kind k) {
@@ -205,13 +172,14 @@ Status ProtoDatumWriter::MapEntries(const ProtoField& f, JsonCursor& in, std::st
 
 Status ProtoDatumWriter::Value(const ProtoField& f, JsonCursor& in, std::string* out, size_t depth,
                                bool packed) {
-  // A singular zero value is not written (proto3); an element of a list always is.
-  const bool keep_zero = f.repeated;
+  // A singular zero value is not written (proto3 implicit presence); an element of a list, or
+  // the value of an `optional` field, always is.
+  const bool keep_zero = f.repeated || f.optional;
   switch (f.kind) {
     case Kind::kInt32:
     case Kind::kInt64: {
       int64_t v = 0;
-      if (!ReadInt(in, &v)) return Mismatch(f, in, "a non-integer");
+      if (!in.ReadInt64(&v)) return Mismatch(f, in, "a non-integer");
       if (f.kind == Kind::kInt32 &&
           (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max())) {
         return Mismatch(f, in, "an out-of-range int32");
@@ -224,7 +192,7 @@ Status ProtoDatumWriter::Value(const ProtoField& f, JsonCursor& in, std::string*
     case Kind::kFloat:
     case Kind::kDouble: {
       double v = 0;
-      if (!ReadFloating(in, &v)) return Mismatch(f, in, "a non-number");
+      if (!in.ReadDouble(&v)) return Mismatch(f, in, "a non-number");
       const bool is_float = f.kind == Kind::kFloat;
       uint64_t bits = 0;
       if (is_float) {
@@ -294,7 +262,7 @@ Status ProtoDatumWriter::Value(const ProtoField& f, JsonCursor& in, std::string*
     case Kind::kTimeOfDay:
     case Kind::kTimestamp: {
       int64_t v = 0;
-      if (!ReadInt(in, &v)) return Mismatch(f, in, "a non-integer");
+      if (!in.ReadInt64(&v)) return Mismatch(f, in, "a non-integer");
       std::string& body = Scratch(depth);
       if (f.kind == Kind::kDate) {
         int64_t y = 0, m = 0, d = 0;

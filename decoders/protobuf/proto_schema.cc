@@ -54,7 +54,8 @@ std::string_view Param(const ConnectSchema& s, std::string_view key) {
 
 class Builder {
  public:
-  Builder(ProtoFile* file, std::string_view where) : file_(file), where_(where) {}
+  Builder(ProtoFile* file, std::string_view where, ProtoOptions options)
+      : file_(file), where_(where), options_(options) {}
 
   // ProtobufData.getNameOrDefault: the name, or ConnectDefault<N> from the shared counter.
   std::string NameOrDefault(const std::string& name) {
@@ -75,6 +76,8 @@ class Builder {
       pf.name = f.name;
       pf.tag = tag++;
       CDC_RETURN_IF_ERROR(Field(f.schema, m, &pf));
+      // getLabel: repeated for lists and maps, else optional for an optional schema when asked.
+      pf.optional = options_.optional_for_nullables && f.schema.optional && !pf.repeated;
       m->fields.push_back(std::move(pf));
     }
     return Status::Ok();
@@ -203,6 +206,7 @@ class Builder {
 
   ProtoFile* file_;
   std::string_view where_;
+  ProtoOptions options_;
   int counter_ = 0;
 };
 
@@ -241,6 +245,7 @@ void AppendIndented(std::string* out, std::string_view text) {
 std::string FieldText(const ProtoField& f) {
   std::string s;
   if (f.repeated) s.append("repeated ");
+  if (f.optional) s.append("optional ");
   s.append(f.type).append(" ").append(f.name).append(" = ").append(std::to_string(f.tag));
   if (!f.meta.empty()) {
     // One option, printed inline: [(confluent.field_meta) = {<map>}], the map's params a list.
@@ -288,13 +293,13 @@ std::string MessageText(const ProtoMessage& m) {
 }  // namespace
 
 Result<std::shared_ptr<const ProtoFile>> ProtoFileOf(const ConnectSchema& connect,
-                                                     std::string_view where) {
+                                                     std::string_view where, ProtoOptions options) {
   auto file = std::make_shared<ProtoFile>();
   if (connect.type != ConnectType::kStruct) {
     return Status::InvalidArgument(std::string(where) +
                                    ": only a struct can be a Protobuf record's root");
   }
-  Builder b(file.get(), where);
+  Builder b(file.get(), where, options);
   const std::string full = b.NameOrDefault(connect.name);
   const size_t dot = full.rfind('.');
   if (dot != std::string::npos) file->package = full.substr(0, dot);

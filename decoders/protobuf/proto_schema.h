@@ -55,8 +55,9 @@ struct ProtoField {
   int tag = 0;
   Kind kind = Kind::kString;
   bool repeated = false;
-  bool map = false;  // a repeated map entry, read from a JSON object
-  std::string type;  // the type as printed: "int32", "Value", "google.type.Date"
+  bool optional = false;  // proto3 `optional` (explicit presence)
+  bool map = false;       // a repeated map entry, read from a JSON object
+  std::string type;       // the type as printed: "int32", "Value", "google.type.Date"
   const ProtoMessage* message = nullptr;  // kMessage: its definition (owned by some message)
   // (confluent.field_meta) params: (key, value), in order; none: no option.
   std::vector<std::pair<std::string, std::string>> meta;
@@ -75,11 +76,19 @@ struct ProtoFile {
   std::unique_ptr<ProtoMessage> root;
 };
 
-// Converts `connect` (a struct) by ProtobufData's rules (fromConnectSchema, default
-// configuration). Fails, naming `where` (e.g. the table), for shapes ProtobufData refuses:
-// a non-struct root, arrays of arrays or of maps.
+// The converter settings pgcdc offers (ProtobufDataConfig); every other one at its default.
+struct ProtoOptions {
+  // optional.for.nullables: an optional Connect field (not a list or map) is a proto3
+  // `optional` field, whose presence the wire carries: a NULL is absent, a zero is written.
+  bool optional_for_nullables = false;
+};
+
+// Converts `connect` (a struct) by ProtobufData's rules (fromConnectSchema with `options`).
+// Fails, naming `where` (e.g. the table), for shapes ProtobufData refuses: a non-struct root,
+// arrays of arrays or of maps.
 Result<std::shared_ptr<const ProtoFile>> ProtoFileOf(const ConnectSchema& connect,
-                                                     std::string_view where);
+                                                     std::string_view where,
+                                                     ProtoOptions options = {});
 
 // The file's text as ProtobufSchemaUtils.toString prints it (two-space indents, blank lines as
 // wire's printer puts them, indented inside nested messages).

@@ -1,6 +1,9 @@
 #include "decoders/values/json_cursor.h"
 
+#include <charconv>
 #include <cstdint>
+#include <limits>
+#include <system_error>
 
 namespace cdc {
 
@@ -82,6 +85,35 @@ bool JsonCursor::ReadNumber(std::string_view* token) {
   }
   *token = s_.substr(start, pos_ - start);
   return true;
+}
+
+bool JsonCursor::ReadInt64(int64_t* v) {
+  std::string_view token;
+  if (!ReadNumber(&token)) return false;
+  auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), *v);
+  return ec == std::errc() && end == token.data() + token.size();
+}
+
+bool JsonCursor::ReadDouble(double* v) {
+  if (Peek() == '"') {
+    std::string s;
+    if (!ReadString(&s)) return false;
+    if (s == "NaN") {
+      *v = std::numeric_limits<double>::quiet_NaN();
+    } else if (s == "Infinity") {
+      *v = std::numeric_limits<double>::infinity();
+    } else if (s == "-Infinity") {
+      *v = -std::numeric_limits<double>::infinity();
+    } else {
+      return false;
+    }
+    return true;
+  }
+  std::string_view token;
+  if (!ReadNumber(&token)) return false;
+  // from_chars takes no leading '+', which JsonWriter never writes.
+  auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), *v);
+  return ec == std::errc() && end == token.data() + token.size();
 }
 
 bool JsonCursor::ReadString(std::string* out) {

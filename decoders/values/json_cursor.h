@@ -10,6 +10,7 @@
 // Views into the text; the text must outlive the cursor. Thread-compatible.
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -25,6 +26,11 @@ class JsonCursor {
   bool ReadBool(bool* v);
   // A number token as written ("-12", "3.5E10"), unparsed.
   bool ReadNumber(std::string_view* token);
+  // An integer token that fits an int64 (no fraction, no exponent).
+  bool ReadInt64(int64_t* v);
+  // A number, or one of the strings JsonConverter writes for the non-finite doubles ("NaN",
+  // "Infinity", "-Infinity").
+  bool ReadDouble(double* v);
   // A string, unescaped into *out (UTF-8).
   bool ReadString(std::string* out);
   // Objects: BeginObject, then NextKey until it returns false at '}'.

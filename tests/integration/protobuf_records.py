@@ -8,14 +8,15 @@ payload.
 as_json(message) then spells the message as the JSON payload of the same record, so a Protobuf
 event compares with the JSON event of the same change:
   * singular scalars as they are, bytes as base64 (JsonConverter's BYTES), 64-bit ints as ints;
-  * a message field present -> a dict, absent -> None;
+  * a message field or an `optional` scalar present -> its value, absent -> None;
   * repeated -> lists; a repeated <Name>Entry {key, value} -> a dict (Connect's map);
   * confluent.type.Decimal -> base64 of its unscaled bytes (decimal.format BASE64), after
     checking that precision is the value's own digit count and scale the schema's;
   * google.type.Date -> days since the epoch, TimeOfDay -> ms since midnight,
     google.protobuf.Timestamp -> ms since the epoch (Connect's Date, Time, Timestamp).
 json_as_protobuf_reads(value, descriptor) is the JSON side's reading of a proto3 reader: a null
-scalar becomes the type's zero value (Protobuf cannot tell them apart), a null message None.
+scalar becomes the type's zero value (Protobuf cannot tell them apart) unless the field is
+`optional` (format.protobuf.optional_for_nullables), a null message None.
 """
 
 import base64
@@ -151,7 +152,9 @@ def as_json(message):
                                for e in value}
         elif field.label == FD.LABEL_REPEATED:
             out[field.name] = [_value(field, v) for v in value]
-        elif field.type == FD.TYPE_MESSAGE:
+        elif field.type == FD.TYPE_MESSAGE or field.has_presence:
+            # A message, or a proto3 `optional` scalar (format.protobuf.optional_for_nullables):
+            # absent is NULL.
             out[field.name] = _value(field, value) if message.HasField(field.name) else None
         else:
             out[field.name] = _scalar(field, value)
@@ -173,8 +176,10 @@ def json_as_protobuf_reads(value, descriptor):
                 out[field.name] = v
             else:
                 out[field.name] = json_as_protobuf_reads(v, field.message_type)
+        elif v is None:
+            out[field.name] = None if field.has_presence else _zero(field)
         else:
-            out[field.name] = _zero(field) if v is None else _json_scalar(field, v)
+            out[field.name] = _json_scalar(field, v)
     return out
 
 

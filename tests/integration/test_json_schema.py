@@ -16,7 +16,8 @@ from confluent_kafka.serialization import SerializationError
 
 from conftest import base_config
 from json_schema_records import JsonSchemaDecoder
-from pgcdc_harness import Pgcdc, TopicReader, run_pgcdc, wait_until
+from pgcdc_harness import Pgcdc, TopicReader
+from registry_scenarios import refusal_stops_and_restart_delivers, snapshot_validate_and_status
 from schema_registry import SchemaRegistry
 from test_avro import CHANGES, TYPES_DDL, by_key, comparable, subject_ids
 from test_types import DDL as TYPES_EVERY_DDL
@@ -121,65 +122,24 @@ def test_json_schema_records_say_what_json_records_say(pg, broker, workdir, regi
 
 
 def test_schema_change_new_version_refusal_stops_and_resumes(pg, broker, workdir, registry):
-    """An added column registers a new JSON Schema version before its first record. Under a
-    level the registry will not grant (the test registry checks JSON schemas at NONE only), the
-    next change of shape stops pgcdc with one line naming the subject and the refusal, the slot
-    stays before it, and after the level is set to NONE a restart delivers it."""
-    pg.create_database("jsevo")
-    pg.execute("CREATE TABLE t(id int PRIMARY KEY, v text)", db="jsevo")
-    registry.set_compatibility("NONE")
-    cfg = js_config(pg, broker, "jsevo", "jsevo", registry, ["public.t"], workdir)
-    p = Pgcdc(cfg, workdir).start()
-    reader = TopicReader(broker.bootstrap, ["jsevo.public.t"])
+    """An added column registers a new JSON Schema version before its first record; a refused one
+    (the test registry grants JSON versions at NONE only) stops pgcdc before the change, and a
+    restart after the fix delivers it (registry_scenarios.py)."""
     dec = JsonSchemaDecoder(registry.url)
-    try:
-        p.wait_streaming()
-        pg.execute("INSERT INTO t VALUES (1, 'one')", db="jsevo")
-        reader.wait_count(1)
-        pg.execute("ALTER TABLE t ADD COLUMN extra int; INSERT INTO t VALUES (2, 'two', 22)",
-                   db="jsevo")
-        recs = reader.wait_count(2)
-        assert len(registry.versions("jsevo.public.t-value")) == 2
-        values = [dec.decode(r.raw_value) for r in recs]
-        assert len({vid for vid, _ in values}) == 2
-        assert [v["after"] for _, v in values] == [{"id": 1, "v": "one"},
-                                                  {"id": 2, "v": "two", "extra": 22}]
 
-        registry.set_compatibility("BACKWARD")
-        before_change = pg.current_wal_lsn("jsevo")
-        pg.execute("ALTER TABLE t ADD COLUMN more text; INSERT INTO t VALUES (3, 'three', 33, 'x')",
-                   db="jsevo")
-        held_at = pg.current_wal_lsn("jsevo")
-        wait_until(lambda: not p.alive(), 60, what="pgcdc to stop on the refused schema")
-        assert p.proc.returncode != 0
-        log = p.log()
-        refusal = [line for line in log.splitlines() if "jsevo.public.t-value" in line
-                   and "HTTP 409" in line]
-        assert len(refusal) == 1, log
-        assert len(registry.versions("jsevo.public.t-value")) == 2
-        assert pg.confirmed_flush("pgcdc_jsevo", "jsevo") <= before_change
-        reader.poll(1.0)
-        assert len(reader.records) == 2
+    def after_of(raw):
+        vid, value = dec.decode(raw)
+        return vid, value["after"]
 
-        registry.set_compatibility("NONE")
-        p.start()
-        p.wait_streaming()
-        recs = reader.wait_count(3)
-        assert pg.wait_confirmed("pgcdc_jsevo", "jsevo", held_at) >= held_at
-    finally:
-        reader.close()
-        assert p.stop() == 0, p.log()
-    vid, value = dec.decode(recs[2].raw_value)
-    assert value["after"] == {"id": 3, "v": "three", "extra": 33, "more": "x"}
-    assert vid == subject_ids(registry.url, "jsevo.public.t-value")[-1]
-    assert len(registry.versions("jsevo.public.t-value")) == 3
+    cfg = js_config(pg, broker, "jsevo", "jsevo", registry, ["public.t"], workdir)
+    refusal_stops_and_restart_delivers(pg, broker, workdir, registry, "jsevo", cfg, after_of)
 
 
 def test_every_type_validates_against_its_registered_schema(pg, broker, workdir, registry):
-    """Every column type pgcdc supports (finite floats), in the default handling modes and in the alternative
-    ones (Connect times, string decimals, hstore as a map, hex bytes), with every column set and
-    every column NULL: each JSON Schema record validates against the schema registered for its
-    id and says what the JSON format says for the same rows."""
+    """Every column type pgcdc supports (finite floats), in the default handling modes and in the
+    alternative ones (Connect times, string decimals, hstore as a map, hex bytes), with every
+    column set and every column NULL: each JSON Schema record validates against the schema
+    registered for its id and says what the JSON format says for the same rows."""
     pg.create_database("jstypes")
     pg.execute(TYPES_EVERY_DDL, db="jstypes")
     # NaN and the infinities are written as JsonConverter's Jackson writes them, the strings
@@ -250,51 +210,10 @@ def test_every_type_validates_against_its_registered_schema(pg, broker, workdir,
 
 
 def test_snapshot_with_validate_and_status(pg, broker, workdir, registry):
-    """The initial snapshot in JSON Schema: two workers share one registration per subject,
-    every row arrives as a validated "r" record; `validate` names the subjects, `status` their
-    latest versions and ids."""
-    pg.create_database("jssnap")
-    pg.execute("CREATE TABLE big(id int PRIMARY KEY, amount numeric(12,2), at timestamptz);"
-               "INSERT INTO big SELECT g, g / 100.0, '2024-01-01'::timestamptz + g * interval '1s'"
-               " FROM generate_series(1, 3000) g;"
-               "CREATE TABLE small(id int PRIMARY KEY); INSERT INTO small VALUES (1), (2)",
-               db="jssnap")
+    """The initial snapshot in JSON Schema with two workers, `validate` and `status`
+    (registry_scenarios.py)."""
+    dec = JsonSchemaDecoder(registry.url)
     cfg = js_config(pg, broker, "jssnap", "jssnap", registry, ["public.big", "public.small"],
                     workdir)
-    cfg["snapshot"] = {"mode": "initial", "parallelism": 2}
-    p = Pgcdc(cfg, workdir)
-    p.write_config()
-    out = run_pgcdc(["validate", "-c", p.config_path])
-    assert out.returncode == 0, out.stdout + out.stderr
-    assert "subject jssnap.public.big-value: not registered yet" in out.stdout, out.stdout
-    assert registry.registrations() == []  # validate registers nothing
-
-    p.start()
-    reader = TopicReader(broker.bootstrap, ["jssnap.public.big", "jssnap.public.small"])
-    try:
-        p.wait_streaming(timeout=60)
-        reader.wait_count(3002, timeout=120)
-    finally:
-        reader.close()
-        assert p.stop() == 0, p.log()
-    dec = JsonSchemaDecoder(registry.url)
-    big = {}
-    for r in reader.records:
-        _, key = dec.decode(r.raw_key)
-        _, value = dec.decode(r.raw_value)
-        assert value["op"] == "r" and value["before"] is None
-        if r.topic == "jssnap.public.big":
-            big[key["id"]] = value["after"]
-    assert len(big) == 3000
-    assert big[1234]["amount"] == "BNI="  # 12.34 as Connect Decimal bytes, base64
-    assert big[1]["at"] == "2024-01-01T00:00:01.000000Z"
-    posts = sorted(r["path"] for r in registry.registrations())
-    assert posts == sorted(f"/subjects/jssnap.public.{t}-{part}/versions"
-                           for t in ("big", "small") for part in ("key", "value")), posts
-
-    out = run_pgcdc(["status", "-c", p.config_path])
-    for t in ("big", "small"):
-        for part in ("key", "value"):
-            subject = f"jssnap.public.{t}-{part}"
-            schema_id = subject_ids(registry.url, subject)[-1]
-            assert f"subject {subject}: version 1, id {schema_id}\n" in out.stdout, out.stdout
+    snapshot_validate_and_status(pg, broker, workdir, registry, "jssnap", cfg,
+                                 lambda raw: dec.decode(raw)[1])

@@ -15,8 +15,9 @@ import subprocess
 import pytest
 
 from conftest import base_config
-from pgcdc_harness import Pgcdc, TopicReader, run_pgcdc, wait_until
+from pgcdc_harness import Pgcdc, TopicReader, wait_until
 from protobuf_records import ProtobufDecoder, as_json, json_as_protobuf_reads
+from registry_scenarios import refusal_stops_and_restart_delivers, snapshot_validate_and_status
 from schema_registry import SchemaRegistry
 from test_avro import CHANGES, TYPES_DDL, by_key, comparable, subject_ids
 from test_types import DDL as TYPES_EVERY_DDL
@@ -48,23 +49,28 @@ def drop_slots(pg):
         pg.execute(f"SELECT pg_drop_replication_slot('{name}')", db)
 
 
-def test_protobuf_records_say_what_json_records_say(pg, broker, workdir, registry):
+@pytest.mark.parametrize("optional", [False, True], ids=["default", "optional_for_nullables"])
+def test_protobuf_records_say_what_json_records_say(pg, broker, workdir, registry, optional):
     """The same changes through a JSON (schemas off) and a Protobuf connector side by side:
     every Protobuf record carries the id of the schema its subject holds, parses as that
-    schema's first message, and says what the JSON record says."""
-    pg.create_database("pbsame")
-    pg.execute(TYPES_DDL, db="pbsame")
-    js_cfg = base_config(pg, broker, "plain", db="pbsame", source={"tables": ["public.shapes"]},
+    schema's first message, and says what the JSON record says. By default a NULL column reads
+    as its zero value, as ProtobufConverter's records do; with format.protobuf
+    .optional_for_nullables the optional fields are proto3 `optional` and a NULL stays NULL."""
+    db, name = ("pbopt", "pbo") if optional else ("pbsame", "pbs")
+    pg.create_database(db)
+    pg.execute(TYPES_DDL, db=db)
+    js_cfg = base_config(pg, broker, "plain" + db, db=db, source={"tables": ["public.shapes"]},
                          format={"schemas": False},
-                         offsets={"file": os.path.join(workdir, "plain.offsets")})
-    pb_cfg = pb_config(pg, broker, "pbs", "pbsame", registry, ["public.shapes"], workdir)
+                         offsets={"file": os.path.join(workdir, f"plain{db}.offsets")})
+    extra = {"protobuf": {"optional_for_nullables": True}} if optional else {}
+    pb_cfg = pb_config(pg, broker, name, db, registry, ["public.shapes"], workdir, **extra)
     js, pb = Pgcdc(js_cfg, workdir).start(), Pgcdc(pb_cfg, workdir).start()
-    js_reader = TopicReader(broker.bootstrap, ["plain.public.shapes"])
-    pb_reader = TopicReader(broker.bootstrap, ["pbs.public.shapes"])
+    js_reader = TopicReader(broker.bootstrap, [f"plain{db}.public.shapes"])
+    pb_reader = TopicReader(broker.bootstrap, [f"{name}.public.shapes"])
     try:
         js.wait_streaming()
         pb.wait_streaming()
-        pg.execute(PB_CHANGES, db="pbsame")
+        pg.execute(PB_CHANGES, db=db)
         # insert, insert, update, key change (delete + tombstone + create), delete + tombstone
         js_recs = js_reader.wait_count(8)
         pb_recs = pb_reader.wait_count(8)
@@ -76,9 +82,10 @@ def test_protobuf_records_say_what_json_records_say(pg, broker, workdir, registr
         assert js.stop() == 0, js.log()
         assert pb.stop() == 0, pb.log()
     assert len(js_recs) == len(pb_recs) == 8, (js_recs, pb_recs)
-    assert sorted(registry.subjects()) == ["pbs.public.shapes-key", "pbs.public.shapes-value"]
-    [key_id] = subject_ids(registry.url, "pbs.public.shapes-key")
-    [value_id] = subject_ids(registry.url, "pbs.public.shapes-value")
+    assert sorted(registry.subjects()) == [f"{name}.public.shapes-key",
+                                           f"{name}.public.shapes-value"]
+    [key_id] = subject_ids(registry.url, f"{name}.public.shapes-key")
+    [value_id] = subject_ids(registry.url, f"{name}.public.shapes-value")
 
     dec = ProtobufDecoder(registry.url)
 
@@ -108,16 +115,29 @@ def test_protobuf_records_say_what_json_records_say(pg, broker, workdir, registr
                 if h in p.headers:
                     assert as_json(dec.decode(p.headers[h])[1]) == json.loads(j.headers[h]), h
     assert tombstones == 2
-    # The NULLs of row 2 read as zero values, and its absent images as None.
+    # The NULLs of row 2 read as zero values (or, with optional_for_nullables, as NULL), and
+    # its absent images as None; row 1's zero (ints[1]) and false-free values as written.
     row2 = next(as_json(dec.decode(r.raw_value)[1]) for r in pb_recs
                 if r.raw_value and key_of(r.raw_key) == {"id": 2})
-    assert row2["before"] is None and row2["after"]["note"] == "" and row2["after"]["i8"] == 0
+    assert row2["before"] is None and row2["after"]["i2"] == -1
+    if optional:
+        assert row2["after"]["note"] is None and row2["after"]["i8"] is None
+        assert row2["after"]["flag"] is None
+    else:
+        assert row2["after"]["note"] == "" and row2["after"]["i8"] == 0
+        assert row2["after"]["flag"] is False
     assert row2["after"]["amount"] is None  # a Decimal is a message: absent, not zero
+
+    text = registry.schema(value_id)
+    if optional:
+        assert "    int32 id = 1;\n" in text and "    optional int64 i8 = 3;\n" in text
+        assert "  optional Value before = 1;\n" in text and "  string op = 5;\n" in text
+        assert "    repeated int32 ints = 17;\n" in text
+        return
 
     # The texts as ProtobufData and ProtobufSchemaUtils print them.
     assert registry.schema(key_id) == (
         'syntax = "proto3";\npackage pbs.public.shapes;\n\nmessage Key {\n  int32 id = 1;\n}\n')
-    text = registry.schema(value_id)
     assert text.startswith('syntax = "proto3";\npackage pbs.public.shapes;\n\n'
                            'import "confluent/type/decimal.proto";\n\nmessage Envelope {\n'
                            '  Value before = 1;\n  Value after = 2;\n  Source source = 3;\n'
@@ -165,61 +185,30 @@ def test_a_null_array_element_stops_and_holds_the_lsn(pg, broker, workdir, regis
 
 
 def test_schema_change_new_version_refusal_stops_and_resumes(pg, broker, workdir, registry):
-    """An added column registers a new Protobuf version before its first record. Under a level
-    the registry will not grant (the test registry checks PROTOBUF schemas at NONE only), the next
-    change of shape stops pgcdc with one line naming the subject and the refusal, the slot stays
-    before it, and after the level is set to NONE a restart delivers it."""
-    pg.create_database("pbevo")
-    pg.execute("CREATE TABLE t(id int PRIMARY KEY, v text)", db="pbevo")
-    registry.set_compatibility("NONE")
-    cfg = pb_config(pg, broker, "pbevo", "pbevo", registry, ["public.t"], workdir)
-    p = Pgcdc(cfg, workdir).start()
-    reader = TopicReader(broker.bootstrap, ["pbevo.public.t"])
+    """An added column registers a new Protobuf version before its first record; a refused one
+    (the test registry grants PROTOBUF versions at NONE only) stops pgcdc before the change, and a
+    restart after the fix delivers it (registry_scenarios.py)."""
     dec = ProtobufDecoder(registry.url)
-    try:
-        p.wait_streaming()
-        pg.execute("INSERT INTO t VALUES (1, 'one')", db="pbevo")
-        reader.wait_count(1)
-        pg.execute("ALTER TABLE t ADD COLUMN extra int; INSERT INTO t VALUES (2, 'two', 22)",
-                   db="pbevo")
-        recs = reader.wait_count(2)
-        assert len(registry.versions("pbevo.public.t-value")) == 2
-        values = [dec.decode(r.raw_value) for r in recs]
-        assert len({vid for vid, _ in values}) == 2
-        assert [as_json(v)["after"] for _, v in values] == [{"id": 1, "v": "one"},
-                                                            {"id": 2, "v": "two", "extra": 22}]
 
-        registry.set_compatibility("BACKWARD")
-        before_change = pg.current_wal_lsn("pbevo")
-        pg.execute("ALTER TABLE t ADD COLUMN more text; INSERT INTO t VALUES (3, 'three', 33, 'x')",
-                   db="pbevo")
-        held_at = pg.current_wal_lsn("pbevo")
-        wait_until(lambda: not p.alive(), 60, what="pgcdc to stop on the refused schema")
-        assert p.proc.returncode != 0
-        log = p.log()
-        refusal = [line for line in log.splitlines() if "pbevo.public.t-value" in line
-                   and "HTTP 409" in line]
-        assert len(refusal) == 1, log
-        assert len(registry.versions("pbevo.public.t-value")) == 2
-        assert pg.confirmed_flush("pgcdc_pbevo", "pbevo") <= before_change
-        reader.poll(1.0)
-        assert len(reader.records) == 2
+    def after_of(raw):
+        vid, value = dec.decode(raw)
+        return vid, as_json(value)["after"]
 
-        registry.set_compatibility("NONE")
-        p.start()
-        p.wait_streaming()
-        recs = reader.wait_count(3)
-        assert pg.wait_confirmed("pgcdc_pbevo", "pbevo", held_at) >= held_at
-    finally:
-        reader.close()
-        assert p.stop() == 0, p.log()
-    vid, value = dec.decode(recs[2].raw_value)
-    assert as_json(value)["after"] == {"id": 3, "v": "three", "extra": 33, "more": "x"}
-    assert vid == subject_ids(registry.url, "pbevo.public.t-value")[-1]
-    assert len(registry.versions("pbevo.public.t-value")) == 3
+    cfg = pb_config(pg, broker, "pbevo", "pbevo", registry, ["public.t"], workdir)
+    refusal_stops_and_restart_delivers(pg, broker, workdir, registry, "pbevo", cfg, after_of)
 
 
-def every_type_records(pg, broker, workdir, registry, db, kinds, finite=False):
+def test_snapshot_with_validate_and_status(pg, broker, workdir, registry):
+    """The initial snapshot in Protobuf with two workers, `validate` and `status`
+    (registry_scenarios.py)."""
+    dec = ProtobufDecoder(registry.url)
+    cfg = pb_config(pg, broker, "pbsnap", "pbsnap", registry, ["public.big", "public.small"],
+                    workdir)
+    snapshot_validate_and_status(pg, broker, workdir, registry, "pbsnap", cfg,
+                                 lambda raw: as_json(dec.decode(raw)[1]))
+
+
+def every_type_records(pg, broker, workdir, registry, db, kinds, finite=False, pb_format=None):
     """Every column type pgcdc supports (no NULL array elements), in the default handling modes
     and in the alternative ones (Connect times, string decimals, hstore as a map, hex bytes),
     with every column set and every column NULL, through one connector per (mode, kind):
@@ -252,7 +241,8 @@ def every_type_records(pg, broker, workdir, registry, db, kinds, finite=False):
                               offsets={"file": os.path.join(workdir, name + ".offsets")})
             if kind == "pb":
                 cfg["format"] = dict({"type": "protobuf",
-                                      "schema_registry": {"url": registry.url}}, **fmt)
+                                      "schema_registry": {"url": registry.url}}, **fmt,
+                                     **(pb_format or {}))
             else:
                 cfg["format"] = dict({"schemas": kind == "schemas"}, **fmt)
             procs[(tag, kind)] = Pgcdc(cfg, workdir).start()
@@ -312,7 +302,8 @@ CONFLUENT_CP = os.environ.get("PGCDC_PROTOBUF_DATA_CP")
 @pytest.mark.skipif(not CONFLUENT_CP, reason="PGCDC_PROTOBUF_DATA_CP (a classpath with "
                     "Confluent's ProtobufData, Kafka's JsonConverter and a Golden main class) "
                     "is not set: Confluent's Java artifacts are not served here")
-def test_bytes_equal_confluents_protobuf_converter(pg, broker, workdir, registry):
+@pytest.mark.parametrize("optional", [False, True], ids=["default", "optional_for_nullables"])
+def test_bytes_equal_confluents_protobuf_converter(pg, broker, workdir, registry, optional):
     """Byte for byte against Confluent's own ProtobufData: every JSON-with-schemas record of the
     every-type table, turned into Connect data by Kafka's JsonConverter and converted by
     ProtobufData (fromConnectSchema + canonicalString, fromConnectData + toByteArray), gives the
@@ -321,8 +312,10 @@ def test_bytes_equal_confluents_protobuf_converter(pg, broker, workdir, registry
     # Finite floats: the JSON records go through JsonConverter, which reads "NaN" as 0.0
     # (Debezium hands ProtobufData the double itself; test_every_type_reads_as_the_json_says
     # covers NaN and the infinities).
-    records = every_type_records(pg, broker, workdir, registry, "pbgold", ("schemas", "pb"),
-                                 finite=True)
+    db = "pbgoldo" if optional else "pbgold"
+    records = every_type_records(
+        pg, broker, workdir, registry, db, ("schemas", "pb"), finite=True,
+        pb_format={"protobuf": {"optional_for_nullables": True}} if optional else None)
     dec = ProtobufDecoder(registry.url)
     compared = identical = 0
     for tag in ("dflt", "alt"):
@@ -335,7 +328,7 @@ def test_bytes_equal_confluents_protobuf_converter(pg, broker, workdir, registry
             for j, p in zip(js_list, pb_by_key[k]):
                 # The JSON connector's record as the Protobuf connector's: its name (in the
                 # schema names and source.name) and its processing times.
-                rename = (f'"pbgold{tag}schemas', f'"pbgold{tag}pb')
+                rename = (f'"{db}{tag}schemas', f'"{db}{tag}pb')
                 lines.append(j.raw_key.decode().replace(*rename))
                 expect.append(p.raw_key)
                 if j.raw_value is not None:
@@ -345,9 +338,11 @@ def test_bytes_equal_confluents_protobuf_converter(pg, broker, workdir, registry
                         value["payload"][ts] = getattr(written, ts)
                     lines.append(json.dumps(value))
                     expect.append(p.raw_value)
-        proc = subprocess.run(["java", "-cp", CONFLUENT_CP, "Golden"], input="\n".join(lines),
+        proc = subprocess.run(["java", "-cp", CONFLUENT_CP, "Golden"] + (["optional"] * optional),
+                              input="\n".join(lines),
                               capture_output=True, text=True, check=False)
-        assert proc.returncode == 0, (tag, [x for x in proc.stderr.splitlines() if "Exception" in x or "Caused" in x])
+        assert proc.returncode == 0, (tag, [line for line in proc.stderr.splitlines()
+                                            if "Exception" in line or "Caused" in line])
         out = proc.stdout.splitlines()
         assert len(out) == len(expect)
         for line, raw in zip(out, expect):

@@ -14,6 +14,7 @@
 #include "decoders/avro/avro_encoder.h"
 #include "decoders/events/relation_cache.h"
 #include "decoders/values/pg_type_oids.h"
+#include "tests/unit/decoders/fake_registrar.h"
 
 namespace cdc::avro_test {
 
@@ -25,25 +26,6 @@ inline int64_t FixedClock() { return 1700000000123456; }
 
 inline TupleValue T(std::string_view s) { return TupleValue{ValueKind::kText, s}; }
 inline TupleValue N() { return TupleValue{ValueKind::kNull, {}}; }
-
-// An in-memory registry: one global id per distinct text, a log of every call.
-class FakeRegistrar : public SchemaRegistrar {
- public:
-  Status IdFor(std::string_view subject, SchemaType type, std::string_view schema,
-               int32_t* id) override {
-    EXPECT_EQ(type, SchemaType::kAvro);
-    calls.emplace_back(subject);
-    if (!fail.ok()) return fail;
-    auto [it, added] = ids.emplace(std::string(schema), static_cast<int32_t>(ids.size() + 1));
-    texts[it->second] = std::string(schema);
-    *id = it->second;
-    return Status::Ok();
-  }
-  std::vector<std::string> calls;
-  std::map<std::string, int32_t> ids;
-  std::map<int32_t, std::string> texts;
-  Status fail;
-};
 
 // One decoded datum: the avro-c value and what owns it.
 class Decoded {
@@ -211,7 +193,7 @@ class AvroEncoderTest : public ::testing::Test {
   }
 
   EventOptions options_;
-  FakeRegistrar reg_;
+  FakeRegistrar reg_{SchemaType::kAvro};
   RelationCache cache_{options_};
 };
 

@@ -175,7 +175,7 @@ TEST_F(AvroEncoderTest, DecimalAndBinaryModesFollowTheConverterOptions) {
   EXPECT_EQ(Str(At(v.value, "source.snapshot")), "true");
 
   options_.converter.decimal = DecimalHandling::kDouble;
-  FakeRegistrar reg2;
+  FakeRegistrar reg2{SchemaType::kAvro};
   RelationCache cache2{options_};
   AvroEncoder enc2(options_, reg2, FixedClock);
   pgoutput::Relation rel = t.relation;

@@ -131,6 +131,16 @@ TEST(FormatConfig, ProtobufWithARegistry) {
   EXPECT_EQ(ErrorOf(pb + "  schemas: false\n  schema_registry:\n    url: http://sr:8081\n"),
             "format.schemas: applies to format.type json only: with a schema registry the "
             "schema is never inside the record");
+  EXPECT_FALSE(c.format.protobuf_optional_for_nullables);
+  const Config opt = LoadString(pb + "  schema_registry:\n    url: http://sr:8081\n" +
+                                "  protobuf:\n    optional_for_nullables: true\n");
+  EXPECT_TRUE(opt.format.protobuf_optional_for_nullables);
+  EXPECT_EQ(ErrorOf(pb + "  schema_registry:\n    url: http://sr:8081\n  protobuf:\n    x: 1\n"),
+            "format.protobuf.x: unknown key");
+  const std::string avro =
+      std::string(kBase) + "format:\n  type: avro\n  schema_registry:\n    url: http://sr\n";
+  EXPECT_EQ(ErrorOf(avro + "  protobuf:\n    optional_for_nullables: true\n"),
+            "format.protobuf: is used by format.type protobuf only (format.type is avro)");
   std::string to_stdout = pb + "  schema_registry:\n    url: http://sr:8081\n";
   to_stdout.replace(to_stdout.find("type: kafka"), 11, "type: stdout");
   EXPECT_EQ(ErrorOf(to_stdout),

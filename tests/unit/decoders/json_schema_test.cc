@@ -16,6 +16,7 @@
 #include "decoders/json/json_schema_encoder.h"
 #include "decoders/json/json_schema_text.h"
 #include "decoders/values/pg_type_oids.h"
+#include "tests/unit/decoders/registry_encoder_fixture.h"
 
 namespace cdc {
 namespace {
@@ -114,67 +115,15 @@ TEST(JsonSchemaText, MapsArraysAndOptionalStructs) {
             std::string::npos);
 }
 
-// An in-memory registry: one global id per distinct text, a log of every call.
-class FakeRegistrar : public SchemaRegistrar {
- public:
-  Status IdFor(std::string_view subject, SchemaType type, std::string_view schema,
-               int32_t* id) override {
-    EXPECT_EQ(type, SchemaType::kJson);
-    calls.emplace_back(subject);
-    if (!fail.ok()) return fail;
-    auto [it, added] = ids.emplace(std::string(schema), static_cast<int32_t>(ids.size() + 1));
-    *id = it->second;
-    return Status::Ok();
-  }
-  std::vector<std::string> calls;
-  std::map<std::string, int32_t> ids;
-  Status fail;
-};
-
 std::string Header(int32_t id) {
   std::string h;
   WriteFrameHeader(&h, id);
   return h;
 }
 
-class JsonSchemaEncoderTest : public ::testing::Test {
+class JsonSchemaEncoderTest : public RegistryEncoderTest {
  protected:
-  void SetUp() override {
-    options_.name = "pg";
-    options_.transaction_topic = "pg.transaction";
-    options_.message_topic = "pg.message";
-    options_.heartbeat_topic = "__debezium-heartbeat.pg";
-    options_.database = "appdb";
-    options_.source_version = "test";
-    options_.format = RecordFormat::kJsonSchema;
-    options_.registrar = &reg_;
-    plain_ = options_;
-    plain_.format = RecordFormat::kJson;
-    plain_.schemas = false;
-  }
-
-  const TableSchema& Things() {
-    pgoutput::Relation rel;
-    rel.oid = 16600;
-    rel.nspname = "public";
-    rel.relname = "things";
-    rel.columns = {{1, "id", pgtype::kInt4, -1},
-                   {0, "price", pgtype::kNumeric, ((10 << 16) | 2) + 4},
-                   {0, "data", pgtype::kBytea, -1}};
-    CatalogHints hints;
-    hints.known = true;
-    hints.primary_key = {"id"};
-    hints.not_null = {"id"};
-    hints.topic = "pg.public.things";
-    auto t = cache_.Update(rel, hints, true);
-    EXPECT_TRUE(t.ok()) << t.status().message();
-    return **t;
-  }
-
-  EventOptions options_;
-  EventOptions plain_;
-  FakeRegistrar reg_;
-  RelationCache cache_{options_};
+  JsonSchemaEncoderTest() : RegistryEncoderTest(RecordFormat::kJsonSchema, SchemaType::kJson) {}
 };
 
 TEST_F(JsonSchemaEncoderTest, FramesTheJsonPayloadWithTheRegisteredIds) {

@@ -13,17 +13,31 @@
 #include "decoders/base/base64.h"
 #include "decoders/events/record_schemas.h"
 #include "decoders/events/relation_cache.h"
+#include "decoders/json/json_encoder.h"
 #include "decoders/protobuf/proto_datum.h"
 #include "decoders/protobuf/proto_schema.h"
 #include "decoders/protobuf/protobuf_encoder.h"
 #include "decoders/values/json_cursor.h"
 #include "decoders/values/pg_type_oids.h"
+#include "tests/unit/decoders/registry_encoder_fixture.h"
 
 namespace cdc {
 namespace {
 
 using CT = ConnectType;
 using pgoutput::Tuple;
+using pgoutput::TupleValue;
+using pgoutput::ValueKind;
+
+TupleValue T(std::string_view s) { return TupleValue{ValueKind::kText, s}; }
+int64_t FixedClock() { return 1700000000123456; }
+
+std::string Header(int32_t id) {
+  std::string h;
+  WriteFrameHeader(&h, id);
+  h.push_back('\0');  // the message indexes [0]
+  return h;
+}
 
 std::string Hex(std::string_view bytes) {
   std::string out;
@@ -298,6 +312,170 @@ TEST(ProtoDatum, DecimalPrecisionTimesAndRefusals) {
   ConnectSchema g = ConnectSchema::Named(CT::kStruct, false, "a.G", 0);
   g.Add("grid", grid);
   EXPECT_FALSE(ProtoFileOf(g, "table public.g").ok());
+}
+
+TEST(ProtoSchemaText, OptionalForNullablesKeepsNullApartFromZero) {
+  // ProtobufConverter with optional.for.nullables=true printed and wrote these.
+  ConnectSchema inner = ConnectSchema::Named(CT::kStruct, true, "x.Inner", 0);
+  inner.Add("q", ConnectSchema::Of(CT::kInt32));
+  ConnectSchema s = ConnectSchema::Named(CT::kStruct, false, "a.B", 0);
+  s.Add("id", ConnectSchema::Of(CT::kInt32));
+  s.Add("n", ConnectSchema::Of(CT::kInt32, true));
+  s.Add("s", ConnectSchema::Of(CT::kString, true));
+  s.Add("i2", ConnectSchema::Of(CT::kInt16, true));
+  s.Add("z", Decimal(0, 0));
+  s.Add("in", inner);
+  ConnectSchema arr = ConnectSchema::Of(CT::kArray, true);
+  arr.items = std::make_shared<ConnectSchema>(ConnectSchema::Of(CT::kInt32));
+  s.Add("arr", arr);
+  ConnectSchema m = ConnectSchema::Of(CT::kMap, true);
+  m.keys = std::make_shared<ConnectSchema>(ConnectSchema::Of(CT::kString));
+  m.values = std::make_shared<ConnectSchema>(ConnectSchema::Of(CT::kString, true));
+  s.Add("m", m);
+  auto f = ProtoFileOf(s, "test", ProtoOptions{true});
+  ASSERT_TRUE(f.ok()) << f.status().message();
+  EXPECT_EQ(ProtoSchemaText(**f), R"(syntax = "proto3";
+package a;
+
+import "confluent/type/decimal.proto";
+
+message B {
+  int32 id = 1;
+  optional int32 n = 2;
+  optional string s = 3;
+  optional int32 i2 = 4 [(confluent.field_meta) = {
+    params: [
+      {
+        key: "connect.type",
+        value: "int16"
+      }
+    ]
+  }];
+  optional confluent.type.Decimal z = 5 [(confluent.field_meta) = {
+    params: [
+      {
+        value: "0",
+        key: "scale"
+      }
+    ]
+  }];
+  optional Inner in = 6;
+  repeated int32 arr = 7;
+  repeated ConnectDefault1Entry m = 8;
+
+  message Inner {
+    int32 q = 1;
+  }
+  message ConnectDefault1Entry {
+    string key = 1;
+    string value = 2;
+  }
+}
+)");
+  // The optional zeros are written, the required one is not; NULLs are absent.
+  proto::ProtoDatumWriter w;
+  JsonCursor in(R"({"id":0,"n":0,"s":"","i2":0,"z":null,"in":null,"arr":[0],)"
+                R"("m":{"k":null,"e":""}})");
+  std::string out;
+  ASSERT_TRUE(w.WriteMessage(*(*f)->root, in, &out).ok());
+  EXPECT_EQ(Hex(out), "10001a0020003a010042030a016b42030a0165");
+  JsonCursor nulls(R"({"id":0,"n":null,"s":null,"i2":null,"z":null,"in":null,"arr":null,)"
+                   R"("m":null})");
+  out.clear();
+  ASSERT_TRUE(w.WriteMessage(*(*f)->root, nulls, &out).ok());
+  EXPECT_EQ(out, "");
+}
+
+class ProtobufEncoderTest : public RegistryEncoderTest {
+ protected:
+  ProtobufEncoderTest() : RegistryEncoderTest(RecordFormat::kProtobuf, SchemaType::kProtobuf) {}
+
+  // The JSON format's payload of `r` (schemas off) written as a message of `connect`.
+  std::string PayloadAsProtobuf(const ConnectSchema& connect, const ChangeRecord& r) {
+    JsonEncoder json_enc(plain_, FixedClock);
+    EncodedRecord plain;
+    EXPECT_TRUE(json_enc.Encode(r, &plain).ok());
+    auto f = ProtoFileOf(connect, "test");
+    EXPECT_TRUE(f.ok());
+    proto::ProtoDatumWriter w;
+    JsonCursor in(*plain.value);
+    std::string out;
+    EXPECT_TRUE(w.WriteMessage(*(*f)->root, in, &out).ok());
+    return out;
+  }
+};
+
+TEST_F(ProtobufEncoderTest, FramesTheJsonPayloadAsProtobufWithTheRegisteredIds) {
+  const TableSchema& t = Things();
+  ProtobufEncoder enc(options_, reg_, FixedClock);
+  Tuple row = {T("1"), T("12.34"), T("\\x0102ff")};
+  std::string key;
+  ASSERT_TRUE(enc.EncodeKeyPayload(t, row, nullptr, &key).ok());
+  EXPECT_EQ(key, Header(1) + std::string("\x08\x01", 2));  // id = 1
+  ChangeRecord r(&t, 'c', &key);
+  r.after.tuple = &row;
+  r.source.lsn = Lsn(23044400);
+  r.source.ts_us = 1764100127887783;
+  EncodedRecord out;
+  ASSERT_TRUE(enc.Encode(r, &out).ok());
+  EXPECT_EQ(reg_.calls,
+            (std::vector<std::string>{"pg.public.things-key", "pg.public.things-value"}));
+  EXPECT_EQ(out.topic, "pg.public.things");
+  EXPECT_EQ(*out.key, key);
+  EXPECT_EQ(*out.value, Header(2) + PayloadAsProtobuf(EnvelopeSchemaOf(t), r));
+  // after (2) holds price (2) as a Decimal: 1234 (04 d2), precision 4, scale 2.
+  EXPECT_NE(Hex(*out.value).find("12080a0204d210041802"), std::string::npos) << Hex(*out.value);
+  auto texts = enc.SchemaTextsFor(t);
+  ASSERT_TRUE(texts.ok());
+  EXPECT_EQ(texts->key, ProtoSchemaText(**ProtoFileOf(KeySchemaOf(t), "t")));
+  EXPECT_EQ(reg_.texts.at(2), texts->value);
+
+  // Same version: no registration; a delete's tombstone is Kafka-null under the framed key.
+  ChangeRecord d(&t, 'd', &key);
+  d.before.tuple = &row;
+  ASSERT_TRUE(enc.Encode(d, &out).ok());
+  ASSERT_TRUE(enc.EncodeTombstone(t, key, &out).ok());
+  EXPECT_FALSE(out.value.has_value());
+  EXPECT_EQ(*out.key, key);
+  EXPECT_EQ(reg_.calls.size(), 2u);
+
+  // A large value is handed to the sink to keep.
+  const std::string big = "\\x" + std::string(2 * RecordEncoder::kLargeValueBytes, 'a');
+  Tuple large = {T("2"), T("1.00"), T(big)};
+  ASSERT_TRUE(enc.EncodeKeyPayload(t, large, nullptr, &key).ok());
+  ChangeRecord l(&t, 'c', &key);
+  l.after.tuple = &large;
+  ASSERT_TRUE(enc.Encode(l, &out).ok());
+  ASSERT_NE(out.value_owner, nullptr);
+  EXPECT_EQ(out.value->data(), out.value_owner->data());
+  EXPECT_GT(out.value->size(), RecordEncoder::kLargeValueBytes);
+  EXPECT_EQ(out.value->substr(0, 6), Header(2));
+}
+
+TEST_F(ProtobufEncoderTest, FixedRecordsAndRegistrarErrors) {
+  ProtobufEncoder enc(options_, reg_, FixedClock);
+  EncodedRecord out;
+  ASSERT_TRUE(enc.EncodeHeartbeat(&out).ok());
+  ASSERT_TRUE(enc.EncodeHeartbeat(&out).ok());
+  EXPECT_EQ(reg_.calls, (std::vector<std::string>{"__debezium-heartbeat.pg-key",
+                                                  "__debezium-heartbeat.pg-value"}));
+  EXPECT_EQ(*out.key, Header(1) + std::string("\x0a\x02pg", 4));  // serverName = "pg"
+  EXPECT_EQ(reg_.texts.at(1), R"(syntax = "proto3";
+package io.debezium.connector.common;
+
+message ServerNameKey {
+  string serverName = 1;
+}
+)");
+
+  const TableSchema& t = Things();
+  reg_.fail = Status::FailedPrecondition("subject pg.public.things-key: incompatible");
+  Tuple row = {T("1"), T("1.00"), T("\\x00")};
+  std::string key;
+  Status s = enc.EncodeKeyPayload(t, row, nullptr, &key);
+  EXPECT_EQ(s.message(), "subject pg.public.things-key: incompatible");
+  reg_.fail = Status::Ok();
+  EXPECT_TRUE(enc.EncodeKeyPayload(t, row, nullptr, &key).ok());
 }
 
 }  // namespace
