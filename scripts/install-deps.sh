@@ -28,7 +28,8 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   missing+=(postgresql)
 fi
 
-# Node.js and npm for the NATS test's reader (tests/integration/nats_reader: nats.js from npm).
+# Node.js and npm for the tests' readers from npm (tests/integration/nats_reader: nats.js;
+# sr_node_reader: Confluent's schema registry client) and the Kinesis emulator.
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 
 # Java and Maven for the real Kafka broker of the label-kafka tests (scripts/kafka-fetch.sh).
@@ -42,6 +43,17 @@ install_nats_reader() {
   dir="$(cd "$(dirname "$0")/.." && pwd)/tests/integration/nats_reader"
   [ -d "$dir/node_modules/nats" ] || npm ci --prefix "$dir" --no-audit --no-fund --silent
   install_kinesis_emulator
+  install_sr_node_reader
+}
+
+# Confluent's Node client, pinned by tests/integration/sr_node_reader/package-lock.json: decodes
+# the Avro, JSON Schema and Protobuf records in test_avro.py, test_json_schema.py and
+# test_protobuf.py as a Node consumer would.
+install_sr_node_reader() {
+  local dir
+  dir="$(cd "$(dirname "$0")/.." && pwd)/tests/integration/sr_node_reader"
+  [ -d "$dir/node_modules/@confluentinc/schemaregistry" ] ||
+    npm ci --prefix "$dir" --no-audit --no-fund --silent
 }
 
 # kinesalite, pinned by tests/integration/kinesis_emulator/package-lock.json: the Kinesis that

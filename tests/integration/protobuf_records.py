@@ -53,6 +53,7 @@ class ProtobufDecoder:
     """Decodes Confluent-framed Protobuf records of one registry: returns (schema id, message)."""
 
     def __init__(self, url):
+        self.url = url
         self.client = SchemaRegistryClient({"url": url})
         self.deserializers = {}
         self.texts = {}

@@ -25,6 +25,7 @@ from confluent_kafka.avro import CachedSchemaRegistryClient
 from confluent_kafka.avro.serializer.message_serializer import MessageSerializer
 
 from conftest import base_config, mock_only
+from node_records import node_decode
 from pgcdc_harness import Pgcdc, TopicReader, run_pgcdc, wait_until
 from schema_registry import SchemaRegistry
 from writer import Writer
@@ -229,6 +230,15 @@ def test_avro_records_say_what_json_records_say(pg, broker, workdir, registry):
                 if h in a.headers:
                     assert dec.decode(a.headers[h])[1] == json.loads(j.headers[h]), h
     assert key_ids == {subject_ids(registry.url, "av.public.shapes-key")[-1]}
+    # Confluent's Node client reads every record as the Python client does, ids and all (the
+    # bigint beyond 2^53 included: exact, as a BigInt).
+    for a, n in zip(av_recs, node_decode("avro", registry.url, av_recs)):
+        kid, key = dec.decode(a.raw_key)
+        vid, value = dec.decode(a.raw_value)
+        assert (n["key_id"], n["key"]) == (kid, as_json(key)), n
+        assert (n["value_id"], n["value"]) == (vid, as_json(value)), n
+    assert any(n["value"] and n["value"]["after"] and n["value"]["after"]["i8"] == 2 ** 53 + 1
+               for n in node_decode("avro", registry.url, av_recs))
 
     # The registered value schema is Debezium's envelope as AvroData converts it.
     envelope = json.loads(registry.schema(subject_ids(registry.url, "av.public.shapes-value")[-1]))

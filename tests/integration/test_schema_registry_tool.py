@@ -8,6 +8,7 @@ Confluent's, so its behaviour is pinned here against the rules in the reference
 (avro-schema-registry.md §5, §7, §8).
 """
 
+import base64
 import decimal
 import http.client
 import json
@@ -21,6 +22,7 @@ import time
 
 import pytest
 import requests
+from google.protobuf import descriptor_pb2
 
 from avro_records import decode, json_equivalent
 from pgcdc_harness import ROOT
@@ -562,6 +564,15 @@ def test_protobuf_schemas_ids_validation_and_levels(reg, client):
     assert client.register("t-key", text, schemaType="PROTOBUF") == (200, {"id": 1})
     status, body = client.call("GET", "/schemas/ids/1")
     assert status == 200 and body == {"schema": text, "schemaType": "PROTOBUF"}
+    # ?format=serialized (Confluent's Node and Go deserializers): the FileDescriptorProto, base64,
+    # with the known types as imports, by id and by subject version; other types answer the text.
+    for path in ("/schemas/ids/1", "/subjects/t-key/versions/1"):
+        status, body = client.call("GET", path + "?format=serialized")
+        assert status == 200 and body["schemaType"] == "PROTOBUF", (path, body)
+        fd = descriptor_pb2.FileDescriptorProto.FromString(base64.b64decode(body["schema"]))
+        assert fd.package == "pg.public.t" and [m.name for m in fd.message_type] == ["Key"]
+        assert [f.type_name for f in fd.message_type[0].field] == ["", ".confluent.type.Decimal"]
+        assert "confluent/type/decimal.proto" in fd.dependency, fd.dependency
     # protoc's complaint, as a 422 / 42201: an unknown type, a syntax error.
     status, body = client.register("t-key", text.replace("int32 id", "Nope id"),
                                    schemaType="PROTOBUF")

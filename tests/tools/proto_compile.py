@@ -44,3 +44,11 @@ def descriptor_set(text, name="schema.proto"):
                                or f"protoc exited with {proc.returncode}")
         with open(out, "rb") as f:
             return f.read()
+
+
+def file_descriptor(text, name="schema.proto"):
+    """The serialized FileDescriptorProto of `text` alone (its imports are named, not included):
+    what a registry answers for `?format=serialized`, base64-encoded there."""
+    from google.protobuf import descriptor_pb2  # python3-protobuf; only this answer needs it
+    files = descriptor_pb2.FileDescriptorSet.FromString(descriptor_set(text, name)).file
+    return next(f for f in files if f.name == name).SerializeToString()

@@ -19,6 +19,7 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from proto_compile import file_descriptor
 from registry_state import RegistryError
 
 CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
@@ -246,7 +247,7 @@ class Handler(BaseHTTPRequestHandler):
         return self.server.registry.version_numbers(subject)
 
     def get_version(self, subject, version, body):
-        return self.server.registry.version(subject, version)
+        return self.formatted(self.server.registry.version(subject, version))
 
     def get_version_schema(self, subject, version, body):
         return RawJson(self.server.registry.version(subject, version)["schema"])
@@ -258,7 +259,7 @@ class Handler(BaseHTTPRequestHandler):
         return self.server.registry.delete_subject(subject, permanent=self.flag("permanent"))
 
     def get_by_id(self, schema_id, body):
-        return self.server.registry.schema_by_id(schema_id)
+        return self.formatted(self.server.registry.schema_by_id(schema_id))
 
     def get_by_id_raw(self, schema_id, body):
         return RawJson(self.server.registry.schema_by_id(schema_id)["schema"])
@@ -286,6 +287,14 @@ class Handler(BaseHTTPRequestHandler):
 
     def compatibility(self, subject, version, body):
         return self.server.registry.test_compatibility(subject, version, body)
+
+    def formatted(self, reply):
+        """`?format=serialized` asks for a PROTOBUF schema as its FileDescriptorProto, base64
+        (Confluent's Node and Go deserializers build their descriptors from it); other formats
+        and types answer the text as registered."""
+        if self.query.get("format") == "serialized" and reply.get("schemaType") == "PROTOBUF":
+            reply = dict(reply, schema=base64.b64encode(file_descriptor(reply["schema"])).decode())
+        return reply
 
     # -- the answer -----------------------------------------------------------------------------
 
