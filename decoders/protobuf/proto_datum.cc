@@ -22,9 +22,41 @@ bool Packable(Kind k) {
          k == Kind::kBool;
 }
 
-// BigDecimal.precision() of an unscaled value given as two's-complement big-endian bytes: the
-// number of decimal digits of its magnitude, 1 for zero.
+// Days since 1970-01-01 to the proleptic Gregorian (year, month, day) (Howard Hinnant's
+// civil_from_days).
+void CivilFromDays(int64_t z, int64_t* y, int64_t* m, int64_t* d) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const int64_t doe = z - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  *d = doy - (153 * mp + 2) / 5 + 1;
+  *m = mp < 10 ? mp + 3 : mp - 9;
+  *y = yoe + era * 400 + (*m <= 2 ? 1 : 0);
+}
+
+void VarintField(std::string* out, int tag, int64_t v) {
+  if (v == 0) return;
+  WriteTag(out, tag, kVarint);
+  WriteVarint(out, static_cast<uint64_t>(v));
+}
+
+}  // namespace
+
 uint32_t DecimalDigits(std::string_view twos) {
+  if (twos.size() <= 8) {  // fits an int64: no allocation (every numeric(p<=18) column)
+    uint64_t bits = twos.empty() || (static_cast<uint8_t>(twos[0]) & 0x80) == 0 ? 0 : ~0ull;
+    for (char c : twos) bits = (bits << 8) | static_cast<uint8_t>(c);
+    // The magnitude of a negative value in unsigned arithmetic: INT64_MIN's is 2^63.
+    uint64_t mag = (bits >> 63) != 0 ? ~bits + 1 : bits;
+    uint32_t digits = 1;
+    while (mag >= 10) {
+      mag /= 10;
+      ++digits;
+    }
+    return digits;
+  }
   std::vector<uint32_t> limbs;  // the magnitude, base 2^32, most significant first
   const bool negative = !twos.empty() && (static_cast<uint8_t>(twos[0]) & 0x80) != 0;
   std::string mag(twos);
@@ -60,28 +92,6 @@ uint32_t DecimalDigits(std::string_view twos) {
     digits += 9;
   }
 }
-
-// Days since 1970-01-01 to the proleptic Gregorian (year, month, day) (Howard Hinnant's
-// civil_from_days).
-void CivilFromDays(int64_t z, int64_t* y, int64_t* m, int64_t* d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  *d = doy - (153 * mp + 2) / 5 + 1;
-  *m = mp < 10 ? mp + 3 : mp - 9;
-  *y = yoe + era * 400 + (*m <= 2 ? 1 : 0);
-}
-
-void VarintField(std::string* out, int tag, int64_t v) {
-  if (v == 0) return;
-  WriteTag(out, tag, kVarint);
-  WriteVarint(out, static_cast<uint64_t>(v));
-}
-
-}  // namespace
 
 std::string& ProtoDatumWriter::Scratch(size_t depth) {
   while (scratch_.size() <= depth) scratch_.emplace_back();

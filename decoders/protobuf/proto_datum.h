@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <deque>
 #include <string>
+#include <string_view>
 
 #include "decoders/base/status.h"
 #include "decoders/protobuf/proto_schema.h"
@@ -64,5 +65,10 @@ class ProtoDatumWriter {
   std::string str_;
   std::string bytes_;
 };
+
+// BigDecimal.precision() of an unscaled value given as two's-complement big-endian bytes (a
+// Connect Decimal's bytes): the number of decimal digits of its magnitude, 1 for zero. The
+// precision ProtobufData writes into a confluent.type.Decimal. Any thread; no state.
+uint32_t DecimalDigits(std::string_view twos);
 
 }  // namespace cdc::proto

@@ -6,7 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <map>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -312,6 +314,48 @@ TEST(ProtoDatum, DecimalPrecisionTimesAndRefusals) {
   ConnectSchema g = ConnectSchema::Named(CT::kStruct, false, "a.G", 0);
   g.Add("grid", grid);
   EXPECT_FALSE(ProtoFileOf(g, "table public.g").ok());
+}
+
+// An int64 as Java's BigInteger.toByteArray writes it (a Connect Decimal's unscaled bytes): the
+// shortest big-endian two's complement.
+std::string MinimalTwos(int64_t v) {
+  std::string b(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    b[static_cast<size_t>(i)] = static_cast<char>(static_cast<uint64_t>(v) >> (8 * (7 - i)));
+  }
+  while (b.size() > 1 &&
+         ((b[0] == 0 && (b[1] & 0x80) == 0) || (b[0] == '\xff' && (b[1] & 0x80) != 0))) {
+    b.erase(0, 1);
+  }
+  return b;
+}
+
+TEST(ProtoDatum, DecimalDigitsOfShortValuesAgreeWithTheLongDivision) {
+  // Values of up to 8 bytes take a path without allocation; the same value with a redundant
+  // sign byte in front (9 bytes) takes the long division. Both must count the magnitude's digits.
+  std::vector<int64_t> values = {0,   1,   -1,   127,       128,       -128,         -129,
+                                 255, 256, -256, INT64_MAX, INT64_MIN, INT64_MIN + 1};
+  for (int64_t p = 1; p <= 1000000000000000000; p *= 10) {
+    for (int64_t v : {p - 1, p, p + 1}) {
+      values.push_back(v);
+      values.push_back(-v);
+    }
+  }
+  std::mt19937_64 rng(17);
+  for (int i = 0; i < 2000; ++i) {
+    values.push_back(static_cast<int64_t>(rng() >> (rng() % 64)));
+  }
+  for (int64_t v : values) {
+    const uint64_t mag = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
+    const auto want = static_cast<uint32_t>(std::to_string(mag).size());
+    const std::string twos = MinimalTwos(v);
+    EXPECT_EQ(proto::DecimalDigits(twos), want) << v;
+    EXPECT_EQ(proto::DecimalDigits(std::string(1, v < 0 ? '\xff' : '\0') + twos), want) << v;
+  }
+  // 2^64 (9 bytes) has 20 digits; -2^64 too; the empty value is zero.
+  EXPECT_EQ(proto::DecimalDigits(std::string("\x01\0\0\0\0\0\0\0\0", 9)), 20u);
+  EXPECT_EQ(proto::DecimalDigits(std::string("\xff\0\0\0\0\0\0\0\0", 9)), 20u);
+  EXPECT_EQ(proto::DecimalDigits(""), 1u);
 }
 
 TEST(ProtoSchemaText, OptionalForNullablesKeepsNullApartFromZero) {
