@@ -335,7 +335,9 @@ TEST(ProtoDatum, DecimalDigitsOfShortValuesAgreeWithTheLongDivision) {
   // sign byte in front (9 bytes) takes the long division. Both must count the magnitude's digits.
   std::vector<int64_t> values = {0,   1,   -1,   127,       128,       -128,         -129,
                                  255, 256, -256, INT64_MAX, INT64_MIN, INT64_MIN + 1};
-  for (int64_t p = 1; p <= 1000000000000000000; p *= 10) {
+  std::vector<int64_t> powers = {1};  // 10^0 .. 10^18
+  while (powers.back() <= INT64_MAX / 10) powers.push_back(powers.back() * 10);
+  for (int64_t p : powers) {
     for (int64_t v : {p - 1, p, p + 1}) {
       values.push_back(v);
       values.push_back(-v);
