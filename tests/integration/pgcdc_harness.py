@@ -188,6 +188,22 @@ class PostgresServer:
         """pg_current_wal_lsn() as an int: everything committed so far ends at or before it."""
         return lsn_to_int(self.execute("SELECT pg_current_wal_lsn()::text", db)[0][0])
 
+    def commit_end(self, sql, db="postgres"):
+        """Runs `sql` as one transaction and returns pg_current_wal_insert_lsn() read on the same
+        connection just after it: the end of its commit record, or a little past it if another
+        backend wrote WAL in between. A slot confirmed below it has not confirmed the transaction.
+        Tests that a change was not confirmed bound the slot by this, not by the LSN before the
+        write: with nothing outstanding, pgcdc may confirm a keepalive's position, and the
+        walsender may already have read the row's own record, ahead of its commit."""
+        conn = self.connect(db)
+        try:
+            with conn.cursor() as cur:
+                cur.execute(sql)
+                cur.execute("SELECT pg_current_wal_insert_lsn()::text")
+                return lsn_to_int(cur.fetchone()[0])
+        finally:
+            conn.close()
+
     def wait_confirmed(self, slot, db, lsn, timeout=60):
         """Waits until the slot's confirmed_flush_lsn reaches `lsn`; returns it."""
         wait_until(lambda: (self.confirmed_flush(slot, db) or 0) >= lsn, timeout,
