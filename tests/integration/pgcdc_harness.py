@@ -281,12 +281,18 @@ class Pgcdc:
     def start(self):
         self.write_config()
         self.runs += 1
-        self.log_path = os.path.join(self.workdir, f"pgcdc-run{self.runs}.log")
-        self.out_path = os.path.join(self.workdir, f"pgcdc-run{self.runs}.out")
+        self.log_path = self.run_path(self.runs, "log")
+        self.out_path = self.run_path(self.runs, "out")
         self.proc = subprocess.Popen([self.path, "run", "-c", self.config_path],
                                      stdout=open(self.out_path, "w"),
                                      stderr=open(self.log_path, "w"))
         return self
+
+    def run_path(self, run, kind):
+        """The stderr ("log") or stdout ("out") file of start number `run` (1, 2, ...). Named
+        after this instance's config: tests run several connectors in one workdir, and a shared
+        log would let one instance read another's metrics port and "streaming" line."""
+        return f"{os.path.splitext(self.config_path)[0]}-run{run}.{kind}"
 
     def log(self):
         with open(self.log_path) as f:

@@ -426,7 +426,7 @@ def test_kill9_loop_every_change_once(pg, rds, workdir):
     check_delivered(pg, db, writer, events)
     ids = change_ids(events)
     dups = len(ids) - len(set(ids))
-    refused = sum("counts as delivered" in open(os.path.join(workdir, f"pgcdc-run{i}.log")).read()
+    refused = sum("counts as delivered" in open(p.run_path(i, "log")).read()
                   for i in range(1, p.runs + 1))
     print(f"changes={len(writer.committed)} entries={len(events)} runs with refused "
           f"re-publications={refused}")
